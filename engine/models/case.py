@@ -1,0 +1,77 @@
+"""The complaint case: the row every screen, document and statistic starts from."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .org import Department, Grid, User
+
+CHANNELS = ("public", "hotline", "grid", "monitoring", "higher", "visit", "letter")
+CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation", "ecology", "other")
+# Case life: received → accepted → (assigned/handling…) → closed; or rejected / transferred / merged.
+STATUSES = ("received", "accepted", "handling", "closed", "rejected", "transferred", "merged", "reopened")
+COLOURS = ("green", "blue", "yellow", "red")
+TIERS = {1: "grid", 2: "town", 3: "county", 4: "leader"}
+TOP_TIER = 4
+
+
+class Case(Base):
+    __tablename__ = "case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(500))
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    # Denormalised from the grid so scoping a list to a subtree needs no join.
+    grid_path: Mapped[str | None] = mapped_column(String(500), index=True)
+    subject_enterprise: Mapped[str | None] = mapped_column(String(300))
+    complainant_name: Mapped[str | None] = mapped_column(String(100))
+    complainant_phone: Mapped[str | None] = mapped_column(String(32))
+    complainant_anonymous: Mapped[bool] = mapped_column(default=False)
+    urgent: Mapped[bool] = mapped_column(default=False)
+
+    status: Mapped[str] = mapped_column(String(32), default="received", index=True)
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    colour: Mapped[str] = mapped_column(String(8), default="blue", index=True)
+    stage_started_at: Mapped[datetime | None] = mapped_column()
+    stage_due: Mapped[datetime | None] = mapped_column(index=True)
+    stage_warn: Mapped[datetime | None] = mapped_column()
+    tier: Mapped[int] = mapped_column(default=1)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    transferred_to: Mapped[str | None] = mapped_column(String(200))
+    leader_owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
+    reopened: Mapped[bool] = mapped_column(default=False)
+    extension_days: Mapped[int] = mapped_column(default=0)
+
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_on_time: Mapped[bool | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    grid: Mapped[Grid | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    leader_owner: Mapped[User | None] = relationship(foreign_keys=[leader_owner_id])
+    parent: Mapped[Case | None] = relationship(remote_side=[id])
+
+
+Index("ix_case_open_colour", Case.status, Case.colour)
+
+
+class CaseCounter(Base):
+    """Per-year sequence for case numbers (环字〔2026〕第000123号); locked while incremented."""
+
+    __tablename__ = "case_counter"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
