@@ -73,7 +73,8 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was loaded, so rows read here
+            # stay usable (detached) after the block.
             session.close()
 
     def dispose(self) -> None:

@@ -34,6 +34,9 @@ class Case(Base):
     # Denormalised from the grid so scoping a list to a subtree needs no join.
     grid_path: Mapped[str | None] = mapped_column(String(500), index=True)
     subject_enterprise: Mapped[str | None] = mapped_column(String(300))
+    # What kind of source is reported (enterprise, construction, catering, residential, …):
+    # routing sends some of them outside the bureau's remit.
+    subject_type: Mapped[str | None] = mapped_column(String(32))
     complainant_name: Mapped[str | None] = mapped_column(String(100))
     complainant_phone: Mapped[str | None] = mapped_column(String(32))
     complainant_anonymous: Mapped[bool] = mapped_column(default=False)

@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('grid_path', sa.String(length=500), nullable=True),
     sa.Column('subject_enterprise', sa.String(length=300), nullable=True),
+    sa.Column('subject_type', sa.String(length=32), nullable=True),
     sa.Column('complainant_name', sa.String(length=100), nullable=True),
     sa.Column('complainant_phone', sa.String(length=32), nullable=True),
     sa.Column('complainant_anonymous', sa.Boolean(), nullable=False),

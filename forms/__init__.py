@@ -1,0 +1,24 @@
+"""Form definitions for BPMN user tasks and validation of submitted data.
+
+A user task names its form through the ``form`` extension property; the
+engine calls :func:`validate_form` (or ``load_form(name).validate``) before
+any submitted data reaches the workflow, and stores only the cleaned result.
+"""
+
+from .definition import FormDefinition, parse_definition
+from .errors import FormError, FormValidationError, InvalidFormDefinition, UnknownForm
+from .registry import FORMS_DIR, available_forms, clear_cache, load_form, validate_form
+
+__all__ = [
+    "FORMS_DIR",
+    "FormDefinition",
+    "FormError",
+    "FormValidationError",
+    "InvalidFormDefinition",
+    "UnknownForm",
+    "available_forms",
+    "clear_cache",
+    "load_form",
+    "parse_definition",
+    "validate_form",
+]

@@ -1,0 +1,228 @@
+"""FormDefinition and the structural checks a definition file must pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from .errors import InvalidFormDefinition
+from .messages import LANGUAGES, normalize_lang
+from .validation import FORMAT_CHECKER, make_validator, validate_data
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+# Which JSON types each widget can edit; a mismatch would render a control
+# that can never produce valid data.
+WIDGET_TYPES: dict[str, frozenset[str]] = {
+    "text": frozenset({"string"}),
+    "textarea": frozenset({"string"}),
+    "select": frozenset({"string", "integer", "array"}),
+    "radio": frozenset({"string", "integer", "boolean"}),
+    "date": frozenset({"string"}),
+    "datetime": frozenset({"string"}),
+    "number": frozenset({"integer", "number"}),
+    "checkbox": frozenset({"boolean", "array"}),
+    "file": frozenset({"string", "array"}),
+    "rows": frozenset({"array"}),
+    "case_ref": frozenset({"string"}),
+    "department": frozenset({"string"}),
+    "departments": frozenset({"array"}),
+}
+WIDGET_FORMATS = {"date": "date", "datetime": "date-time"}
+TOP_LEVEL_KEYS = frozenset({"name", "title", "description", "schema", "ui"})
+
+
+@dataclass(frozen=True, eq=False)
+class FormDefinition:
+    """A loaded form; instances are cached and shared, so treat as read-only."""
+
+    name: str
+    title: dict[str, str]
+    schema: dict[str, Any]
+    ui: dict[str, Any]
+    _validator: Draft202012Validator = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_validator", make_validator(self.schema))
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.ui.get("order", []))
+
+    def validate(self, data: Mapping[str, Any], lang: str = "zh_CN") -> dict[str, Any]:
+        return validate_data(self.name, self._validator, data, lang, self.fields)
+
+    def label(self, field_name: str, lang: str = "zh_CN") -> str:
+        spec = self.ui["fields"][field_name]
+        return spec["label"][normalize_lang(lang)]
+
+    def choice_label(self, field_name: str, value: Any, lang: str = "zh_CN") -> str:
+        """Display text for a stored value; unknown values are shown as-is."""
+        key = _choice_key(value)
+        choices = self.ui["fields"].get(field_name, {}).get("choices", {})
+        return choices.get(key, {}).get(normalize_lang(lang), key)
+
+
+def _choice_key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_i18n(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES
+    )
+
+
+def _walk(node: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, Mapping):
+        yield node
+        for child in node.values():
+            yield from _walk(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _walk(child)
+
+
+def _required_names(schema: Mapping[str, Any]) -> Iterator[str]:
+    """Names required at the top level, including inside allOf/if/then/else.
+
+    A typo there would make a form impossible to submit, and the metaschema
+    cannot catch it because any string is a valid required entry.
+    """
+    yield from schema.get("required", [])
+    for key in ("then", "else"):
+        if isinstance(schema.get(key), Mapping):
+            yield from _required_names(schema[key])
+    for sub in schema.get("allOf", []):
+        if isinstance(sub, Mapping):
+            yield from _required_names(sub)
+
+
+def parse_definition(name: str, raw: Any, source: object = None) -> FormDefinition:
+    where = str(source) if source is not None else f"{name}.json"
+
+    def fail(message: str) -> InvalidFormDefinition:
+        return InvalidFormDefinition(name, f"{where}: {message}")
+
+    if not isinstance(raw, Mapping):
+        raise fail("top level must be a JSON object")
+    extra = sorted(set(raw) - TOP_LEVEL_KEYS)
+    if extra:
+        raise fail(f"unknown top-level keys {extra}")
+    if raw.get("name") != name:
+        raise fail(f"'name' is {raw.get('name')!r}, expected {name!r} (the file name)")
+    if not _is_i18n(raw.get("title")):
+        raise fail("'title' needs non-empty 'zh_CN' and 'en' texts")
+    schema = raw.get("schema")
+    _check_schema(schema, fail)
+    _check_ui(raw.get("ui"), schema["properties"], fail)
+    return FormDefinition(name=name, title=dict(raw["title"]), schema=schema, ui=raw["ui"])
+
+
+def _check_schema(schema: Any, fail) -> None:
+    if not isinstance(schema, Mapping):
+        raise fail("'schema' must be a JSON object")
+    if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
+        raise fail(f"schema.$schema must be {DRAFT_2020_12}")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        location = ".".join(str(p) for p in ("schema", *exc.absolute_path))
+        raise fail(f"{location} is not valid JSON Schema: {exc.message}") from None
+    if schema.get("type") != "object":
+        raise fail("schema.type must be 'object'")
+    if schema.get("additionalProperties") is not False:
+        # Without this, misspelt field names would be accepted silently.
+        raise fail("schema.additionalProperties must be false")
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        raise fail("schema.properties must be an object")
+    for prop, spec in properties.items():
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("type"), str):
+            raise fail(f"schema.properties.{prop} needs a single 'type'")
+    for required in _required_names(schema):
+        if required not in properties:
+            raise fail(f"schema requires unknown field {required!r}")
+    for node in _walk(schema):
+        fmt = node.get("format")
+        if isinstance(fmt, str) and fmt not in FORMAT_CHECKER.checkers:
+            raise fail(f"format {fmt!r} is not checked; use one of {sorted(FORMAT_CHECKER.checkers)}")
+
+
+def _enum_values(spec: Mapping[str, Any]) -> list[Any] | None:
+    if "enum" in spec:
+        return spec["enum"]
+    items = spec.get("items")
+    if spec.get("type") == "array" and isinstance(items, Mapping) and "enum" in items:
+        return items["enum"]
+    return None
+
+
+def _check_ui(ui: Any, properties: Mapping[str, Any], fail) -> None:
+    if not isinstance(ui, Mapping):
+        raise fail("'ui' must be a JSON object")
+    order = ui.get("order")
+    fields = ui.get("fields")
+    if not isinstance(order, list) or not all(isinstance(f, str) for f in order):
+        raise fail("ui.order must be a list of field names")
+    if not isinstance(fields, Mapping):
+        raise fail("ui.fields must be an object")
+    for f in order:
+        if f not in properties:
+            raise fail(f"ui.order names field {f!r} that the schema does not have")
+    if len(set(order)) != len(order):
+        raise fail("ui.order lists a field twice")
+    for f in fields:
+        if f not in properties:
+            raise fail(f"ui.fields names field {f!r} that the schema does not have")
+    for prop, spec in properties.items():
+        # A field missing from the UI would never be rendered, so a required
+        # one could never be filled in.
+        if prop not in order:
+            raise fail(f"field {prop!r} is missing from ui.order")
+        if prop not in fields:
+            raise fail(f"field {prop!r} is missing from ui.fields")
+        _check_field(prop, spec, fields[prop], fail)
+
+
+def _check_field(prop: str, spec: Mapping[str, Any], ui: Any, fail) -> None:
+    where = f"ui.fields.{prop}"
+    if not isinstance(ui, Mapping):
+        raise fail(f"{where} must be an object")
+    if not _is_i18n(ui.get("label")):
+        raise fail(f"{where}.label needs non-empty 'zh_CN' and 'en' texts")
+    if "help" in ui and not _is_i18n(ui["help"]):
+        raise fail(f"{where}.help needs non-empty 'zh_CN' and 'en' texts")
+    widget = ui.get("widget")
+    if widget not in WIDGET_TYPES:
+        raise fail(f"{where}.widget {widget!r} is not one of {sorted(WIDGET_TYPES)}")
+    if spec["type"] not in WIDGET_TYPES[widget]:
+        raise fail(f"{where}.widget {widget!r} cannot edit a {spec['type']!r} field")
+    if widget in WIDGET_FORMATS and spec.get("format") != WIDGET_FORMATS[widget]:
+        raise fail(f"{where}.widget {widget!r} needs format {WIDGET_FORMATS[widget]!r}")
+
+    enum = _enum_values(spec)
+    if enum is not None:
+        expected = {_choice_key(v) for v in enum}
+    elif spec["type"] == "boolean" and "choices" in ui:
+        expected = {"true", "false"}
+    elif "choices" in ui:
+        raise fail(f"{where}.choices given but field {prop!r} has no enum")
+    else:
+        return
+    choices = ui.get("choices")
+    if not isinstance(choices, Mapping):
+        raise fail(f"{where}.choices is required because field {prop!r} is an enum")
+    if set(choices) != expected:
+        missing = sorted(expected - set(choices))
+        unknown = sorted(set(choices) - expected)
+        raise fail(f"{where}.choices do not match the enum (missing {missing}, unknown {unknown})")
+    for value, label in choices.items():
+        if not _is_i18n(label):
+            raise fail(f"{where}.choices.{value} needs non-empty 'zh_CN' and 'en' texts")
