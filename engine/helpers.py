@@ -50,7 +50,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c.stage = stage
         c.stage_started_at = ctx.now()
         c.stage_due = c.stage_warn = None
-        if c.status in ("received", "accepted") and stage not in ("receive",):
+        if c.status in ("accepted", "reopened") and stage not in ("receive", "assign"):
             c.status = "handling"
         # A new stage starts inside its time limit; red only comes back if it runs over.
         c.colour = "blue"

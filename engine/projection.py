@@ -75,7 +75,6 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
         row = rows.get(task_id)
         props = _props(task.task_spec)
         due = timers.get(task.workflow, {})
-        deadline = due.get("deadline") or due.get("escalation")
         if row is None:
             row = Task(
                 id=task_id, instance_id=instance.id, case_id=case.id if case else None,
@@ -88,14 +87,13 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
         row.grid_path = case.grid_path if case else None
         row.department_id = _task_department(session, task, case, departments)
         row.tier = task.data.get("supervise_tier") or (case.tier if case else None)
-        if deadline is not None:
-            row.due_at = deadline
-        elif row.due_at is None and case is not None:
-            row.due_at = case.stage_due
-        if due.get("warning") is not None:
-            row.warn_at = due["warning"]
-        elif row.warn_at is None and case is not None:
-            row.warn_at = case.stage_warn
+        if row in created:
+            # A task keeps the limit it was given: a later escalation timer in the same
+            # supervision chain belongs to the next supervision task, not to this one.
+            row.due_at = due.get("deadline") or due.get("escalation")
+            row.warn_at = due.get("warning")
+            if row.due_at is None and case is not None and row.stage == case.stage:
+                row.due_at, row.warn_at = case.stage_due, case.stage_warn
         row.colour = _colour(row, case, now)
     instance.next_timer_due = next_timer_due(workflow)
     return created

@@ -1,0 +1,166 @@
+"""`greenloop demo`: a county, its staff, and cases that really went through the engine.
+
+Cases are not inserted as finished rows: each one is registered and worked through the BPMN
+process on a simulated clock over the last 90 days, with timers fired as time passes, so their
+stages, colours, tiers, deadlines and audit trails are exactly what the engine would produce.
+"""
+from __future__ import annotations
+
+import heapq
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from .clock import ManualClock
+from .deploy import deploy_shipped
+from .intake import register_case
+from .models import Case, Grid, Task, User
+from .organisation import seed_departments, seed_grid, seed_staff
+from .runtime import Runtime
+from .tasks import complete_task
+from .timers import fire_due
+
+TITLES = {
+    "air": ["夜间工厂排放刺鼻异味", "露天焚烧秸秆", "搅拌站扬尘严重", "烧烤油烟扰民"],
+    "water": ["河道出现黑臭水体", "企业偷排污水", "养殖场废水直排", "雨水口排出泡沫污水"],
+    "noise": ["夜间施工噪声扰民", "工厂设备噪声", "广场舞音响过大", "KTV 噪声扰民"],
+    "solid_waste": ["路边倾倒建筑垃圾", "危险废物随意堆放", "工业固废露天堆存"],
+    "soil": ["废弃厂区土壤疑似污染"],
+    "radiation": ["小区附近新建基站担心辐射"],
+    "ecology": ["非法采砂破坏河岸", "山体违规开挖"],
+    "other": ["企业环评手续不全"],
+}
+SUBJECTS = {"air": ["enterprise", "enterprise", "catering", "other"], "noise": ["construction", "enterprise",
+            "residential", "residential"], "water": ["enterprise", "enterprise", "livestock", "other"]}
+CHANNELS = ["hotline", "hotline", "public", "grid", "monitoring", "higher", "visit"]
+ENTERPRISES = ["示范县宏达化工有限公司", "青山水泥厂", "白沙镇永兴砖厂", "柳林食品加工厂", "龙泉建材有限公司", None]
+PERSON = "张王李赵刘陈杨黄周吴"
+
+
+def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 60, seed: int = 7) -> str:
+    with runtime.db.write() as session:
+        seed_departments(session)
+        seed_grid(session)
+        accounts = seed_staff(session, password)
+        deploy_shipped(session, now=runtime.now())
+        existing = session.scalar(select(func.count()).select_from(Case))
+    lines = ["demo county: 14 towns, 105 work areas, 515 villages"]
+    if accounts:
+        lines.append("demo accounts (sign in at /login with username and password; shown once):")
+        lines += [f"  {user:12s} {secret}" for user, secret in accounts.items()]
+    else:
+        lines.append("demo accounts already existed; passwords unchanged")
+    if existing:
+        lines.append(f"{existing} cases already present; no new cases added")
+        return "\n".join(lines)
+    made = simulate_cases(runtime, cases, seed)
+    lines.append(f"{made} demo cases worked through the process over the last 90 days")
+    return "\n".join(lines)
+
+
+def simulate_cases(runtime: Runtime, count: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    real_now = runtime.now()
+    clock = ManualClock(real_now - timedelta(days=90))
+    sim = Runtime(runtime.db, clock, runtime.timezone)
+    with sim.db.read() as session:
+        villages = list(session.scalars(select(Grid.code).where(Grid.level == "village")))
+        users = {u.username: u for u in session.scalars(select(User))}
+    queue: list[tuple] = []
+    for i in range(count):
+        start = real_now - timedelta(days=90) + timedelta(seconds=rng.uniform(0, 89 * 86400))
+        heapq.heappush(queue, (start, i, "register", None))
+    numbers: dict[int, tuple[int, str]] = {}
+    while queue:
+        when, i, action, _ = heapq.heappop(queue)
+        if when >= real_now:
+            continue
+        clock.set(when)
+        fire_due(sim)
+        if action == "register":
+            case = register_case(sim, _complaint(rng, villages), "intake", users["intake"].id)
+            numbers[i] = (case.id, case.number)
+            heapq.heappush(queue, (when + _pause(rng), i, "work", None))
+            continue
+        case_id, _number = numbers[i]
+        if _work_one(sim, rng, case_id, numbers, i) and rng.random() > 0.12:
+            heapq.heappush(queue, (when + _pause(rng), i, "work", None))
+    clock.set(real_now)
+    fire_due(sim)
+    return len(numbers)
+
+
+def _pause(rng: random.Random) -> timedelta:
+    # Most steps happen within days; some cases sit untouched long enough to go yellow or red.
+    return timedelta(hours=rng.choice([2, 6, 20, 30, 50, 80, 120, 200, 400]))
+
+
+def _complaint(rng: random.Random, villages: list[str]) -> dict:
+    category = rng.choice(list(TITLES))
+    anonymous = rng.random() < 0.15
+    return {
+        "channel": rng.choice(CHANNELS), "category": category, "title": rng.choice(TITLES[category]),
+        "description": "群众反映：" + rng.choice(TITLES[category]) + "，持续多日，请尽快核查处理。",
+        "grid_code": rng.choice(villages), "address": f"{rng.randint(1, 300)}号附近",
+        "subject_enterprise": rng.choice(ENTERPRISES),
+        "subject_type": rng.choice(SUBJECTS.get(category, ["enterprise", "other"])),
+        "complainant_name": None if anonymous else rng.choice(PERSON) + "先生",
+        "complainant_phone": None if anonymous else f"138{rng.randint(10000000, 99999999)}",
+        "complainant_anonymous": anonymous, "urgent": rng.random() < 0.08,
+    }
+
+
+def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> bool:
+    """Complete one ready task of the case the way staff typically would; False when none is left."""
+    with sim.db.read() as session:
+        tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
+                                     .order_by(Task.created_at)))
+    if not tasks:
+        return False
+    main = [t for t in tasks if t.stage != "supervise"]
+    task = main[0] if main and rng.random() < 0.85 else tasks[0]
+    data, actor = _answer(rng, task, numbers, i)
+    complete_task(sim, task.id, data, actor)
+    return True
+
+
+def _answer(rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
+    r = rng.random()
+    if task.spec == "receive":
+        if r < 0.06:
+            return {"decision": "reject", "reason": "不属于生态环境部门职责范围，已告知投诉人向相关部门反映"}, "intake"
+        earlier = [num for j, (_cid, num) in numbers.items() if j < i]
+        if r < 0.11 and earlier:
+            return {"decision": "duplicate", "duplicate_of": rng.choice(earlier)}, "intake"
+        return {"decision": "accept"}, "intake"
+    if task.spec == "assign":
+        if r < 0.07:
+            return {"action": "transfer", "transfer_to": "城市管理局", "transfer_reason": "餐饮油烟属城管职责"}, "intake"
+        joint = ["enforcement", "water"] if r > 0.93 else []
+        return {"action": "assign", "department": rng.choice(["air", "enforcement"]),
+                "joint_departments": joint}, "intake"
+    if task.spec == "joint_handle":
+        return {"findings": "联合检查：现场已责令停产整改", "measures": "下达责令改正违法行为决定书"}, "handler2"
+    if task.spec == "handle":
+        if r < 0.05:
+            return {"outcome": "return", "return_reason": "该点位不属于本部门辖区"}, "handler"
+        if r < 0.12:
+            return {"outcome": "extension", "extension_days": rng.choice([10, 15, 30]),
+                    "extension_reason": "需等待第三方检测报告"}, "handler"
+        return {"outcome": "done", "findings": "经现场核查，反映情况基本属实，已责令整改。",
+                "measures": "责令停止违法行为并限期整改", "violation_found": r < 0.6}, "handler"
+    if task.spec == "approve_extension":
+        return ({"approved": True} if r < 0.8 else {"approved": False, "comment": "理由不充分"}), "lead"
+    if task.spec == "feedback":
+        return {"reply": "您反映的问题已核查处理，企业已完成整改。", "contact_method": "phone"}, "handler"
+    if task.spec == "review":
+        return ({"approved": True} if r < 0.85 else {"approved": False, "comment": "整改证据不足，请补充"}), "lead"
+    if task.spec == "follow_up":
+        choice = rng.choices(["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], [70, 18, 8, 4])[0]
+        return {"satisfaction": choice}, "intake"
+    if task.spec == "follow_up_review":
+        return {"conclusion": "经复核，处理符合规定，向投诉人做好解释。"}, "supervisor"
+    if task.spec == "supervise":
+        return {"opinion": "请承办部门加快办理，三个工作日内报送进展。"}, "supervisor"
+    raise ValueError(f"demo does not know task {task.spec}")

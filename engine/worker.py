@@ -1,0 +1,72 @@
+"""`greenloop worker`: an APScheduler loop that fires due timers and sleeps until the next one.
+
+APScheduler only does the waking up; its job store lives in memory and is never shared between
+processes (its FAQ: job stores cannot be shared). What is due is read from the database rows.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from .runtime import Runtime
+from .timers import earliest_due, fire_due
+
+log = logging.getLogger(__name__)
+JOB_ID = "greenloop-timers"
+
+
+class TimerWorker:
+    def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500):
+        self.runtime = runtime
+        self.poll = timedelta(seconds=poll_seconds)
+        self.batch = batch
+        self.scheduler: BlockingScheduler | BackgroundScheduler | None = None
+        self.fired_total = 0
+
+    def tick(self) -> int:
+        try:
+            fired = fire_due(self.runtime, limit=self.batch)
+        except Exception:  # a database outage must not kill the worker; try again next tick
+            log.exception("timer tick failed")
+            fired = 0
+        self.fired_total += fired
+        self._schedule_next(more_waiting=fired >= self.batch)
+        return fired
+
+    def _schedule_next(self, more_waiting: bool) -> None:
+        if self.scheduler is None or not self.scheduler.running:
+            return
+        wall_now = datetime.now(timezone.utc)
+        if more_waiting:
+            wake = wall_now
+        else:
+            due = earliest_due(self.runtime)
+            # The engine clock may be set apart from the wall clock (tests, demos): sleep for the
+            # engine-time distance to the next due timer, never longer than the poll interval.
+            wait = self.poll if due is None else max(timedelta(0), min(self.poll, due - self.runtime.now()))
+            wake = wall_now + wait + timedelta(milliseconds=5)
+        self.scheduler.modify_job(JOB_ID, next_run_time=wake)
+
+    def _add_job(self, scheduler) -> None:
+        self.scheduler = scheduler
+        scheduler.add_job(self.tick, "interval", seconds=self.poll.total_seconds(), id=JOB_ID,
+                          max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+
+    def run_forever(self) -> None:
+        scheduler = BlockingScheduler(timezone=timezone.utc)
+        self._add_job(scheduler)
+        log.info("timer worker started (poll %ss)", self.poll.total_seconds())
+        scheduler.start()
+
+    def start_background(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
+        self._add_job(scheduler)
+        scheduler.start()
+        return scheduler
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -1,0 +1,138 @@
+"""Shared fixtures: every database test runs on SQLite, and on PostgreSQL too when
+GREENLOOP_TEST_DATABASE_URL is set (CI sets it)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import MetaData, delete, select, text
+
+from engine.clock import ManualClock
+from engine.db import Database
+from engine.deploy import deploy_shipped
+from engine.intake import register_case
+from engine.migrate import upgrade
+from engine.models import AuditEvent, Base, Case, ProcessInstance, Task
+from engine.organisation import seed_departments, seed_grid, seed_staff
+from engine.runtime import Runtime
+from engine.tasks import complete_task
+from engine.timers import fire_due
+
+PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+TEST_PASSWORD = "test-password-1"
+
+
+def _reset_postgres(url: str) -> None:
+    db = Database(url)
+    with db.engine.begin() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        meta.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'greenloop.db'}"
+    else:
+        url = PG_URL
+        _reset_postgres(url)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database(database_url):
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+def truncate_all(db: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.is_postgres:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(delete(table))
+
+
+# Monday 2 March 2026, 10:00 in Shanghai: an ordinary working week.
+START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class Env:
+    runtime: Runtime
+    clock: ManualClock
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    def register(self, **overrides) -> Case:
+        data = {"channel": "hotline", "category": "air", "title": "工厂夜间排放异味",
+                "description": "每晚十点后有刺鼻气味", "grid_code": "T01-A01-V01",
+                "complainant_name": "张三", "complainant_phone": "13800000000", "subject_type": "enterprise"}
+        data.update(overrides)
+        return register_case(self.runtime, data, "intake")
+
+    def ready(self, case: Case | int) -> list[Task]:
+        case_id = case if isinstance(case, int) else case.id
+        with self.db.read() as s:
+            return list(s.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
+                                  .order_by(Task.created_at, Task.spec)))
+
+    def task(self, case: Case | int, spec: str) -> Task:
+        matches = [t for t in self.ready(case) if t.spec == spec]
+        assert matches, f"no ready {spec} task; ready: {[t.spec for t in self.ready(case)]}"
+        return matches[0]
+
+    def complete(self, case: Case | int, spec: str, data: dict | None = None, actor: str = "tester"):
+        return complete_task(self.runtime, self.task(case, spec).id, data or {}, actor)
+
+    def case(self, case: Case | int) -> Case:
+        case_id = case if isinstance(case, int) else case.id
+        with self.db.read() as s:
+            return s.get(Case, case_id)
+
+    def instance(self, case: Case | int) -> ProcessInstance:
+        case_id = case if isinstance(case, int) else case.id
+        with self.db.read() as s:
+            return s.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id)).one()
+
+    def audit(self, case: Case | int, kind: str | None = None) -> list[AuditEvent]:
+        case_id = case if isinstance(case, int) else case.id
+        with self.db.read() as s:
+            q = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+            if kind:
+                q = q.where(AuditEvent.kind == kind)
+            return list(s.scalars(q))
+
+    def at(self, iso: str) -> int:
+        """Move the clock to a moment (ISO with offset) and fire whatever timers are due."""
+        self.clock.set(datetime.fromisoformat(iso))
+        return fire_due(self.runtime)
+
+    def accept_and_assign(self, case: Case, department: str = "air", **assign) -> None:
+        self.complete(case, "receive", {"decision": "accept"})
+        self.complete(case, "assign", {"action": "assign", "department": department, **assign})
+
+
+@pytest.fixture
+def env(database) -> Env:
+    truncate_all(database)
+    clock = ManualClock(START)
+    runtime = Runtime(database, clock, "Asia/Shanghai")
+    with database.write() as s:
+        seed_departments(s)
+        seed_grid(s, areas=28, villages=56)
+        seed_staff(s, TEST_PASSWORD)
+        deploy_shipped(s, now=clock.now())
+    return Env(runtime, clock)

@@ -1,0 +1,161 @@
+"""The `greenloop` command: init-db, deploy, run, worker, demo, bench."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from engine.config import load_settings
+from engine.errors import GreenloopError
+
+
+def _runtime():
+    from engine.bootstrap import make_runtime
+
+    return make_runtime(load_settings())
+
+
+def cmd_init_db(args) -> int:
+    from engine.migrate import upgrade
+
+    settings = load_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    print(f"database ready: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    from engine.deploy import MAIN_PROCESS, deploy, shipped_files
+
+    bpmn, dmn = shipped_files()
+    if args.bpmn:
+        bpmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.bpmn}
+    if args.dmn:
+        dmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.dmn}
+    runtime = _runtime()
+    with runtime.db.write() as session:
+        definition, created = deploy(session, bpmn, dmn, process_id=args.process or MAIN_PROCESS,
+                                     deployed_by=args.user, comment=args.comment, now=runtime.now())
+    state = "deployed as new version" if created else "unchanged, still"
+    print(f"{definition.process_id}: {state} v{definition.version} ({definition.checksum[:12]})")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from engine.worker import TimerWorker
+
+    from . import create_app, runtime_of
+
+    settings = load_settings()
+    app = create_app(settings)
+    worker = None
+    if not args.no_worker:
+        worker = TimerWorker(runtime_of(app), poll_seconds=args.poll)
+        worker.start_background()
+    if settings.secret_key == "greenloop-development-key":
+        print("warning: GREENLOOP_SECRET_KEY is not set; using the development key", file=sys.stderr)
+    print(f"greenloop on http://{args.host}:{args.port}/  (database {_safe_url(settings.database_url)})")
+    try:
+        from waitress import serve
+
+        serve(app, host=args.host, port=args.port, threads=8)
+    finally:
+        if worker:
+            worker.stop()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from engine.worker import TimerWorker
+
+    worker = TimerWorker(_runtime(), poll_seconds=args.poll, batch=args.batch)
+    if args.once:
+        print(f"fired {worker.tick()} due instance(s)")
+        return 0
+    worker.run_forever()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from engine.demo import seed_demo
+
+    report = seed_demo(_runtime(), password=args.password, cases=args.cases)
+    print(report)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    name = args.name.removesuffix("_bench")
+    try:
+        module = importlib.import_module(f"bench.{name}_bench")
+    except ModuleNotFoundError:
+        available = sorted(p.stem.removesuffix("_bench") for p in Path(__file__).resolve().parent.parent
+                           .joinpath("bench").glob("*_bench.py"))
+        print(f"no benchmark named {name!r}; available: {', '.join(available) or 'none'}", file=sys.stderr)
+        return 2
+    return int(module.main(args.rest) or 0)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="greenloop", description="greenloop complaint handling")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="create or upgrade the database schema").set_defaults(func=cmd_init_db)
+
+    p = sub.add_parser("deploy", help="validate and deploy process diagrams (default: the shipped ones)")
+    p.add_argument("--bpmn", nargs="*", help="BPMN files (default workflows/bpmn/*.bpmn)")
+    p.add_argument("--dmn", nargs="*", help="DMN files (default workflows/dmn/*.dmn)")
+    p.add_argument("--process", help="process id to deploy (default complaint)")
+    p.add_argument("--comment")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("run", help="serve the web app with an in-process timer worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-worker", action="store_true", help="do not fire timers in this process")
+    p.add_argument("--poll", type=float, default=10.0, help="longest sleep between timer checks, seconds")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("worker", help="fire due timers (any number may run against one PostgreSQL)")
+    p.add_argument("--poll", type=float, default=10.0)
+    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--once", action="store_true", help="fire what is due now and exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("demo", help="seed a demo county with users and cases")
+    p.add_argument("--password", help="give every demo user this password (default: random, printed once)")
+    p.add_argument("--cases", type=int, default=60)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="run a benchmark script from bench/")
+    p.add_argument("name")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task state change at INFO; alembic narrates each plugin.
+    for noisy in ("spiff", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GreenloopError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
