@@ -92,11 +92,19 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             c.colour = "green"
         ctx.record("status", status=status, reason=reason)
 
-    def accept_case() -> str:
+    def accept_case(category: str | None = None, urgent: bool | None = None) -> str:
+        """Accept (受理), applying the intake officer's corrections; returns the acceptance time."""
         c = case()
+        corrections = {}
+        if category and category != c.category:
+            corrections["category"] = [c.category, category]
+            c.category = category
+        if urgent is not None and bool(urgent) != c.urgent:
+            corrections["urgent"] = [c.urgent, bool(urgent)]
+            c.urgent = bool(urgent)
         c.status = "accepted"
         c.accepted_at = ctx.now()
-        ctx.record("accepted")
+        ctx.record("accepted", **corrections)
         return now()
 
     def merge_into(number: str) -> None:

@@ -129,8 +129,11 @@ class Runtime:
 
 
 def _fault(err: WorkflowTaskException) -> WorkflowFault:
-    cause = err.exception if getattr(err, "exception", None) is not None else err.__cause__
     element = err.task_spec.bpmn_id if getattr(err, "task_spec", None) is not None else None
+    # SpiffWorkflow re-raises script errors as a new exception; the original is its context.
+    cause = err.__cause__ or err.__context__
+    while cause is not None and not isinstance(cause, (WorkflowFault, ScriptRejected)):
+        cause = cause.__cause__ or cause.__context__
     if isinstance(cause, WorkflowFault):
         return cause
     if isinstance(cause, ScriptRejected):

@@ -95,3 +95,22 @@ def _audit(session, runtime: Runtime, row: Task, actor: str, kind: str) -> None:
 
     session.add(AuditEvent(case_id=row.case_id, instance_id=row.instance_id, at=runtime.now(), actor=actor,
                            kind=kind, stage=row.stage, task_id=row.id, detail={"task": row.spec}))
+
+
+def task_data(runtime: Runtime, task_id: str) -> dict:
+    """The data a ready task sees (to prefill its form, e.g. the routing suggestion)."""
+    from .deploy import bundle_for
+    from .helpers import make_helpers
+    from .models import ProcessInstance
+    from .scripting import make_script_engine
+    from .workflow_io import load
+
+    with runtime.db.read() as session:
+        row = _ready_row(session, task_id)
+        instance = session.get(ProcessInstance, row.instance_id)
+        ctx = runtime._context(session, None, instance.id, "reader")
+        workflow = load(instance.state, bundle_for(instance.definition), make_script_engine(make_helpers(ctx)))
+        task = workflow.get_task_from_id(UUID(task_id))
+        if task is None:
+            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+        return dict(task.data)

@@ -22,7 +22,7 @@ from forms import (
 )
 
 EXPECTED_FORMS = {
-    "receive": ["decision", "reason", "duplicate_of", "category", "urgent", "note"],
+    "receive": ["decision", "reason", "duplicate_of", "corrected_category", "corrected_urgent", "note"],
     "assign": ["action", "department", "joint_departments", "transfer_to", "transfer_reason", "instructions"],
     "handle": [
         "outcome",
@@ -79,7 +79,7 @@ def test_definition_loads_and_is_valid(name):
         ("receive", "decision", {"accept", "reject", "duplicate"}),
         (
             "receive",
-            "category",
+            "corrected_category",
             {"air", "water", "noise", "solid_waste", "soil", "radiation", "ecology", "other"},
         ),
         ("assign", "action", {"assign", "transfer"}),
@@ -115,7 +115,7 @@ def test_choice_labels_in_both_languages():
         ("receive", {"decision": "accept"}),
         ("receive", {"decision": "reject", "reason": "不属于本部门职责"}),
         ("receive", {"decision": "duplicate", "duplicate_of": "环字〔2026〕第000123号"}),
-        ("receive", {"decision": "accept", "category": "noise", "urgent": True, "note": "夜间施工"}),
+        ("receive", {"decision": "accept", "corrected_category": "noise", "corrected_urgent": True, "note": "夜间施工"}),
         ("assign", {"action": "assign", "department": "law_enforcement"}),
         ("assign", {"action": "assign", "department": "d1", "joint_departments": ["d2", "d3"]}),
         ("assign", {"action": "transfer", "transfer_to": "城市管理局", "transfer_reason": "餐饮油烟归城管"}),
@@ -244,7 +244,7 @@ def test_condition_not_met_does_not_require_field():
     ("name", "data", "field"),
     [
         ("receive", {"decision": "maybe"}, "decision"),
-        ("receive", {"decision": "accept", "category": "light"}, "category"),
+        ("receive", {"decision": "accept", "corrected_category": "light"}, "corrected_category"),
         ("assign", {"action": "delegate"}, "action"),
         ("handle", {"outcome": "DONE"}, "outcome"),
         ("feedback", {"reply": "r", "contact_method": "fax"}, "contact_method"),
