@@ -58,4 +58,9 @@ def clock_from_env(env: dict[str, str] | None = None) -> Clock:
 
 # SpiffWorkflow's timers call datetime.now() with no hook; the shim in spiff_clock reads
 # whichever clock the running step installed here.
-active_clock: ContextVar[Clock] = ContextVar("greenloop_active_clock", default=SystemClock())
+active_clock: ContextVar[Clock | None] = ContextVar("greenloop_active_clock", default=None)
+SYSTEM_CLOCK = SystemClock()
+
+
+def current_clock() -> Clock:
+    return active_clock.get() or SYSTEM_CLOCK

@@ -1,8 +1,8 @@
 """Database connection: one SQLAlchemy engine and session factory per database URL."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine

@@ -111,7 +111,7 @@ def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None) -> list
     engine = make_script_engine(helpers)
     sample = _sample_data(vctx.now())
     for _pid, spec in bundle.all_specs():
-        for name, ts in spec.task_specs.items():
+        for ts in spec.task_specs.values():
             if not getattr(ts, "bpmn_id", None):
                 continue
             element = ts.bpmn_id

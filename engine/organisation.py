@@ -36,9 +36,11 @@ def county_grid(areas: int = 105, villages: int = 515) -> list[tuple[str, str, s
     """(code, name, level, parent code) rows for a county of 14 towns; deterministic."""
     rows: list[tuple[str, str, str, str | None]] = [("C", "示范县", "county", None)]
     town_codes = []
+    town_names = {}
     for i, name in enumerate(TOWNS, 1):
         code = f"T{i:02d}"
         town_codes.append(code)
+        town_names[code] = name
         rows.append((code, name, "town", "C"))
     area_codes = []
     for a in range(areas):
@@ -46,7 +48,7 @@ def county_grid(areas: int = 105, villages: int = 515) -> list[tuple[str, str, s
         n = sum(1 for c in area_codes if c.startswith(town)) + 1
         code = f"{town}-A{n:02d}"
         area_codes.append(code)
-        rows.append((code, f"{dict(zip(town_codes, TOWNS))[town]}第{n}网格", "area", town))
+        rows.append((code, f"{town_names[town]}第{n}网格", "area", town))
     per_area: dict[str, int] = {}
     for v in range(villages):
         area = area_codes[v % len(area_codes)]

@@ -5,9 +5,9 @@ transaction rolls back and the instance, its tasks and its audit trail stay exac
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -16,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import projection, spiff_clock  # noqa: F401  (spiff_clock installs the timer clock shim)
+from . import history, projection, spiff_clock  # noqa: F401  (spiff_clock installs the timer clock shim)
 from .calendar_store import load_calendar
 from .clock import Clock, SystemClock, active_clock
 from .db import Database
@@ -110,7 +110,10 @@ class Runtime:
                 raise _fault(err) from err
             except SpiffWorkflowException as err:
                 raise WorkflowFault(str(err)) from err
-            _prune_finished_subprocesses(workflow)
+            # Events no outer process catches (a stage's terminate end) would pile up forever.
+            workflow.get_events()
+            history.prune_finished_subprocesses(workflow)
+            history.compact_main_tree(workflow)
             _check_depth(workflow)
             instance.state = dump(workflow)
             instance.row_version += 1
@@ -139,22 +142,6 @@ def _fault(err: WorkflowTaskException) -> WorkflowFault:
     if isinstance(cause, ScriptRejected):
         return WorkflowFault(f"脚本被拒绝 (script rejected): {cause}", element=element)
     return WorkflowFault(str(err), element=element)
-
-
-def _prune_finished_subprocesses(workflow: BpmnWorkflow) -> None:
-    """Drop the inner task trees of stages that are over.
-
-    Every pass through a stage leaves a finished sub-workflow behind; kept, a case with a long
-    history would carry (and re-serialize at every step) all of them. What happened inside is
-    already in the audit trail, and SpiffWorkflow never looks into a finished sub-process again.
-    """
-    for task_id in list(workflow.subprocesses):
-        sub = workflow.subprocesses.get(task_id)
-        if sub is None or not sub.completed:
-            continue
-        parent = sub.parent_workflow.tasks.get(task_id) if sub.parent_workflow is not None else None
-        if parent is not None and parent.has_state(TaskState.FINISHED_MASK):
-            workflow.delete_subprocess(parent)
 
 
 def tree_depth(workflow: BpmnWorkflow) -> int:

@@ -6,9 +6,11 @@ imports, no dunder or private attributes, no open/exec/eval) and see only greenl
 """
 from __future__ import annotations
 
+import ast
 import copy
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from RestrictedPython import compile_restricted, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -64,6 +66,7 @@ def guard_globals() -> dict[str, Any]:
 def compile_source(source: str, mode: str):
     """Compile once per distinct source text; raises ScriptRejected with the line number."""
     try:
+        _refuse_imports(source, mode)
         return compile_restricted(source, filename="<diagram>", mode=mode)
     except SyntaxError as err:
         # RestrictedPython folds its policy violations into one SyntaxError whose lineno is
@@ -71,6 +74,14 @@ def compile_source(source: str, mode: str):
         parts = err.args[0] if err.args and isinstance(err.args[0], tuple) else err.args
         detail = "; ".join(str(p) for p in parts if p) or "invalid syntax"
         raise ScriptRejected(detail) from None
+
+
+def _refuse_imports(source: str, mode: str) -> None:
+    # RestrictedPython compiles an import and only fails when it runs; a diagram that imports
+    # is refused outright, so deploying it fails instead of a case failing later.
+    for node in ast.walk(ast.parse(source, mode=mode)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            raise ScriptRejected(f"Line {node.lineno}: import is not allowed in a diagram")
 
 
 class RestrictedEnvironment(TaskDataEnvironment):

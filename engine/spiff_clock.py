@@ -10,18 +10,18 @@ from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
-from .clock import active_clock
+from .clock import current_clock
 
 
 class _ClockDatetime(datetime):
     @classmethod
     def now(cls, tz=None):
-        current = active_clock.get().now()
+        current = current_clock().now()
         return current.astimezone(tz) if tz is not None else current.astimezone().replace(tzinfo=None)
 
     @classmethod
     def utcnow(cls):
-        return active_clock.get().now().astimezone(timezone.utc).replace(tzinfo=None)
+        return current_clock().now().astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def install() -> None:

@@ -1,0 +1,107 @@
+"""A task completed twice, and a step that fails half-way: nothing is overwritten or half-applied."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import projection
+from engine.errors import TaskConflict, WorkflowFault
+from engine.models import AuditEvent, Case, ProcessInstance, Task
+from engine.tasks import complete_task
+
+
+def test_second_completion_gets_a_conflict_naming_the_winner(env):
+    case = env.register()
+    task = env.task(case, "receive")
+    complete_task(env.runtime, task.id, {"decision": "accept"}, "wangfang")
+    with pytest.raises(TaskConflict) as err:
+        complete_task(env.runtime, task.id, {"decision": "reject", "reason": "重复"}, "lisi")
+    assert err.value.completed_by == "wangfang"
+    assert "wangfang" in str(err.value)
+    assert env.case(case).status == "accepted"
+    assert [t.spec for t in env.ready(case)] == ["assign"]
+
+
+def test_two_sessions_racing_for_one_task_exactly_one_wins(env):
+    case = env.register()
+    task = env.task(case, "receive")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(actor, data):
+        barrier.wait()
+        try:
+            complete_task(env.runtime, task.id, data, actor)
+            outcomes[actor] = "won"
+        except TaskConflict as err:
+            outcomes[actor] = err
+
+    threads = [threading.Thread(target=attempt, args=("alice", {"decision": "accept"})),
+               threading.Thread(target=attempt, args=("bob", {"decision": "reject", "reason": "不受理"}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    winners = [a for a, o in outcomes.items() if o == "won"]
+    assert len(winners) == 1, outcomes
+    loser = ({"alice", "bob"} - set(winners)).pop()
+    assert outcomes[loser].completed_by == winners[0]
+    completions = [e for e in env.audit(case, "task_completed") if e.task_id == task.id]
+    assert [e.actor for e in completions] == winners
+    assert env.case(case).status == ("rejected" if winners == ["bob"] else "accepted")
+
+
+def _snapshot(env, case):
+    with env.db.read() as s:
+        inst = s.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case.id)).one()
+        tasks = sorted((t.id, t.state, t.completed_by, t.colour) for t in
+                       s.scalars(select(Task).where(Task.case_id == case.id)))
+        audit = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.id))
+        c = s.get(Case, case.id)
+        return (inst.state, inst.row_version, inst.next_timer_due, tuple(tasks), audit,
+                c.status, c.stage, c.colour, c.tier, c.accepted_at, c.stage_due)
+
+
+def test_exception_in_the_middle_of_a_step_leaves_everything_as_before(env, monkeypatch):
+    case = env.register()
+    before = _snapshot(env, case)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full while projecting tasks")
+
+    # The workflow has advanced and the case row was changed by the accept script when this
+    # fails: all of it must roll back.
+    monkeypatch.setattr(projection, "sync", explode)
+    with pytest.raises(RuntimeError):
+        env.complete(case, "receive", {"decision": "accept"})
+    monkeypatch.undo()
+    assert _snapshot(env, case) == before
+    env.complete(case, "receive", {"decision": "accept"})
+    assert env.case(case).status == "accepted"
+
+
+def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeypatch):
+    from engine import helpers
+
+    case = env.register()
+    original = helpers.make_helpers
+
+    def failing_helpers(ctx):
+        table = original(ctx)
+
+        def broken(stage):
+            raise WorkflowFault("通知服务不可用 (notification service down)")
+
+        table["mark_warning"] = broken
+        return table
+
+    monkeypatch.setattr("engine.runtime.make_helpers", failing_helpers)
+    before = _snapshot(env, case)
+    assert env.at("2026-03-18T16:00:01+00:00") == 1
+    after = _snapshot(env, case)
+    assert after[:4] == before[:4]  # state, version, timer and tasks untouched
+    inst = env.instance(case)
+    assert inst.status == "error" and "notification service down" in inst.error
+    assert env.audit(case, "error")[0].detail["message"].endswith("(notification service down)")
+    # A parked instance is not claimed again and again.
+    assert env.at("2026-03-18T16:00:02+00:00") == 0
