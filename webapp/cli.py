@@ -45,6 +45,14 @@ def cmd_deploy(args) -> int:
     return 0
 
 
+def _warn_calendar(runtime) -> None:
+    from engine.calendar_store import calendar_warnings
+
+    with runtime.db.read() as session:
+        for warning in calendar_warnings(session, runtime.timezone, runtime.now()):
+            print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     from engine.worker import TimerWorker
 
@@ -52,6 +60,7 @@ def cmd_run(args) -> int:
 
     settings = load_settings()
     app = create_app(settings)
+    _warn_calendar(runtime_of(app))
     worker = None
     if not args.no_worker:
         worker = TimerWorker(runtime_of(app), poll_seconds=args.poll)
@@ -72,7 +81,9 @@ def cmd_run(args) -> int:
 def cmd_worker(args) -> int:
     from engine.worker import TimerWorker
 
-    worker = TimerWorker(_runtime(), poll_seconds=args.poll, batch=args.batch)
+    runtime = _runtime()
+    _warn_calendar(runtime)
+    worker = TimerWorker(runtime, poll_seconds=args.poll, batch=args.batch)
     if args.once:
         print(f"fired {worker.tick()} due instance(s)")
         return 0

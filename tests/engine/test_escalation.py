@@ -111,3 +111,17 @@ def test_admin_holiday_override_moves_new_deadlines(env):
     env.complete(case, "receive", {"decision": "accept"})
     # Without the override day 1 would be Tuesday 3 March.
     assert env.case(case).stage_due == utc(2026, 3, 4, 16, 0)
+
+
+def test_uncovered_holiday_year_is_reported_until_the_administrator_enters_it(env):
+    from engine.calendar_store import calendar_warnings
+    from engine.models import CalendarYear
+
+    env.clock.set(utc(2026, 11, 23, 2, 0))
+    with env.db.read() as s:
+        warnings = calendar_warnings(s, "Asia/Shanghai", env.clock.now())
+    assert len(warnings) == 1 and "2027" in warnings[0]
+    with env.db.write() as s:
+        s.add(CalendarYear(year=2027, note="国务院办公厅2027年放假安排"))
+    with env.db.read() as s:
+        assert calendar_warnings(s, "Asia/Shanghai", env.clock.now()) == []

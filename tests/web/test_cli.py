@@ -1,0 +1,126 @@
+"""The `greenloop` command as a new user runs it: init-db, deploy, demo, run, worker."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.db import Database
+from engine.models import Case, ProcessDefinition, User
+from webapp import create_app
+from webapp.cli import main
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GREENLOOP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("GREENLOOP_FAKE_NOW", raising=False)
+    return tmp_path
+
+
+def test_init_deploy_demo_and_overview(data_dir, capsys):
+    assert main(["init-db"]) == 0
+    assert main(["deploy"]) == 0
+    assert "deployed as new version v1" in capsys.readouterr().out
+    assert main(["deploy"]) == 0
+    assert "unchanged, still v1" in capsys.readouterr().out
+    assert main(["demo", "--password", "pw-123456", "--cases", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "admin" in out and "pw-123456" in out and "6 demo cases" in out
+    assert main(["demo", "--password", "other"]) == 0  # idempotent: nothing duplicated
+    db = Database(f"sqlite:///{data_dir / 'greenloop.db'}")
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 6
+        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 1
+        assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1
+        open_case = s.scalars(select(Case).where(Case.stage.is_not(None))).first()
+    client = create_app().test_client()
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["instances_in_error"] == 0
+    page = client.get("/").get_data(as_text=True)
+    if open_case is not None:
+        assert open_case.number in page
+
+
+def test_overview_escapes_complaint_text(data_dir):
+    from engine.bootstrap import make_runtime
+    from engine.deploy import deploy_shipped
+    from engine.intake import register_case
+    from engine.organisation import seed_departments, seed_grid
+
+    main(["init-db"])
+    runtime = make_runtime()
+    with runtime.db.write() as s:
+        seed_departments(s)
+        seed_grid(s, areas=14, villages=14)
+        deploy_shipped(s)
+    register_case(runtime, {"channel": "hotline", "category": "noise", "title": "<script>alert(1)</script>",
+                            "complainant_anonymous": True}, "intake")
+    page = create_app(runtime=runtime).test_client().get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_deploy_of_a_broken_file_fails_with_the_element_named(data_dir, tmp_path, capsys):
+    main(["init-db"])
+    broken = tmp_path / "complaint.bpmn"
+    from engine.deploy import shipped_files
+
+    broken.write_text(shipped_files()[0]["complaint.bpmn"].replace(
+        '<spiffworkflow:property name="form" value="handle" />', ""), encoding="utf-8")
+    assert main(["deploy", "--bpmn", str(broken)]) == 1
+    assert "handle: 用户任务没有指定表单" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_serves_the_app_with_an_in_process_worker(data_dir):
+    assert main(["init-db"]) == 0 and main(["deploy"]) == 0
+    port = _free_port()
+    env = dict(os.environ, GREENLOOP_DATA_DIR=str(data_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "webapp.cli", "run", "--port", str(port), "--poll", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    body = json.loads(resp.read())
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(proc.stdout.read() if proc.poll() is not None else "server did not start")
+                time.sleep(0.2)
+        assert body["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
+    from engine.bootstrap import make_runtime
+    from engine.deploy import deploy_shipped
+    from engine.intake import register_case
+
+    main(["init-db"])
+    monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-02T02:00:00+00:00")
+    runtime = make_runtime()
+    with runtime.db.write() as s:
+        deploy_shipped(s)
+    case = register_case(runtime, {"channel": "hotline", "category": "air", "title": "异味",
+                                   "complainant_anonymous": True}, "intake")
+    monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-18T16:00:01+00:00")  # receive warning is due
+    assert main(["worker", "--once"]) == 0
+    assert "fired 1 due instance(s)" in capsys.readouterr().out
+    with runtime.db.read() as s:
+        assert s.get(Case, case.id).colour == "yellow"
