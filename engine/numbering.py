@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import CaseCounter
@@ -18,8 +19,13 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     year = now.astimezone(ZoneInfo(tz)).year
     counter = session.scalars(select(CaseCounter).where(CaseCounter.year == year).with_for_update()).first()
     if counter is None:
-        counter = CaseCounter(year=year, last=0)
-        session.add(counter)
+        # The first case of a year: two registrations may race to create the counter row.
+        try:
+            with session.begin_nested():
+                session.add(CaseCounter(year=year, last=0))
+        except IntegrityError:
+            pass
+        counter = session.scalars(select(CaseCounter).where(CaseCounter.year == year).with_for_update()).one()
     counter.last += 1
     session.flush()
     return f"环字〔{year}〕第{counter.last:06d}号"

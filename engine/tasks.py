@@ -4,6 +4,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 import forms
 
@@ -69,9 +70,16 @@ def _form_fields(row: Task) -> list[str]:
     return list(forms.load_form(row.form).schema.get("properties", {})) if row.form else []
 
 
+def _locked_row(session, task_id: str) -> Task:
+    row = session.scalars(select(Task).where(Task.id == task_id).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    return row
+
+
 def claim_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
     with runtime.db.write() as session:
-        row = _ready_row(session, task_id)
+        row = _locked_row(session, task_id)
         if row.state != "ready":
             raise TaskConflict(task_id, row.completed_by, row.state)
         if row.assignee_id not in (None, user_id):
@@ -83,7 +91,7 @@ def claim_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task
 
 def release_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
     with runtime.db.write() as session:
-        row = _ready_row(session, task_id)
+        row = _locked_row(session, task_id)
         if row.assignee_id == user_id:
             row.assignee_id = None
             _audit(session, runtime, row, actor, "task_released")

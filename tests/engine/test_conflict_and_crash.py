@@ -105,3 +105,38 @@ def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeyp
     assert env.audit(case, "error")[0].detail["message"].endswith("(notification service down)")
     # A parked instance is not claimed again and again.
     assert env.at("2026-03-18T16:00:02+00:00") == 0
+
+
+def test_claim_is_exclusive_and_release_frees_the_task(env):
+    from engine.tasks import claim_task, release_task
+
+    case = env.register()
+    task = env.task(case, "receive")
+    claim_task(env.runtime, task.id, 1, "intake")
+    with pytest.raises(TaskConflict):
+        claim_task(env.runtime, task.id, 2, "other")
+    release_task(env.runtime, task.id, 2, "other")  # not theirs: no effect
+    assert env.task(case, "receive").assignee_id == 1
+    release_task(env.runtime, task.id, 1, "intake")
+    claim_task(env.runtime, task.id, 2, "other")
+    assert env.task(case, "receive").assignee_id == 2
+    assert [e.kind for e in env.audit(case) if e.kind.startswith("task_c") or e.kind == "task_released"] == [
+        "task_claimed", "task_released", "task_claimed"]
+
+
+def test_concurrent_registrations_get_distinct_numbers(env):
+    numbers = []
+    errors = []
+
+    def register():
+        try:
+            numbers.append(env.register().number)
+        except Exception as err:  # noqa: BLE001 - the assertion below reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(set(numbers)) == 6
