@@ -47,7 +47,7 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 60, se
         existing = session.scalar(select(func.count()).select_from(Case))
     lines = ["demo county: 14 towns, 105 work areas, 515 villages"]
     if accounts:
-        lines.append("demo accounts (sign in at /login with username and password; shown once):")
+        lines.append("demo accounts (username, password; shown only this once):")
         lines += [f"  {user:12s} {secret}" for user, secret in accounts.items()]
     else:
         lines.append("demo accounts already existed; passwords unchanged")

@@ -15,7 +15,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.config["GREENLOOP_SETTINGS"] = settings
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
+    from zoneinfo import ZoneInfo
+
     from .overview import bp as overview_bp
+
+    local = ZoneInfo(settings.timezone)
+    # Stored in UTC, shown in the bureau's local time.
+    app.jinja_env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(local).strftime(fmt) \
+        if when else ""
 
     app.register_blueprint(overview_bp)
     return app
