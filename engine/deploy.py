@@ -158,7 +158,7 @@ def _check_timer(ts, element: str, engine, sample: dict[str, Any]) -> list[tuple
     if problems:
         return problems
     try:
-        value = engine.environment.evaluate(expression, dict(sample))
+        value = _evaluate_with_samples(engine, expression, sample)
         if not isinstance(value, str):
             raise ValueError(f"returns {type(value).__name__}, not an ISO-8601 string")
         parsed = TimerEventDefinition.parse_time_or_duration(value) if not value.upper().startswith("R") \
@@ -170,6 +170,27 @@ def _check_timer(ts, element: str, engine, sample: dict[str, Any]) -> list[tuple
     except Exception as err:  # any failure here means the timer would fail at run time
         return [(element, f"定时器表达式无法求值 (timer expression does not evaluate): {expression}: {err}")]
     return []
+
+
+class _SampleScope(dict):
+    """Task data for a trial evaluation: a variable the diagram sets itself (unknown here)
+    stands for a moment in time, which is what timer expressions are made of."""
+
+    def __init__(self, sample: dict[str, Any], reserved: set[str]):
+        super().__init__(sample)
+        self._reserved = reserved
+
+    def __missing__(self, key: str):
+        if key in self._reserved:
+            raise KeyError(key)
+        return self["stage_start"]
+
+
+def _evaluate_with_samples(engine, expression: str, sample: dict[str, Any]):
+    env = engine.environment
+    code = compile_source(expression.strip(), "eval")
+    reserved = set(env.globals) | set(env.globals["__builtins__"])
+    return eval(code, dict(env.globals), _SampleScope(sample, reserved))  # noqa: S307 - restricted code
 
 
 def sample_now(sample: dict[str, Any]) -> datetime:

@@ -86,7 +86,9 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
             created.append(row)
         row.grid_path = case.grid_path if case else None
         row.department_id = _task_department(session, task, case, departments)
-        row.tier = task.data.get("supervise_tier") or (case.tier if case else None)
+        # Supervision tasks carry the tier they were raised to; a task may also name the tier
+        # that works it (the county supervision section reviews unsatisfied cases).
+        row.tier = task.data.get("supervise_tier") or _int(props.get("tier")) or (case.tier if case else None)
         if row in created:
             # A task keeps the limit it was given: a later escalation timer in the same
             # supervision chain belongs to the next supervision task, not to this one.
@@ -97,6 +99,13 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
         row.colour = _colour(row, case, now)
     instance.next_timer_due = next_timer_due(workflow)
     return created
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def _main_stage_timers(timers: dict[object, dict[str, datetime]]) -> dict[str, datetime]:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .errors import GreenloopError
 from .models import AuditEvent, Case, ProcessInstance
@@ -54,8 +55,14 @@ def fire_next_due(runtime: Runtime) -> int | None:
         try:
             with session.begin_nested():
                 runtime.step(session, instance, case, "system", advance)
-        except GreenloopError as err:
-            failed = (instance.id, str(err))
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is in trouble (connection lost, deadlock, locked): retry later
+        except Exception as err:
+            # Anything else is this instance's own failure (a helper error, a value the database
+            # refuses, ...). Left running, it would be claimed first again on every tick and hold
+            # up every timer due after it.
+            failed = (instance.id, str(err) if isinstance(err, GreenloopError)
+                      else f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
         else:
             if not fired and instance.next_timer_due is not None and instance.next_timer_due < now:
                 log.warning("instance %s looked due but no timer fired; rechecking later", instance.id)

@@ -31,16 +31,21 @@ class TimerWorker:
             fired = fire_due(self.runtime, limit=self.batch)
         except Exception:  # a database outage must not kill the worker; try again next tick
             log.exception("timer tick failed")
-            fired = 0
+            # Back off for a poll interval: the due instance is still due, and retrying at once
+            # would spin as fast as the failure can be produced.
+            self._schedule_next(more_waiting=False, failed=True)
+            return 0
         self.fired_total += fired
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
 
-    def _schedule_next(self, more_waiting: bool) -> None:
+    def _schedule_next(self, more_waiting: bool, failed: bool = False) -> None:
         if self.scheduler is None or not self.scheduler.running:
             return
         wall_now = datetime.now(timezone.utc)
-        if more_waiting:
+        if failed:
+            wake = wall_now + self.poll
+        elif more_waiting:
             wake = wall_now
         else:
             due = earliest_due(self.runtime)

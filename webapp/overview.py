@@ -1,13 +1,17 @@
-"""Health check and a read-only overview of open cases, straight from the projections."""
+"""Health check, and the home page: open cases in the person's scope by colour."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.calendar_store import calendar_warnings
 from engine.models import Case, ProcessInstance, Task
 
+from .access import case_scope
+
 bp = Blueprint("overview", __name__)
+CLOSED = ("closed", "rejected", "transferred", "merged")
 
 
 def _runtime():
@@ -29,12 +33,14 @@ def healthz():
 
 
 @bp.get("/")
+@login_required
 def index():
     runtime = _runtime()
+    scope = case_scope(current_user)
     with runtime.db.read() as session:
-        cases = list(session.scalars(
-            select(Case).where(Case.status.not_in(("closed", "rejected", "transferred", "merged")))
-            .order_by(Case.stage_due.asc().nulls_last()).limit(200)))
-        counts = dict(session.execute(select(Case.colour, func.count()).group_by(Case.colour)).all())
-        warnings = calendar_warnings(session, runtime.timezone, runtime.now())
+        open_cases = select(Case).where(scope, Case.status.not_in(CLOSED))
+        cases = list(session.scalars(open_cases.order_by(Case.stage_due.asc().nulls_last()).limit(50)))
+        counts = dict(session.execute(select(Case.colour, func.count()).where(scope, Case.status.not_in(CLOSED))
+                                      .group_by(Case.colour)).all())
+        warnings = calendar_warnings(session, runtime.timezone, runtime.now()) if current_user.is_admin else []
     return render_template("overview.html", cases=cases, counts=counts, warnings=warnings, now=runtime.now())

@@ -182,7 +182,7 @@ def test_unsatisfied_reopens_once_then_goes_to_the_supervisor(env):
     _to_follow_up(env, case)
     env.complete(case, "follow_up", {"satisfaction": "unsatisfied", "comment": "还是不满意"})
     review = env.task(case, "follow_up_review")
-    assert review.candidate_group == "supervisor"
+    assert (review.candidate_group, review.tier) == ("supervisor", 3)
     env.complete(case, "follow_up_review", {"conclusion": "处理符合规定，已向投诉人解释"}, actor="supervisor")
     c = env.case(case)
     assert (c.status, c.stage, c.satisfaction) == ("closed", None, "unsatisfied")

@@ -103,3 +103,10 @@ def test_deploying_shipped_diagrams_is_idempotent(env):
     with env.db.write() as s:
         definition, created = deploy_shipped(s)
     assert (definition.version, created) == (1, False)
+
+
+def test_timer_may_use_variables_the_diagram_sets_itself(env):
+    text = _shipped_text().replace(
+        "deadline(stage_start, 5, 24)", "deadline(feedback_opened, 5, 24)", 1)
+    definition, created = _deploy(env, text)
+    assert created and definition.version == 2

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from engine.db import Database
 from engine.models import Case, ProcessDefinition, User
+from tests.web.conftest import Browser
 from webapp import create_app
 from webapp.cli import main
 
@@ -40,10 +41,10 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 1
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1
         open_case = s.scalars(select(Case).where(Case.stage.is_not(None))).first()
-    client = create_app().test_client()
-    health = client.get("/healthz").get_json()
+    app = create_app()
+    health = app.test_client().get("/healthz").get_json()
     assert health["status"] == "ok" and health["instances_in_error"] == 0
-    page = client.get("/").get_data(as_text=True)
+    page = Browser(app, "admin", password="pw-123456").get("/").get_data(as_text=True)
     if open_case is not None:
         assert open_case.number in page
 
@@ -52,7 +53,7 @@ def test_overview_escapes_complaint_text(data_dir):
     from engine.bootstrap import make_runtime
     from engine.deploy import deploy_shipped
     from engine.intake import register_case
-    from engine.organisation import seed_departments, seed_grid
+    from engine.organisation import seed_departments, seed_grid, seed_staff
 
     main(["init-db"])
     runtime = make_runtime()
@@ -60,9 +61,11 @@ def test_overview_escapes_complaint_text(data_dir):
         seed_departments(s)
         seed_grid(s, areas=14, villages=14)
         deploy_shipped(s)
+    with runtime.db.write() as s:
+        seed_staff(s, "pw-123456")
     register_case(runtime, {"channel": "hotline", "category": "noise", "title": "<script>alert(1)</script>",
                             "complainant_anonymous": True}, "intake")
-    page = create_app(runtime=runtime).test_client().get("/").get_data(as_text=True)
+    page = Browser(create_app(runtime=runtime), "admin", password="pw-123456").get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

@@ -1,0 +1,56 @@
+"""Web fixtures: the Flask app on the test database and signed-in clients for each role."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD
+from webapp import create_app
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def app(env):
+    app = create_app(runtime=env.runtime, TESTING=True, LOGIN_RATE_LIMIT="1000 per minute")
+    return app
+
+
+class Browser:
+    """A test client that signs in like a person and posts forms with their CSRF token."""
+
+    def __init__(self, app, username: str | None = None, password: str = TEST_PASSWORD):
+        self.client = app.test_client()
+        self.username = username
+        if username:
+            self.login(username, password)
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        page = self.client.get("/login").get_data(as_text=True)
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": csrf_of(page)})
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, page_url: str | None = None, **kw):
+        """POST with the CSRF token taken from ``page_url`` (default: the same URL)."""
+        source = self.client.get(page_url or url).get_data(as_text=True)
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_of(source) if CSRF_RE.search(source) else self.any_token())
+        return self.client.post(url, data=data, **kw)
+
+    def any_token(self) -> str:
+        return csrf_of(self.client.get("/").get_data(as_text=True))
+
+
+@pytest.fixture
+def as_user(app):
+    return lambda username=None: Browser(app, username)

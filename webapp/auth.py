@@ -1,0 +1,90 @@
+"""Sign-in and sign-out (Flask-Login, argon2 hashes, rate-limited), and the language switch."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required, login_user, logout_user
+from sqlalchemy import select
+
+from engine.models import User
+
+from .access import load_staff
+from .extensions import limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+_hasher = PasswordHasher()
+# Verifying against a fixed hash when the user does not exist keeps the answer time the same.
+_DUMMY_HASH = _hasher.hash("greenloop-no-such-user")
+
+
+def _runtime():
+    from . import runtime_of
+
+    return runtime_of(current_app)
+
+
+@login_manager.user_loader
+def _load(user_id: str):
+    with _runtime().db.read() as session_:
+        return load_staff(session_, int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("请先登录")
+login_manager.session_protection = "strong"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an absolute URL here would be an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("overview.index")
+
+
+def check_password(username: str, password: str) -> User | None:
+    with _runtime().db.read() as s:
+        user = s.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        user = check_password(username, request.form.get("password") or "")
+        if user is not None:
+            with _runtime().db.read() as s:
+                staff = load_staff(s, user.id)
+            session.clear()
+            session.permanent = True
+            login_user(staff)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("用户名或密码不正确"), "error")
+        return render_template("login.html", username=username), 401
+    return render_template("login.html", username="")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("您已退出登录"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    from .i18n import LOCALES
+
+    if code in LOCALES:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
