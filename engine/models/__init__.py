@@ -1,11 +1,12 @@
 from .audit import AuditEvent, CalendarDay, CalendarYear, Notification
 from .base import Base
+from .files import Attachment, TaskDraft
 from .case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter
 from .org import ROLES, Department, Grid, User, UserRole
 from .process import ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
-    "AuditEvent", "Base", "CATEGORIES", "CHANNELS", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
+    "Attachment", "TaskDraft", "AuditEvent", "Base", "CATEGORIES", "CHANNELS", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
     "Department", "Grid", "Notification", "ProcessDefinition", "ProcessInstance", "ROLES", "STATUSES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",
 ]
