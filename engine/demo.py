@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from .clock import ManualClock
 from .deploy import deploy_shipped
 from .intake import register_case
-from .models import Case, Grid, Task, User
+from .models import Case, Department, Grid, Task, User
 from .organisation import seed_departments, seed_grid, seed_staff
 from .runtime import Runtime
-from .tasks import complete_task
+from .tasks import complete_task, task_data
 from .timers import fire_due
 
 TITLES = {
@@ -38,28 +38,32 @@ ENTERPRISES = ["示范县宏达化工有限公司", "青山水泥厂", "白沙�
 PERSON = "张王李赵刘陈杨黄周吴"
 
 
-def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 60, seed: int = 7) -> str:
+def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, seed: int = 7,
+              progress=None) -> str:
     with runtime.db.write() as session:
         seed_departments(session)
         seed_grid(session)
-        accounts = seed_staff(session, password)
+        accounts = seed_staff(session, password, whole_county=True)
         deploy_shipped(session, now=runtime.now())
         existing = session.scalar(select(func.count()).select_from(Case))
     lines = ["demo county: 14 towns, 105 work areas, 515 villages"]
     if accounts:
         lines.append("demo accounts (username, password; shown only this once):")
-        lines += [f"  {user:12s} {secret}" for user, secret in accounts.items()]
+        lines += [f"  {user:12s} {secret}" for user, secret in accounts.items() if user != "*"]
+        if "*" in accounts:
+            lines.append(f"  and for every town (grid_t01…grid_t14 grid officers, town_t01…town_t14 town "
+                         f"supervisors) and department (handler_water, lead_water, …): {accounts['*']}")
     else:
         lines.append("demo accounts already existed; passwords unchanged")
     if existing:
         lines.append(f"{existing} cases already present; no new cases added")
         return "\n".join(lines)
-    made = simulate_cases(runtime, cases, seed)
+    made = simulate_cases(runtime, cases, seed, progress)
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
     return "\n".join(lines)
 
 
-def simulate_cases(runtime: Runtime, count: int, seed: int = 7) -> int:
+def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -> int:
     rng = random.Random(seed)
     real_now = runtime.now()
     clock = ManualClock(real_now - timedelta(days=90))
@@ -69,11 +73,13 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7) -> int:
         users = {u.username: u for u in session.scalars(select(User))}
     queue: list[tuple] = []
     for i in range(count):
-        start = real_now - timedelta(days=90) + timedelta(seconds=rng.uniform(0, 89 * 86400))
-        heapq.heappush(queue, (start, i, "register", None))
+        start = real_now - timedelta(days=90) + timedelta(seconds=rng.uniform(0, 89.9 * 86400))
+        # How briskly this case will be worked: most promptly, some slowly, a few stall.
+        pace = rng.choices(["prompt", "slow", "stalled"], [72, 20, 8])[0]
+        heapq.heappush(queue, (start, i, "register", pace))
     numbers: dict[int, tuple[int, str]] = {}
     while queue:
-        when, i, action, _ = heapq.heappop(queue)
+        when, i, action, pace = heapq.heappop(queue)
         if when >= real_now:
             continue
         clock.set(when)
@@ -81,19 +87,22 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7) -> int:
         if action == "register":
             case = register_case(sim, _complaint(rng, villages), "intake", users["intake"].id)
             numbers[i] = (case.id, case.number)
-            heapq.heappush(queue, (when + _pause(rng), i, "work", None))
+            if progress and len(numbers) % 250 == 0:
+                progress(f"demo: {len(numbers)} cases registered")
+        elif not _work_one(sim, rng, numbers[i][0], numbers, i):
             continue
-        case_id, _number = numbers[i]
-        if _work_one(sim, rng, case_id, numbers, i) and rng.random() > 0.12:
-            heapq.heappush(queue, (when + _pause(rng), i, "work", None))
+        heapq.heappush(queue, (when + _pause(rng, pace), i, "work", pace))
     clock.set(real_now)
     fire_due(sim)
     return len(numbers)
 
 
-def _pause(rng: random.Random) -> timedelta:
-    # Most steps happen within days; some cases sit untouched long enough to go yellow or red.
-    return timedelta(hours=rng.choice([2, 6, 20, 30, 50, 80, 120, 200, 400]))
+def _pause(rng: random.Random, pace: str) -> timedelta:
+    if pace == "prompt":
+        return timedelta(hours=rng.uniform(1, 30))
+    if pace == "slow":
+        return timedelta(hours=rng.uniform(20, 150))
+    return timedelta(hours=rng.choice([rng.uniform(2, 40), rng.uniform(200, 900)]))
 
 
 def _complaint(rng: random.Random, villages: list[str]) -> dict:
@@ -116,16 +125,25 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> boo
     with sim.db.read() as session:
         tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
                                      .order_by(Task.created_at)))
+        departments = {d.id: d.code for d in session.scalars(select(Department))}
     if not tasks:
         return False
     main = [t for t in tasks if t.stage != "supervise"]
-    task = main[0] if main and rng.random() < 0.85 else tasks[0]
-    data, actor = _answer(rng, task, numbers, i)
-    complete_task(sim, task.id, data, actor)
+    task = main[0] if main and rng.random() < 0.9 else tasks[0]
+    data, role = _answer(sim, rng, task, numbers, i)
+    complete_task(sim, task.id, data, _actor(role, departments.get(task.department_id)))
     return True
 
 
-def _answer(rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
+def _actor(role: str, department: str | None) -> str:
+    named = {("handler", "air"): "handler", ("handler", "enforcement"): "handler2",
+             ("lead", "air"): "lead", ("lead", "enforcement"): "lead2"}
+    if role in ("handler", "lead") and department:
+        return named.get((role, department), f"{role}_{department}")
+    return role
+
+
+def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
     r = rng.random()
     if task.spec == "receive":
         if r < 0.06:
@@ -135,13 +153,18 @@ def _answer(rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
             return {"decision": "duplicate", "duplicate_of": rng.choice(earlier)}, "intake"
         return {"decision": "accept"}, "intake"
     if task.spec == "assign":
-        if r < 0.07:
-            return {"action": "transfer", "transfer_to": "城市管理局", "transfer_reason": "餐饮油烟属城管职责"}, "intake"
-        joint = ["enforcement", "water"] if r > 0.93 else []
-        return {"action": "assign", "department": rng.choice(["air", "enforcement"]),
-                "joint_departments": joint}, "intake"
+        route = task_data(sim, task.id)
+        if route.get("route_transfer") and r < 0.9:
+            agency = {"urban_management": "城市管理局", "police": "公安局", "housing": "住房和城乡建设局",
+                      "agriculture": "农业农村局"}.get(route["route_transfer"], route["route_transfer"])
+            return {"action": "transfer", "transfer_to": agency,
+                    "transfer_reason": "不属于生态环境部门职责，按职责分工转办"}, "intake"
+        department = route.get("route_department") or "enforcement"
+        joint = [d for d in ("enforcement", "water") if d != department] if r > 0.95 else []
+        return {"action": "assign", "department": department, "joint_departments": joint,
+                "instructions": "请按时核查处理并反馈"}, "intake"
     if task.spec == "joint_handle":
-        return {"findings": "联合检查：现场已责令停产整改", "measures": "下达责令改正违法行为决定书"}, "handler2"
+        return {"findings": "联合检查：现场已责令停产整改", "measures": "下达责令改正违法行为决定书"}, "handler"
     if task.spec == "handle":
         if r < 0.05:
             return {"outcome": "return", "return_reason": "该点位不属于本部门辖区"}, "handler"

@@ -97,22 +97,54 @@ STAFF = [
 ]
 
 
-def seed_staff(session: Session, password: str | None = None) -> dict[str, str]:
-    """Create missing staff accounts; returns {username: password} for the ones created."""
+def county_staff() -> list[tuple[str, str, list[str], str | None, str, int | None]]:
+    """The rest of a county's staff: a grid officer and a town supervisor for every town,
+    a handler and a lead for every bureau department without a named one above."""
+    rows = []
+    for i, town in enumerate(TOWNS, 1):
+        code = f"T{i:02d}"
+        rows.append((f"grid_{code.lower()}", f"{town}网格员", ["handler"], "enforcement", code, 1))
+        rows.append((f"town_{code.lower()}", f"{town}环保办", ["supervisor"], None, code, 2))
+    named = {dep for _u, _n, _r, dep, _g, _t in STAFF if dep}
+    for code, name, kind in DEPARTMENTS:
+        if kind != "bureau" or code in named:
+            continue
+        rows.append((f"handler_{code}", f"{name}承办人", ["handler"], code, "C", None))
+        rows.append((f"lead_{code}", f"{name}负责人", ["lead"], code, "C", None))
+    return rows
+
+
+def seed_staff(session: Session, password: str | None = None, *, whole_county: bool = False,
+               county_password: str | None = None) -> dict[str, str]:
+    """Create missing staff accounts; returns {username: password} for the named ones created.
+
+    With ``whole_county`` the generated county staff are added too, all with one password
+    (``county_password``, or ``password``, or a random one returned under the key "*").
+    """
     hasher = PasswordHasher()
     departments = {d.code: d for d in session.scalars(select(Department))}
     grids = {g.code: g for g in session.scalars(select(Grid).where(Grid.level.in_(("county", "town"))))}
+    existing = set(session.scalars(select(User.username)))
     created = {}
-    for username, name, roles, dep, grid, tier in STAFF:
-        if session.scalars(select(User).where(User.username == username)).first() is not None:
+    shared = county_password or password or secrets.token_urlsafe(9)
+    shared_hash = None
+    rows = [(row, False) for row in STAFF] + ([(row, True) for row in county_staff()] if whole_county else [])
+    for (username, name, roles, dep, grid, tier), generated in rows:
+        if username in existing:
             continue
-        secret = password or secrets.token_urlsafe(9)
-        user = User(username=username, display_name=name, password_hash=hasher.hash(secret),
+        if generated:
+            shared_hash = shared_hash or hasher.hash(shared)
+            secret, digest = shared, shared_hash
+            created.setdefault("*", shared)
+        else:
+            secret = password or secrets.token_urlsafe(9)
+            digest = hasher.hash(secret)
+            created[username] = secret
+        user = User(username=username, display_name=name, password_hash=digest,
                     department_id=departments[dep].id if dep else None,
                     grid_id=grids[grid].id if grid in grids else None, tier=tier,
                     email=f"{username}@greenloop.example")
         user.role_rows = [UserRole(role=r) for r in roles]
         session.add(user)
-        created[username] = secret
     session.flush()
     return created

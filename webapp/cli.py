@@ -94,7 +94,8 @@ def cmd_worker(args) -> int:
 def cmd_demo(args) -> int:
     from engine.demo import seed_demo
 
-    report = seed_demo(_runtime(), password=args.password, cases=args.cases)
+    report = seed_demo(_runtime(), password=args.password, cases=args.cases,
+                       progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(report)
     return 0
 
@@ -145,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="seed a demo county with users and cases")
     p.add_argument("--password", help="give every demo user this password (default: random, printed once)")
-    p.add_argument("--cases", type=int, default=60)
+    p.add_argument("--cases", type=int, default=2000, help="how many cases to simulate (default 2000)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="run a benchmark script from bench/")
