@@ -16,6 +16,8 @@ from .models import TOP_TIER, AuditEvent, Case, Department, User, UserRole
 from .step_context import StepContext
 
 TIER_NAMES = {1: "网格员", 2: "乡镇（街道）", 3: "县局督查科", 4: "局领导"}
+STAGE_NAMES = {"receive": "受理", "assign": "交办", "handle": "办理", "extension": "延期审批", "feedback": "反馈",
+               "review": "审核", "follow_up": "回访", "follow_up_review": "不满意件复核"}
 
 
 def _parse(value: str | datetime) -> datetime:
@@ -78,7 +80,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         overdue_since = c.stage_due.isoformat() if c.stage_due else None
         ctx.record("escalated", stage=stage, from_tier=before, to_tier=c.tier, overdue_since=overdue_since)
         ctx.notify("escalation", f"督办：{c.number} {c.title}",
-                   f"{stage} 阶段已超期，升级至{TIER_NAMES[c.tier]}督办", group="supervisor", tier=c.tier)
+                   f"{STAGE_NAMES.get(stage, stage)}阶段已超期，升级至{TIER_NAMES[c.tier]}督办", group="supervisor", tier=c.tier)
         return c.tier
 
     def can_escalate() -> bool:

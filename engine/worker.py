@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from .config import load_settings
+from .notifications import send_pending
 from .runtime import Runtime
 from .timers import earliest_due, fire_due
 
@@ -19,8 +21,11 @@ JOB_ID = "greenloop-timers"
 
 
 class TimerWorker:
-    def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500):
+    def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500,
+                 smtp_url: str | None = None):
         self.runtime = runtime
+        # Notifications are mailed from the worker tick, when a mail server is configured.
+        self.smtp_url = smtp_url or load_settings().smtp_url
         self.poll = timedelta(seconds=poll_seconds)
         self.batch = batch
         self.scheduler: BlockingScheduler | BackgroundScheduler | None = None
@@ -36,8 +41,17 @@ class TimerWorker:
             self._schedule_next(more_waiting=False, failed=True)
             return 0
         self.fired_total += fired
+        self._send_mail()
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
+
+    def _send_mail(self) -> None:
+        if not self.smtp_url:
+            return
+        try:
+            send_pending(self.runtime, self.smtp_url)
+        except Exception:  # mail must never stop the timers; unsent mail is retried next tick
+            log.exception("sending notification e-mail failed")
 
     def _schedule_next(self, more_waiting: bool, failed: bool = False) -> None:
         if self.scheduler is None or not self.scheduler.running:

@@ -1,7 +1,7 @@
 from .audit import AuditEvent, CalendarDay, CalendarYear, Notification
 from .base import Base
-from .files import Attachment, TaskDraft
 from .case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter
+from .files import Attachment, TaskDraft
 from .org import ROLES, Department, Grid, User, UserRole
 from .process import ProcessDefinition, ProcessInstance, Task
 

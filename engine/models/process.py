@@ -72,4 +72,12 @@ class Task(Base):
 
 
 Index("ix_task_inbox", Task.state, Task.candidate_group, Task.department_id, Task.due_at)
+# Partial indexes over the (few) ready rows among the (many) finished ones: an inbox page walks
+# one of them in due order and stops after a page; the grid one serves subtree prefixes.
+_READY = Task.state == "ready"
+Index("ix_task_ready_group_due", Task.candidate_group, Task.due_at, postgresql_where=_READY, sqlite_where=_READY)
+Index("ix_task_ready_department_due", Task.department_id, Task.due_at, postgresql_where=_READY,
+      sqlite_where=_READY)
+Index("ix_task_ready_grid", Task.grid_path, postgresql_where=_READY, sqlite_where=_READY,
+      postgresql_ops={"grid_path": "text_pattern_ops"})
 Index("ix_task_assignee", Task.assignee_id, Task.state)

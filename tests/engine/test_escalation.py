@@ -53,7 +53,8 @@ def test_assignment_overdue_across_national_day_escalates_through_every_tier(env
     assert c.tier == 4
     with env.db.read() as s:
         leader = s.scalars(select(User).where(User.username == "leader")).one()
-        notified = list(s.scalars(select(Notification).where(Notification.case_id == case.id)
+        notified = list(s.scalars(select(Notification).where(Notification.case_id == case.id,
+                                                             Notification.kind == "escalation")
                                   .order_by(Notification.id)))
     assert c.leader_owner_id == leader.id  # 领导包案
     assert [n.tier for n in notified] == [2, 3, 4]

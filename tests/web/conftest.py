@@ -18,9 +18,10 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture
-def app(env):
-    app = create_app(runtime=env.runtime, TESTING=True, LOGIN_RATE_LIMIT="1000 per minute")
-    return app
+def app(env, tmp_path):
+    # Uploaded files go to the test's own folder, never into the repository's instance/.
+    return create_app(runtime=env.runtime, TESTING=True, LOGIN_RATE_LIMIT="1000 per minute",
+                      ATTACHMENTS_DIR=str(tmp_path / "attachments"))
 
 
 class Browser:
