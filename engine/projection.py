@@ -85,6 +85,8 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
             session.add(row)
             created.append(row)
         row.grid_path = case.grid_path if case else None
+        row.category = case.category if case else None
+        row.channel = case.channel if case else None
         row.department_id = _task_department(session, task, case, departments)
         # Supervision tasks carry the tier they were raised to; a task may also name the tier
         # that works it (the county supervision section reviews unsatisfied cases).

@@ -60,6 +60,9 @@ class Task(Base):
     candidate_group: Mapped[str] = mapped_column(String(64))  # the BPMN lane
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     grid_path: Mapped[str | None] = mapped_column(String(500))
+    # Copied from the case so that inbox filters and counts need no join.
+    category: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
     tier: Mapped[int | None] = mapped_column()
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     state: Mapped[str] = mapped_column(String(16), default="ready")  # ready | completed | cancelled
@@ -75,7 +78,9 @@ Index("ix_task_inbox", Task.state, Task.candidate_group, Task.department_id, Tas
 # Partial indexes over the (few) ready rows among the (many) finished ones: an inbox page walks
 # one of them in due order and stops after a page; the grid one serves subtree prefixes.
 _READY = Task.state == "ready"
-Index("ix_task_ready_group_due", Task.candidate_group, Task.due_at, postgresql_where=_READY, sqlite_where=_READY)
+_COVERED = ["tier", "department_id", "assignee_id", "colour", "category", "channel", "stage"]
+Index("ix_task_ready_group_due", Task.candidate_group, Task.due_at, postgresql_where=_READY, sqlite_where=_READY,
+      postgresql_include=_COVERED)
 Index("ix_task_ready_department_due", Task.department_id, Task.due_at, postgresql_where=_READY,
       sqlite_where=_READY)
 Index("ix_task_ready_grid", Task.grid_path, postgresql_where=_READY, sqlite_where=_READY,

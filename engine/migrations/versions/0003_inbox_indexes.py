@@ -1,4 +1,5 @@
-"""Partial indexes for the inbox; trigram indexes for text search on PostgreSQL.
+"""Inbox speed: category/channel copied onto tasks, partial covering indexes over ready tasks,
+trigram indexes for text search on PostgreSQL.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,9 +18,17 @@ log = logging.getLogger("alembic.runtime.migration")
 READY = sa.text("state = 'ready'")
 
 
+COVERED = ["tier", "department_id", "assignee_id", "colour", "category", "channel", "stage"]
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("task") as batch:
+        batch.add_column(sa.Column("category", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("channel", sa.String(32), nullable=True))
+    op.execute('UPDATE task SET category = (SELECT category FROM "case" WHERE "case".id = task.case_id), '
+               'channel = (SELECT channel FROM "case" WHERE "case".id = task.case_id)')
     op.create_index("ix_task_ready_group_due", "task", ["candidate_group", "due_at"],
-                    postgresql_where=READY, sqlite_where=READY)
+                    postgresql_where=READY, sqlite_where=READY, postgresql_include=COVERED)
     op.create_index("ix_task_ready_department_due", "task", ["department_id", "due_at"],
                     postgresql_where=READY, sqlite_where=READY)
     op.create_index("ix_task_ready_grid", "task", ["grid_path"], postgresql_where=READY, sqlite_where=READY,
@@ -46,3 +55,6 @@ def downgrade() -> None:
     op.drop_index("ix_task_ready_grid", table_name="task")
     op.drop_index("ix_task_ready_department_due", table_name="task")
     op.drop_index("ix_task_ready_group_due", table_name="task")
+    with op.batch_alter_table("task") as batch:
+        batch.drop_column("channel")
+        batch.drop_column("category")
