@@ -30,6 +30,22 @@ def render_error(code: int, detail: str | None = None):
     return render_template("error.html", code=code, message=message, detail=detail), code
 
 
+def _display_name(username: str | None) -> str | None:
+    """Staff know each other by name; the login name stays in brackets for the unambiguous record."""
+    if not username:
+        return None
+    from flask import current_app
+    from sqlalchemy import select
+
+    from engine.models import User
+
+    from . import runtime_of
+
+    with runtime_of(current_app).db.read() as session:
+        name = session.scalar(select(User.display_name).where(User.username == username))
+    return f"{name}（{username}）" if name else username
+
+
 def init_app(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda err, code=code: render_error(code))
@@ -40,7 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(TaskConflict)
     def conflict(err):
-        who = err.completed_by
+        who = _display_name(err.completed_by)
         detail = _("该任务已由 %(who)s 办理，您的提交未保存。", who=who) if who else \
             _("该任务已不可办理（流程已继续），您的提交未保存。")
         return render_error(409, detail)

@@ -27,7 +27,7 @@ bp = Blueprint("tasks", __name__)
 
 # Earlier steps whose record the person doing this task should read first.
 CONTEXT_FORMS = {
-    "handle": ("assign",), "joint_handle": ("assign",), "feedback": ("handle",),
+    "handle": ("assign", "review"), "joint_handle": ("assign",), "feedback": ("handle",),
     "approve_extension": ("handle",), "review": ("handle", "feedback"), "follow_up": ("feedback",),
 }
 # These record one person's own decision: a decision or opinion left in the task data by an
@@ -91,6 +91,10 @@ def _context(task: Task, data: dict, departments: dict[str, str]) -> list[tuple[
     """(form title, [(label, value)]) for each earlier step this task builds on."""
     sections = []
     for name in CONTEXT_FORMS.get(task.form or "", ()):
+        if task.form == "handle" and name == "review" and data.get("approved") is not False:
+            # Only a rejected review sends a case back to handling; an approval left in the data
+            # by an earlier round (before a reopening) is not what this handler must address.
+            continue
         earlier = forms.load_form(name)
         items = [(earlier.label(f, lang()), display_value(earlier, f, data[f], lang(), departments))
                  for f in earlier.fields if data.get(f) not in (None, "", [])]
