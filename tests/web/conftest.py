@@ -24,6 +24,13 @@ def app(env, tmp_path):
                       ATTACHMENTS_DIR=str(tmp_path / "attachments"))
 
 
+@pytest.fixture
+def attachments_dir(app):
+    from pathlib import Path
+
+    return Path(app.config["ATTACHMENTS_DIR"])
+
+
 class Browser:
     """A test client that signs in like a person and posts forms with their CSRF token."""
 

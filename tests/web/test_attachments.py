@@ -26,13 +26,6 @@ HTML = b"<!doctype html><script>alert(1)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
-@pytest.fixture(autouse=True)
-def attachments_dir(app, tmp_path):
-    folder = tmp_path / "attachments"
-    app.config["ATTACHMENTS_DIR"] = str(folder)
-    return folder
-
-
 def form(**overrides) -> dict:
     data = {"channel": "hotline", "category": "air", "subject_type": "enterprise", "title": "化工厂异味",
             "grid_code": "T01-A01-V01", "complainant_name": "李四", "complainant_phone": "13900001111"}

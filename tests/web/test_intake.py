@@ -2,7 +2,6 @@
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.models import Attachment, Case
@@ -11,13 +10,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture(autouse=True)
-def attachments_dir(app, tmp_path):
-    folder = tmp_path / "attachments"
-    app.config["ATTACHMENTS_DIR"] = str(folder)
-    return folder
 
 
 def form(**overrides) -> dict:
