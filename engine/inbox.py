@@ -26,6 +26,25 @@ CASE_FILTERS = ("q",)
 CASE_NUMBER = re.compile(r"环字〔\d{4}〕第\d+号")
 
 
+# Counting stops here: nobody pages through a county desk's 80,000 tasks, and an exact count
+# of them would cost more than the rest of the page.
+COUNT_CAP = 10_000
+
+
+class Count(int):
+    """A task count that shows as "10000+" once it reached the cap."""
+
+    capped: bool
+
+    def __new__(cls, value: int, capped: bool = False):
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self)}+" if self.capped else str(int(self))
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     stage: str | None = None
@@ -131,10 +150,12 @@ def inbox_page(session: Session, scope: ColumnElement[bool], *, view: str, user_
 
     counts = {}
     for name in VIEWS:
-        count = select(func.count()).select_from(Task)
+        matching = select(Task.id)
         if needs_case:
-            count = count.join(Case, Case.id == Task.case_id)
-        counts[name] = session.scalar(count.where(*where, *_view_clause(name, user_id))) or 0
+            matching = matching.join(Case, Case.id == Task.case_id)
+        matching = matching.where(*where, *_view_clause(name, user_id)).limit(COUNT_CAP + 1)
+        found = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        counts[name] = Count(COUNT_CAP, capped=True) if found > COUNT_CAP else Count(found)
     if view not in VIEWS:
         # No choice made: the person's own tasks, unless they hold none yet.
         view = "mine" if counts["mine"] or not counts["group"] else "group"

@@ -253,3 +253,16 @@ def test_filters_update_without_reload_when_htmx_asks(env, as_user):
     assert "<html" not in html and html.lstrip().startswith('<div id="inbox-results">')
     full = page(as_user("intake"), "/inbox?view=group")
     assert "<html" in full and 'hx-get="/inbox"' in full
+
+
+def test_counts_stop_at_the_cap_and_say_so(env, as_user, monkeypatch):
+    from engine import inbox
+
+    for _ in range(3):
+        env.register()
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    page = as_user("intake").get("/inbox?view=group").get_data(as_text=True)
+    assert 'data-view="group">2+<' in page
+    monkeypatch.setattr(inbox, "COUNT_CAP", 10)
+    page = as_user("intake").get("/inbox?view=group").get_data(as_text=True)
+    assert 'data-view="group">3<' in page
