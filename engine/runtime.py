@@ -72,7 +72,9 @@ class Runtime:
 
     def start(self, session: Session, case: Case | None, data: dict, actor: str,
               definition: ProcessDefinition | None = None) -> StepResult:
-        definition = definition or require_latest(session)
+        # Callers may hand in a definition read in another session; its deferred files load
+        # only through this one.
+        definition = session.get(ProcessDefinition, definition.id) if definition else require_latest(session)
         bundle = bundle_for(definition)
         now = self.clock.now()
         instance = ProcessInstance(definition_id=definition.id, case_id=case.id if case else None, state="",

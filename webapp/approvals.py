@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,18 +12,13 @@ from sqlalchemy import select
 from engine.inbox import APPROVAL_KINDS, approval_queue, recent_returns
 from engine.models import Department
 
+from . import current_runtime as _runtime
 from .access import case_scope, roles_required, task_scope
 from .inbox import template_helpers
 
 bp = Blueprint("approvals", __name__)
 KINDS = {"review": _l("办结审核"), "approve_extension": _l("延期审批")}
 RETURNS_SHOWN_DAYS = 30
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @bp.get("/approvals")

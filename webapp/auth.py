@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from engine.models import User
 
+from . import current_runtime as _runtime
+from . import safe_next
 from .access import load_staff
 from .extensions import limiter, login_manager
 
@@ -18,12 +20,6 @@ bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()
 # Verifying against a fixed hash when the user does not exist keeps the answer time the same.
 _DUMMY_HASH = _hasher.hash("greenloop-no-such-user")
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @login_manager.user_loader
@@ -38,10 +34,7 @@ login_manager.session_protection = "strong"
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would be an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("overview.index")
+    return safe_next(target, url_for("overview.index"))
 
 
 def check_password(username: str, password: str) -> User | None:

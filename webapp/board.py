@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from engine import board as board_queries
 from engine import supervision
 from engine.errors import NotFound
 
+from . import current_runtime as _runtime
 from .access import case_scope, load_staff, roles_required, task_scope, visible_case
 
 bp = Blueprint("board", __name__)
@@ -51,12 +52,6 @@ def deadline_local(when) -> str:
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
     return local.strftime("%Y-%m-%d %H:%M")
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 def _labels() -> dict:

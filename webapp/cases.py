@@ -14,6 +14,7 @@ from engine.attachments import get_attachment
 from engine.casefile import CaseFilters, identity_redactor, load_case_file, search_cases, town_code, towns
 from engine.models import Task
 
+from . import current_runtime as _runtime
 from .access import case_scope, mask_name, mask_phone, task_scope, visible_case
 from .attachments import send_attachment
 
@@ -43,12 +44,6 @@ LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, channel=CHANNEL_NAMES, catego
                          subject=SUBJECT_TYPES, status=STATUS_NAMES, colour=COLOURS, group=GROUPS,
                          satisfaction=SATISFACTION)
 PER_PAGE = 25
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @bp.context_processor

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from engine.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page, town_choices
 from engine.models import CATEGORIES, CHANNELS
 
+from . import current_runtime as _runtime
 from .access import task_scope
 from .task_labels import CATEGORIES as CATEGORY_LABELS
 from .task_labels import CHANNELS as CHANNEL_LABELS
@@ -21,12 +22,6 @@ from .task_labels import COLOURS, STAGES, label, task_title
 bp = Blueprint("inbox", __name__)
 _TOWN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SEARCH_MAX = 100
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 def _choice(name: str, allowed) -> str | None:

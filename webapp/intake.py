@@ -2,7 +2,7 @@
 from the grid tree, attachments, and possible duplicates suggested while typing."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from engine.duplicates import merge_new_case, suggest_duplicates
 from engine.errors import FormInvalid, GreenloopError
 from engine.intake import IntakeSchema, register_case
 
+from . import current_runtime as _runtime
 from .access import case_scope, roles_required, visible_case
 from .attachments import attachments_root, read_uploads, rejection_message
 from .cases import LABELS
@@ -48,12 +49,6 @@ _PREFIXES = [
     ("实名投诉需填写", _l("实名投诉需填写姓名或电话，或勾选“匿名”")),
     ("网格 ", _l("所选地点不存在，请重新选择")),
 ]
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @bp.context_processor

@@ -1,13 +1,14 @@
 """The bell: a person's notifications, newest first, and marking them read."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine import notifications
 
+from . import current_runtime as _runtime
 from .access import notification_scope
 
 bp = Blueprint("notifications", __name__)
@@ -16,12 +17,6 @@ KINDS = {
     "task": _l("新任务"), "warning": _l("预警"), "escalation": _l("督办"), "supervised": _l("督办意见"),
     "returned": _l("退单"), "approval": _l("审批结果"), "closed": _l("待回访"), "reassigned": _l("改派"),
 }
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @bp.get("/notifications")

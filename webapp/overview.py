@@ -1,23 +1,18 @@
 """Health check, and the home page: open cases in the person's scope by colour."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.calendar_store import calendar_warnings
 from engine.models import Case, ProcessInstance, Task
 
+from . import current_runtime as _runtime
 from .access import case_scope
 
 bp = Blueprint("overview", __name__)
 CLOSED = ("closed", "rejected", "transferred", "merged")
-
-
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
 
 
 @bp.get("/healthz")

@@ -6,7 +6,7 @@ naming who did it.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,6 +18,8 @@ from engine.inbox import row_for
 from engine.models import Case, Department, Grid, Task, User
 from engine.tasks import claim_task, complete_task, release_task, task_data
 
+from . import current_runtime as _runtime
+from . import safe_next
 from .access import mask_name, mask_phone, task_scope
 from .form_render import ALL, build_fields, display_value, parse_submission, submitted_values, to_display
 from .inbox import lang, template_helpers
@@ -35,17 +37,8 @@ CONTEXT_FORMS = {
 DECISION_FORMS = frozenset({"review", "approve_extension", "follow_up", "follow_up_review", "supervise"})
 
 
-def _runtime():
-    from . import runtime_of
-
-    return runtime_of(current_app)
-
-
 def _safe_next(target: str | None) -> str:
-    # "//host" and "/\\host" would leave the site in some browsers.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("inbox.index")
+    return safe_next(target, url_for("inbox.index"))
 
 
 def scoped_task(session, task_id: str) -> Task:

@@ -16,8 +16,10 @@ class ProcessDefinition(Base):
     process_id: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column()
     # {"complaint.bpmn": "<xml…>", …} and the DMN files, exactly as deployed.
-    bpmn_files: Mapped[dict] = mapped_column(JSON)
-    dmn_files: Mapped[dict] = mapped_column(JSON)
+    # Deferred: every engine step loads its instance's definition, but only needs the id and
+    # checksum to find the cached parsed spec; the files are read on a cache miss.
+    bpmn_files: Mapped[dict] = mapped_column(JSON, deferred=True)
+    dmn_files: Mapped[dict] = mapped_column(JSON, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     deployed_by: Mapped[str | None] = mapped_column(String(64))
