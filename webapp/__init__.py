@@ -13,7 +13,8 @@ from engine.runtime import Runtime
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
 BLUEPRINTS = ["overview", "auth", "vendor", "inbox", "tasks", "cases", "intake", "approvals", "board",
-              "notifications"]
+              "notifications", "case_documents", "admin", "admin_diagrams", "admin_forms",
+              "admin_calendar", "admin_people", "public", "open311", "api"]
 
 UPLOAD_LIMIT_MB = 25
 

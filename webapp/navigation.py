@@ -15,6 +15,7 @@ NAV = [
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
     ("cases.index", _l("案件查询"), ()),
+    ("admin.index", _l("系统管理"), ("admin",)),
 ]
 
 

@@ -10,3 +10,6 @@ __all__ = [
     "Department", "Grid", "Notification", "ProcessDefinition", "ProcessInstance", "ROLES", "STATUSES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",
 ]
+
+# Imported so that their tables join Base.metadata (migrations, test truncation).
+from . import api, diagram_drafts, documents, form_versions, public  # noqa: E402,F401

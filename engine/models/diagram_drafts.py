@@ -1,0 +1,1 @@
+"""Unsaved diagram/DMN drafts an administrator is editing."""

@@ -1,0 +1,1 @@
+"""Generated case documents (PDF versions) and their numbering."""

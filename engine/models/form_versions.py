@@ -1,0 +1,1 @@
+"""Form definitions edited by administrators, versioned."""
