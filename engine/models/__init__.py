@@ -12,4 +12,4 @@ __all__ = [
 ]
 
 # Imported so that their tables join Base.metadata (migrations, test truncation).
-from . import api, diagram_drafts, documents, form_versions, public  # noqa: E402,F401
+from . import api, diagram_drafts, documents, form_versions, people_admin, public  # noqa: E402,F401

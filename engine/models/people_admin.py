@@ -1,0 +1,1 @@
+"""People and grid administration records (imports)."""
