@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import Case, Department, Grid, Notification, Task, User, UserRole
+from .timefmt import deadline_text, local_time
 
 log = logging.getLogger(__name__)
 
@@ -173,10 +174,6 @@ def deliver(session: Session, case: Case | None, messages: Iterable[Message], no
 # ---------------------------------------------------------------------------- rules
 
 
-def local_time(when: datetime | None, tz: ZoneInfo) -> str:
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else "—"
-
-
 def _headline(case: Case) -> str:
     return f"{case.number} {case.title}"
 
@@ -209,7 +206,7 @@ def from_step(ctx, new_tasks: list[Task]) -> None:
         stage = STAGE_NAMES.get(task.stage or "", task.stage or "")
         messages.append(Message(
             "task", f"新任务：{task.name} · {_headline(case)}",
-            f"{stage}阶段待办，期限 {local_time(task.due_at, tz)}。", Audience.of_task(task)))
+            f"{stage}阶段待办，期限 {deadline_text(task.due_at, tz) or '—'}。", Audience.of_task(task)))
 
     if messages:
         created = deliver(session, case, messages, ctx.now())
@@ -233,7 +230,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
         stage = STAGE_NAMES.get(event.stage or "", event.stage or "")
         due = datetime.fromisoformat(detail["due"]) if detail.get("due") else case.stage_due
         return [Message("warning", f"预警：{head}",
-                        f"{stage}阶段将于 {local_time(due, tz)} 到期，请抓紧办理。", Audience.of_task(task))
+                        f"{stage}阶段将于 {deadline_text(due, tz)} 到期，请抓紧办理。", Audience.of_task(task))
                 for task in _stage_tasks(session, case, event.stage)]
     if event.kind == "returned":
         department = session.scalar(select(Department.name).where(Department.code == detail.get("department"))) \
@@ -246,11 +243,11 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
                         f"审核意见：{detail.get('comment') or '—'}。请补充办理后重新反馈。", _handlers_of(case))]
     if event.kind == "extension_granted":
         return [Message("approval", f"审批结果：延期已批准 · {head}",
-                        f"延期 {detail.get('days')} 个工作日，新的办理期限 {local_time(case.stage_due, tz)}。",
+                        f"延期 {detail.get('days')} 个工作日，新的办理期限 {deadline_text(case.stage_due, tz) or '—'}。",
                         _handlers_of(case))]
     if event.kind == "extension_refused":
         return [Message("approval", f"审批结果：延期未批准 · {head}",
-                        f"意见：{detail.get('comment') or '—'}。请在原期限 {local_time(case.stage_due, tz)} 前办结。",
+                        f"意见：{detail.get('comment') or '—'}。请在原期限 {deadline_text(case.stage_due, tz) or '—'} 前办结。",
                         _handlers_of(case))]
     if event.kind == "closed":
         return [Message("closed", f"办结待回访：{head}", "案件已办结，请按期回访投诉人并记录满意度。",

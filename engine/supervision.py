@@ -18,8 +18,9 @@ from .board import CLOSED_STATUSES, town_of
 from .errors import GreenloopError, NotFound
 from .helpers import TIER_NAMES
 from .models import TOP_TIER, AuditEvent, Case, Grid, Task, User
-from .notifications import Audience, Message, deliver, eligible_users, local_time
+from .notifications import Audience, Message, deliver, eligible_users
 from .runtime import Runtime
+from .timefmt import deadline_text
 
 NOTE_MAX = 2000
 HISTORY_KINDS = ("supervised", "reassigned", "leader_owned", "leader_released", "escalated")
@@ -119,7 +120,7 @@ def reassign(runtime: Runtime, case_id: int, task_id: str, assignee_id: int | No
                previous=previous.username if previous else None, to=person.username if person else None)
         head = f"{task.name} · {case.number} {case.title}"
         by = _display(session, actor)
-        due = local_time(task.due_at, ZoneInfo(runtime.timezone))
+        due = deadline_text(task.due_at, ZoneInfo(runtime.timezone)) or "—"
         messages = []
         if previous is not None:
             messages.append(Message("reassigned", f"任务已改派：{head}",

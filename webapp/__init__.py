@@ -10,6 +10,7 @@ from flask import Flask
 from engine.bootstrap import make_runtime
 from engine.config import Settings, load_settings
 from engine.runtime import Runtime
+from engine.timefmt import deadline_text
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
 BLUEPRINTS = ["overview", "auth", "vendor", "inbox", "tasks", "cases", "intake", "approvals", "board",
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # Stored in UTC, shown in the bureau's local time.
     app.jinja_env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(local).strftime(fmt) \
         if when else ""
+    app.jinja_env.filters["deadline"] = lambda when: deadline_text(when, local)
 
     for name in BLUEPRINTS:
         try:

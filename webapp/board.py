@@ -1,8 +1,7 @@
 """The supervisors' four-colour board and what they do from it: supervise, reassign, own."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -40,18 +39,6 @@ REFUSALS = {
     "not_owner": _l("只有包案领导本人可以取消包案"),
 }
 STATUS_OF = {"owned": 409, "closed": 409, "not_ready": 409, "not_leader": 403, "not_owner": 403}
-
-
-@bp.app_template_filter("deadline_local")
-def deadline_local(when) -> str:
-    """A deadline in local time, written the statutory way: the end of a day is 24:00 of that day
-    (not 00:00 of the next)."""
-    if when is None:
-        return "—"
-    local = when.astimezone(ZoneInfo(_runtime().timezone))
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def _labels() -> dict:

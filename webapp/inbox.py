@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from engine.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page, town_choices
 from engine.models import CATEGORIES, CHANNELS
+from engine.timefmt import deadline_text
 
 from . import current_runtime as _runtime
 from .access import task_scope
@@ -67,14 +68,7 @@ def page_links(current: int, pages: int, around: int = 2) -> list[int | None]:
 
 
 def deadline(when: datetime | None) -> str:
-    """A due moment in local time; a limit ending at midnight reads "24:00" of its last day,
-    as Chinese deadlines are written (not 00:00 of the day after)."""
-    if when is None:
-        return ""
-    local = when.astimezone(ZoneInfo(_runtime().timezone))
-    if local.time() == time(0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+    return deadline_text(when, ZoneInfo(_runtime().timezone))
 
 
 def lang() -> str:

@@ -99,7 +99,7 @@ def test_granted_extension_says_so_with_the_new_deadline(env):
     with env.db.read() as s:
         rows = list(s.scalars(select(Notification)))
     assert {r.kind for r in rows} == {"approval"}
-    assert all("延期已批准" in r.title and "2026-06-27 00:00" in r.body for r in rows)  # 24:00 of 26 June
+    assert all("延期已批准" in r.title and "2026-06-26 24:00" in r.body for r in rows)
 
 
 def test_closing_asks_intake_for_the_follow_up(env):

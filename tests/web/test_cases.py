@@ -287,3 +287,11 @@ def test_timeline_uses_the_form_labels_of_the_chosen_language(env, as_user):
     browser.post("/lang/en", data={"next": "/"}, page_url="/")
     html = page(browser, f"/cases/{case.id}")
     assert "<dt>Decision</dt><dd>Accept</dd>" in html
+
+
+def test_case_page_writes_a_day_end_deadline_as_24_00_like_the_inbox(env, as_user):
+    case = env.register()  # 15 working days to decide: ends at midnight local time
+    html = page(as_user("intake"), f"/cases/{case.id}")
+    # Registered Mon 2 March 2026; the 15th working day after it is Mon 23 March.
+    assert "阶段期限</dt><dd>2026-03-23 24:00" in html
+    assert "2026-03-24 00:00" not in html
