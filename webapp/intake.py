@@ -67,7 +67,8 @@ def _message(field: str, text: str) -> str:
     return text
 
 
-def _translated(errors: dict) -> dict[str, list[str]]:
+def translated_errors(errors: dict) -> dict[str, list[str]]:
+    """Intake-schema errors in the reader's language (the public portal uses the same schema)."""
     out: dict[str, list[str]] = {}
     for field, messages in errors.items():
         items = messages if isinstance(messages, list) else [messages]
@@ -137,13 +138,13 @@ def new():
         try:
             IntakeSchema().load(data)
         except ValidationError as err:
-            errors.update(_translated(err.messages))
+            errors.update(translated_errors(err.messages))
         return _render(values, errors, 400, had_files=bool(uploads))
     runtime = _runtime()
     try:
         case = register_case(runtime, data, current_user.username, created_by_id=current_user.id)
     except FormInvalid as err:
-        return _render(values, _translated(err.errors), 400, had_files=bool(uploads))
+        return _render(values, translated_errors(err.errors), 400, had_files=bool(uploads))
     store_attachments(runtime, case.id, files, root=attachments_root(), actor=current_user.username,
                       visibility="public")
     if parent is None:

@@ -28,7 +28,7 @@ from . import current_runtime as _runtime
 from .attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from .cases import LABELS
 from .extensions import limiter
-from .intake import _translated
+from .intake import translated_errors
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -115,7 +115,7 @@ def _missing(err):
 
 def _field_errors(errors: dict) -> dict[str, list[str]]:
     out = {}
-    for field, messages in _translated(errors).items():
+    for field, messages in translated_errors(errors).items():
         out[field] = [str(_ENGINE_MESSAGES[m]) if m in _ENGINE_MESSAGES else
                       (_("内容过长") if m.startswith("最多 ") and "字" in m else m) for m in messages]
     return out
