@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import forms
 
+from . import form_store
 from .attachments import list_attachments
 from .duplicates import Suggestion, possible_duplicates_of
 from .models import Attachment, AuditEvent, Case, Department, Grid, Task, User
@@ -202,12 +203,13 @@ def _as_time(value: Any) -> datetime | None:
     return when if when is not None and when.tzinfo else None
 
 
-def form_fields(form_name: str | None, data: dict, lang: str, department_names: dict[str, str]) -> list[tuple]:
+def form_fields(form_name: str | None, data: dict, lang: str, department_names: dict[str, str],
+                session: Session | None = None) -> list[tuple]:
     """(label, display value) for each filled-in field, in the form's order and words."""
     if not data:
         return []
     try:
-        form = forms.load_form(form_name) if form_name else None
+        form = form_store.get_form(session, form_name) if form_name else None
     except forms.FormError:
         form = None
     if form is None:
@@ -254,7 +256,8 @@ def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redac
             detail["joint_names"] = [department_names.get(code, code) for code in detail["joint"]]
         fields = []
         if event.kind == "task_completed":
-            fields = form_fields(detail.get("form"), detail.pop("data", None) or {}, lang, department_names)
+            fields = form_fields(detail.get("form"), detail.pop("data", None) or {}, lang, department_names,
+                                 session)
         entries.append(TimelineEntry(
             at=event.at, kind=event.kind, actor=display.get(event.actor, event.actor), stage=event.stage,
             task_name=task_names.get(event.task_id) or detail.get("task"),

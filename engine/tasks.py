@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 import forms
 
+from . import form_store
 from .errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
 from .models import Case, Task
 from .runtime import Runtime, StepResult
@@ -24,13 +25,13 @@ def complete_task(runtime: Runtime, task_id: str, data: dict, actor: str, lang: 
     with runtime.db.write() as session:
         row = _ready_row(session, task_id)
         # Validate before taking the lock: invalid input must change nothing and cost little.
-        clean = _validated(row, data, lang)
+        clean = _validated(session, row, data, lang)
         instance = runtime.lock_instance(session, row.instance_id)
         session.refresh(row)
         if row.state != "ready":
             raise TaskConflict(task_id, row.completed_by, row.state)
         case = session.get(Case, row.case_id) if row.case_id else None
-        fields = _form_fields(row)
+        fields = _form_fields(session, row)
 
         def act(workflow, ctx):
             task = workflow.get_task_from_id(UUID(task_id))
@@ -57,17 +58,17 @@ def complete_task(runtime: Runtime, task_id: str, data: dict, actor: str, lang: 
             raise
 
 
-def _validated(row: Task, data: dict, lang: str) -> dict:
+def _validated(session, row: Task, data: dict, lang: str) -> dict:
     if not row.form:
         return {}
     try:
-        return forms.validate_form(row.form, data, lang=lang)
+        return form_store.get_form(session, row.form).validate(data, lang=lang)
     except forms.FormValidationError as err:
         raise FormInvalid(err.errors) from None
 
 
-def _form_fields(row: Task) -> list[str]:
-    return list(forms.load_form(row.form).schema.get("properties", {})) if row.form else []
+def _form_fields(session, row: Task) -> list[str]:
+    return list(form_store.get_form(session, row.form).schema.get("properties", {})) if row.form else []
 
 
 def _locked_row(session, task_id: str) -> Task:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 import forms
 from engine.drafts import delete_draft, load_draft, save_draft
 from engine.errors import FormInvalid, TaskConflict
+from engine.form_store import get_form
 from engine.inbox import row_for
 from engine.models import Case, Department, Grid, Task, User
 from engine.tasks import claim_task, complete_task, release_task, task_data
@@ -83,12 +84,13 @@ def _prefill(task: Task, form: forms.FormDefinition, data: dict, departments: di
 def _context(task: Task, data: dict, departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(form title, [(label, value)]) for each earlier step this task builds on."""
     sections = []
-    for name in CONTEXT_FORMS.get(task.form or "", ()):
+    with _runtime().db.read() as session:
+        earlier_forms = {name: get_form(session, name) for name in CONTEXT_FORMS.get(task.form or "", ())}
+    for name, earlier in earlier_forms.items():
         if task.form == "handle" and name == "review" and data.get("approved") is not False:
             # Only a rejected review sends a case back to handling; an approval left in the data
             # by an earlier round (before a reopening) is not what this handler must address.
             continue
-        earlier = forms.load_form(name)
         items = [(earlier.label(f, lang()), display_value(earlier, f, data[f], lang(), departments))
                  for f in earlier.fields if data.get(f) not in (None, "", [])]
         if items:
@@ -112,7 +114,7 @@ def show(task_id: str):
     with runtime.db.read() as session:
         task = scoped_task(session, task_id)
         case = session.get(Case, task.case_id) if task.case_id else None
-    form = forms.load_form(task.form) if task.form else None
+        form = get_form(session, task.form) if task.form else None
     if request.method == "GET":
         return _page(task, case, form)
     if task.state != "ready":

@@ -1,0 +1,225 @@
+"""The form editor: list, edit with live preview, save as a version, refusals shown beside the editor."""
+import json
+import re
+
+import forms
+from engine.form_store import form_history, get_form
+
+
+def shipped(name):
+    return json.loads((forms.FORMS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def editor_post(raw, **extra):
+    """What the structured editor posts for a definition."""
+    data = {"mode": "fields", "title_zh": raw["title"]["zh_CN"], "title_en": raw["title"]["en"]}
+    required = set(raw["schema"].get("required", []))
+    for i, name in enumerate(raw["ui"]["order"]):
+        ui = raw["ui"]["fields"][name]
+        data.update({f"f-{i}-key": name, f"f-{i}-name": name, f"f-{i}-widget": ui["widget"],
+                     f"f-{i}-label_zh": ui["label"]["zh_CN"], f"f-{i}-label_en": ui["label"]["en"],
+                     f"f-{i}-help_zh": ui.get("help", {}).get("zh_CN", ""),
+                     f"f-{i}-help_en": ui.get("help", {}).get("en", ""),
+                     f"f-{i}-choices": "\n".join(f"{v} | {t['zh_CN']} | {t['en']}"
+                                                 for v, t in ui.get("choices", {}).items())})
+        if name in required:
+            data[f"f-{i}-required"] = "1"
+    data.update(extra)
+    return data
+
+
+def history(env, name):
+    with env.db.read() as s:
+        return form_history(s, name)
+
+
+def test_only_administrators_reach_the_editor(app, as_user):
+    for who in ("intake", "handler", "supervisor"):
+        browser = as_user(who)
+        assert browser.get("/admin/forms").status_code == 403
+        assert browser.get("/admin/forms/review").status_code == 403
+        assert browser.client.post("/admin/forms/review", data={}).status_code in (400, 403)
+    admin = as_user("admin")
+    page = admin.get("/admin/forms").get_data(as_text=True)
+    assert "审核" in page and "/admin/forms/review" in page and "complaint v1" in page
+    assert admin.get("/admin/forms/nope").status_code == 404
+    assert admin.get("/admin/forms/review/versions/1").status_code == 404
+
+
+def test_editor_shows_fields_and_preview_like_the_task_page(app, as_user):
+    admin = as_user("admin")
+    page = admin.get("/admin/forms/review").get_data(as_text=True)
+    assert 'name="f-0-name" value="approved"' in page
+    assert "true | 同意 | Approve" in page
+    # The preview is the task page's own field markup.
+    assert 'data-field="approved"' in page and 'name="approved"' in page
+
+
+def test_preview_renders_the_posted_state_without_saving(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("review")
+    data = editor_post(raw, **{"f-1-label_zh": "不同意的理由", "f-1-label_en": "Why not"})
+    html = admin.post("/admin/forms/review/preview", data, page_url="/admin/forms/review").get_data(as_text=True)
+    assert "不同意的理由" in html and "<html" not in html
+    assert history(env, "review") == []
+    # A row error stops the preview with a message instead of rendering half a form.
+    bad = editor_post(raw, **{"f-1-label_en": ""})
+    html = admin.post("/admin/forms/review/preview", bad, page_url="/admin/forms/review").get_data(as_text=True)
+    assert "无法预览" in html
+    # The JSON tab previews what it holds, and says where JSON is broken.
+    html = admin.post("/admin/forms/review/preview", {"mode": "json", "json": "{oops"},
+                      page_url="/admin/forms/review").get_data(as_text=True)
+    assert "JSON 格式错误" in html and "第 1 行" in html
+
+
+def test_save_from_the_field_editor_creates_a_version_used_by_task_pages(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("feedback")
+    first = raw["ui"]["order"][0]
+    data = editor_post(raw, op="save", comment="改标签",
+                       **{"f-0-label_zh": "给投诉人的答复（新）", "f-0-label_en": "Reply (new)"})
+    response = admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback")
+    assert response.status_code == 302
+    [v1] = history(env, "feedback")
+    assert (v1.version, v1.created_by, v1.comment) == (1, "admin", "改标签")
+    with env.db.read() as s:
+        assert get_form(s, "feedback").label(first) == "给投诉人的答复（新）"
+    page = admin.get("/admin/forms/feedback").get_data(as_text=True)
+    assert "已保存为第 1 版" in page and "改标签" in page
+
+    # Saving the same thing again makes no new version.
+    admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback")
+    assert len(history(env, "feedback")) == 1
+
+    # The handler's task page shows the new label.
+    case = env.register()
+    env.accept_and_assign(case)
+    env.complete(case, "handle", {"outcome": "done", "findings": "已整改"})
+    task = env.task(case, "feedback")
+    handler = as_user("handler")
+    assert "给投诉人的答复（新）" in handler.get(f"/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_add_move_and_remove_rows_keep_unsaved_edits(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("review")
+    page = admin.post("/admin/forms/review", editor_post(raw, op="add", title_zh="审核（改）"),
+                      page_url="/admin/forms/review").get_data(as_text=True)
+    assert 'name="f-2-name" value="field_3"' in page and 'value="审核（改）"' in page
+    data = editor_post(raw, op="up:1")
+    page = admin.post("/admin/forms/review", data, page_url="/admin/forms/review").get_data(as_text=True)
+    assert page.index('value="comment"') < page.index('value="approved"')
+    page = admin.post("/admin/forms/review", editor_post(raw, op="remove:0"),
+                      page_url="/admin/forms/review").get_data(as_text=True)
+    assert 'value="approved"' not in page.split("预览")[0]
+    assert history(env, "review") == []
+
+
+def test_new_field_with_choices_is_saved_and_required(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("follow_up")
+    n = len(raw["ui"]["order"])
+    data = editor_post(raw, op="save", **{
+        f"f-{n}-key": "", f"f-{n}-name": "contact_channel", f"f-{n}-widget": "radio",
+        f"f-{n}-label_zh": "回访方式", f"f-{n}-label_en": "Channel", f"f-{n}-required": "1",
+        f"f-{n}-choices": "phone | 电话 | Phone\nvisit | 上门 | Visit"})
+    assert admin.post("/admin/forms/follow_up", data, page_url="/admin/forms/follow_up").status_code == 302
+    with env.db.read() as s:
+        form = get_form(s, "follow_up")
+    assert form.schema["properties"]["contact_channel"] == {"type": "string", "enum": ["phone", "visit"]}
+    assert "contact_channel" in form.schema["required"]
+    assert form.choice_label("contact_channel", "visit", "en") == "Visit"
+
+
+def test_row_errors_are_shown_beside_the_row_and_nothing_is_saved(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("review")
+    data = editor_post(raw, op="save", **{"f-1-name": "Bad Name", "f-0-choices": "true | 同意"})
+    response = admin.post("/admin/forms/review", data, page_url="/admin/forms/review")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "字段名须以小写字母开头" in page and "选项第 1 行应为" in page
+    assert 'value="Bad Name"' in page  # kept as typed
+    assert history(env, "review") == []
+
+
+def test_refusal_names_the_diagram_element_and_keeps_the_edit(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("receive")
+    choices = "\n".join(f"{v} | {t['zh_CN']} | {t['en']}" for v, t in raw["ui"]["fields"]["decision"]["choices"].items()
+                        if v != "duplicate")
+    data = editor_post(raw, op="save", comment="去掉重复件", **{"f-0-choices": choices})
+    response = admin.post("/admin/forms/receive", data, page_url="/admin/forms/receive")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "未保存" in page and "gw_receive" in page and "duplicate" in page
+    assert 'value="去掉重复件"' in page and "duplicate | " not in page
+    assert history(env, "receive") == []
+
+
+def test_json_tab_save_and_refusals(env, app, as_user):
+    admin = as_user("admin")
+    assert 'name="json"' in admin.get("/admin/forms/review?tab=json").get_data(as_text=True)
+    raw = shipped("review")
+    raw["schema"]["properties"]["comment"]["maxLength"] = 500
+    response = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(raw, ensure_ascii=False),
+                                                  "op": "save", "comment": "限长"}, page_url="/admin/forms/review")
+    assert response.status_code == 302 and "tab=json" in response.headers["Location"]
+    assert [v.version for v in history(env, "review")] == [1]
+
+    response = admin.post("/admin/forms/review", {"mode": "json", "json": "[1, 2", "op": "save"},
+                          page_url="/admin/forms/review")
+    assert response.status_code == 422 and "JSON 格式错误" in response.get_data(as_text=True)
+    broken = json.loads(json.dumps(raw))
+    broken["ui"]["order"].append("ghost")
+    response = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(broken), "op": "save"},
+                          page_url="/admin/forms/review")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "ghost" in page and "[1, 2" not in page
+    assert "&#34;ghost&#34;" in page or "&quot;ghost&quot;" in page or '"ghost"' in page  # the textarea keeps it
+    assert len(history(env, "review")) == 1
+
+
+def test_switching_tabs_carries_the_unsaved_edit(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("review")
+    page = admin.post("/admin/forms/review", editor_post(raw, op="tab:json", title_en="Review (draft)"),
+                      page_url="/admin/forms/review").get_data(as_text=True)
+    assert 'name="json"' in page and "Review (draft)" in page
+    raw["title"]["en"] = "Review (json)"
+    page = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(raw), "op": "tab:fields"},
+                      page_url="/admin/forms/review").get_data(as_text=True)
+    assert 'value="Review (json)"' in page and 'name="f-0-name"' in page
+    response = admin.post("/admin/forms/review", {"mode": "json", "json": "{}", "op": "tab:fields"},
+                          page_url="/admin/forms/review")
+    assert response.status_code == 422 and 'name="json"' in response.get_data(as_text=True)
+
+
+def test_history_lists_versions_and_an_old_version_can_be_loaded(env, app, as_user):
+    admin = as_user("admin")
+    raw = shipped("review")
+    for label in ("一", "二"):
+        data = editor_post(raw, op="save", comment=f"第{label}次", **{"f-1-label_zh": f"意见说明{label}"})
+        admin.post("/admin/forms/review", data, page_url="/admin/forms/review")
+    page = admin.get("/admin/forms/review").get_data(as_text=True)
+    assert re.search(r"第 2 版.*当前", page) and "第一次" in page
+    view = admin.get("/admin/forms/review/versions/1").get_data(as_text=True)
+    assert "意见说明一" in view and "第一次" in view
+    page = admin.get("/admin/forms/review?version=1").get_data(as_text=True)
+    assert 'value="意见说明一"' in page and "已载入第 1 版" in page
+
+
+def test_second_administrator_saving_over_a_newer_version_is_told(env, app, as_user):
+    first, second = as_user("admin"), as_user("admin")
+    page = second.get("/admin/forms/review").get_data(as_text=True)
+    assert 'name="base_version" value="0"' in page
+    raw = shipped("review")
+    first.post("/admin/forms/review", editor_post(raw, op="save", base_version="0", **{"f-1-label_zh": "甲"}),
+               page_url="/admin/forms/review")
+    response = second.post("/admin/forms/review", editor_post(raw, op="save", base_version="0",
+                                                              **{"f-1-label_zh": "乙"}),
+                           page_url="/admin/forms/review")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "已由 admin 保存为第 1 版" in page
+    assert 'value="乙"' in page and 'name="base_version" value="0"' in page  # nothing lost, still stale
+    assert [v.version for v in history(env, "review")] == [1]
