@@ -37,7 +37,12 @@ class IntakeSchema(Schema):
                                   "complainant_name")
 
 
-def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None) -> Case:
+def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
+                  details: dict | None = None, api_token_id: int | None = None,
+                  external_id: str | None = None) -> Case:
+    """``details``: what a machine sent beyond the form (e.g. a monitor's measurement);
+    ``api_token_id`` and ``external_id``: the API client that registered the case and its own id
+    for it (unique per client)."""
     try:
         clean = IntakeSchema().load(data)
     except ValidationError as err:
@@ -58,7 +63,8 @@ def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int |
             complainant_name=None if clean["complainant_anonymous"] else clean["complainant_name"],
             complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
             complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
-            colour="blue", tier=1, received_at=now, created_by_id=created_by_id,
+            colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
+            api_token_id=api_token_id, external_id=external_id,
         )
         session.add(case)
         session.flush()

@@ -1,4 +1,4 @@
-"""The `greenloop` command: init-db, deploy, run, worker, demo, bench."""
+"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token."""
 from __future__ import annotations
 
 import argparse
@@ -112,6 +112,29 @@ def cmd_bench(args) -> int:
     return int(module.main(args.rest) or 0)
 
 
+def cmd_api_token(args) -> int:
+    from engine.api_tokens import create_token, list_tokens, revoke_token
+
+    runtime = _runtime()
+    if args.action == "create":
+        row, token = create_token(runtime, args.name, args.scopes, created_by=args.by, username=args.user,
+                                  channel=args.channel)
+        print(f"token {row.id} {row.name!r} scopes={','.join(row.scopes)}"
+              + (f" user={args.user}" if args.user else " (machine client)"))
+        print("the token is shown only now; store it safely:", file=sys.stderr)
+        print(token)
+    elif args.action == "list":
+        for row, username in list_tokens(runtime):
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M} UTC" if row.revoked_at else "active"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never"
+            print(f"{row.id}\t{row.prefix}…\t{row.name}\t{','.join(row.scopes)}\t{username or '-'}\t"
+                  f"last used {used}\t{state}")
+    else:
+        row = revoke_token(runtime, args.id, args.by)
+        print(f"token {row.id} {row.name!r} revoked")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -148,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="give every demo user this password (default: random, printed once)")
     p.add_argument("--cases", type=int, default=2000, help="how many cases to simulate (default 2000)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("api-token", help="create, list or revoke API tokens (REST API and Open311)")
+    tokens = p.add_subparsers(dest="action", required=True)
+    t = tokens.add_parser("create", help="issue a token (printed once)")
+    t.add_argument("name")
+    t.add_argument("--scopes", required=True, help="comma-separated, e.g. cases:write,cases:read")
+    t.add_argument("--user", help="act on behalf of this staff member (needed for tasks scopes)")
+    t.add_argument("--channel", help="channel of the cases this client registers (e.g. monitoring)")
+    tokens.add_parser("list", help="list tokens (never the tokens themselves)")
+    t = tokens.add_parser("revoke", help="revoke a token by its id")
+    t.add_argument("id", type=int)
+    for t in tokens.choices.values():
+        t.add_argument("--by", default="cli", help="who is doing this (audit trail)")
+    p.set_defaults(func=cmd_api_token)
 
     p = sub.add_parser("bench", help="run a benchmark script from bench/")
     p.add_argument("name")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -41,6 +41,14 @@ class Case(Base):
     complainant_phone: Mapped[str | None] = mapped_column(String(32))
     complainant_anonymous: Mapped[bool] = mapped_column(default=False)
     urgent: Mapped[bool] = mapped_column(default=False)
+    # What a machine sent with the case (an online monitor's station, pollutant, measured value
+    # and limit …), kept as sent and shown on the case page.
+    details: Mapped[dict | None] = mapped_column(JSON)
+    # The API client that registered the case: a machine client reads back only its own cases.
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), index=True)
+    # The client's own id for what it sent (an alarm id): a retried submission finds its case
+    # instead of opening a second one.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     status: Mapped[str] = mapped_column(String(32), default="received", index=True)
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -70,6 +78,7 @@ class Case(Base):
 
 
 Index("ix_case_open_colour", Case.status, Case.colour)
+Index("ux_case_client_external_id", Case.api_token_id, Case.external_id, unique=True)
 
 
 class CaseCounter(Base):

@@ -1,0 +1,75 @@
+"""/api/v1/cases/<id>/documents: a case's documents and their PDFs (engine/document_issue.py
+and engine/document_render.py do the work; a PDF not rendered yet is rendered on download).
+
+A document printed with the complainant's name and phone is neither listed nor served to a
+caller who may not see identities (a machine client, a handler): the web's identity rule.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import current_app, send_file, url_for
+from sqlalchemy import select
+
+from documents.kinds import KINDS
+from engine.document_issue import get_document, list_documents
+from engine.document_render import ensure_rendered, stored_pdf
+from engine.models import Case
+
+from .. import current_runtime
+from ..attachments import attachments_root
+from . import v1
+from .auth import acting_staff, visible_cases
+from .cases import CASE_ID
+from .errors import ApiError
+from .openapi import operation
+from .schemas.documents import DocumentListSchema
+
+
+def documents_root() -> Path:
+    return Path(current_app.config.get("DOCUMENTS_DIR") or current_app.config["GREENLOOP_SETTINGS"].documents_dir)
+
+
+def _visible_case(session, client, staff, case_id: int) -> Case:
+    case = session.scalars(select(Case).where(Case.id == case_id, visible_cases(client, staff))).first()
+    if case is None:
+        raise ApiError(404)
+    return case
+
+
+def _allowed(row, staff) -> bool:
+    return not row.identity_shown or (staff is not None and staff.sees_identity)
+
+
+@operation(v1, f"/cases/{CASE_ID}/documents", summary="案件文书 (a case's documents)", tag="documents",
+           scope="documents:read", response=DocumentListSchema)
+def list_case_documents(client, case_id: int):
+    staff = acting_staff(client)
+    with current_runtime().db.read() as session:
+        _visible_case(session, client, staff, case_id)
+        rows = [row for row in list_documents(session, case_id) if _allowed(row, staff)]
+    return {"items": [{
+        "id": row.id, "case_id": row.case_id, "kind": row.kind, "title": KINDS.get(row.kind, {}).get("zh", row.kind),
+        "number": row.number, "version": row.version, "status": row.status, "issued_at": row.issued_at,
+        "rendered_at": row.rendered_at, "size": row.size, "pages": row.pages, "sha256": row.sha256,
+        "download": url_for("api.v1.download_document", case_id=case_id, document_id=row.id),
+    } for row in rows]}
+
+
+@operation(v1, f"/cases/{CASE_ID}/documents/<int:document_id>/pdf",
+           summary="下载文书 PDF (download a document)", tag="documents", scope="documents:read",
+           media="application/pdf")
+def download_document(client, case_id: int, document_id: int):
+    staff = acting_staff(client)
+    runtime = current_runtime()
+    with runtime.db.read() as session:
+        _visible_case(session, client, staff, case_id)
+        row = get_document(session, case_id, document_id)
+    if row is None or not _allowed(row, staff):
+        raise ApiError(404)
+    row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
+    name = f"{KINDS.get(row.kind, {}).get('zh', row.kind)}-{row.number}-v{row.version}.pdf"
+    response = send_file(stored_pdf(documents_root(), row), mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

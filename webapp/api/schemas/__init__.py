@@ -1,0 +1,1 @@
+"""marshmallow schemas of every API request and response (they also make the OpenAPI document)."""

@@ -1,0 +1,99 @@
+"""/api/v1/tasks: the token's user's tasks, one task with its form, claim and complete — with
+exactly the web's rules (task_scope, form validation, 409 when someone else was first)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+import forms
+from engine.errors import TaskConflict
+from engine.models import Case, Task
+from engine.tasks import claim_task, complete_task
+
+from .. import current_runtime
+from ..access import Staff, task_scope
+from . import v1
+from .auth import require_staff
+from .errors import ApiError
+from .openapi import operation
+from .schemas.tasks import CompletedSchema, CompleteSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema
+from .views import tasks_out
+
+TASK_ID = "<task_id>"
+
+
+def _scoped(session, staff: Staff, task_id: str) -> Task:
+    task = session.scalars(select(Task).where(Task.id == task_id, task_scope(staff))).first()
+    if task is None:
+        raise ApiError(404)
+    return task
+
+
+@operation(v1, "/tasks", summary="我的待办 (ready tasks)", tag="tasks", scope="tasks:read", query=TaskListQuery,
+           response=TaskPageSchema)
+def list_tasks(client, query):
+    """The ready tasks the token's user may work, soonest deadline first (the web inbox's scope)."""
+    staff = require_staff(client)
+    stmt = select(Task).where(Task.state == "ready", task_scope(staff))
+    if query["mine"]:
+        stmt = stmt.where(Task.assignee_id == staff.id)
+    if query["stage"]:
+        stmt = stmt.where(Task.stage == query["stage"])
+    if query["case_id"]:
+        stmt = stmt.where(Task.case_id == query["case_id"])
+    with current_runtime().db.read() as session:
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        pages = max(1, -(-total // query["per_page"]))
+        page = min(query["page"], pages)
+        rows = list(session.scalars(stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+                                    .offset((page - 1) * query["per_page"]).limit(query["per_page"])))
+        items = tasks_out(session, rows)
+    return {"items": items, "total": total, "page": page, "per_page": query["per_page"], "pages": pages}
+
+
+@operation(v1, f"/tasks/{TASK_ID}", summary="读取任务 (one task with its form)", tag="tasks", scope="tasks:read",
+           response=TaskDetailSchema)
+def get_task(client, task_id: str):
+    staff = require_staff(client)
+    with current_runtime().db.read() as session:
+        task = _scoped(session, staff, task_id)
+        out = tasks_out(session, [task])[0]
+    out["form_schema"] = forms.load_form(task.form).schema if task.form else None
+    return out
+
+
+@operation(v1, f"/tasks/{TASK_ID}/claim", "POST", summary="认领任务 (claim a task)", tag="tasks",
+           scope="tasks:write", response=TaskDetailSchema, errors=(409,))
+def claim(client, task_id: str):
+    staff = require_staff(client)
+    runtime = current_runtime()
+    with runtime.db.read() as session:
+        task = _scoped(session, staff, task_id)
+    claim_task(runtime, task.id, staff.id, staff.username)
+    with runtime.db.read() as session:
+        task = session.get(Task, task_id)
+        out = tasks_out(session, [task])[0]
+    out["form_schema"] = forms.load_form(task.form).schema if task.form else None
+    return out
+
+
+@operation(v1, f"/tasks/{TASK_ID}/complete", "POST", summary="办理任务 (complete a task with its form data)",
+           tag="tasks", scope="tasks:write", body=CompleteSchema, response=CompletedSchema, errors=(409,))
+def complete(client, task_id: str, body):
+    """Validates `data` against the task's form (422 with field messages, nothing saved) and
+    completes it; 409 names who completed it first."""
+    staff = require_staff(client)
+    runtime = current_runtime()
+    with runtime.db.read() as session:
+        task = _scoped(session, staff, task_id)
+    if task.state != "ready":
+        raise TaskConflict(task.id, task.completed_by, task.state)
+    complete_task(runtime, task.id, body["data"], staff.username, staff.locale)
+    with runtime.db.read() as session:
+        task = session.get(Task, task_id)
+        case = session.get(Case, task.case_id) if task.case_id else None
+        next_rows = list(session.scalars(select(Task).where(Task.case_id == task.case_id, Task.state == "ready",
+                                                            task_scope(staff)).order_by(Task.created_at, Task.id))) \
+            if case else []
+        return {"task": tasks_out(session, [task])[0], "next_tasks": tasks_out(session, next_rows),
+                "case": {"id": case.id, "number": case.number, "status": case.status, "stage": case.stage}
+                if case else None}

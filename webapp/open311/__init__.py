@@ -1,0 +1,15 @@
+"""Open311 GeoReport v2 at /open311/v2/: services, service requests and tokens, in JSON or XML.
+
+Machine clients authenticate with ``api_key`` (an API token with the ``open311:submit`` scope),
+not with a session, so the blueprint is exempt from CSRF.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..extensions import csrf
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)
+
+from . import errors, requests, services  # noqa: E402,F401  (they add their routes to bp)

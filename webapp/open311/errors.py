@@ -1,0 +1,53 @@
+"""Every failure under /open311/v2 answered in the spec's error format, in the requested format."""
+from __future__ import annotations
+
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import FormInvalid
+
+from . import bp
+from .xml import errors
+
+DESCRIPTIONS = {400: "请求无效 (bad request)", 403: "api_key 无效或无权提交 (invalid api_key)",
+                404: "不存在 (not found)", 405: "不支持此方法 (method not allowed)",
+                413: "请求过大 (request too large)", 429: "请求过于频繁，请稍后再试 (too many requests)",
+                500: "系统内部错误 (internal error)"}
+
+
+def request_format() -> str:
+    return "xml" if (request.view_args or {}).get("fmt") == "xml" else "json"
+
+
+def form_errors(err: FormInvalid) -> list[str]:
+    return [f"{field}: {message}" for field, messages in err.errors.items() for message in messages]
+
+
+@bp.errorhandler(FormInvalid)
+def invalid(err: FormInvalid):
+    return errors(request_format(), 400, form_errors(err))
+
+
+def http_error(err: HTTPException):
+    status = err.code or 500
+    response = errors(request_format(), status, [getattr(err, "open311_message", None)
+                                                 or DESCRIPTIONS.get(status, err.name)])
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+# Flask prefers the app's handler for a status code over a blueprint's for HTTPException in
+# general, and the app has HTML pages for most codes: register this one per code as well.
+bp.register_error_handler(HTTPException, http_error)
+for _status in DESCRIPTIONS:
+    bp.register_error_handler(_status, http_error)
+
+
+def fail(status: int, message: str):
+    """Stop the request with ``status`` and this description."""
+    from werkzeug.exceptions import default_exceptions
+
+    err = default_exceptions[status]()
+    err.open311_message = message
+    raise err

@@ -1,0 +1,47 @@
+"""GET /services and /services/<code>: our categories, each with its optional attributes."""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from engine import open311
+
+from .. import current_runtime
+from ..extensions import limiter
+from . import bp
+from .errors import fail
+from .xml import respond
+
+FORMATS = "any(json, xml)"
+
+
+def read_limit() -> str:
+    return current_app.config.get("OPEN311_READ_RATE_LIMIT", "300 per minute")
+
+
+@bp.get(f"/discovery.<{FORMATS}:fmt>")
+@limiter.limit(read_limit)
+def discovery(fmt: str):
+    base = request.url_root.rstrip("/") + url_for("open311.discovery", fmt=fmt).rsplit("/", 1)[0] + "/"
+    with current_runtime().db.read() as session:
+        bureau = open311.agency(session)
+    payload = {"changeset": "2026-03-01T00:00:00+08:00", "contact": bureau, "key_service": bureau,
+               "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
+                              "changeset": "2026-03-01T00:00:00+08:00", "type": "production",
+                              "formats": ["text/xml", "application/json"]}]}
+    return respond(fmt, payload, "discovery")
+
+
+@bp.get(f"/services.<{FORMATS}:fmt>")
+@limiter.limit(read_limit)
+def services(fmt: str):
+    return respond(fmt, open311.services(), "services", "service")
+
+
+@bp.get(f"/services/<service_code>.<{FORMATS}:fmt>")
+@limiter.limit(read_limit)
+def service_definition(service_code: str, fmt: str):
+    with current_runtime().db.read() as session:
+        definition = open311.service_definition(session, service_code)
+    if definition is None:
+        fail(404, f"服务代码不存在 (no service {service_code})")
+    return respond(fmt, definition, "service_definition")
