@@ -16,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import history, notifications, projection, spiff_clock  # noqa: F401  (spiff_clock installs the timer clock shim)
+from . import document_issue, history, notifications, projection, spiff_clock  # noqa: F401  (spiff_clock installs the timer clock shim)
 from .calendar_store import load_calendar
 from .clock import Clock, SystemClock, active_clock
 from .db import Database
@@ -127,6 +127,7 @@ class Runtime:
                 ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                            group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
             notifications.from_step(ctx, new_tasks)
+            document_issue.from_step(ctx, workflow)
             session.add_all(ctx.audit)
             session.flush()
             return StepResult(instance, new_tasks, ctx)

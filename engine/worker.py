@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from .config import load_settings
+from .document_render import render_backlog
 from .notifications import send_pending
 from .runtime import Runtime
 from .timers import earliest_due, fire_due
@@ -42,6 +43,7 @@ class TimerWorker:
             return 0
         self.fired_total += fired
         self._send_mail()
+        render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
 

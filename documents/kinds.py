@@ -1,0 +1,64 @@
+"""The document kinds a bureau issues, keyed by the name a BPMN element's
+`document` property uses (a comma-separated list of these keys).
+
+`audience` says who receives the paper: the complainant, the bureau's own file
+(internal), or the reported party / another department (external).
+`confidential` kinds never show the complainant's name or phone unless the
+administrator's setting allows it — they leave the bureau.
+`prefix` starts the per-year number series, e.g. 环受告〔2026〕第12号.
+"""
+from __future__ import annotations
+
+KINDS: dict[str, dict] = {
+    "acceptance_notice": {
+        "zh": "受理告知书", "en": "Acceptance notice",
+        "audience": "complainant", "confidential": False, "prefix": "环受告",
+    },
+    "rejection_notice": {
+        "zh": "不予受理告知书", "en": "Non-acceptance notice",
+        "audience": "complainant", "confidential": False, "prefix": "环不受告",
+    },
+    "assignment_slip": {
+        "zh": "交办单", "en": "Assignment slip",
+        "audience": "external", "confidential": True, "prefix": "环交",
+    },
+    "transfer_slip": {
+        "zh": "转办单", "en": "Transfer slip",
+        "audience": "external", "confidential": True, "prefix": "环转",
+    },
+    "supervision_notice": {
+        "zh": "督办单", "en": "Supervision notice",
+        "audience": "external", "confidential": True, "prefix": "环督",
+    },
+    "extension_notice": {
+        "zh": "延期告知书", "en": "Extension notice",
+        "audience": "complainant", "confidential": False, "prefix": "环延告",
+    },
+    "reply": {
+        "zh": "答复意见书", "en": "Reply to the complainant",
+        "audience": "complainant", "confidential": False, "prefix": "环复",
+    },
+    "closure_report": {
+        "zh": "办结报告", "en": "Closure report",
+        "audience": "internal", "confidential": False, "prefix": "环结",
+    },
+    "case_file": {
+        "zh": "案卷", "en": "Case file",
+        "audience": "internal", "confidential": False, "prefix": "环卷",
+    },
+}
+
+
+class UnknownDocumentKind(ValueError):
+    """A diagram names a document kind greenloop cannot produce."""
+
+
+def parse_kinds(value: str | None) -> list[str]:
+    """Split a `document` property value into kind keys (order kept, blanks dropped)."""
+    if not value:
+        return []
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def unknown_kinds(value: str | None) -> list[str]:
+    return [kind for kind in parse_kinds(value) if kind not in KINDS]

@@ -1,0 +1,97 @@
+"""HTML (Jinja) → PDF (WeasyPrint) for every document kind.
+
+Templates see one plain dict, ``doc`` (engine/document_context.py builds it); autoescaping is
+on and an undefined name is an error, not an empty string. WeasyPrint fetches nothing but the
+case's own images: ``case-image:<attachment id>`` URLs the caller supplies; ``file:``,
+``http(s):`` and every other URL are refused, so text someone typed into a complaint can never
+make the renderer read a local file or call out to the network.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .kinds import KINDS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# WeasyPrint logs every layout step at INFO: thousands of lines a minute from the worker.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+IMAGE_SCHEME = "case-image:"
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    content_type: str
+
+
+class CaseImageFetcher(URLFetcher):
+    """Serves ``case-image:<id>`` from the images handed in; refuses everything else."""
+
+    def __init__(self, images: dict[int, Image]):
+        super().__init__(allowed_protocols=())
+        self.images = images
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        if url.startswith(IMAGE_SCHEME):
+            key = url[len(IMAGE_SCHEME):]
+            image = self.images.get(int(key)) if key.isdigit() else None
+            if image is not None:
+                return URLFetcherResponse(url, image.data, {"Content-Type": image.content_type})
+        self.refused.append(url[:200])
+        raise RefusedURL(f"refused URL {url[:200]!r}")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["KINDS"] = KINDS
+    return env
+
+
+_env = _environment()
+_css = CSS(filename=str(TEMPLATES / "document.css"))
+# Font lookups are the slow part of a warm render; one configuration per thread is reused.
+_local = threading.local()
+
+
+def _fonts() -> FontConfiguration:
+    fonts = getattr(_local, "fonts", None)
+    if fonts is None:
+        fonts = _local.fonts = FontConfiguration()
+    return fonts
+
+
+def render_html(context: dict) -> str:
+    kind = context["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
+    template = "case_file.html" if kind == "case_file" else "page.html"
+    return _env.get_template(template).render(doc=context)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    refused: list[str]
+
+
+def render_pdf(context: dict, images: dict[int, Image] | None = None) -> Rendered:
+    fetcher = CaseImageFetcher(images or {})
+    html = HTML(string=render_html(context), url_fetcher=fetcher, base_url=None)
+    fonts = _fonts()
+    document = html.render(stylesheets=[_css], font_config=fonts)
+    return Rendered(document.write_pdf(), len(document.pages), fetcher.refused)
