@@ -13,16 +13,18 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+# WeasyPrint logs every layout step at INFO (thousands of lines a minute from the worker, and its
+# own stylesheets at import): quietened before the import.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-from .kinds import KINDS
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from .kinds import KINDS  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# WeasyPrint logs every layout step at INFO: thousands of lines a minute from the worker.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 IMAGE_SCHEME = "case-image:"
 
 
