@@ -65,6 +65,8 @@ def _environment() -> Environment:
 
 _env = _environment()
 _css = CSS(filename=str(TEMPLATES / "document.css"))
+# A masked copy (engine/document_mask.py) says so in every page's margin.
+_masked_css = CSS(filename=str(TEMPLATES / "masked.css"))
 # Font lookups are the slow part of a warm render; one configuration per thread is reused.
 _local = threading.local()
 
@@ -95,5 +97,6 @@ def render_pdf(context: dict, images: dict[int, Image] | None = None) -> Rendere
     fetcher = CaseImageFetcher(images or {})
     html = HTML(string=render_html(context), url_fetcher=fetcher, base_url=None)
     fonts = _fonts()
-    document = html.render(stylesheets=[_css], font_config=fonts)
+    stylesheets = [_css, _masked_css] if context.get("masked") else [_css]
+    document = html.render(stylesheets=stylesheets, font_config=fonts)
     return Rendered(document.write_pdf(), len(document.pages), fetcher.refused)

@@ -13,10 +13,11 @@ from flask_login import current_user, login_required
 from documents.kinds import KINDS
 from engine import document_settings
 from engine.document_issue import get_document, issue_now, list_documents, regenerate
+from engine.document_mask import masked_pdf
 from engine.document_render import ensure_rendered, mark_failed, stored_pdf
 
 from . import current_runtime as _runtime
-from .access import case_scope, roles_required, visible_case
+from .access import case_scope, mask_name, mask_phone, roles_required, visible_case
 from .attachments import attachments_root
 
 bp = Blueprint("case_documents", __name__)
@@ -33,9 +34,10 @@ def may_issue() -> bool:
     return current_user.is_authenticated and current_user.has(*ISSUERS)
 
 
-def may_download(row) -> bool:
-    """A document that names the complainant is for those who may see the complainant."""
-    return not row.identity_shown or current_user.sees_identity
+def gets_masked(row) -> bool:
+    """A document that names the complainant is for those who may see the complainant; everyone
+    else who may see the case gets its masked copy (脱敏副本)."""
+    return bool(row.identity_shown) and not current_user.sees_identity
 
 
 @bp.app_context_processor
@@ -46,7 +48,7 @@ def _case_documents_helpers():
             return list_documents(session, case_id)
 
     return {"case_documents": case_documents, "document_kinds": KINDS, "may_issue_documents": may_issue,
-            "may_download_document": may_download}
+            "gets_masked_document": gets_masked}
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
@@ -56,8 +58,10 @@ def download(case_id: int, document_id: int):
     with runtime.db.read() as session:
         visible_case(session, current_user, case_id)
         row = get_document(session, case_id, document_id)
-    if row is None or not may_download(row):
+    if row is None:
         abort(404)
+    if gets_masked(row):
+        return _send_masked(runtime, case_id, row)
     try:
         row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
     except Exception as err:  # the person gets a message and the case page, not a bare 500
@@ -65,15 +69,32 @@ def download(case_id: int, document_id: int):
         mark_failed(runtime, row.id, err)
         flash(_("文书生成失败，请稍后重试或联系管理员"), "error")
         return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
-    path = stored_pdf(documents_root(), row)
+    response = _pdf_response(stored_pdf(documents_root(), row), row, masked=False)
+    response.headers["X-Document-SHA256"] = row.sha256 or ""
+    return response
+
+
+def _send_masked(runtime, case_id: int, row):
+    try:
+        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root(),
+                          mask_name=mask_name, mask_phone=mask_phone)
+    except Exception:  # the official document's status is not this copy's business: no mark_failed
+        log.exception("rendering the masked copy of document %s failed", row.id)
+        flash(_("文书生成失败，请稍后重试或联系管理员"), "error")
+        return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
+    return _pdf_response(path, row, masked=True)
+
+
+def _pdf_response(path: Path, row, *, masked: bool):
     response = send_file(path, mimetype="application/pdf", conditional=True, max_age=0)
-    name = f"{KINDS[row.kind]['zh']}-{row.number}" + (f"-v{row.version}" if row.version > 1 else "") + ".pdf"
-    fallback = f"{row.kind}-{row.id}.pdf"
+    name = f"{KINDS[row.kind]['zh']}-{row.number}" + (f"-v{row.version}" if row.version > 1 else "") \
+        + ("-脱敏副本" if masked else "") + ".pdf"
+    fallback = f"{row.kind}-{row.id}" + ("-masked" if masked else "") + ".pdf"
     # RFC 6266/5987: an ASCII name for old clients, the real (UTF-8) one for everyone else.
     response.headers["Content-Disposition"] = f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Document-SHA256"] = row.sha256 or ""
+    response.headers["X-Document-Copy"] = "masked" if masked else "official"
     return response
 
 

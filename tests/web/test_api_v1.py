@@ -277,6 +277,8 @@ def test_a_user_token_cannot_see_another_towns_task(env, api):
 
 
 def test_documents_list_and_download_within_scope_and_identity_rules(env, app, api, tmp_path):
+    import io
+
     from pypdf import PdfReader
 
     from engine.document_issue import issue_now, list_documents
@@ -305,16 +307,39 @@ def test_documents_list_and_download_within_scope_and_identity_rules(env, app, a
     error(api.get(listed[0]["download"], headers=token_for(env, "documents:read", user="handler")), 404)
     error(api.get(f"/api/v1/cases/{case.id}/documents/999999/pdf", headers=intake), 404)
 
-    # Once the case is the air section's, its handler sees the documents without the identity.
+    # Once the case is the air section's, its handler sees every document, those naming the
+    # complainant as masked copies (脱敏副本) that leave the official file alone.
     env.accept_and_assign(case, department="air")
     handler = token_for(env, "documents:read", user="handler")
-    shown = [d["id"] for d in api.get(f"/api/v1/cases/{case.id}/documents", headers=handler).get_json()["items"]]
+    shown = api.get(f"/api/v1/cases/{case.id}/documents", headers=handler).get_json()["items"]
     with env.db.read() as s:
         rows = list_documents(s, case.id)
-    assert shown == [r.id for r in rows if not r.identity_shown]
+    assert [d["id"] for d in shown] == [r.id for r in rows]
+    assert [d["copy"] for d in shown] == ["masked" if r.identity_shown else "official" for r in rows]
+    assert all(d["sha256"] is None and d["size"] is None for d in shown if d["copy"] == "masked")
+    official_file = tmp_path / "documents" / rows[0].stored_path
+    before = official_file.read_bytes()
     for row in rows:
-        status = api.get(f"/api/v1/cases/{case.id}/documents/{row.id}/pdf", headers=handler).status_code
-        assert status == (404 if row.identity_shown else 200)
+        pdf = api.get(f"/api/v1/cases/{case.id}/documents/{row.id}/pdf", headers=handler)
+        assert pdf.status_code == 200
+        text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages))
+        assert case.number in text and "张三" not in text and "13800000000" not in text
+        assert ("脱敏副本·不作正式文书使用" in text) == row.identity_shown
+        assert pdf.headers["X-Document-Copy"] == ("masked" if row.identity_shown else "official")
+    assert official_file.read_bytes() == before
+    with env.db.read() as s:
+        assert [(r.sha256, r.stored_path) for r in list_documents(s, case.id) if r.identity_shown] == \
+            [(r.sha256, r.stored_path) for r in rows if r.identity_shown]
+    intake_pdf = api.get(f"/api/v1/cases/{case.id}/documents/{rows[0].id}/pdf", headers=intake)
+    assert intake_pdf.headers["X-Document-Copy"] == "official" and intake_pdf.data == before
+
+    # A machine client acting for nobody gets neither the official file nor a masked copy.
+    machine = token_for(env, "cases:write", "documents:read")
+    own = api.post("/api/v1/cases", json=ALARM, headers=machine).get_json()
+    notice = issue_now(env.runtime, own["id"], "acceptance_notice", actor="intake", scope=true())
+    assert notice.identity_shown
+    assert api.get(f"/api/v1/cases/{own['id']}/documents", headers=machine).get_json()["items"] == []
+    error(api.get(f"/api/v1/cases/{own['id']}/documents/{notice.id}/pdf", headers=machine), 404)
 
 
 # ---------------------------------------------------------------------------- OpenAPI, admin page, CLI

@@ -65,18 +65,63 @@ def test_documents_outside_the_case_scope_are_404(env, as_user):
     assert as_user("intake").get(f"/cases/{other.id}/documents/{docs['acceptance_notice'].id}.pdf").status_code == 404
 
 
-def test_handler_gets_the_slip_without_identity_but_not_the_notice_naming_the_complainant(env, as_user):
+def test_handler_gets_the_slip_as_issued_and_a_masked_copy_of_the_notice_naming_the_complainant(env, as_user):
     case = env.register()
     env.accept_and_assign(case, department="air")
     docs = documents(env, case)
     handler = as_user("handler")
     page = handler.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "含投诉人信息，仅受理员和督办人员可下载" in page
-    assert handler.get(f"/cases/{case.id}/documents/{docs['acceptance_notice'].id}.pdf").status_code == 404
+    assert "下载脱敏副本 PDF" in page and "脱敏副本：投诉人姓名、电话已隐去" in page
+    notice = handler.get(f"/cases/{case.id}/documents/{docs['acceptance_notice'].id}.pdf")
+    assert notice.status_code == 200 and notice.headers["X-Document-Copy"] == "masked"
+    assert "X-Document-SHA256" not in notice.headers  # that checksum is the official file's
+    assert quote("受理告知书-环受告〔2026〕第1号-脱敏副本.pdf", safe="") in notice.headers["Content-Disposition"]
+    text = pdf_text(notice)
+    assert "受理告知书" in text and "脱敏副本·不作正式文书使用" in text and "张*" in text
+    assert "张三" not in text and "13800000000" not in text
     slip = handler.get(f"/cases/{case.id}/documents/{docs['assignment_slip'].id}.pdf")
-    assert slip.status_code == 200
+    assert slip.status_code == 200 and slip.headers["X-Document-Copy"] == "official"
     text = pdf_text(slip)
-    assert "交办单" in text and "张三" not in text and "13800000000" not in text
+    assert "交办单" in text and "张三" not in text and "13800000000" not in text and "脱敏副本" not in text
+
+
+def test_lead_reads_a_masked_closure_report_and_the_official_file_stays_as_issued(env, as_user, tmp_path):
+    from tests.engine.test_documents import run_full_loop
+
+    case = env.register(description="每晚十点后有刺鼻气味。联系人张三，电话13800000000。")
+    run_full_loop(env, case)
+    report = documents(env, case)["closure_report"]
+    url = f"/cases/{case.id}/documents/{report.id}.pdf"
+    intake = as_user("intake")
+    official = intake.get(url)
+    assert official.status_code == 200 and official.headers["X-Document-Copy"] == "official"
+    official_text = pdf_text(official)
+    assert "张三" in official_text and "脱敏副本" not in official_text
+    with env.db.read() as s:
+        row = s.get(Document, report.id)
+    stored = tmp_path / "documents" / row.stored_path
+    before = stored.read_bytes()
+
+    lead = as_user("lead")
+    page = lead.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "下载脱敏副本 PDF" in page and row.sha256[:12] not in page  # the listing says which file they get
+    masked = lead.get(url)
+    assert masked.status_code == 200 and masked.headers["X-Document-Copy"] == "masked"
+    text = pdf_text(masked)
+    for expected in (env.case(case).number, "办结报告", "现场核查属实，该厂夜间违规排放", "同意办结，材料齐全",
+                     "脱敏副本·不作正式文书使用", "张*", "138****0000"):
+        assert expected in text, expected
+    assert "张三" not in text and "13800000000" not in text and "（盖章）" not in text
+    assert masked.data != official.data
+
+    # Nothing about the official version moved: file, checksum, listing.
+    assert stored.read_bytes() == before
+    with env.db.read() as s:
+        after = s.get(Document, report.id)
+    assert (after.stored_path, after.sha256, after.version, after.status) == \
+        (row.stored_path, row.sha256, row.version, "rendered")
+    assert intake.get(url).data == official.data
+    assert row.sha256 in intake.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_regenerate_makes_a_new_version_and_issuing_is_for_permitted_roles(env, as_user):
@@ -121,8 +166,9 @@ def test_admin_toggles_identity_on_external_documents_and_it_is_audited(env, as_
     env.accept_and_assign(case)
     slip = documents(env, case)["assignment_slip"]
     assert slip.identity_shown is True
-    # Now it names the complainant, so only those who may see the complainant download it.
-    assert as_user("handler").get(f"/cases/{case.id}/documents/{slip.id}.pdf").status_code == 404
+    # Now it names the complainant, so only those who may see the complainant get it as issued.
+    masked = as_user("handler").get(f"/cases/{case.id}/documents/{slip.id}.pdf")
+    assert masked.headers["X-Document-Copy"] == "masked" and "张三" not in pdf_text(masked)
     text = pdf_text(admin.get(f"/cases/{case.id}/documents/{slip.id}.pdf"))
     assert "张三" in text and "测试县生态环境局" in text
 

@@ -1,8 +1,10 @@
 """/api/v1/cases/<id>/documents: a case's documents and their PDFs (engine/document_issue.py
 and engine/document_render.py do the work; a PDF not rendered yet is rendered on download).
 
-A document printed with the complainant's name and phone is neither listed nor served to a
-caller who may not see identities (a machine client, a handler): the web's identity rule.
+A document printed with the complainant's name and phone follows the web's identity rule: a
+person's token without identity rights (a handler, a lead) gets its masked copy (脱敏副本,
+engine/document_mask.py), listed as ``copy: masked`` without the official file's size, pages and
+checksum; a machine client acting for nobody neither sees nor downloads it.
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from sqlalchemy import select
 
 from documents.kinds import KINDS
 from engine.document_issue import get_document, list_documents
+from engine.document_mask import masked_pdf
 from engine.document_render import ensure_rendered, stored_pdf
 from engine.models import Case
 
 from .. import current_runtime
+from ..access import mask_name, mask_phone
 from ..attachments import attachments_root
 from . import v1
 from .auth import acting_staff, visible_cases
@@ -38,8 +42,22 @@ def _visible_case(session, client, staff, case_id: int) -> Case:
     return case
 
 
-def _allowed(row, staff) -> bool:
-    return not row.identity_shown or (staff is not None and staff.sees_identity)
+def _copy(row, staff) -> str | None:
+    """Which file the caller gets: the official one, the masked copy, or (None) nothing."""
+    if not row.identity_shown or (staff is not None and staff.sees_identity):
+        return "official"
+    return "masked" if staff is not None else None
+
+
+def _listed(row, copy: str, case_id: int) -> dict:
+    official = copy == "official"
+    return {
+        "id": row.id, "case_id": row.case_id, "kind": row.kind, "title": KINDS.get(row.kind, {}).get("zh", row.kind),
+        "number": row.number, "version": row.version, "status": row.status, "issued_at": row.issued_at,
+        "rendered_at": row.rendered_at, "copy": copy, "size": row.size if official else None,
+        "pages": row.pages if official else None, "sha256": row.sha256 if official else None,
+        "download": url_for("api.v1.download_document", case_id=case_id, document_id=row.id),
+    }
 
 
 @operation(v1, f"/cases/{CASE_ID}/documents", summary="案件文书 (a case's documents)", tag="documents",
@@ -48,13 +66,8 @@ def list_case_documents(client, case_id: int):
     staff = acting_staff(client)
     with current_runtime().db.read() as session:
         _visible_case(session, client, staff, case_id)
-        rows = [row for row in list_documents(session, case_id) if _allowed(row, staff)]
-    return {"items": [{
-        "id": row.id, "case_id": row.case_id, "kind": row.kind, "title": KINDS.get(row.kind, {}).get("zh", row.kind),
-        "number": row.number, "version": row.version, "status": row.status, "issued_at": row.issued_at,
-        "rendered_at": row.rendered_at, "size": row.size, "pages": row.pages, "sha256": row.sha256,
-        "download": url_for("api.v1.download_document", case_id=case_id, document_id=row.id),
-    } for row in rows]}
+        rows = [(row, _copy(row, staff)) for row in list_documents(session, case_id)]
+    return {"items": [_listed(row, copy, case_id) for row, copy in rows if copy]}
 
 
 @operation(v1, f"/cases/{CASE_ID}/documents/<int:document_id>/pdf",
@@ -66,10 +79,18 @@ def download_document(client, case_id: int, document_id: int):
     with runtime.db.read() as session:
         _visible_case(session, client, staff, case_id)
         row = get_document(session, case_id, document_id)
-    if row is None or not _allowed(row, staff):
+    copy = _copy(row, staff) if row is not None else None
+    if copy is None:
         raise ApiError(404)
-    row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
-    name = f"{KINDS.get(row.kind, {}).get('zh', row.kind)}-{row.number}-v{row.version}.pdf"
-    response = send_file(stored_pdf(documents_root(), row), mimetype="application/pdf", max_age=0)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    name = f"{KINDS.get(row.kind, {}).get('zh', row.kind)}-{row.number}-v{row.version}"
+    if copy == "masked":
+        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root(),
+                          mask_name=mask_name, mask_phone=mask_phone)
+        name += "-脱敏副本"
+    else:
+        row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
+        path = stored_pdf(documents_root(), row)
+    response = send_file(path, mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name + '.pdf')}"
+    response.headers["X-Document-Copy"] = copy
     return response

@@ -14,6 +14,10 @@ class DocumentSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["pending", "rendered", "failed"]})
     issued_at = fields.AwareDateTime(required=True)
     rendered_at = fields.AwareDateTime(allow_none=True, required=True)
+    copy = fields.String(required=True, metadata={
+        "enum": ["official", "masked"],
+        "description": "the file a download returns: the official document, or for a caller who may not see the "
+                       "complainant a masked copy (脱敏副本; size, pages and sha256 are then null)"})
     size = fields.Integer(allow_none=True, required=True)
     pages = fields.Integer(allow_none=True, required=True)
     sha256 = fields.String(allow_none=True, required=True)
