@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session
 
 import forms
 
+from . import diagram_checks, form_store
 from .config import REPO_ROOT
+from .document_check import check_document_properties
 from .errors import DeployError, NotFound
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_source, make_script_engine
@@ -42,6 +44,8 @@ class ParsedBundle:
     spec: Any
     subprocess_specs: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    # (bpmn_files, dmn_files) it was parsed from, for the checks that read the XML.
+    files: tuple[dict[str, str], dict[str, str]] | None = None
 
     def all_specs(self):
         yield self.process_id, self.spec
@@ -80,7 +84,7 @@ def parse_bundle(bpmn_files: dict[str, str], dmn_files: dict[str, str], process_
         raise DeployError([(None, f"XML 格式错误 (malformed XML): {err}")]) from None
     except KeyError as err:
         raise DeployError([(None, f"找不到流程 {process_id} (no process with id {err})")]) from None
-    return ParsedBundle(process_id, spec, subs)
+    return ParsedBundle(process_id, spec, subs, files=(bpmn_files, dmn_files))
 
 
 class _ValidationContext:
@@ -102,7 +106,10 @@ def _sample_data(now: datetime) -> dict[str, Any]:
     }
 
 
-def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None) -> list[tuple[str | None, str]]:
+def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None,
+                    session: Session | None = None) -> list[tuple[str | None, str]]:
+    """Every problem found; with a session (and no ``forms_dir``) user tasks may name forms
+    administrators created in the database, as the runtime resolves them the same way."""
     from .helpers import make_helpers  # late: helpers import models, deploy is imported by them
 
     problems: list[tuple[str | None, str]] = []
@@ -116,7 +123,7 @@ def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None) -> list
                 continue
             element = ts.bpmn_id
             if ts.manual:
-                problems += _check_user_task(ts, element, forms_dir)
+                problems += _check_user_task(ts, element, forms_dir, session)
             if isinstance(ts, ScriptTask):
                 problems += _check_source(element, ts.script, "exec", "脚本 script")
             if isinstance(ts, ExclusiveGateway):
@@ -126,10 +133,14 @@ def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None) -> list
                         problems += _check_source(element, source, "eval", "条件 condition")
             if isinstance(ts, CatchingEvent) and isinstance(ts.event_definition, TimerEventDefinition):
                 problems += _check_timer(ts, element, engine, sample)
+    problems += check_document_properties(bundle)
+    if bundle.files is not None:
+        problems += diagram_checks.check_files(*bundle.files)
     return problems
 
 
-def _check_user_task(ts, element: str, forms_dir: Path | None) -> list[tuple[str, str]]:
+def _check_user_task(ts, element: str, forms_dir: Path | None,
+                     session: Session | None = None) -> list[tuple[str, str]]:
     problems = []
     if not ts.lane:
         problems.append((element, f"用户任务“{ts.bpmn_name or element}”不在任何泳道中 (user task has no lane)"))
@@ -138,7 +149,10 @@ def _check_user_task(ts, element: str, forms_dir: Path | None) -> list[tuple[str
         problems.append((element, "用户任务没有指定表单 (user task names no form: set property 'form')"))
     else:
         try:
-            forms.load_form(form, directory=forms_dir)
+            if session is not None and forms_dir is None:
+                form_store.get_form(session, form)
+            else:
+                forms.load_form(form, directory=forms_dir)
         except forms.FormError as err:
             problems.append((element, f"表单 {form} 不可用 (form not usable): {err}"))
     return problems
@@ -205,7 +219,7 @@ def deploy(session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, st
            forms_dir: Path | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store; returns (definition, created). Unchanged content reuses the newest version."""
     bundle = parse_bundle(bpmn_files, dmn_files, process_id)
-    problems = validate_bundle(bundle, forms_dir)
+    problems = validate_bundle(bundle, forms_dir, session=session)
     if problems:
         raise DeployError(problems)
     digest = checksum(bpmn_files, dmn_files)

@@ -22,13 +22,16 @@ Files = tuple[dict[str, str], dict[str, str]]
 
 
 def validate_files(bpmn_files: dict[str, str], dmn_files: dict[str, str],
-                   process_id: str = MAIN_PROCESS) -> list[tuple[str | None, str]]:
-    """Exactly what deploy would refuse, without storing anything."""
+                   process_id: str = MAIN_PROCESS, session: Session | None = None) -> list[tuple[str | None, str]]:
+    """Exactly what deploy would refuse, without storing anything.
+
+    Pass the session deploy will use: without it, forms created in the form editor are unknown.
+    """
     try:
         bundle = parse_bundle(bpmn_files, dmn_files, process_id)
     except DeployError as err:
         return err.problems
-    return validate_bundle(bundle)
+    return validate_bundle(bundle, session=session)
 
 
 # ---------------------------------------------------------------- history

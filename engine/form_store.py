@@ -4,12 +4,17 @@ The newest ``form_version`` row of a name is the live form; a name never edited 
 ``forms/definitions``. Every save is a new immutable version, and a save that would break a
 deployed diagram (a field its gateways or scripts read disappears, or a choice value they compare
 with) is refused, naming the diagram element, before anything is written.
+
+Administrators may also create forms under new names. The shipped file of a name counts as its
+version 0, so a created form starts at version 1 and has no version 0.
 """
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +30,7 @@ import forms
 from .errors import GreenloopError, NotFound
 from .models import ProcessDefinition
 from .models.form_versions import FormVersion
+from .people_admin import AdminError, Problem
 
 
 class FormRefused(GreenloopError):
@@ -102,13 +108,10 @@ def save_form(session: Session, name: str, raw: Any, actor: str, comment: str | 
     form). Raises FormRefused listing every problem found.
     """
     if name not in form_names(session):
-        # Only forms a diagram can already name are edited here: deployment checks user tasks
-        # against the shipped files, so a database-only form could not be deployed anyway.
+        # A new name goes through create_form, which checks the name; a typo here must not
+        # quietly start a second form.
         raise NotFound(f"表单 {name} 不存在 (no form named {name})")
-    if session.bind.dialect.name == "postgresql":
-        # Two saves of one form at once would both take the next version number; the second
-        # waits here and then sees the first (and is refused by the base_version check).
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("form_version:" + name))))
+    _lock_name(session, name)
     latest = _newest_row(session, name)
     if base_version is not None and latest is not None and latest.version != base_version:
         raise FormRefused([(None, f"此表单已由 {latest.created_by} 保存为第 {latest.version} 版，请重新打开后再修改 "
@@ -130,6 +133,86 @@ def save_form(session: Session, name: str, raw: Any, actor: str, comment: str | 
     session.add(row)
     session.flush()
     return row, True
+
+
+def _lock_name(session: Session, name: str) -> None:
+    if session.bind.dialect.name == "postgresql":
+        # Two saves (or creations) of one name at once would both take the next version number;
+        # the second waits here and then sees the first (and is refused by the version or name check).
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("form_version:" + name))))
+
+
+# ---------------------------------------------------------------- new forms
+
+# Stricter than the names the forms package loads (two characters at least, fits the column):
+# the name is typed once here and then referenced from diagrams, so it stays a plain slug.
+NEW_NAME = re.compile(r"[a-z][a-z0-9_]{1,62}")
+
+
+def name_problems(session: Session, name: str) -> list[Problem]:
+    if not name:
+        return [Problem("form_name_missing")]
+    if not NEW_NAME.fullmatch(name):
+        return [Problem("form_name_pattern")]
+    if name in form_names(session):
+        return [Problem("form_name_taken", name=name)]
+    return []
+
+
+def blank_definition(name: str, title: dict[str, str]) -> dict[str, Any]:
+    """A form with one optional notes field: the smallest definition that parses and renders."""
+    return {
+        "name": name,
+        "title": dict(title),
+        "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                   "additionalProperties": False,
+                   "properties": {"note": {"type": "string", "maxLength": 2000}}},
+        "ui": {"order": ["note"],
+               "fields": {"note": {"widget": "textarea", "label": {"zh_CN": "说明", "en": "Notes"}}}},
+    }
+
+
+def starting_definition(session: Session, name: str, title: dict[str, str],
+                        source: str | None) -> dict[str, Any]:
+    """What a new form starts as: blank, or a copy of ``source``'s live definition, under the
+    new name and title. Raises AdminError naming the fields (name, title_zh, title_en, source)."""
+    problems: dict[str, list[Problem]] = {"name": name_problems(session, name)}
+    for key, lang in (("title_zh", "zh_CN"), ("title_en", "en")):
+        if not title.get(lang, "").strip():
+            problems[key] = [Problem("form_title_missing")]
+    if source and source not in form_names(session):
+        problems["source"] = [Problem("form_source_unknown", name=source)]
+    if any(problems.values()):
+        raise AdminError(problems)
+    title = {lang: title[lang].strip() for lang in ("zh_CN", "en")}
+    if not source:
+        return blank_definition(name, title)
+    raw = copy.deepcopy(current_raw(session, source))
+    raw.update(name=name, title=title)
+    return raw
+
+
+def create_form(session: Session, name: str, raw: Any, actor: str, comment: str | None,
+                now: datetime) -> FormVersion:
+    """Store a form under a new name as its version 1.
+
+    Raises AdminError (field ``name``) for a name that breaks the rules or is taken, and
+    FormRefused when the definition does not parse. Nothing uses the form until a diagram
+    names it, so there is nothing else to check.
+    """
+    _lock_name(session, name)
+    problems = name_problems(session, name)
+    if problems:
+        raise AdminError({"name": problems})
+    try:
+        forms.parse_definition(name, raw)
+    except forms.InvalidFormDefinition as err:
+        raise FormRefused([(None, f"表单定义无效 (invalid definition): {err.message}")]) from None
+    row = FormVersion(name=name, version=1, definition=raw, checksum=checksum(raw),
+                      comment=(comment or "").strip() or None, created_by=actor, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
 
 
 # ---------------------------------------------------------------- what deployed diagrams read

@@ -158,7 +158,8 @@ def _problem_list(problems, bpmn, dmn) -> list[dict]:
 @bp.post("/diagrams/<process_id>/validate")
 def validate(process_id: str):
     bpmn, dmn, _body = _posted_files()
-    problems = validate_files(bpmn, dmn, process_id)
+    with _runtime().db.read() as session:  # forms created in the form editor count, as on deploy
+        problems = validate_files(bpmn, dmn, process_id, session=session)
     return jsonify({"ok": not problems, "problems": _problem_list(problems, bpmn, dmn)})
 
 
@@ -186,7 +187,8 @@ def save(process_id: str):
         return jsonify({"error": str(err)}), 409
     except NotFound:
         abort(404)
-    problems = validate_files(bpmn, dmn, process_id)
+    with _runtime().db.read() as session:  # forms created in the form editor count, as on deploy
+        problems = validate_files(bpmn, dmn, process_id, session=session)
     return jsonify({"revision": revision, "saved_at": at.isoformat(),
                     "problems": _problem_list(problems, bpmn, dmn)})
 

@@ -2,6 +2,7 @@
 
 Saving goes through engine.form_store.save_form, which refuses a definition that does not parse
 or that would break a deployed diagram; the refusal is shown beside the editor with nothing lost.
+A new form is created on the list page (blank or a copy) and then opens in the same editor.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,15 +18,18 @@ import forms
 from engine.errors import NotFound
 from engine.form_store import (
     FormRefused,
+    create_form,
     current_raw,
     form_history,
     form_names,
     form_usage,
     get_form,
     save_form,
+    starting_definition,
 )
 from engine.models import Department
 from engine.models.form_versions import FormVersion
+from engine.people_admin import AdminError
 
 from . import current_runtime
 from .access import roles_required
@@ -43,6 +48,11 @@ def _known(session, name: str) -> None:
 @bp.get("")
 @roles_required("admin")
 def index():
+    return _index_page()
+
+
+def _index_page(values: dict | None = None, errors: dict | None = None, status: int = 200):
+    """The list of forms with the "new form" card (re-shown as typed when creating is refused)."""
     runtime = current_runtime()
     with runtime.db.read() as session:
         names = form_names(session)
@@ -52,7 +62,42 @@ def index():
             latest = session.scalars(select(FormVersion).where(FormVersion.name == name)
                                      .order_by(FormVersion.version.desc()).limit(1)).first()
             rows.append(dict(name=name, form=get_form(session, name), latest=latest, used_by=usage.get(name, [])))
-    return render_template("admin/forms_index.html", rows=rows, key=lang())
+    errors = errors or {}
+    # Fields are checked in page order, so the first one with an error takes the focus.
+    return render_template("admin/forms_index.html", rows=rows, key=lang(), values=values or {},
+                           errors=errors, first_error=next(iter(errors), None)), status
+
+
+# Why a new form was refused, by the problem code engine.form_store gives.
+NEW_FORM_PROBLEMS = {
+    "form_name_missing": _l("请填写表单名"),
+    "form_name_pattern": _l("表单名须以小写字母开头，只含小写字母、数字和下划线，长 2 到 63 个字符"),
+    "form_name_taken": _l("已有名为 %(name)s 的表单，请换一个名字或直接编辑它"),
+    "form_title_missing": _l("请填写标题"),
+    "form_source_unknown": _l("没有名为 %(name)s 的表单可以复制"),
+}
+
+
+@bp.post("")
+@roles_required("admin")
+def create():
+    values = {key: (request.form.get(key) or "").strip() for key in ("name", "title_zh", "title_en", "source")}
+    name, source = values["name"], values["source"]
+    comment = f"新建，复制自 {source} (created as a copy of {source})" if source else "新建 (created)"
+    runtime = current_runtime()
+    try:
+        with runtime.db.write() as session:
+            raw = starting_definition(session, name, {"zh_CN": values["title_zh"], "en": values["title_en"]},
+                                      source or None)
+            create_form(session, name, raw, current_user.username, comment, runtime.now())
+    except AdminError as err:
+        errors = {key: [str(NEW_FORM_PROBLEMS[p.code]) % p.params for p in found]
+                  for key, found in err.problems.items()}
+        return _index_page(values, errors, 422)
+    except FormRefused as err:  # a copy of a form whose stored definition no longer parses
+        return _index_page(values, {"source": [message for _el, message in err.problems]}, 422)
+    flash(_("已新建表单 %(name)s（第 1 版）。在流程图的用户任务中选择它后，发布流程即可使用。", name=name), "info")
+    return redirect(url_for("admin_forms.edit", name=name))
 
 
 # ---------------------------------------------------------------- the editor
@@ -115,6 +160,7 @@ def _page(name: str, tab: str, state: EditorState | None, text: str, raw, *, pro
         base_version = history[0].version if history else 0
     return render_template(
         "admin/forms_edit.html", name=name, tab=tab, state=state, json_text=text, kinds=KINDS, history=history,
+        shipped=name in forms.available_forms(),
         base_version=base_version,
         used_by=used_by, problems=list(problems), comment=comment, fields=_preview_fields(form),
         preview_problems=[*notes, *parse_problems], preview_title=form.title[lang()] if form else ""), status

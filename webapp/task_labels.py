@@ -1,9 +1,13 @@
 """Display names for the codes stored on tasks and cases (stage, colour, category, channel)."""
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 
 import forms
+from engine import form_store
+
+from . import current_runtime
 
 STAGES = {
     "receive": _l("受理"),
@@ -34,8 +38,18 @@ def label(table: dict, code: str | None) -> str:
 def task_title(task, lang: str) -> str:
     """The task's name as the diagram gives it (Chinese), or its form's English title."""
     if lang == "en" and task.form:
-        try:
-            return forms.load_form(task.form).title.get("en") or task.name
-        except forms.FormError:
-            pass
+        return _english_title(task.form) or task.name
     return task.name
+
+
+def _english_title(form: str) -> str | None:
+    """The live form's English title (a form created or retitled in the form editor too), looked
+    up once per request: the inbox asks for every row, and a handful of forms cover them all."""
+    titles = g.setdefault("form_titles_en", {})
+    if form not in titles:
+        with current_runtime().db.read() as session:
+            try:
+                titles[form] = form_store.get_form(session, form).title.get("en")
+            except forms.FormError:
+                titles[form] = None
+    return titles[form]

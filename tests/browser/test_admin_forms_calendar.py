@@ -115,3 +115,42 @@ def test_editor_and_calendar_fit_a_phone(sqlite_only, browser: Browser, live_ser
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "admin-calendar-phone")
     page.context.close()
+
+
+def test_new_form_by_keyboard_on_a_phone(sqlite_only, browser: Browser, live_server, env, shot):
+    page = sign_in(browser, live_server, **PHONE)
+    page.goto("/admin/forms")
+    page.get_by_role("link", name="新建表单").click()
+    name = page.get_by_label("表单名")
+    name.focus()
+    page.keyboard.type("Site Check")
+    page.keyboard.press("Tab")  # the help text is no stop; the Chinese title is next
+    page.keyboard.type("现场核查")
+    page.keyboard.press("Enter")
+    # Refused beside the fields, typed text kept, the first wrong field focused.
+    expect(page.locator("#e-name")).to_contain_text("表单名须以小写字母开头")
+    expect(page.locator("#e-title_en")).to_contain_text("请填写标题")
+    expect(page.get_by_label("表单名")).to_be_focused()
+    expect(page.get_by_label("表单标题（中文）")).to_have_value("现场核查")
+    no_horizontal_overflow(page, "new form refused")
+    shot(page, "admin-new-form-refused-phone")
+
+    page.keyboard.press("Control+A")
+    page.keyboard.type("site_check")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("表单标题（英文）")).to_be_focused()
+    page.keyboard.type("Site check")
+    page.keyboard.press("Tab")
+    source = page.get_by_label("从何开始")
+    expect(source).to_be_focused()
+    source.select_option("review")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="新建并编辑")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server}/admin/forms/site_check")
+    expect(page.locator("#f-0-name")).to_have_value("approved")
+    no_horizontal_overflow(page, "new form editor")
+    shot(page, "admin-new-form-editor-phone")
+    with env.db.read() as s:
+        assert [v.version for v in form_history(s, "site_check")] == [1]

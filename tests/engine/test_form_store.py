@@ -3,10 +3,24 @@ import copy
 import json
 
 import pytest
+from sqlalchemy import func, select
 
 import forms
-from engine.errors import FormInvalid, NotFound
-from engine.form_store import FormRefused, current_raw, form_history, form_names, get_form, save_form
+from engine.deploy import deploy, shipped_files
+from engine.diagram_versions import validate_files
+from engine.errors import DeployError, FormInvalid, NotFound
+from engine.form_store import (
+    FormRefused,
+    create_form,
+    current_raw,
+    form_history,
+    form_names,
+    get_form,
+    save_form,
+    starting_definition,
+)
+from engine.models.form_versions import FormVersion
+from engine.people_admin import AdminError
 from engine.tasks import complete_task
 
 
@@ -188,3 +202,131 @@ def test_case_history_shows_fields_in_the_newest_words(env):
         assert form_fields("review", {"approved": True}, "zh_CN", {}, s) == [("审核意见", "同意办结")]
     # Without a session (no database at hand) the shipped words are used.
     assert form_fields("review", {"approved": True}, "zh_CN", {}) == [("审核意见", "同意")]
+
+
+# ---------------------------------------------------------------- new forms
+
+
+def create(env, name, raw, actor="admin"):
+    with env.db.write() as s:
+        return create_form(s, name, raw, actor, "新建", env.clock.now())
+
+
+def with_form(task_id, form):
+    """The shipped complaint diagram with user task ``task_id`` naming ``form``."""
+    bpmn, dmn = shipped_files()
+    text = bpmn["complaint.bpmn"]
+    old = f'<bpmn:userTask id="{task_id}" name="受理"><bpmn:extensionElements><spiffworkflow:properties>' \
+          f'<spiffworkflow:property name="form" value="receive" />'
+    assert text.count(old) == 1
+    return {**bpmn, "complaint.bpmn": text.replace(old, old.replace('value="receive"', f'value="{form}"'))}, dmn
+
+
+def receive_with_id_check(name):
+    raw = shipped("receive")
+    raw["name"] = name
+    raw["title"] = {"zh_CN": "受理（核验身份）", "en": "Receive (identity checked)"}
+    raw["schema"]["properties"]["id_checked"] = {"type": "boolean", "const": True}
+    raw["schema"]["required"] = [*raw["schema"].get("required", []), "id_checked"]
+    raw["ui"]["order"].append("id_checked")
+    raw["ui"]["fields"]["id_checked"] = {"widget": "checkbox", "label": {"zh_CN": "已核验身份", "en": "Identity checked"}}
+    return raw
+
+
+def test_created_form_is_version_1_and_a_deployed_diagram_can_use_it(env):
+    row = create(env, "receive_checked", receive_with_id_check("receive_checked"))
+    assert (row.version, row.created_by, row.comment) == (1, "admin", "新建")
+    with env.db.read() as s:
+        assert "receive_checked" in form_names(s)
+        assert [v.version for v in form_history(s, "receive_checked")] == [1]
+        assert get_form(s, "receive_checked").title["en"] == "Receive (identity checked)"
+
+    bpmn, dmn = with_form("receive", "receive_checked")
+    with env.db.write() as s:
+        definition, created = deploy(s, bpmn, dmn, deployed_by="admin", now=env.clock.now())
+    assert created and definition.version == 2
+
+    case = env.register()
+    task = env.task(case, "receive")
+    assert task.form == "receive_checked"
+    with pytest.raises(FormInvalid) as err:
+        complete_task(env.runtime, task.id, {"decision": "accept"}, "tester")
+    assert list(err.value.errors) == ["id_checked"]
+    complete_task(env.runtime, task.id, {"decision": "accept", "id_checked": True}, "tester")
+    assert env.task(case, "assign")
+
+    # Edits of the new form are protected like any other: the receive gateway now reads it.
+    raw = receive_with_id_check("receive_checked")
+    raw["schema"]["properties"]["decision"]["enum"].remove("reject")
+    del raw["ui"]["fields"]["decision"]["choices"]["reject"]
+    raw["schema"].pop("allOf", None)
+    with pytest.raises(FormRefused) as refused:
+        save(env, "receive_checked", raw)
+    assert "gw_receive" in {el for el, _ in refused.value.problems}
+
+
+def test_deploy_naming_a_form_that_exists_nowhere_is_refused_naming_the_element(env):
+    bpmn, dmn = with_form("receive", "never_created")
+    with pytest.raises(DeployError) as err:
+        with env.db.write() as s:
+            deploy(s, bpmn, dmn, deployed_by="admin", now=env.clock.now())
+    assert any(el == "receive" and "never_created" in msg for el, msg in err.value.problems)
+    # The editor's check (same session-aware resolution) agrees, before and after the form exists.
+    with env.db.read() as s:
+        assert [el for el, _ in validate_files(bpmn, dmn, session=s)] == ["receive"]
+    create(env, "never_created", receive_with_id_check("never_created"))
+    with env.db.read() as s:
+        assert validate_files(bpmn, dmn, session=s) == []
+    # Checked against the shipped files only (no session), it is still unknown.
+    assert [el for el, _ in validate_files(bpmn, dmn)] == ["receive"]
+
+
+@pytest.mark.parametrize("name, code", [
+    ("", "form_name_missing"), ("A_form", "form_name_pattern"), ("1form", "form_name_pattern"),
+    ("x", "form_name_pattern"), ("site-check", "form_name_pattern"), ("表单", "form_name_pattern"),
+    ("a" * 64, "form_name_pattern"), ("review", "form_name_taken"),
+])
+def test_bad_or_taken_names_are_refused_on_the_name_field(env, name, code):
+    with pytest.raises(AdminError) as err:
+        create(env, name, {**shipped("review"), "name": name})
+    assert err.value.codes("name") == [code]
+    with env.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(FormVersion)) == 0
+
+
+def test_a_name_created_once_is_taken_and_saves_go_through_the_editor(env):
+    with env.db.write() as s:
+        raw = starting_definition(s, "site_check", {"zh_CN": "现场核查", "en": "Site check"}, None)
+    create(env, "site_check", raw)
+    with pytest.raises(AdminError) as err:
+        create(env, "site_check", raw)
+    assert err.value.codes("name") == ["form_name_taken"]
+    raw2 = copy.deepcopy(raw)
+    raw2["ui"]["fields"]["note"]["label"] = {"zh_CN": "核查情况", "en": "Findings"}
+    row, created = save(env, "site_check", raw2)
+    assert created and row.version == 2
+
+
+def test_starting_definition_is_blank_or_a_copy_and_reports_every_field(env):
+    with env.db.read() as s:
+        blank = starting_definition(s, "site_check", {"zh_CN": " 现场核查 ", "en": "Site check"}, None)
+        assert blank["title"] == {"zh_CN": "现场核查", "en": "Site check"}
+        form = forms.parse_definition("site_check", blank)
+        assert form.fields == ["note"] and form.validate({}) == {}
+        copied = starting_definition(s, "review_copy", {"zh_CN": "复核", "en": "Second review"}, "review")
+        assert copied["schema"] == shipped("review")["schema"] and copied["name"] == "review_copy"
+        with pytest.raises(AdminError) as err:
+            starting_definition(s, "Bad", {"zh_CN": "", "en": " "}, "nope")
+    assert {k: [p.code for p in v] for k, v in err.value.problems.items()} == {
+        "name": ["form_name_pattern"], "title_zh": ["form_title_missing"], "title_en": ["form_title_missing"],
+        "source": ["form_source_unknown"]}
+
+
+def test_invalid_new_definition_is_refused_and_nothing_is_stored(env):
+    raw = receive_with_id_check("receive_checked")
+    raw["ui"]["order"].append("ghost")
+    with pytest.raises(FormRefused) as err:
+        create(env, "receive_checked", raw)
+    assert "ghost" in str(err.value)
+    with env.db.read() as s:
+        assert "receive_checked" not in form_names(s)

@@ -3,7 +3,8 @@ import json
 import re
 
 import forms
-from engine.form_store import form_history, get_form
+from engine.deploy import shipped_files
+from engine.form_store import form_history, form_names, get_form
 
 
 def shipped(name):
@@ -223,3 +224,90 @@ def test_second_administrator_saving_over_a_newer_version_is_told(env, app, as_u
     assert response.status_code == 422 and "已由 admin 保存为第 1 版" in page
     assert 'value="乙"' in page and 'name="base_version" value="0"' in page  # nothing lost, still stale
     assert [v.version for v in history(env, "review")] == [1]
+
+
+# ---------------------------------------------------------------- new forms
+
+
+def new_form(admin, **data):
+    return admin.post("/admin/forms", data, page_url="/admin/forms")
+
+
+def test_only_administrators_create_forms(app, as_user):
+    assert new_form(as_user("supervisor"), name="site_check", title_zh="现场核查", title_en="Site check",
+                    source="").status_code == 403
+    page = as_user("admin").get("/admin/forms").get_data(as_text=True)
+    assert 'id="new-form"' in page and 'action="/admin/forms"' in page and 'name="csrf_token"' in page
+
+
+def test_bad_or_duplicate_name_is_shown_beside_the_field_and_nothing_is_created(env, app, as_user):
+    admin = as_user("admin")
+    response = new_form(admin, name="Site Check", title_zh="现场核查", title_en="", source="review")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="new-name"[^>]*aria-invalid="true"[^>]*aria-describedby="e-name new-name-help"[^>]*autofocus',
+                     page, re.S)
+    assert '<p class="field-error" id="e-name">表单名须以小写字母开头' in page
+    assert '<p class="field-error" id="e-title_en">请填写标题</p>' in page
+    # Kept as typed, including the form to copy.
+    assert 'value="Site Check"' in page and 'value="现场核查"' in page and '<option value="review" selected>' in page
+
+    response = new_form(admin, name="review", title_zh="审核", title_en="Review", source="")
+    assert response.status_code == 422
+    assert "已有名为 review 的表单" in response.get_data(as_text=True)
+    assert history(env, "review") == []
+    with env.db.read() as s:
+        assert "site_check" not in form_names(s)
+
+
+def test_new_form_opens_in_the_editor_and_is_offered_to_the_diagram_editor(env, app, as_user):
+    admin = as_user("admin")
+    response = new_form(admin, name="site_check", title_zh="现场核查", title_en="Site check", source="")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/forms/site_check")
+    [v1] = history(env, "site_check")
+    assert (v1.version, v1.created_by) == (1, "admin")
+    page = admin.get("/admin/forms/site_check").get_data(as_text=True)
+    assert "已新建表单 site_check" in page
+    assert 'name="f-0-name" value="note"' in page and 'name="base_version" value="1"' in page
+    assert "forms/definitions/site_check.json" not in page  # no shipped version 0 to list
+    assert "forms/definitions/review.json" in admin.get("/admin/forms/review").get_data(as_text=True)
+
+    # The editor saves it like any other form.
+    data = editor_post(v1.definition, op="save", comment="改标签",
+                       **{"f-0-label_zh": "核查情况", "f-0-label_en": "Findings"})
+    assert admin.post("/admin/forms/site_check", data, page_url="/admin/forms/site_check").status_code == 302
+    assert [v.version for v in history(env, "site_check")] == [2, 1]
+
+    # A copy starts from the live definition of its source.
+    assert new_form(admin, name="review_second", title_zh="复核", title_en="Second review",
+                    source="review").status_code == 302
+    with env.db.read() as s:
+        assert get_form(s, "review_second").schema == get_form(s, "review").schema
+    listing = admin.get("/admin/forms").get_data(as_text=True)
+    assert "/admin/forms/site_check" in listing and "复核" in listing
+    choices = admin.get("/admin/diagrams/complaint/files.json").get_json()["choices"]["form"]
+    assert {"site_check", "review_second"} <= set(choices)
+
+
+def test_diagram_editor_validates_and_deploys_a_task_naming_a_new_form(env, app, as_user):
+    admin = as_user("admin")
+    new_form(admin, name="receive_checked", title_zh="受理（核验）", title_en="Receive (checked)", source="receive")
+    bpmn, dmn = shipped_files()
+    bpmn = {**bpmn, "complaint.bpmn": bpmn["complaint.bpmn"].replace(
+        '<spiffworkflow:property name="form" value="receive" />',
+        '<spiffworkflow:property name="form" value="receive_checked" />', 1)}
+    files = admin.get("/admin/diagrams/complaint/files.json").get_json()
+    body = {"bpmn_files": bpmn, "dmn_files": dmn, "revision": files["revision"], "comment": "受理用新表单"}
+    token = {"X-CSRFToken": re.search(r'name="csrf-token" content="([^"]+)"',
+                                      admin.get("/admin/diagrams/complaint/edit").get_data(as_text=True)).group(1)}
+    checked = admin.client.post("/admin/diagrams/complaint/validate", json=body, headers=token).get_json()
+    assert checked == {"ok": True, "problems": []}
+    deployed = admin.client.post("/admin/diagrams/complaint/deploy", json=body, headers=token)
+    assert deployed.status_code == 200 and deployed.get_json()["version"] == 2
+
+    # In English the task is called by the new form's title.
+    case = env.register()
+    assert env.task(case, "receive").form == "receive_checked"
+    intake = as_user("intake")
+    intake.post("/lang/en", {"next": "/"}, page_url="/")
+    assert "Receive (checked)" in intake.get("/inbox").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-import forms
+from engine import form_store
 from engine.errors import TaskConflict
 from engine.models import Case, Task
 from engine.tasks import claim_task, complete_task
@@ -57,7 +57,7 @@ def get_task(client, task_id: str):
     with current_runtime().db.read() as session:
         task = _scoped(session, staff, task_id)
         out = tasks_out(session, [task])[0]
-    out["form_schema"] = forms.load_form(task.form).schema if task.form else None
+        out["form_schema"] = form_store.get_form(session, task.form).schema if task.form else None
     return out
 
 
@@ -72,7 +72,7 @@ def claim(client, task_id: str):
     with runtime.db.read() as session:
         task = session.get(Task, task_id)
         out = tasks_out(session, [task])[0]
-    out["form_schema"] = forms.load_form(task.form).schema if task.form else None
+        out["form_schema"] = form_store.get_form(session, task.form).schema if task.form else None
     return out
 
 
