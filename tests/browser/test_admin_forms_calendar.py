@@ -3,32 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from engine.form_store import form_history
 from engine.models.audit import CalendarDay
-from tests.conftest import TEST_PASSWORD
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def sqlite_only(database):
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
-
-
-def sign_in(browser: Browser, live_server: str, **options) -> Page:
-    context = browser.new_context(base_url=live_server, locale="zh-CN",
-                                  **(options or {"viewport": {"width": 1280, "height": 900}}))
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    return page
+from tests.browser.conftest import PHONE
 
 
 def no_horizontal_overflow(page: Page, where: str) -> None:
@@ -36,8 +15,8 @@ def no_horizontal_overflow(page: Page, where: str) -> None:
     assert wide <= inner + 1 and inner <= PHONE["viewport"]["width"] + 1, f"{where}: {wide}px wide"
 
 
-def test_form_editor_live_preview_and_save(sqlite_only, browser: Browser, live_server, env, shot):
-    page = sign_in(browser, live_server)
+def test_form_editor_live_preview_and_save(sqlite_only, sign_in, env, shot):
+    page = sign_in()
     page.goto("/admin/forms")
     page.get_by_role("link", name="编辑").nth(
         [r.inner_text() for r in page.locator("table.forms-list tbody tr td:nth-child(2)").all()].index("review")
@@ -84,11 +63,11 @@ def test_form_editor_live_preview_and_save(sqlite_only, browser: Browser, live_s
     page.context.close()
 
 
-def test_mark_a_holiday_by_keyboard(sqlite_only, browser: Browser, live_server, env, shot):
+def test_mark_a_holiday_by_keyboard(sqlite_only, sign_in, env, shot):
     case = env.register()
     env.accept_and_assign(case)
     due = env.case(case).stage_due
-    page = sign_in(browser, live_server)
+    page = sign_in()
     page.goto("/admin/calendar?year=2026")
     day = page.locator("#d-2026-04-15")
     expect(day).to_have_attribute("data-kind", "workday")
@@ -104,8 +83,8 @@ def test_mark_a_holiday_by_keyboard(sqlite_only, browser: Browser, live_server, 
     page.context.close()
 
 
-def test_editor_and_calendar_fit_a_phone(sqlite_only, browser: Browser, live_server, env, shot):
-    page = sign_in(browser, live_server, **PHONE)
+def test_editor_and_calendar_fit_a_phone(sqlite_only, sign_in, env, shot):
+    page = sign_in(**PHONE)
     page.goto("/admin/forms/handle")
     expect(page.locator("#preview")).to_contain_text("办理结果")
     no_horizontal_overflow(page, "form editor")
@@ -117,8 +96,8 @@ def test_editor_and_calendar_fit_a_phone(sqlite_only, browser: Browser, live_ser
     page.context.close()
 
 
-def test_new_form_by_keyboard_on_a_phone(sqlite_only, browser: Browser, live_server, env, shot):
-    page = sign_in(browser, live_server, **PHONE)
+def test_new_form_by_keyboard_on_a_phone(sqlite_only, sign_in, live_server, env, shot):
+    page = sign_in(**PHONE)
     page.goto("/admin/forms")
     page.get_by_role("link", name="新建表单").click()
     name = page.get_by_label("表单名")

@@ -5,30 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.models import Grid, User
-from tests.conftest import TEST_PASSWORD
 
 CSV = "层级,编码,名称,上级编码,网格员\n乡镇,T15,新城街道,C,\n网格,T15-A01,新城街道第1网格,T15,officer9\n" \
       "村,T15-A01-V01,幸福社区,T15-A01,\n村,T15-A01-V02,,T15-A01,\n"
 
 
 @pytest.fixture
-def admin_page(database, browser: Browser, live_server):
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+def admin_page(sqlite_only, sign_in):
+    page = sign_in("admin")
     expect(page.get_by_text("系统管理员")).to_be_visible()
-    yield page
-    context.close()
+    return page
 
 
 def test_create_an_officer_then_import_a_town(admin_page, env, shot):

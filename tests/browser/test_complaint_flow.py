@@ -11,42 +11,22 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
-from tests.conftest import TEST_PASSWORD
+from playwright.sync_api import Page, expect
 
 NUMBER = re.compile(r"环字〔\d{4}〕第\d+号")
 NAMES = {"intake": "受理员 王芳", "handler": "大气科 李强", "gridofficer": "城关镇网格员 陈静",
          "lead": "大气科科长 刘伟", "supervisor": "督查科 吴刚"}
 
 
-@pytest.fixture
-def sqlite_only(database):
-    # Checked before the app, the database and the browser are set up for nothing.
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
-
 
 @pytest.fixture
-def people(sqlite_only, browser: Browser, live_server, env):
-    contexts = []
-
-    def sign_in(username: str) -> Page:
-        # A context per person: their own cookies, as on their own computer.
-        context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="登录", exact=True).click()
+def people(sqlite_only, sign_in, env):
+    def open_page(username: str) -> Page:
+        page = sign_in(username)
         expect(page.get_by_text(NAMES[username])).to_be_visible()
         return page
 
-    yield sign_in
-    for context in contexts:
-        context.close()
+    return open_page
 
 
 def background_cases(env) -> dict:

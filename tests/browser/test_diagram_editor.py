@@ -9,36 +9,21 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from engine.deploy import deploy, shipped_files
 from engine.diagram_versions import diff
 from engine.models import ProcessDefinition
 from engine.models.diagram_drafts import DiagramDraft
-from tests.conftest import TEST_PASSWORD
+from tests.browser.conftest import PHONE
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+# The editor with its side panel wants a wide screen.
+WIDE = {"viewport": {"width": 1400, "height": 950}}
+
 OLD_DUE = datetime(2026, 5, 28, 16, 0, tzinfo=timezone.utc)  # 60 working days after Mon 2 March
 NEW_DUE = datetime(2026, 4, 14, 16, 0, tzinfo=timezone.utc)  # 30 working days
 
 
-@pytest.fixture
-def sqlite_only(database):
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
-
-
-def sign_in(browser: Browser, live_server: str, **options) -> Page:
-    context = browser.new_context(base_url=live_server, locale="zh-CN",
-                                  **(options or {"viewport": {"width": 1400, "height": 950}}))
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    return page
 
 
 def open_editor(page: Page, shot) -> None:
@@ -60,13 +45,13 @@ def select_element(page: Page, element_id: str) -> None:
     expect(page.locator("#props")).to_contain_text(element_id)
 
 
-def test_admin_changes_a_deadline_and_a_form_and_deploys_version_2(sqlite_only, browser: Browser, live_server,
+def test_admin_changes_a_deadline_and_a_form_and_deploys_version_2(sqlite_only, sign_in,
                                                                     env, shot):
     old_case = env.register(title="改版前的案件")
     env.accept_and_assign(old_case)
     assert env.case(old_case).stage_due == OLD_DUE
 
-    page = sign_in(browser, live_server)
+    page = sign_in(timeout_ms=15_000, **WIDE)
     open_editor(page, shot)
     expect(page.locator("#editor-status")).to_contain_text("第 1 版")
     # The shipped diagram survives a load-and-save through bpmn-js unchanged (SpiffWorkflow
@@ -143,9 +128,9 @@ def test_admin_changes_a_deadline_and_a_form_and_deploys_version_2(sqlite_only, 
     assert versions == [1, 2]
 
 
-def test_phone_shows_history_and_a_message_instead_of_the_editor(sqlite_only, browser: Browser, live_server, env,
+def test_phone_shows_history_and_a_message_instead_of_the_editor(sqlite_only, sign_in, env,
                                                                  shot):
-    page = sign_in(browser, live_server, **PHONE)
+    page = sign_in(timeout_ms=15_000, **PHONE)
     page.goto("/admin/diagrams/complaint/edit")
     expect(page.get_by_text("需要在电脑的大屏幕上编辑")).to_be_visible()
     expect(page.locator("#editor-shell")).to_be_hidden()
@@ -155,7 +140,7 @@ def test_phone_shows_history_and_a_message_instead_of_the_editor(sqlite_only, br
     shot(page, "diagram-versions-phone")
 
 
-def test_migration_dry_run_and_move_on_a_phone(sqlite_only, browser: Browser, live_server, env, shot):
+def test_migration_dry_run_and_move_on_a_phone(sqlite_only, sign_in, env, shot):
     moving = env.register(title="办理中的案件")
     env.accept_and_assign(moving)
     stuck = env.register(title="反馈中的案件")
@@ -168,7 +153,7 @@ def test_migration_dry_run_and_move_on_a_phone(sqlite_only, browser: Browser, li
     with env.db.write() as s:
         deploy(s, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="答复环节改名")
 
-    page = sign_in(browser, live_server, **PHONE)
+    page = sign_in(timeout_ms=15_000, **PHONE)
     page.goto("/admin/diagrams/complaint/versions")
     page.locator("#v1").get_by_role("link", name="迁移在办案件到新版本").click()
     page.get_by_role("button", name="检查（试运行，不做修改）").click()
@@ -190,8 +175,8 @@ def no_overflow(page: Page) -> None:
     assert wide <= inner + 1, f"{wide}px wide"
 
 
-def test_decision_table_cell_edit_is_checked_and_deployed(sqlite_only, browser: Browser, live_server, env, shot):
-    page = sign_in(browser, live_server)
+def test_decision_table_cell_edit_is_checked_and_deployed(sqlite_only, sign_in, env, shot):
+    page = sign_in(timeout_ms=15_000, **WIDE)
     page.goto("/admin")
     page.get_by_role("link", name="分派规则（决策表）").click()
     expect(page.locator("#editor-shell")).to_have_attribute("data-ready", "true")

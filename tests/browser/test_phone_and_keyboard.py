@@ -4,19 +4,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import PHONE
 from tests.conftest import TEST_PASSWORD
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 # A licence number is one unbroken run of Latin letters and digits: it must wrap, not widen the page.
 LONG_TITLE = "排污许可证号91350100MA2YQXXXXX001P企业夜间超标排放"
 MAX_TABS = 80
 
-
-@pytest.fixture
-def sqlite_only(database):
-    # Checked before the app, the database and the browser are set up for nothing.
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
 
 
 @pytest.fixture

@@ -11,14 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from engine.models import Attachment, Case
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def sqlite_only(database):
-    if database.is_postgres:
-        pytest.skip("browser tests run on SQLite only (the engine and web tests cover PostgreSQL)")
+from tests.browser.conftest import PHONE
 
 
 @pytest.fixture(autouse=True)
