@@ -53,6 +53,7 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
         if "*" in accounts:
             lines.append(f"  and for every town (grid_t01…grid_t14 grid officers, town_t01…town_t14 town "
                          f"supervisors) and department (handler_water, lead_water, …): {accounts['*']}")
+        lines += demo_tokens(runtime)
     else:
         lines.append("demo accounts already existed; passwords unchanged")
     if existing:
@@ -61,6 +62,27 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
     made = simulate_cases(runtime, cases, seed, progress)
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
     return "\n".join(lines)
+
+
+# Outside systems a county bureau connects: the city's 12345 platform (Open311) and the
+# online-monitoring alarms; the intake desk's own token to try the task endpoints.
+DEMO_TOKENS = [
+    ("12345 热线平台 (demo)", ["open311:submit", "cases:read"], None, "hotline"),
+    ("在线监测平台 (demo)", ["cases:write", "cases:read"], None, "monitoring"),
+    ("受理员 intake (demo)", ["cases:read", "cases:write", "tasks:read", "tasks:write", "documents:read"], "intake",
+     None),
+]
+
+
+def demo_tokens(runtime: Runtime) -> list[str]:
+    """API tokens for trying Open311 and /api/v1; only their hashes are kept, so shown once."""
+    from .api_tokens import create_token
+
+    lines = ["demo API tokens (shown only this once; `greenloop api-token create` makes more):"]
+    for name, scopes, username, channel in DEMO_TOKENS:
+        _row, token = create_token(runtime, name, scopes, created_by="demo", username=username, channel=channel)
+        lines.append(f"  {name:24s} {token}  scopes={','.join(scopes)}")
+    return lines
 
 
 def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -> int:

@@ -1,6 +1,7 @@
 """The `greenloop` command as a new user runs it: init-db, deploy, demo, run, worker."""
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -47,6 +48,12 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
     page = Browser(app, "admin", password="pw-123456").get("/").get_data(as_text=True)
     if open_case is not None:
         assert open_case.number in page
+    # The 12345 platform's demo token, printed once, really submits through Open311.
+    token = re.search(r"12345 热线平台 \(demo\)\s+(glt_\S+)", out).group(1)
+    answer = app.test_client().post("/open311/v2/requests.json", data={
+        "api_key": token, "service_code": "noise", "description": "夜间施工噪声", "address_string": "城关镇人民路 1 号"})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.get_json()[0]["service_request_id"].startswith("环字")
 
 
 def test_overview_escapes_complaint_text(data_dir):
