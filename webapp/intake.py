@@ -181,11 +181,9 @@ def duplicates():
                            asked=asked)
 
 
-@bp.get("/intake/grid-options")
-@roles_required("intake")
-def grid_options():
-    """<option>s of a grid node's children (htmx); a town's answer also empties the village list."""
-    args = request.args
+def grid_options_fragment(args) -> str:
+    """<option>s of a grid node's children (htmx); a town's answer also empties the village list.
+    Shared with the public portal's place picker."""
     key = next((key for key in ("parent", "area", "town") if key in args), None)
     parent = args.get(key) if key else None
     with _runtime().db.read() as session:
@@ -195,14 +193,24 @@ def grid_options():
                            reset_villages=level == "area")
 
 
-@bp.get("/intake/grid-picker")
-@roles_required("intake")
-def grid_picker():
+def grid_picker_fragment(selected: str | None, **template_args) -> str:
     """Town → work area → village selects, replacing the one-select picker when htmx runs."""
     with _runtime().db.read() as session:
-        lineage = grid_lineage(session, request.args.get("selected"))
+        lineage = grid_lineage(session, selected)
         town, area = lineage.get("town"), lineage.get("area")
         choices = {"towns": grid_children(session, None),
                    "areas": grid_children(session, town.code) if town else [],
                    "villages": grid_children(session, area.code) if area else []}
-    return render_template("intake_grid_picker.html", lineage=lineage, **choices)
+    return render_template("intake_grid_picker.html", lineage=lineage, **choices, **template_args)
+
+
+@bp.get("/intake/grid-options")
+@roles_required("intake")
+def grid_options():
+    return grid_options_fragment(request.args)
+
+
+@bp.get("/intake/grid-picker")
+@roles_required("intake")
+def grid_picker():
+    return grid_picker_fragment(request.args.get("selected"))

@@ -21,14 +21,14 @@ from marshmallow import ValidationError
 
 from engine import public_portal as portal
 from engine.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
-from engine.casefile import grid_children, grid_lineage, villages_by_area
+from engine.casefile import villages_by_area
 from engine.errors import FormInvalid, NotFound
 
 from . import current_runtime as _runtime
 from .attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from .cases import LABELS
 from .extensions import limiter
-from .intake import translated_errors
+from .intake import grid_options_fragment, grid_picker_fragment, translated_errors
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -292,24 +292,9 @@ def track_file(code: str, attachment_id: int):
 
 @bp.get("/grid-options")
 def grid_options():
-    """<option>s of a grid node's children, as on the staff intake form (same partial)."""
-    args = request.args
-    key = next((key for key in ("parent", "area", "town") if key in args), None)
-    parent = args.get(key) if key else None
-    with _runtime().db.read() as db:
-        children = grid_children(db, parent) if parent != "" else []
-    level = {"town": "area", "area": "village"}.get(key) or (children[0].level if children else "town")
-    return render_template("intake_grid_options.html", children=children, level=level,
-                           reset_villages=level == "area")
+    return grid_options_fragment(request.args)
 
 
 @bp.get("/grid-picker")
 def grid_picker():
-    with _runtime().db.read() as db:
-        lineage = grid_lineage(db, request.args.get("selected"))
-        town, area = lineage.get("town"), lineage.get("area")
-        choices = {"towns": grid_children(db, None),
-                   "areas": grid_children(db, town.code) if town else [],
-                   "villages": grid_children(db, area.code) if area else []}
-    return render_template("intake_grid_picker.html", lineage=lineage, options_url=url_for("public.grid_options"),
-                           **choices)
+    return grid_picker_fragment(request.args.get("selected"), options_url=url_for("public.grid_options"))
