@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
 import tempfile
@@ -32,6 +31,7 @@ from sqlalchemy import select, true
 from sqlalchemy.engine import make_url
 
 from bench.engine_bench import CASE_DATA, START, fresh_database, seed
+from bench.options import bench_parser
 from documents.render import render_pdf
 from engine.attachments import check_uploads, store_attachments
 from engine.clock import ManualClock
@@ -59,11 +59,7 @@ def log(message: str) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="greenloop bench documents", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("GREENLOOP_BENCH_DATABASE_URL"),
-                        help="database to run on (ALL ITS TABLES ARE DROPPED); default: a temporary SQLite file")
-    parser.add_argument("--quick", action="store_true", help="a small run, for smoke tests")
-    return parser.parse_args(argv)
+    return bench_parser("documents", __doc__).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

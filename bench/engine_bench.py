@@ -36,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import MetaData, func, select, text, update
 from sqlalchemy.engine import make_url
 
+from bench.options import bench_parser
 from engine.clock import ManualClock
 from engine.config import REPO_ROOT
 from engine.db import Database
@@ -265,11 +266,7 @@ def deploy_timer_diagram(runtime: Runtime) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="greenloop bench engine", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("GREENLOOP_BENCH_DATABASE_URL"),
-                        help="database to run on (ALL ITS TABLES ARE DROPPED); default: a temporary SQLite file")
-    parser.add_argument("--quick", action="store_true", help="a small run, for smoke tests")
-    return parser.parse_args(argv)
+    return bench_parser("engine", __doc__).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
