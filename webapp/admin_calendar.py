@@ -85,8 +85,13 @@ def toggle():
         return _back(year)
     with runtime.db.read() as session:
         now_workday = load_calendar(session, runtime.timezone).is_workday(day)
+    return _set(runtime, day, not now_workday, year)
+
+
+def _set(runtime, day, is_workday: bool, year: int, note: str | None = None):
+    """Apply one day's change (open cases recomputed), report it, and go back to the year."""
     try:
-        change = set_day(runtime, day, not now_workday, current_user.username)
+        change = set_day(runtime, day, is_workday, current_user.username, note=note)
     except CalendarError as err:
         flash(str(err), "error")
         return _back(year)
@@ -107,13 +112,7 @@ def set_one():
         return _back(year)
     is_workday = default_is_workday(day) if kind == "default" else kind == "work"
     note = None if kind == "default" else request.form.get("note")
-    try:
-        change = set_day(runtime, day, is_workday, current_user.username, note=note)
-    except CalendarError as err:
-        flash(str(err), "error")
-        return _back(year)
-    _report(day, change)
-    return _back(day.year, day)
+    return _set(runtime, day, is_workday, year, note)
 
 
 @bp.post("/year")
