@@ -83,14 +83,15 @@ def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime,
     return row, event
 
 
-def from_step(ctx: StepContext, workflow) -> list[Document]:
-    """Issue what the elements completed in this step are marked to issue."""
+def from_step(ctx: StepContext, workflow, since: float = 0.0) -> list[Document]:
+    """Issue what the elements completed in this step (state changed at or after ``since``, a
+    ``time.time()`` stamp) are marked to issue; earlier steps' completions are not looked at again."""
     if ctx.case is None:
         return []
     due = []
     for wf in [workflow, *workflow.subprocesses.values()]:
         for task in wf.tasks.values():
-            if task.state == TaskState.COMPLETED:
+            if task.state == TaskState.COMPLETED and task.last_state_change >= since:
                 kinds = parse_kinds(document_property(task.task_spec))
                 if kinds:
                     due.append((task, kinds))

@@ -5,6 +5,7 @@ transaction rolls back and the instance, its tasks and its audit trail stay exac
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +99,9 @@ class Runtime:
 
     def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None) -> StepResult:
         token = active_clock.set(self.clock)
+        # SpiffWorkflow stamps state changes with the wall clock (and keeps the stamps across
+        # serialization), so this tells which tasks this step finished.
+        began = time.time()
         try:
             ctx = self._context(session, case, instance.id, actor)
             engine = make_script_engine(make_helpers(ctx))
@@ -127,7 +131,7 @@ class Runtime:
                 ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                            group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
             notifications.from_step(ctx, new_tasks)
-            document_issue.from_step(ctx, workflow)
+            document_issue.from_step(ctx, workflow, since=began)
             session.add_all(ctx.audit)
             session.flush()
             return StepResult(instance, new_tasks, ctx)
