@@ -1,7 +1,8 @@
 """Chinese words for the codes stored on cases and in the audit trail.
 
 Documents are official papers in Chinese whatever language the reader's screen uses, so these
-are plain strings, not translations (the web app has its own, translatable, tables).
+are plain strings, not translations (the web app has its own, translatable, tables). The
+engine's notifications and escalation messages, also written in Chinese, use the same words.
 """
 from __future__ import annotations
 

@@ -11,13 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from documents.labels import STAGES as STAGE_NAMES
+from documents.labels import TIERS as TIER_NAMES
+
 from .errors import WorkflowFault
 from .models import TOP_TIER, AuditEvent, Case, Department, User, UserRole
 from .step_context import StepContext
-
-TIER_NAMES = {1: "网格员", 2: "乡镇（街道）", 3: "县局督查科", 4: "局领导"}
-STAGE_NAMES = {"receive": "受理", "assign": "交办", "handle": "办理", "extension": "延期审批", "feedback": "反馈",
-               "review": "审核", "follow_up": "回访", "follow_up_review": "不满意件复核"}
 
 
 def _parse(value: str | datetime) -> datetime:

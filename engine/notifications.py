@@ -27,16 +27,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from documents.labels import STAGES as STAGE_NAMES
+
 from .errors import NotFound
 from .models import Case, Department, Grid, Notification, Task, User, UserRole
 from .timefmt import deadline_text, local_time
 
 log = logging.getLogger(__name__)
 
-STAGE_NAMES = {
-    "receive": "受理", "assign": "交办", "handle": "办理", "extension": "延期审批", "feedback": "反馈",
-    "review": "审核", "follow_up": "回访", "follow_up_review": "不满意件复核", "supervise": "督办",
-}
 LOCAL_GRID_LEVELS = ("town", "area", "village")
 # The most specific message for a person wins when one step yields several for them.
 PRIORITY = {"escalation": 0, "supervised": 1, "warning": 2, "returned": 3, "approval": 3, "closed": 4,
