@@ -45,14 +45,30 @@ class FormRefused(GreenloopError):
 # stale; a new save is a new key, noticed because every lookup asks for the newest version first.
 # The checksum keeps two databases (or a restored one) that reuse a version number apart.
 _cache: dict[tuple[str, int, str], forms.FormDefinition] = {}
+_SESSION_KEY = "greenloop_forms"
 _lock = threading.Lock()
 
 
 def get_form(session: Session | None, name: str) -> forms.FormDefinition:
-    """The live definition of ``name``; without a session, the shipped file only."""
+    """The live definition of ``name``; without a session, the shipped file only.
+
+    Remembered for the rest of the session: a case timeline asks once per completed task."""
+    if session is None:
+        return forms.load_form(name)
+    seen = session.info.setdefault(_SESSION_KEY, {})
+    if name not in seen:
+        seen[name] = _live_form(session, name)
+    return seen[name]
+
+
+def _forget(session: Session, name: str) -> None:
+    session.info.get(_SESSION_KEY, {}).pop(name, None)
+
+
+def _live_form(session: Session, name: str) -> forms.FormDefinition:
     newest = session.execute(
         select(FormVersion.version, FormVersion.checksum).where(FormVersion.name == name)
-        .order_by(FormVersion.version.desc()).limit(1)).first() if session is not None else None
+        .order_by(FormVersion.version.desc()).limit(1)).first()
     if newest is None:
         return forms.load_form(name)
     key = (name, newest.version, newest.checksum)
@@ -131,6 +147,7 @@ def save_form(session: Session, name: str, raw: Any, actor: str, comment: str | 
     row = FormVersion(name=name, version=(latest.version if latest else 0) + 1, definition=raw, checksum=digest,
                       comment=(comment or "").strip() or None, created_by=actor, created_at=now)
     session.add(row)
+    _forget(session, name)
     session.flush()
     return row, True
 
@@ -211,6 +228,7 @@ def create_form(session: Session, name: str, raw: Any, actor: str, comment: str 
     row = FormVersion(name=name, version=1, definition=raw, checksum=checksum(raw),
                       comment=(comment or "").strip() or None, created_by=actor, created_at=now)
     session.add(row)
+    _forget(session, name)
     session.flush()
     return row
 
