@@ -32,18 +32,18 @@ from sqlalchemy.engine import make_url
 
 from bench.engine_bench import CASE_DATA, START, fresh_database, seed
 from bench.options import bench_parser
+from documents.issue import issue_now
 from documents.render import render_pdf
-from engine.attachments import check_uploads, store_attachments
-from engine.clock import ManualClock
-from engine.db import Database
-from engine.document_issue import issue_now
-from engine.document_render import case_images
-from engine.intake import register_case
+from documents.storage import case_images
+from engine.cases.attachments import check_uploads, store_attachments
+from engine.cases.intake import register_case
+from engine.core.clock import ManualClock
+from engine.core.db import Database
+from engine.core.runtime import Runtime
 from engine.models import Task
 from engine.models.documents import Document
-from engine.runtime import Runtime
-from engine.tasks import complete_task
-from engine.timers import fire_due
+from engine.timers.fire import fire_due
+from engine.work.tasks import complete_task
 
 FIGURES = {"acceptance_notice": "notice_ms", "rejection_notice": "rejection_ms", "assignment_slip": "assignment_ms",
            "transfer_slip": "transfer_ms", "supervision_notice": "supervision_ms",

@@ -37,16 +37,16 @@ from sqlalchemy import MetaData, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from bench.options import bench_parser
-from engine.clock import ManualClock
-from engine.config import REPO_ROOT
-from engine.db import Database
-from engine.deploy import deploy, deploy_shipped
-from engine.intake import register_case
-from engine.migrate import upgrade
+from engine.cases.intake import register_case
+from engine.core.clock import ManualClock
+from engine.core.config import REPO_ROOT
+from engine.core.db import Database
+from engine.core.migrate import upgrade
+from engine.core.runtime import Runtime
+from engine.definitions.deploy import deploy, deploy_shipped
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
-from engine.organisation import seed_departments, seed_grid, seed_staff
-from engine.runtime import Runtime
-from engine.tasks import complete_task
+from engine.org.seed import seed_departments, seed_grid, seed_staff
+from engine.work.tasks import complete_task
 
 # Monday 2 March 2026, 10:00 in Shanghai, as in the tests.
 START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)

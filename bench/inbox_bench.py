@@ -21,13 +21,13 @@ from urllib.parse import quote
 
 from sqlalchemy import MetaData, func, select, text
 
-from engine.clock import ManualClock
-from engine.db import Database
-from engine.deploy import deploy_shipped
-from engine.migrate import upgrade
+from engine.core.clock import ManualClock
+from engine.core.db import Database
+from engine.core.migrate import upgrade
+from engine.core.runtime import Runtime
+from engine.definitions.deploy import deploy_shipped
 from engine.models import CATEGORIES, CHANNELS, Case, Department, Grid, Task
-from engine.organisation import seed_departments, seed_grid, seed_staff
-from engine.runtime import Runtime
+from engine.org.seed import seed_departments, seed_grid, seed_staff
 from webapp import create_app
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

@@ -1,10 +1,10 @@
 """Build the runtime from settings: the one place that wires database, clock and timezone."""
 from __future__ import annotations
 
-from .clock import Clock, clock_from_env
-from .config import Settings, load_settings
-from .db import Database
-from .runtime import Runtime
+from engine.core.clock import Clock, clock_from_env
+from engine.core.config import Settings, load_settings
+from engine.core.db import Database
+from engine.core.runtime import Runtime
 
 
 def make_runtime(settings: Settings | None = None, clock: Clock | None = None) -> Runtime:

@@ -12,14 +12,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from .clock import ManualClock
-from .deploy import deploy_shipped
-from .intake import register_case
-from .models import Case, Department, Grid, Task, User
-from .organisation import seed_departments, seed_grid, seed_staff
-from .runtime import Runtime
-from .tasks import complete_task, task_data
-from .timers import fire_due
+from engine.cases.intake import register_case
+from engine.core.clock import ManualClock
+from engine.core.runtime import Runtime
+from engine.definitions.deploy import deploy_shipped
+from engine.models import Case, Department, Grid, Task, User
+from engine.org.seed import seed_departments, seed_grid, seed_staff
+from engine.timers.fire import fire_due
+from engine.work.tasks import complete_task, task_data
 
 TITLES = {
     "air": ["夜间工厂排放刺鼻异味", "露天焚烧秸秆", "搅拌站扬尘严重", "烧烤油烟扰民"],
@@ -76,7 +76,7 @@ DEMO_TOKENS = [
 
 def demo_tokens(runtime: Runtime) -> list[str]:
     """API tokens for trying Open311 and /api/v1; only their hashes are kept, so shown once."""
-    from .api_tokens import create_token
+    from engine.org.api_tokens import create_token
 
     lines = ["demo API tokens (shown only this once; `greenloop api-token create` makes more):"]
     for name, scopes, username, channel in DEMO_TOKENS:

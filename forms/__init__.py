@@ -5,9 +5,9 @@ engine calls :func:`validate_form` (or ``load_form(name).validate``) before
 any submitted data reaches the workflow, and stores only the cleaned result.
 """
 
-from .definition import FormDefinition, parse_definition
-from .errors import FormError, FormValidationError, InvalidFormDefinition, UnknownForm
-from .registry import FORMS_DIR, available_forms, clear_cache, load_form, validate_form
+from forms.definition import FormDefinition, parse_definition
+from forms.errors import FormError, FormValidationError, InvalidFormDefinition, UnknownForm
+from forms.registry import FORMS_DIR, available_forms, clear_cache, load_form, validate_form
 
 __all__ = [
     "FORMS_DIR",

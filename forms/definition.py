@@ -9,9 +9,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from .errors import InvalidFormDefinition
-from .messages import LANGUAGES, normalize_lang
-from .validation import FORMAT_CHECKER, make_validator, validate_data
+from forms.errors import InvalidFormDefinition
+from forms.messages import LANGUAGES, normalize_lang
+from forms.validation import FORMAT_CHECKER, make_validator, validate_data
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 

@@ -10,8 +10,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .definition import FormDefinition, parse_definition
-from .errors import InvalidFormDefinition, UnknownForm
+from forms.definition import FormDefinition, parse_definition
+from forms.errors import InvalidFormDefinition, UnknownForm
 
 FORMS_DIR = Path(__file__).resolve().parent / "definitions"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-from .errors import FormValidationError
-from .messages import NOT_AN_OBJECT, item_prefix, keyword_message, normalize_lang
+from forms.errors import FormValidationError
+from forms.messages import NOT_AN_OBJECT, item_prefix, keyword_message, normalize_lang
 
 ALL = "__all__"
 

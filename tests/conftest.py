@@ -9,16 +9,16 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import MetaData, delete, select, text
 
-from engine.clock import ManualClock
-from engine.db import Database
-from engine.deploy import deploy_shipped
-from engine.intake import register_case
-from engine.migrate import upgrade
+from engine.cases.intake import register_case
+from engine.core.clock import ManualClock
+from engine.core.db import Database
+from engine.core.migrate import upgrade
+from engine.core.runtime import Runtime
+from engine.definitions.deploy import deploy_shipped
 from engine.models import AuditEvent, Base, Case, ProcessInstance, Task
-from engine.organisation import seed_departments, seed_grid, seed_staff
-from engine.runtime import Runtime
-from engine.tasks import complete_task
-from engine.timers import fire_due
+from engine.org.seed import seed_departments, seed_grid, seed_staff
+from engine.timers.fire import fire_due
+from engine.work.tasks import complete_task
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from engine.bootstrap import make_runtime
-from engine.config import Settings, load_settings
-from engine.runtime import Runtime
-from engine.timefmt import deadline_text
+from engine.core.config import Settings, load_settings
+from engine.core.runtime import Runtime
+from engine.core.timefmt import deadline_text
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
-BLUEPRINTS = ["overview", "auth", "vendor", "inbox", "tasks", "cases", "intake", "approvals", "board",
-              "notifications", "case_documents", "admin", "admin_diagrams", "admin_forms",
-              "admin_calendar", "admin_people", "public", "open311", "api"]
+BLUEPRINTS = ["overview", "auth", "vendor", "work.inbox", "work.tasks", "cases.case_pages", "cases.intake",
+              "work.approvals", "work.board", "work.notifications", "cases.documents", "admin.home",
+              "admin.diagrams", "admin.forms", "admin.calendar", "admin.people", "public.portal", "open311", "api"]
 
 UPLOAD_LIMIT_MB = 25
 
@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
-    from . import i18n
-    from .extensions import csrf, limiter, login_manager
+    from webapp import i18n
+    from webapp.extensions import csrf, limiter, login_manager
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,15 +55,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.jinja_env.filters["deadline"] = lambda when: deadline_text(when, local)
 
     for name in BLUEPRINTS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"{__name__}.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
 
-    from . import errors, navigation
+    from webapp import errors, navigation
 
     errors.init_app(app)
     navigation.init_app(app)

@@ -135,7 +135,7 @@ def roles_required(*roles: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from .extensions import login_manager
+                from webapp.extensions import login_manager
 
                 return login_manager.unauthorized()
             if roles and not current_user.has(*roles):

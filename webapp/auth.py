@@ -10,11 +10,10 @@ from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
 from engine.models import User
-
-from . import current_runtime as _runtime
-from . import safe_next
-from .access import load_staff
-from .extensions import limiter, login_manager
+from webapp import current_runtime as _runtime
+from webapp import safe_next
+from webapp.access import load_staff
+from webapp.extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()
@@ -76,7 +75,7 @@ def logout():
 
 @bp.post("/lang/<code>")
 def set_language(code: str):
-    from .i18n import LOCALES
+    from webapp.i18n import LOCALES
 
     if code in LOCALES:
         session["lang"] = code

@@ -7,8 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from engine.config import load_settings
-from engine.errors import GreenloopError
+from engine.core.config import load_settings
+from engine.core.errors import GreenloopError
 
 
 def _runtime():
@@ -18,7 +18,7 @@ def _runtime():
 
 
 def cmd_init_db(args) -> int:
-    from engine.migrate import upgrade
+    from engine.core.migrate import upgrade
 
     settings = load_settings()
     if settings.database_url.startswith("sqlite:///"):
@@ -29,7 +29,7 @@ def cmd_init_db(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from engine.deploy import MAIN_PROCESS, deploy, shipped_files
+    from engine.definitions.deploy import MAIN_PROCESS, deploy, shipped_files
 
     bpmn, dmn = shipped_files()
     if args.bpmn:
@@ -46,7 +46,7 @@ def cmd_deploy(args) -> int:
 
 
 def _warn_calendar(runtime) -> None:
-    from engine.calendar_store import calendar_warnings
+    from engine.calendar.store import calendar_warnings
 
     with runtime.db.read() as session:
         for warning in calendar_warnings(session, runtime.timezone, runtime.now()):
@@ -54,9 +54,8 @@ def _warn_calendar(runtime) -> None:
 
 
 def cmd_run(args) -> int:
-    from engine.worker import TimerWorker
-
-    from . import create_app, runtime_of
+    from engine.timers.worker import TimerWorker
+    from webapp import create_app, runtime_of
 
     settings = load_settings()
     app = create_app(settings)
@@ -79,7 +78,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from engine.worker import TimerWorker
+    from engine.timers.worker import TimerWorker
 
     runtime = _runtime()
     _warn_calendar(runtime)
@@ -113,7 +112,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_api_token(args) -> int:
-    from engine.api_tokens import create_token, list_tokens, revoke_token
+    from engine.org.api_tokens import create_token, list_tokens, revoke_token
 
     runtime = _runtime()
     if args.action == "create":

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from engine.errors import NotFound, PermissionDenied, TaskConflict
+from engine.core.errors import NotFound, PermissionDenied, TaskConflict
 
 MESSAGES = {
     400: _l("请求无效"),
@@ -38,8 +38,7 @@ def _display_name(username: str | None) -> str | None:
     from sqlalchemy import select
 
     from engine.models import User
-
-    from . import runtime_of
+    from webapp import runtime_of
 
     with runtime_of(current_app).db.read() as session:
         name = session.scalar(select(User.display_name).where(User.username == username))

@@ -10,7 +10,7 @@ from flask import Flask, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from .extensions import babel
+from webapp.extensions import babel
 
 LOCALES = ("zh_CN", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"

@@ -5,11 +5,10 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from engine.calendar_store import calendar_warnings
+from engine.calendar.store import calendar_warnings
 from engine.models import Case, ProcessInstance, Task
-
-from . import current_runtime as _runtime
-from .access import case_scope
+from webapp import current_runtime as _runtime
+from webapp.access import case_scope
 
 bp = Blueprint("overview", __name__)
 CLOSED = ("closed", "rejected", "transferred", "merged")

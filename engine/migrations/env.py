@@ -1,7 +1,7 @@
 from alembic import context
 from sqlalchemy import pool
 
-from engine.db import make_engine
+from engine.core.db import make_engine
 from engine.models import Base
 
 config = context.config

@@ -1,9 +1,9 @@
-from .audit import AuditEvent, CalendarDay, CalendarYear, Notification
-from .base import Base
-from .case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter
-from .files import Attachment, TaskDraft
-from .org import ROLES, Department, Grid, User, UserRole
-from .process import ProcessDefinition, ProcessInstance, Task
+from engine.models.audit import AuditEvent, CalendarDay, CalendarYear, Notification
+from engine.models.base import Base
+from engine.models.case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter
+from engine.models.files import Attachment, TaskDraft
+from engine.models.org import ROLES, Department, Grid, User, UserRole
+from engine.models.process import ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
     "Attachment", "TaskDraft", "AuditEvent", "Base", "CATEGORIES", "CHANNELS", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
@@ -12,4 +12,4 @@ __all__ = [
 ]
 
 # Imported so that their tables join Base.metadata (migrations, test truncation).
-from . import api, diagram_drafts, documents, form_versions, people_admin, public  # noqa: E402,F401
+from engine.models import api, diagram_drafts, documents, form_versions, people_admin, public  # noqa: E402,F401

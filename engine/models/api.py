@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
-from .org import User
+from engine.models.base import Base
+from engine.models.org import User
 
 
 class ApiToken(Base):

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
-from .org import Department, Grid, User
+from engine.models.base import Base
+from engine.models.org import Department, Grid, User
 
 CHANNELS = ("public", "hotline", "grid", "monitoring", "higher", "visit", "letter")
 CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation", "ecology", "other")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from engine.models.base import Base
 
 ROLES = ("intake", "handler", "lead", "supervisor", "admin")
 

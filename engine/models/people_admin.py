@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from engine.models.base import Base
 
 
 class GridImport(Base):

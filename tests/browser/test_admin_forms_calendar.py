@@ -5,7 +5,7 @@ from datetime import date
 
 from playwright.sync_api import Page, expect
 
-from engine.form_store import form_history
+from engine.definitions.form_store import form_history
 from engine.models.audit import CalendarDay
 from tests.browser.conftest import PHONE
 

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 from playwright.sync_api import Page, expect
 
-from engine.deploy import deploy, shipped_files
-from engine.diagram_versions import diff
+from engine.definitions.deploy import deploy, shipped_files
+from engine.definitions.versions import diff
 from engine.models import ProcessDefinition
 from engine.models.diagram_drafts import DiagramDraft
 from tests.browser.conftest import PHONE

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.api_tokens import authenticate, create_token, list_tokens, parse_scopes, revoke_token
-from engine.errors import FormInvalid, NotFound
+from engine.core.errors import FormInvalid, NotFound
 from engine.models import AuditEvent, User
 from engine.models.api import ApiToken
+from engine.org.api_tokens import authenticate, create_token, list_tokens, parse_scopes, revoke_token
 
 
 def test_the_token_is_random_shown_once_and_only_its_hash_is_stored(env):

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.errors import FormInvalid
+from engine.core.errors import FormInvalid
 from engine.models import Department
-from engine.tasks import task_data
+from engine.work.tasks import task_data
 
 
 def _dept_id(env, code):
@@ -135,7 +135,7 @@ def test_joint_handling_runs_one_task_per_department_and_waits_for_all(env):
     assert all(t.stage == "handle" for t in joint)
     assert "handle" not in [t.spec for t in env.ready(case)]
 
-    from engine.tasks import complete_task
+    from engine.work.tasks import complete_task
 
     complete_task(env.runtime, joint[0].id, {"findings": "大气科：废气超标", "measures": "责令整改"}, "a")
     assert [t.spec for t in env.ready(case)] == ["joint_handle"]

@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.calendar_admin import CalendarError, set_day, set_year_entered, year_view
-from engine.calendar_store import calendar_warnings, load_calendar
+from engine.calendar.admin import CalendarError, set_day, set_year_entered, year_view
+from engine.calendar.store import calendar_warnings, load_calendar
+from engine.calendar.workdays import WorkCalendar
 from engine.models import AuditEvent
 from engine.models.audit import CalendarDay, CalendarYear
-from engine.workdays import WorkCalendar
 
 
 def utc(*args):

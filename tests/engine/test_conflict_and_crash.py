@@ -4,10 +4,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine import projection
-from engine.errors import TaskConflict, WorkflowFault
+from engine.core import projection
+from engine.core.errors import TaskConflict, WorkflowFault
 from engine.models import AuditEvent, Case, ProcessInstance, Task
-from engine.tasks import complete_task
+from engine.work.tasks import complete_task
 
 
 def test_second_completion_gets_a_conflict_naming_the_winner(env):
@@ -81,7 +81,7 @@ def test_exception_in_the_middle_of_a_step_leaves_everything_as_before(env, monk
 
 
 def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeypatch):
-    from engine import helpers
+    from engine.cases import lifecycle as helpers
 
     case = env.register()
     original = helpers.make_helpers
@@ -95,7 +95,7 @@ def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeyp
         table["mark_warning"] = broken
         return table
 
-    monkeypatch.setattr("engine.runtime.make_helpers", failing_helpers)
+    monkeypatch.setattr("engine.core.runtime.make_helpers", failing_helpers)
     before = _snapshot(env, case)
     assert env.at("2026-03-18T16:00:01+00:00") == 1
     after = _snapshot(env, case)
@@ -108,7 +108,7 @@ def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeyp
 
 
 def test_claim_is_exclusive_and_release_frees_the_task(env):
-    from engine.tasks import claim_task, release_task
+    from engine.work.tasks import claim_task, release_task
 
     case = env.register()
     task = env.task(case, "receive")

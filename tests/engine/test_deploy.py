@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.deploy import deploy, deploy_shipped, latest_definition, shipped_files
-from engine.errors import DeployError
+from engine.core.errors import DeployError
+from engine.definitions.deploy import deploy, deploy_shipped, latest_definition, shipped_files
 from engine.models import ProcessDefinition, ProcessInstance
 
 

@@ -1,9 +1,9 @@
 """greenloop's own checks on diagrams and decision tables, run by every deploy."""
 import pytest
 
-from engine.deploy import shipped_files
-from engine.diagram_checks import check_files
-from engine.diagram_versions import validate_files
+from engine.definitions.checks import check_files
+from engine.definitions.deploy import shipped_files
+from engine.definitions.versions import validate_files
 
 
 def _bpmn():

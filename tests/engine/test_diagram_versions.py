@@ -3,8 +3,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.deploy import latest_definition, shipped_files
-from engine.diagram_drafts import (
+from engine.core.errors import DeployError
+from engine.definitions.deploy import latest_definition, shipped_files
+from engine.definitions.drafts import (
     DraftConflict,
     StaleDraft,
     deploy_draft,
@@ -12,8 +13,7 @@ from engine.diagram_drafts import (
     open_working,
     save_draft,
 )
-from engine.diagram_versions import diff, diff_versions, history, rollback, validate_files
-from engine.errors import DeployError
+from engine.definitions.versions import diff, diff_versions, history, rollback, validate_files
 
 SLOWER = ("deadline(handle_from, 60 + extended_days, 48)", "deadline(handle_from, 45 + extended_days, 48)")
 
@@ -112,7 +112,7 @@ def test_diff_lists_added_and_removed_elements_and_rule_changes(env):
 def test_draft_started_before_a_rollback_cannot_overwrite_it(env):
     revision = _save(env, *_files(lambda t: t.replace(*SLOWER)), 0)
     with env.db.write() as s:
-        from engine.deploy import deploy
+        from engine.definitions.deploy import deploy
         deploy(s, *_files(lambda t: t.replace("deadline(stage_start, 5, 24)", "deadline(stage_start, 6, 24)")),
                deployed_by="admin2", comment="v2")
     with pytest.raises(StaleDraft):

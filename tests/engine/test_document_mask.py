@@ -7,12 +7,11 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from engine.document_mask import masked_pdf
-from engine.document_render import ensure_rendered
+from documents.mask import masked_pdf
+from documents.storage import ensure_rendered
 from engine.models.documents import Document
+from tests.engine.test_documents import NAME, PHONE, _look, docs, flat, run_full_loop
 from webapp.access import mask_name, mask_phone
-
-from .test_documents import NAME, PHONE, _look, docs, flat, run_full_loop
 
 MARKER = "脱敏副本·不作正式文书使用"
 MASKS = {"mask_name": mask_name, "mask_phone": mask_phone}

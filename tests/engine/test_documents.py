@@ -13,12 +13,12 @@ from PIL import Image as PILImage
 from pypdf import PdfReader
 from sqlalchemy import select, true
 
-from engine.attachments import check_uploads, store_attachments
-from engine.deploy import deploy, shipped_files
-from engine.document_issue import issue_now, list_documents, regenerate
-from engine.document_render import ensure_rendered, render_backlog
-from engine.document_settings import DocumentSettings, save
-from engine.errors import DeployError
+from documents.issue import issue_now, list_documents, regenerate
+from documents.settings import DocumentSettings, save
+from documents.storage import ensure_rendered, render_backlog
+from engine.cases.attachments import check_uploads, store_attachments
+from engine.core.errors import DeployError
+from engine.definitions.deploy import deploy, shipped_files
 from engine.models import AuditEvent, User
 from engine.models.documents import Document
 
@@ -304,7 +304,7 @@ def _look(pdf: Path, name: str) -> list[Path]:
 
 
 def test_the_timer_worker_renders_pending_documents_into_the_data_dir(env, tmp_path, monkeypatch):
-    from engine.worker import TimerWorker
+    from engine.timers.worker import TimerWorker
 
     monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path / "data"))
     case = env.register()

@@ -115,7 +115,7 @@ def test_admin_holiday_override_moves_new_deadlines(env):
 
 
 def test_uncovered_holiday_year_is_reported_until_the_administrator_enters_it(env):
-    from engine.calendar_store import calendar_warnings
+    from engine.calendar.store import calendar_warnings
     from engine.models import CalendarYear
 
     env.clock.set(utc(2026, 11, 23, 2, 0))

@@ -6,10 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 import forms
-from engine.deploy import deploy, shipped_files
-from engine.diagram_versions import validate_files
-from engine.errors import DeployError, FormInvalid, NotFound
-from engine.form_store import (
+from engine.core.errors import DeployError, FormInvalid, NotFound
+from engine.definitions.deploy import deploy, shipped_files
+from engine.definitions.form_store import (
     FormRefused,
     create_form,
     current_raw,
@@ -19,9 +18,10 @@ from engine.form_store import (
     save_form,
     starting_definition,
 )
+from engine.definitions.versions import validate_files
 from engine.models.form_versions import FormVersion
-from engine.people_admin import AdminError
-from engine.tasks import complete_task
+from engine.org.people import AdminError
+from engine.work.tasks import complete_task
 
 
 def shipped(name):
@@ -193,7 +193,7 @@ def test_save_based_on_an_older_version_is_refused(env):
 
 
 def test_case_history_shows_fields_in_the_newest_words(env):
-    from engine.casefile import form_fields
+    from engine.cases.read_model import form_fields
 
     raw = shipped("review")
     raw["ui"]["fields"]["approved"]["choices"]["true"] = {"zh_CN": "同意办结", "en": "Approve closure"}

@@ -6,11 +6,11 @@ import codecs
 import pytest
 from sqlalchemy import func, select
 
-from engine import grid_import, grid_tree
-from engine import people_admin as pa
-from engine.inbox import inbox_page
 from engine.models import AuditEvent, Case, Grid, Task, User
-from engine.notifications import Audience, Directory
+from engine.notify.notifications import Audience, Directory
+from engine.org import grid_import, grid_tree
+from engine.org import people as pa
+from engine.work.inbox import inbox_page
 from webapp.access import load_staff, task_scope
 
 CHINESE_HEADER = "层级,编码,名称,上级编码,网格员\n"

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.deploy import deploy, shipped_files
-from engine.instance_migration import MigrationRefused, dry_run, migrate
+from engine.definitions.deploy import deploy, shipped_files
+from engine.definitions.migration import MigrationRefused, dry_run, migrate
 from engine.models import ProcessInstance, Task
 
 # Version 2 renames the feedback task (a case waiting in it cannot move) and gives the

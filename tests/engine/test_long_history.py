@@ -1,10 +1,10 @@
 """Cases sent back many times keep working; a history too deep fails loudly, never silently."""
 import pytest
 
-from engine import runtime as runtime_module
-from engine.errors import WorkflowFault
-from engine.runtime import tree_depth
-from engine.tasks import task_data
+from engine.core import runtime as runtime_module
+from engine.core.errors import WorkflowFault
+from engine.core.runtime import tree_depth
+from engine.work.tasks import task_data
 
 
 def _loop_once(env, case, n):
@@ -14,9 +14,9 @@ def _loop_once(env, case, n):
 
 
 def _depth(env, case):
-    from engine.deploy import bundle_for
+    from engine.core.workflow_io import load
+    from engine.definitions.deploy import bundle_for
     from engine.models import ProcessInstance
-    from engine.workflow_io import load
 
     with env.db.read() as s:
         inst = s.get(ProcessInstance, env.instance(case).id)

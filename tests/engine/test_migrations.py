@@ -2,7 +2,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.migrate import downgrade, upgrade
+from engine.core.migrate import downgrade, upgrade
 from engine.models import Base
 
 

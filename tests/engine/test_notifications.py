@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine.models import Notification, User
-from engine.notifications import parse_smtp_url, send_pending
-from engine.worker import TimerWorker
+from engine.notify.notifications import parse_smtp_url, send_pending
+from engine.timers.worker import TimerWorker
 
 
 def notes(env, case=None, kind=None) -> list[tuple[str, str]]:

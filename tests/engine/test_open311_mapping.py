@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import open311
-from engine.errors import FormInvalid
+from engine.core.errors import FormInvalid
 from engine.models import CATEGORIES, Case
+from engine.public import open311
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -8,9 +8,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from engine import people_admin as pa
-from engine.errors import NotFound
+from engine.core.errors import NotFound
 from engine.models import AuditEvent, Department, User
+from engine.org import people as pa
 from tests.conftest import TEST_PASSWORD
 
 
@@ -116,7 +116,7 @@ def test_valid_combinations(env, fields):
 
 def test_every_account_of_the_demo_county_passes_the_rules(env):
     # The rules describe what the app already assumes, so the shipped staff all satisfy them.
-    from engine.organisation import seed_grid, seed_staff
+    from engine.org.seed import seed_grid, seed_staff
 
     with env.db.write() as s:
         seed_grid(s)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.attachments import check_upload
-from engine.errors import FormInvalid, NotFound
+from engine.cases.attachments import check_upload
+from engine.core.errors import FormInvalid, NotFound
 from engine.models import Attachment, Notification, User
-from engine.public_portal import (
+from engine.public.portal import (
     PLACE_REQUIRED,
     POSITION_PAIR,
     REASON_REQUIRED,

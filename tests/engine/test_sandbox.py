@@ -2,10 +2,10 @@
 import pytest
 from sqlalchemy import select
 
-from engine.deploy import checksum, shipped_files
-from engine.errors import WorkflowFault
+from engine.core.errors import WorkflowFault
+from engine.core.scripting import RestrictedEnvironment, ScriptRejected
+from engine.definitions.deploy import checksum, shipped_files
 from engine.models import ProcessDefinition
-from engine.scripting import RestrictedEnvironment, ScriptRejected
 
 
 @pytest.fixture

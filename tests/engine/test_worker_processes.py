@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from engine.clock import ManualClock
-from engine.config import REPO_ROOT
-from engine.db import Database
-from engine.deploy import deploy
-from engine.migrate import upgrade
+from engine.core.clock import ManualClock
+from engine.core.config import REPO_ROOT
+from engine.core.db import Database
+from engine.core.migrate import upgrade
+from engine.core.runtime import Runtime
+from engine.definitions.deploy import deploy
 from engine.models import AuditEvent, ProcessInstance, Task
-from engine.runtime import Runtime
 from tests.conftest import truncate_all
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
@@ -215,7 +215,7 @@ def test_two_worker_processes_fire_every_timer_once_even_when_one_is_killed(pg, 
 def test_an_instance_that_fails_is_parked_and_does_not_hold_up_the_rest(pg):
     """A step that fails with a non-engine error (here PostgreSQL refusing a value a script set)
     must park that instance, not leave it first in line to fail again on every tick."""
-    from engine.timers import fire_due
+    from engine.timers.fire import fire_due
 
     bad_xml = DIAGRAM.read_text(encoding="utf-8").replace(
         "<bpmn:script>stage_start = fire_at</bpmn:script>",

@@ -1,7 +1,7 @@
 """The APScheduler loop in `greenloop run`/`greenloop worker` wakes up for due timers."""
 import time
 
-from engine.worker import TimerWorker
+from engine.timers.worker import TimerWorker
 
 
 def test_background_worker_fires_a_due_timer_and_goes_back_to_sleep(env):

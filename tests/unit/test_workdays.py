@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from engine import workdays
-from engine.workdays import WorkCalendar
+from engine.calendar import workdays
+from engine.calendar.workdays import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -3,7 +3,7 @@ import json
 
 from sqlalchemy import select
 
-from engine.deploy import shipped_files
+from engine.definitions.deploy import shipped_files
 from engine.models import AuditEvent, ProcessDefinition
 
 SLOWER = ("deadline(handle_from, 60 + extended_days, 48)", "deadline(handle_from, 45 + extended_days, 48)")

@@ -3,8 +3,8 @@ import json
 import re
 
 import forms
-from engine.deploy import shipped_files
-from engine.form_store import form_history, form_names, get_form
+from engine.definitions.deploy import shipped_files
+from engine.definitions.form_store import form_history, form_names, get_form
 
 
 def shipped(name):

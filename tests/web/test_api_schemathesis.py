@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 from sqlalchemy import true
 
-from engine.api_tokens import SCOPES, USER_ONLY_SCOPES, create_token
-from engine.document_issue import issue_now
+from documents.issue import issue_now
+from engine.org.api_tokens import SCOPES, USER_ONLY_SCOPES, create_token
 
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
 
-from engine.api_tokens import create_token
-from engine.intake import register_case
+from engine.cases.intake import register_case
 from engine.models import AuditEvent, Case, Task, User
 from engine.models.api import ApiToken
+from engine.org.api_tokens import create_token
 
 ALARM = {"category": "air", "subject_enterprise": "示范化工有限公司", "grid_code": "T01-A01-V01",
          "monitoring": {"station_code": "ZJ-0571-003", "station_name": "示范化工1号排口", "pollutant": "SO2",
@@ -281,7 +281,7 @@ def test_documents_list_and_download_within_scope_and_identity_rules(env, app, a
 
     from pypdf import PdfReader
 
-    from engine.document_issue import issue_now, list_documents
+    from documents.issue import issue_now, list_documents
 
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     case = env.register()

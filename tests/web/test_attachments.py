@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from engine.attachments import (
+from engine.cases.attachments import (
     MAX_FILE_BYTES,
     MAX_FILES_PER_CASE,
     AttachmentRejected,

@@ -7,9 +7,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from engine.board import BoardFilters, load_board
 from engine.models import AuditEvent, Case, Grid, Notification, Task, User, UserRole
-from engine.organisation import seed_staff
+from engine.org.seed import seed_staff
+from engine.work.board import BoardFilters, load_board
 from tests.conftest import TEST_PASSWORD
 from webapp.access import case_scope, load_staff
 

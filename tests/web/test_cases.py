@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-import webapp.cases
 from engine.models import AuditEvent
+from webapp.cases import case_pages
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -67,7 +67,7 @@ def test_list_filters_by_category_status_town_and_colour(env, as_user):
 
 
 def test_list_is_newest_first_and_pages(env, as_user, monkeypatch):
-    monkeypatch.setattr(webapp.cases, "PER_PAGE", 2)
+    monkeypatch.setattr(case_pages, "PER_PAGE", 2)
     cases = []
     for i in range(5):
         cases.append(env.register(title=f"第{i}件"))

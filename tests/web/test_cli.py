@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.models import Case, ProcessDefinition, User
 from tests.web.conftest import Browser
 from webapp import create_app
@@ -58,9 +58,9 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
 
 def test_overview_escapes_complaint_text(data_dir):
     from engine.bootstrap import make_runtime
-    from engine.deploy import deploy_shipped
-    from engine.intake import register_case
-    from engine.organisation import seed_departments, seed_grid, seed_staff
+    from engine.cases.intake import register_case
+    from engine.definitions.deploy import deploy_shipped
+    from engine.org.seed import seed_departments, seed_grid, seed_staff
 
     main(["init-db"])
     runtime = make_runtime()
@@ -80,7 +80,7 @@ def test_overview_escapes_complaint_text(data_dir):
 def test_deploy_of_a_broken_file_fails_with_the_element_named(data_dir, tmp_path, capsys):
     main(["init-db"])
     broken = tmp_path / "complaint.bpmn"
-    from engine.deploy import shipped_files
+    from engine.definitions.deploy import shipped_files
 
     broken.write_text(shipped_files()[0]["complaint.bpmn"].replace(
         '<spiffworkflow:property name="form" value="handle" />', ""), encoding="utf-8")
@@ -119,8 +119,8 @@ def test_run_serves_the_app_with_an_in_process_worker(data_dir):
 
 def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
     from engine.bootstrap import make_runtime
-    from engine.deploy import deploy_shipped
-    from engine.intake import register_case
+    from engine.cases.intake import register_case
+    from engine.definitions.deploy import deploy_shipped
 
     main(["init-db"])
     monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-02T02:00:00+00:00")

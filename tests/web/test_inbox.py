@@ -256,7 +256,7 @@ def test_filters_update_without_reload_when_htmx_asks(env, as_user):
 
 
 def test_counts_stop_at_the_cap_and_say_so(env, as_user, monkeypatch):
-    from engine import inbox
+    from engine.work import inbox
 
     for _ in range(3):
         env.register()

@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from engine.models import Grid, Notification, Task, User, UserRole
-from engine.notifications import Audience, Directory
-from engine.organisation import seed_staff
+from engine.notify.notifications import Audience, Directory
+from engine.org.seed import seed_staff
 from tests.conftest import TEST_PASSWORD
 from webapp.access import load_staff, task_scope
 

@@ -9,8 +9,8 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from sqlalchemy import select
 
-from engine.api_tokens import create_token
 from engine.models import Case
+from engine.org.api_tokens import create_token
 
 BASE = "/open311/v2"
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.attachments import check_upload, store_attachments
+from engine.cases.attachments import check_upload, store_attachments
 from engine.models import Attachment, Case, Notification, User
 from webapp.extensions import limiter
 

@@ -333,7 +333,7 @@ def test_widget_values_convert_both_ways_for_every_widget_type(app):
             "opt": {"label": {"zh_CN": "可选勾", "en": "Optional"}, "widget": "checkbox"}}}})
     from werkzeug.datastructures import MultiDict
 
-    from webapp.form_render import build_fields, parse_submission, to_display
+    from webapp.work.form_render import build_fields, parse_submission, to_display
 
     posted = MultiDict([("when", "2026-03-02T09:30"), ("score", "2.5"), ("count", "7"), ("levels", "1"),
                         ("levels", "3"), ("opt", "")])

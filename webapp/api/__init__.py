@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..extensions import csrf
-from . import errors
+from webapp.api import errors
+from webapp.extensions import csrf
 
 bp = Blueprint("api", __name__)
 v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
 csrf.exempt(v1)
 errors.install(v1)
 
-from . import admin, cases, documents, openapi, tasks  # noqa: E402,F401  (routes register on import)
+from webapp.api import admin, cases, documents, openapi, tasks  # noqa: E402,F401  (routes register on import)
 
 
 @v1.get("/openapi.json")

@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine.api_tokens import SCOPES, create_token, list_tokens, revoke_token
-from engine.errors import FormInvalid
+from engine.core.errors import FormInvalid
 from engine.models import CHANNELS
-
-from .. import current_runtime
-from ..access import roles_required
-from ..cases import CHANNEL_NAMES
+from engine.org.api_tokens import SCOPES, create_token, list_tokens, revoke_token
+from webapp import current_runtime
+from webapp.access import roles_required
+from webapp.cases.case_pages import CHANNEL_NAMES
 
 bp = Blueprint("tokens", __name__, url_prefix="/admin/api-tokens")
 

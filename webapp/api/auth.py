@@ -10,12 +10,11 @@ import hashlib
 
 from flask import current_app, g, request
 
-from engine.api_tokens import ApiClient, authenticate
 from engine.models import Case
-
-from .. import current_runtime
-from ..access import Staff, case_scope, load_staff
-from .errors import ApiError
+from engine.org.api_tokens import ApiClient, authenticate
+from webapp import current_runtime
+from webapp.access import Staff, case_scope, load_staff
+from webapp.api.errors import ApiError
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="greenloop"'}
 

@@ -6,18 +6,17 @@ from flask import jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine.casefile import CaseFilters, search_cases
-from engine.intake import register_case
+from engine.cases.intake import register_case
+from engine.cases.monitoring import alarm_details, alarm_title
+from engine.cases.read_model import CaseFilters, search_cases
 from engine.models import Case
-from engine.monitoring import alarm_details, alarm_title
-
-from .. import current_runtime
-from . import v1
-from .auth import acting_staff, visible_cases
-from .errors import ApiError
-from .openapi import operation
-from .schemas.cases import CaseCreateSchema, CaseListQuery, CasePageSchema, CaseSchema
-from .views import cases_out
+from webapp import current_runtime
+from webapp.api import v1
+from webapp.api.auth import acting_staff, visible_cases
+from webapp.api.errors import ApiError
+from webapp.api.openapi import operation
+from webapp.api.schemas.cases import CaseCreateSchema, CaseListQuery, CasePageSchema, CaseSchema
+from webapp.api.views import cases_out
 
 CASE_ID = "<int:case_id>"
 

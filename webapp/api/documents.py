@@ -14,21 +14,20 @@ from urllib.parse import quote
 from flask import current_app, send_file, url_for
 from sqlalchemy import select
 
+from documents.issue import get_document, list_documents
 from documents.kinds import KINDS
-from engine.document_issue import get_document, list_documents
-from engine.document_mask import masked_pdf
-from engine.document_render import ensure_rendered, stored_pdf
+from documents.mask import masked_pdf
+from documents.storage import ensure_rendered, stored_pdf
 from engine.models import Case
-
-from .. import current_runtime
-from ..access import mask_name, mask_phone
-from ..attachments import attachments_root
-from . import v1
-from .auth import acting_staff, visible_cases
-from .cases import CASE_ID
-from .errors import ApiError
-from .openapi import operation
-from .schemas.documents import DocumentListSchema
+from webapp import current_runtime
+from webapp.access import mask_name, mask_phone
+from webapp.api import v1
+from webapp.api.auth import acting_staff, visible_cases
+from webapp.api.cases import CASE_ID
+from webapp.api.errors import ApiError
+from webapp.api.openapi import operation
+from webapp.api.schemas.documents import DocumentListSchema
+from webapp.cases.attachments import attachments_root
 
 
 def documents_root() -> Path:

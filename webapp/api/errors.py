@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import FormInvalid, NotFound, PermissionDenied, TaskConflict
+from engine.core.errors import FormInvalid, NotFound, PermissionDenied, TaskConflict
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",

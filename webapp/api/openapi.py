@@ -17,10 +17,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema
 
-from ..extensions import limiter
-from .auth import rate_key, rate_limit, require
-from .errors import MESSAGES, ApiError
-from .schemas.common import ErrorSchema
+from webapp.api.auth import rate_key, rate_limit, require
+from webapp.api.errors import MESSAGES, ApiError
+from webapp.api.schemas.common import ErrorSchema
+from webapp.extensions import limiter
 
 TITLE = "greenloop API"
 VERSION = "1.0.0"

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine import form_store
-from engine.errors import TaskConflict
+from engine.core.errors import TaskConflict
+from engine.definitions import form_store
 from engine.models import Case, Task
-from engine.tasks import claim_task, complete_task
-
-from .. import current_runtime
-from ..access import Staff, task_scope
-from . import v1
-from .auth import require_staff
-from .errors import ApiError
-from .openapi import operation
-from .schemas.tasks import CompletedSchema, CompleteSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema
-from .views import tasks_out
+from engine.work.tasks import claim_task, complete_task
+from webapp import current_runtime
+from webapp.access import Staff, task_scope
+from webapp.api import v1
+from webapp.api.auth import require_staff
+from webapp.api.errors import ApiError
+from webapp.api.openapi import operation
+from webapp.api.schemas.tasks import (
+    CompletedSchema,
+    CompleteSchema,
+    TaskDetailSchema,
+    TaskListQuery,
+    TaskPageSchema,
+)
+from webapp.api.views import tasks_out
 
 TASK_ID = "<task_id>"
 

@@ -5,8 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Case, Department, Task, User
-
-from ..access import Staff, mask_name, mask_phone
+from webapp.access import Staff, mask_name, mask_phone
 
 
 def department_codes(session: Session) -> dict[int, str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..extensions import csrf
+from webapp.extensions import csrf
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)
 
-from . import errors, requests, services  # noqa: E402,F401  (they add their routes to bp)
+from webapp.open311 import errors, requests, services  # noqa: E402,F401  (they add their routes to bp)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import FormInvalid
-
-from . import bp
-from .xml import errors
+from engine.core.errors import FormInvalid
+from webapp.open311 import bp
+from webapp.open311.xml import errors
 
 DESCRIPTIONS = {400: "请求无效 (bad request)", 403: "api_key 无效或无权提交 (invalid api_key)",
                 404: "不存在 (not found)", 405: "不支持此方法 (method not allowed)",

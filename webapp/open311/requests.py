@@ -8,15 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 
-from engine import open311
-from engine.api_tokens import authenticate
-
-from .. import current_runtime
-from ..extensions import limiter
-from . import bp
-from .errors import fail
-from .services import FORMATS, read_limit
-from .xml import respond
+from engine.org.api_tokens import authenticate
+from engine.public import open311
+from webapp import current_runtime
+from webapp.extensions import limiter
+from webapp.open311 import bp
+from webapp.open311.errors import fail
+from webapp.open311.services import FORMATS, read_limit
+from webapp.open311.xml import respond
 
 SCOPE = "open311:submit"
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")

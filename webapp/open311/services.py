@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 
-from engine import open311
-
-from .. import current_runtime
-from ..extensions import limiter
-from . import bp
-from .errors import fail
-from .xml import respond
+from engine.public import open311
+from webapp import current_runtime
+from webapp.extensions import limiter
+from webapp.open311 import bp
+from webapp.open311.errors import fail
+from webapp.open311.xml import respond
 
 FORMATS = "any(json, xml)"
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.intake import IntakeSchema
+from engine.cases.intake import IntakeSchema
 from engine.models import CATEGORIES, CHANNELS, STATUSES
-
-from .common import InputSchema, PageQuery, PageSchema
+from webapp.api.schemas.common import InputSchema, PageQuery, PageSchema
 
 STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
           "supervise")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .cases import STAGES
-from .common import InputSchema, PageQuery, PageSchema
+from webapp.api.schemas.cases import STAGES
+from webapp.api.schemas.common import InputSchema, PageQuery, PageSchema
 
 
 class TaskSchema(Schema):

@@ -1,0 +1,298 @@
+"""The plain dict a document template sees, built from the case, its audit trail and its tasks.
+
+This is the snapshot stored with each issued document: it is JSON (strings, numbers, lists,
+dicts; times already written out in the bureau's local time), so the PDF rendered later shows
+what was true when the document was issued, and templates never touch ORM objects.
+
+Documents that leave the bureau (KINDS[...]["confidential"]) carry no complainant identity
+unless the administrator allows it: the name and phone are left out and masked wherever
+someone typed them into a text.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from documents import labels
+from documents.kinds import KINDS
+from documents.settings import DocumentSettings, bureau_name
+from engine.cases.attachments import list_attachments
+from engine.cases.read_model import _scrub, form_fields, identity_redactor, place_names, timeline
+from engine.models import AuditEvent, Case, Department, Task, User
+from engine.models.documents import Document
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+HIDDEN = "（保密）"
+
+
+def _local(when: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return when.astimezone(tz) if when else None
+
+
+def fmt_time(when: datetime | None, tz: ZoneInfo) -> str:
+    return _local(when, tz).strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+def fmt_date(when: datetime | None, tz: ZoneInfo) -> str:
+    if when is None:
+        return ""
+    local = _local(when, tz)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def fmt_deadline(when: datetime | None, tz: ZoneInfo) -> str:
+    """A limit ending at midnight is written as 24:00 of its last day, as the regulation counts."""
+    if when is None:
+        return ""
+    local = _local(when, tz)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        last = local - timedelta(days=1)
+        return f"{last.year}年{last.month}月{last.day}日24时"
+    return f"{local.year}年{local.month}月{local.day}日{local.hour}时{local.minute:02d}分"
+
+
+def duration_text(delta: timedelta) -> str:
+    if delta.total_seconds() <= 0:
+        return "未超期"
+    hours = int(delta.total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    if days and hours:
+        return f"{days}天{hours}小时"
+    return f"{days}天" if days else f"{max(hours, 1)}小时"
+
+
+def _mask(text: str) -> str:
+    return "＊" * len(text)
+
+
+class _Facts:
+    """What the audit trail says happened, looked up by kind and task."""
+
+    def __init__(self, events: list[AuditEvent]):
+        self.events = events
+
+    def last(self, kind: str) -> AuditEvent | None:
+        return next((e for e in reversed(self.events) if e.kind == kind), None)
+
+    def completion(self, task: str) -> AuditEvent | None:
+        return next((e for e in reversed(self.events)
+                     if e.kind == "task_completed" and (e.detail or {}).get("task") == task), None)
+
+    def completions(self, task: str) -> list[AuditEvent]:
+        return [e for e in self.events if e.kind == "task_completed" and (e.detail or {}).get("task") == task]
+
+
+def build_context(session: Session, case: Case, kind: str, *, number: str, version: int, issued_at: datetime,
+                  issued_by: str, tz: str, settings: DocumentSettings, step: dict | None = None,
+                  pending: list[AuditEvent] = ()) -> dict[str, Any]:
+    """The snapshot for one document. ``pending``: this step's audit events, not yet flushed."""
+    zone = ZoneInfo(tz)
+    meta = KINDS[kind]
+    show_identity = not meta["confidential"] or settings.show_identity_external
+    users = dict(session.execute(select(User.username, User.display_name)).all())
+    departments = dict(session.execute(select(Department.code, Department.name)).all())
+    department_by_id = dict(session.execute(select(Department.id, Department.name)).all())
+    stored = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                                  .order_by(AuditEvent.at, AuditEvent.id)))
+    facts = _Facts(stored + [e for e in pending if e not in stored])
+
+    def who(username: str | None) -> str:
+        return "系统" if username == "system" else users.get(username or "", username or "")
+
+    def fields_of(event: AuditEvent | None) -> list[list]:
+        if event is None:
+            return []
+        detail = event.detail or {}
+        return [[label, _value(v)] for label, v in
+                form_fields(detail.get("form"), detail.get("data") or {}, "zh_CN", departments, session)]
+
+    context: dict[str, Any] = {
+        "kind": kind, "title": meta["zh"], "audience": meta["audience"], "confidential": meta["confidential"],
+        "number": number, "version": version, "bureau": bureau_name(session, settings),
+        "issued_at": fmt_time(issued_at, zone), "issued_date": fmt_date(issued_at, zone), "issued_by": who(issued_by),
+        "identity_shown": show_identity,
+        "case": _case_facts(session, case, zone, department_by_id),
+        "complainant": _complainant(case, show_identity),
+        "holders": _holders(session, case, zone, department_by_id),
+        "step": dict(step or {}),
+    }
+    receive = facts.completion("receive")
+    receive_data = (receive.detail or {}).get("data", {}) if receive else {}
+    context["rejection"] = {"reason": receive_data.get("reason") or "", "note": receive_data.get("note") or "",
+                            "by": who(receive.actor) if receive else "",
+                            "at": fmt_date(receive.at, zone) if receive else ""}
+    assigned = facts.last("assigned")
+    assign = facts.completion("assign")
+    assign_data = (assign.detail or {}).get("data", {}) if assign else {}
+    context["assignment"] = {
+        "department": departments.get((assigned.detail or {}).get("department"), "") if assigned else "",
+        "joint": [departments.get(c, c) for c in ((assigned.detail or {}).get("joint") or [])] if assigned else [],
+        "instructions": assign_data.get("instructions") or "",
+        "by": who(assign.actor) if assign else "",
+        "at": fmt_time(assign.at, zone) if assign else "",
+    }
+    transferred = facts.last("transferred")
+    context["transfer"] = {
+        "agency": (transferred.detail or {}).get("agency", "") if transferred else (case.transferred_to or ""),
+        "reason": (transferred.detail or {}).get("reason", "") if transferred else "",
+        "instructions": assign_data.get("instructions") or "",
+        "by": who(assign.actor) if assign else "",
+        "at": fmt_time(transferred.at if transferred else None, zone),
+    }
+    context["supervision"] = _supervision(session, case, facts, zone, step or {})
+    context["extension"] = _extension(facts, case, zone, who)
+    handle = facts.completion("handle")
+    context["findings"] = fields_of(handle)
+    context["handled_by"] = who(handle.actor) if handle else ""
+    context["handled_at"] = fmt_time(handle.at, zone) if handle else ""
+    context["joint_findings"] = [{"by": who(e.actor), "at": fmt_time(e.at, zone), "fields": fields_of(e)}
+                                 for e in facts.completions("joint_handle")]
+    feedback = facts.completion("feedback")
+    feedback_data = (feedback.detail or {}).get("data", {}) if feedback else {}
+    context["reply"] = {"text": feedback_data.get("reply") or "", "fields": fields_of(feedback),
+                        "by": who(feedback.actor) if feedback else "",
+                        "at": fmt_time(feedback.at, zone) if feedback else ""}
+    review = facts.completion("review")
+    review_data = (review.detail or {}).get("data", {}) if review else {}
+    context["approval"] = {"approved": review_data.get("approved") is True, "comment": review_data.get("comment") or "",
+                           "by": who(review.actor) if review else "", "at": fmt_time(review.at, zone) if review else "",
+                           "date": fmt_date(review.at, zone) if review else ""}
+    closed = facts.last("closed")
+    context["closure"] = {"on_time": (closed.detail or {}).get("on_time") if closed else None,
+                          "at": fmt_time(closed.at if closed else case.closed_at, zone),
+                          "escalations": sum(1 for e in facts.events if e.kind == "escalated"),
+                          "returns": sum(1 for e in facts.events if e.kind in ("returned", "review_rejected"))}
+    if kind == "case_file":
+        context["timeline"] = _timeline(session, case, zone)
+        context["photos"] = [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
+                              "uploaded_at": fmt_time(a.uploaded_at, zone)}
+                             for a in list_attachments(session, case.id) if a.content_type in IMAGE_TYPES]
+        context["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                                  for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
+        context["documents"] = _documents(session, case, zone)
+    if not show_identity:
+        redact = identity_redactor(case, _mask, _mask)
+        context = _scrub(context, redact)
+    return context
+
+
+def _value(v: Any) -> Any:
+    if v is True:
+        return "是"
+    if v is False:
+        return "否"
+    return v if isinstance(v, (str, int, float)) or v is None else str(v)
+
+
+def _case_facts(session: Session, case: Case, zone: ZoneInfo, department_by_id: dict) -> dict:
+    leader = session.scalar(select(User.display_name).where(User.id == case.leader_owner_id)) \
+        if case.leader_owner_id else None
+    return {
+        "number": case.number, "tracking_code": case.tracking_code, "title": case.title,
+        "description": case.description or "", "category": labels.CATEGORIES.get(case.category, case.category),
+        "channel": labels.CHANNELS.get(case.channel, case.channel),
+        "subject_type": labels.SUBJECT_TYPES.get(case.subject_type, case.subject_type or ""),
+        "subject_enterprise": case.subject_enterprise or "", "address": case.address or "",
+        "place": " / ".join(place_names(session, case.grid_path)),
+        "urgent": bool(case.urgent), "status": labels.STATUSES.get(case.status, case.status),
+        "stage": labels.STAGES.get(case.stage or "", case.stage or ""),
+        "stage_due": fmt_deadline(case.stage_due, zone),
+        "tier": case.tier, "tier_name": labels.TIERS.get(case.tier, str(case.tier)),
+        "department": department_by_id.get(case.department_id, ""),
+        "leader_owner": leader or "",
+        "transferred_to": case.transferred_to or "", "extension_days": case.extension_days,
+        "satisfaction": labels.SATISFACTION.get(case.satisfaction or "", case.satisfaction or ""),
+        "received_at": fmt_time(case.received_at, zone), "received_date": fmt_date(case.received_at, zone),
+        "accepted_at": fmt_time(case.accepted_at, zone), "accepted_date": fmt_date(case.accepted_at, zone),
+        "closed_at": fmt_time(case.closed_at, zone), "closed_on_time": case.closed_on_time,
+    }
+
+
+def _complainant(case: Case, show_identity: bool) -> dict:
+    if case.complainant_anonymous:
+        return {"shown": show_identity, "anonymous": True, "name": "匿名", "phone": ""}
+    if not show_identity:
+        return {"shown": False, "anonymous": False, "name": HIDDEN, "phone": HIDDEN}
+    return {"shown": True, "anonymous": False, "name": case.complainant_name or "",
+            "phone": case.complainant_phone or ""}
+
+
+def _holders(session: Session, case: Case, zone: ZoneInfo, department_by_id: dict) -> list[dict]:
+    rows = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")
+                           .order_by(Task.created_at, Task.spec))
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+    return [{"task": t.name, "spec": t.spec, "stage": labels.STAGES.get(t.stage or "", t.stage or ""),
+             "group": labels.GROUPS.get(t.candidate_group, t.candidate_group or ""), "tier": t.tier,
+             "department": department_by_id.get(t.department_id, ""), "assignee": names.get(t.assignee_id, ""),
+             "due": fmt_deadline(t.due_at, zone), "due_iso": t.due_at.isoformat() if t.due_at else ""}
+            for t in rows]
+
+
+def _supervision(session: Session, case: Case, facts: _Facts, zone: ZoneInfo, step: dict) -> dict:
+    tier = step.get("tier")
+    escalations = [e for e in facts.events if e.kind == "escalated"]
+    event = next((e for e in reversed(escalations) if tier is None or (e.detail or {}).get("to_tier") == tier), None)
+    if event is None:
+        return {}
+    detail = event.detail or {}
+    since = datetime.fromisoformat(detail["overdue_since"]) if detail.get("overdue_since") else None
+    to_tier = detail.get("to_tier")
+    supervise = session.scalars(select(Task).where(Task.case_id == case.id, Task.spec == "supervise",
+                                                   Task.tier == to_tier).order_by(Task.created_at.desc())).first()
+    overdue = [h for h in _holders(session, case, zone, {}) if h["spec"] != "supervise"]
+    department = session.get(Department, case.department_id) if case.department_id else None
+    return {
+        "stage": labels.STAGES.get(event.stage or "", event.stage or ""),
+        "from_tier": labels.TIERS.get(detail.get("from_tier"), ""), "to_tier": labels.TIERS.get(to_tier, ""),
+        "tier": to_tier, "round": escalations.index(event) + 1,
+        "overdue_since": fmt_deadline(since, zone),
+        "overdue_by": duration_text(event.at - since) if since else "",
+        "escalated_at": fmt_time(event.at, zone),
+        "new_deadline": fmt_deadline(supervise.due_at if supervise else None, zone),
+        "responsible": department.name if department else "",
+        "overdue_tasks": [{"task": h["task"], "group": h["group"], "assignee": h["assignee"]} for h in overdue],
+    }
+
+
+def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
+    granted = facts.last("extension_granted")
+    if granted is None:
+        return {}
+    handle = next((e for e in reversed(facts.events) if e.kind == "task_completed" and e.at <= granted.at
+                   and (e.detail or {}).get("task") == "handle"), None)
+    approval = facts.completion("approve_extension")
+    data = (handle.detail or {}).get("data", {}) if handle else {}
+    return {"days": (granted.detail or {}).get("days"), "total": (granted.detail or {}).get("total"),
+            "reason": data.get("extension_reason") or "", "granted_at": fmt_date(granted.at, zone),
+            "approved_by": who(approval.actor) if approval else "",
+            "new_deadline": fmt_deadline(case.stage_due, zone) if case.stage == "handle" else ""}
+
+
+def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
+    entries = []
+    for e in timeline(session, case):
+        if e.kind in ("task_ready", "timer_fired", "task_claimed", "task_released"):
+            continue  # bookkeeping; the case file records what people and deadlines did
+        entries.append({"at": fmt_time(e.at, zone), "actor": "系统" if e.actor == "system" else e.actor,
+                        "stage": labels.STAGES.get(e.stage or "", e.stage or ""),
+                        "text": labels.describe(e.kind, e.stage, e.task_name, e.detail),
+                        "fields": [[label, _value(v)] for label, v in e.fields]})
+    return entries
+
+
+def _documents(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
+    """The latest version of every other document of the case, with its snapshot: the case file
+    reproduces each one as it was issued."""
+    rows = session.scalars(select(Document).where(Document.case_id == case.id, Document.kind != "case_file")
+                           .order_by(Document.issued_at, Document.id))
+    latest: dict[str, Document] = {}
+    for row in rows:
+        if row.number not in latest or row.version > latest[row.number].version:
+            latest[row.number] = row
+    return [{"title": KINDS.get(d.kind, {}).get("zh", d.kind), "number": d.number, "version": d.version,
+             "issued_at": fmt_time(d.issued_at, zone), "kind": d.kind, "context": d.context}
+            for d in sorted(latest.values(), key=lambda d: (d.issued_at, d.id))]

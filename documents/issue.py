@@ -1,0 +1,167 @@
+"""Issuing documents: at the BPMN step where the diagram says they are due, and on demand.
+
+Issuing is cheap on purpose (the demo pushes thousands of cases through the engine): it
+allocates the number, snapshots the plain context dict into a ``document`` row (status
+pending) and records an audit event, all inside the caller's transaction. The PDF is rendered
+later, outside any engine step (engine/document_render.py).
+
+A diagram element says what it issues with the SpiffWorkflow extension property ``document``
+(comma-separated kinds, see documents/kinds.py); when such an element completes during a step,
+``from_step`` issues them. Each SpiffWorkflow task issues once: the task id is kept on the row.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from documents import settings as document_settings
+from documents.check import document_property
+from documents.kinds import KINDS, UnknownDocumentKind, parse_kinds
+from engine.core.errors import NotFound
+from engine.core.step_context import StepContext
+from engine.models import AuditEvent, Case
+from engine.models.documents import Document, DocumentCounter
+
+if TYPE_CHECKING:
+    from engine.core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def next_number(session: Session, kind: str, now: datetime, tz: str) -> str:
+    """环受告〔2026〕第12号: one series per kind and year, allocated under a row lock."""
+    prefix = KINDS[kind]["prefix"]
+    year = now.astimezone(ZoneInfo(tz)).year
+    query = select(DocumentCounter).where(DocumentCounter.prefix == prefix, DocumentCounter.year == year) \
+        .with_for_update()
+    counter = session.scalars(query).first()
+    if counter is None:
+        # The first document of a series this year: two issuers may race to create the row.
+        try:
+            with session.begin_nested():
+                session.add(DocumentCounter(prefix=prefix, year=year, last=0))
+        except IntegrityError:
+            pass
+        counter = session.scalars(query).one()
+    counter.last += 1
+    session.flush()
+    return f"{prefix}〔{year}〕第{counter.last}号"
+
+
+def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime, tz: str,
+          element: str | None = None, source_task: str | None = None, instance_id: int | None = None,
+          step: dict | None = None, pending: list[AuditEvent] = (), number: str | None = None,
+          version: int = 1) -> tuple[Document, AuditEvent]:
+    """Snapshot one document (a new number unless ``number`` is given); returns it and its
+    audit event, which the caller adds (an engine step adds it with the step's own events)."""
+    # Late: the context builder reads the case file, whose modules import the runtime, which
+    # imports this module for from_step.
+    from documents.context import build_context
+
+    if kind not in KINDS:
+        raise UnknownDocumentKind(kind)
+    settings = document_settings.load(session)
+    number = number or next_number(session, kind, now, tz)
+    context = build_context(session, case, kind, number=number, version=version, issued_at=now, issued_by=actor,
+                            tz=tz, settings=settings, step=step, pending=list(pending))
+    row = Document(case_id=case.id, instance_id=instance_id, kind=kind, number=number, version=version,
+                   element=element, source_task=source_task, context=context,
+                   identity_shown=context["identity_shown"], status="pending", issued_by=actor, issued_at=now)
+    session.add(row)
+    session.flush()
+    event = AuditEvent(case_id=case.id, instance_id=instance_id, at=now, actor=actor, kind="document_issued",
+                       stage=case.stage, detail={"document_id": row.id, "kind": kind, "title": KINDS[kind]["zh"],
+                                                 "number": number, "version": version, "element": element})
+    return row, event
+
+
+def from_step(ctx: StepContext, workflow, since: float = 0.0) -> list[Document]:
+    """Issue what the elements completed in this step (state changed at or after ``since``, a
+    ``time.time()`` stamp) are marked to issue; earlier steps' completions are not looked at again."""
+    if ctx.case is None:
+        return []
+    due = []
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        for task in wf.tasks.values():
+            if task.state == TaskState.COMPLETED and task.last_state_change >= since:
+                kinds = parse_kinds(document_property(task.task_spec))
+                if kinds:
+                    due.append((task, kinds))
+    if not due:
+        return []
+    # This step's events join the session now so the snapshot (the case file's timeline) sees
+    # them; the runtime adds the same list again right after, which changes nothing.
+    ctx.session.add_all(ctx.audit)
+    done = set(ctx.session.scalars(select(Document.source_task).where(
+        Document.instance_id == ctx.instance_id, Document.source_task.in_([str(t.id) for t, _ in due]))))
+    issued = []
+    tz = ctx.calendar.tz.key
+    for task, kinds in due:
+        if str(task.id) in done:
+            continue
+        step = {"element": task.task_spec.bpmn_id}
+        if "supervise_tier" in task.data:
+            step["tier"] = task.data["supervise_tier"]
+        for kind in kinds:
+            try:
+                # A savepoint: a document that cannot be issued must not stop the case itself.
+                with ctx.session.begin_nested():
+                    row, event = issue(ctx.session, ctx.case, kind, actor=ctx.actor, now=ctx.now(), tz=tz,
+                                       element=task.task_spec.bpmn_id, source_task=str(task.id),
+                                       instance_id=ctx.instance_id, step=step, pending=ctx.audit)
+            except Exception as err:
+                log.exception("issuing %s for case %s at %s failed", kind, ctx.case.id, task.task_spec.bpmn_id)
+                ctx.record("document_failed", document=kind, title=KINDS.get(kind, {}).get("zh", kind),
+                           element=task.task_spec.bpmn_id, error=f"{type(err).__name__}: {err}"[:300])
+                continue
+            ctx.audit.append(event)
+            issued.append(row)
+    return issued
+
+
+def issue_now(runtime: Runtime, case_id: int, kind: str, *, actor: str, scope) -> Document:
+    """Issue a document from the case page (a new number)."""
+    with runtime.db.write() as session:
+        case = _case(session, case_id, scope)
+        row, event = issue(session, case, kind, actor=actor, now=runtime.now(), tz=runtime.timezone)
+        session.add(event)
+        return row
+
+
+def regenerate(runtime: Runtime, case_id: int, document_id: int, *, actor: str, scope) -> Document:
+    """A new version of a document from a fresh snapshot of the case; the old versions stay."""
+    with runtime.db.write() as session:
+        case = _case(session, case_id, scope)
+        old = session.scalars(select(Document).where(Document.id == document_id, Document.case_id == case.id)).first()
+        if old is None:
+            raise NotFound(f"文书 {document_id} 不存在 (no such document)")
+        version = (session.scalar(select(func.max(Document.version)).where(Document.number == old.number)) or 0) + 1
+        row, event = issue(session, case, old.kind, actor=actor, now=runtime.now(), tz=runtime.timezone,
+                           element=old.element, instance_id=old.instance_id, step=(old.context or {}).get("step"),
+                           number=old.number, version=version)
+        session.add(event)
+        return row
+
+
+def _case(session: Session, case_id: int, scope) -> Case:
+    # Locked: numbers and versions of one case are allocated one issuer at a time.
+    case = session.scalars(select(Case).where(Case.id == case_id, scope).with_for_update()).first()
+    if case is None:
+        raise NotFound(f"案件 {case_id} 不存在 (no such case)")
+    return case
+
+
+def list_documents(session: Session, case_id: int) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.case_id == case_id)
+                                .order_by(Document.issued_at, Document.id)))
+
+
+def get_document(session: Session, case_id: int, document_id: int) -> Document | None:
+    return session.scalars(select(Document).where(Document.id == document_id, Document.case_id == case_id)).first()

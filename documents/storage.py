@@ -1,0 +1,151 @@
+"""Turning issued documents (snapshots) into stored PDFs, outside any engine step.
+
+A document is rendered on its first download, or earlier by the timer worker, which renders a
+few pending ones per tick, newest first. Rendering happens outside a transaction; the result is
+then stored under ``<documents dir>/<case id>/`` and its checksum recorded on the row. A rendered
+version is never rendered again: if two processes race, the first one stored wins and the
+other's file is discarded.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from documents.render import Image, render_pdf
+from engine.cases.attachments import list_attachments, stored_file
+from engine.core.config import load_settings
+from engine.core.errors import NotFound
+from engine.core.runtime import Runtime
+from engine.models.documents import Document
+
+log = logging.getLogger(__name__)
+# Photos are printed about 76 mm wide: 900 px is ample, and keeps a 30-photo file small and fast.
+THUMB_PX = 900
+BACKLOG_BATCH = 5
+
+
+def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Image | None:
+    target = cache / f"{sha256}.jpg"
+    if target.is_file():
+        return Image(target.read_bytes(), "image/jpeg")
+    from PIL import Image as PILImage  # Pillow comes with WeasyPrint
+
+    try:
+        with PILImage.open(source) as img:
+            img.draft("RGB", (THUMB_PX, THUMB_PX))  # JPEG: decode at reduced size, much faster
+            img.thumbnail((THUMB_PX, THUMB_PX))
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "JPEG", quality=80)
+    except (OSError, ValueError) as err:  # a damaged photo must not stop the case file
+        log.warning("photo %s could not be read: %s", source.name, err)
+        return None
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f".{uuid.uuid4().hex}.tmp"
+    tmp.write_bytes(out.getvalue())
+    os.replace(tmp, target)
+    return Image(out.getvalue(), "image/jpeg")
+
+
+def case_images(session, case_id: int, attachments_dir: Path, documents_dir: Path) -> dict[int, Image]:
+    """The case's own photos, downscaled: the only images a document may show."""
+    images = {}
+    for att in list_attachments(session, case_id):
+        if not att.content_type.startswith("image/") or att.content_type == "image/heic":
+            continue
+        try:
+            path = stored_file(attachments_dir, att)
+        except ValueError:
+            continue
+        if path.is_file():
+            image = _thumbnail(path, Path(documents_dir) / "thumbs", att.sha256, att.content_type)
+            if image is not None:
+                images[att.id] = image
+    return images
+
+
+def stored_pdf(documents_dir: Path, row: Document) -> Path:
+    base = Path(documents_dir).resolve()
+    path = (base / (row.stored_path or "")).resolve()
+    if not row.stored_path or not path.is_relative_to(base):
+        raise ValueError(f"document {row.id} points outside the documents folder")
+    return path
+
+
+def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: Path, attachments_dir: Path) -> Document:
+    """The document with its PDF stored (rendering it now if nobody has yet)."""
+    with runtime.db.read() as session:
+        row = session.get(Document, document_id)
+        if row is None:
+            raise NotFound(f"文书 {document_id} 不存在 (no such document)")
+        if row.status == "rendered" and stored_pdf(documents_dir, row).is_file():
+            return row
+        context = row.context
+        images = case_images(session, row.case_id, attachments_dir, documents_dir) \
+            if context.get("photos") else {}
+    rendered = render_pdf(context, images)
+    if rendered.refused:
+        log.warning("document %s: refused to fetch %s", document_id, rendered.refused)
+    folder = Path(documents_dir) / str(row.case_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    relative = f"{row.case_id}/{row.kind}-v{row.version}-{uuid.uuid4().hex}.pdf"
+    target = Path(documents_dir) / relative
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(rendered.pdf)
+    os.replace(tmp, target)
+    with runtime.db.write() as session:
+        row = session.scalars(select(Document).where(Document.id == document_id).with_for_update()).one()
+        if row.status == "rendered" and row.stored_path and stored_pdf(documents_dir, row).is_file():
+            target.unlink(missing_ok=True)  # another process stored it first; versions never change
+            return row
+        row.stored_path = relative
+        row.size = len(rendered.pdf)
+        row.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        row.pages = rendered.pages
+        row.status = "rendered"
+        row.rendered_at = runtime.now()
+        row.error = None
+        return row
+
+
+def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None,
+                   attachments_dir: Path | None = None) -> int:
+    """Render up to ``limit`` pending documents, newest first (the worker's share of the work).
+
+    Never raises: the timer worker calls it every tick, and documents must not stop timers."""
+    settings = load_settings() if documents_dir is None or attachments_dir is None else None
+    documents_dir = documents_dir or settings.documents_dir
+    attachments_dir = attachments_dir or settings.attachments_dir
+    try:
+        with runtime.db.read() as session:
+            ids = list(session.scalars(select(Document.id).where(Document.status == "pending")
+                                       .order_by(Document.issued_at.desc(), Document.id.desc()).limit(limit)))
+    except Exception:
+        log.exception("looking for documents to render failed")
+        return 0
+    done = 0
+    for document_id in ids:
+        try:
+            ensure_rendered(runtime, document_id, documents_dir=documents_dir, attachments_dir=attachments_dir)
+            done += 1
+        except Exception as err:  # one broken document must not hold up the others
+            log.exception("rendering document %s failed", document_id)
+            try:
+                mark_failed(runtime, document_id, err)
+            except Exception:
+                log.exception("recording the failure of document %s failed", document_id)
+    return done
+
+
+def mark_failed(runtime: Runtime, document_id: int, err: Exception) -> None:
+    """Record why a pending document could not be rendered (the case page shows it)."""
+    with runtime.db.write() as session:
+        row = session.get(Document, document_id)
+        if row is not None and row.status == "pending":
+            row.status = "failed"
+            row.error = f"{type(err).__name__}: {err}"[:500]

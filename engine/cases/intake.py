@@ -1,0 +1,88 @@
+"""Registering a complaint: validate what came in, number it, start its process."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from engine.cases.numbering import next_case_number, tracking_code
+from engine.core.errors import FormInvalid
+from engine.core.runtime import Runtime
+from engine.models import CATEGORIES, CHANNELS, Case, Grid
+
+SUBJECT_TYPES = ("enterprise", "construction", "catering", "residential", "traffic", "livestock", "other")
+
+
+class IntakeSchema(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=20000))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    grid_code = fields.String(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    subject_enterprise = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    subject_type = fields.String(load_default="other", validate=validate.OneOf(SUBJECT_TYPES))
+    complainant_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    complainant_phone = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$"))
+    complainant_anonymous = fields.Boolean(load_default=False)
+    urgent = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _contact(self, data, **_kwargs):
+        if not data.get("complainant_anonymous") and data.get("channel") in ("public", "hotline", "visit", "letter") \
+                and not (data.get("complainant_name") or data.get("complainant_phone")):
+            raise ValidationError("实名投诉需填写姓名或电话 (name or phone required unless anonymous)",
+                                  "complainant_name")
+
+
+def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
+                  details: dict | None = None, api_token_id: int | None = None,
+                  external_id: str | None = None) -> Case:
+    """``details``: what a machine sent beyond the form (e.g. a monitor's measurement);
+    ``api_token_id`` and ``external_id``: the API client that registered the case and its own id
+    for it (unique per client)."""
+    try:
+        clean = IntakeSchema().load(data)
+    except ValidationError as err:
+        raise FormInvalid({k: v if isinstance(v, list) else [str(v)] for k, v in err.messages.items()}) from None
+    with runtime.db.write() as session:
+        grid = None
+        if clean["grid_code"]:
+            grid = session.scalars(select(Grid).where(Grid.code == clean["grid_code"])).first()
+            if grid is None:
+                raise FormInvalid({"grid_code": [f"网格 {clean['grid_code']} 不存在 (unknown grid)"]})
+        now = runtime.now()
+        case = Case(
+            number=next_case_number(session, now, runtime.timezone), tracking_code=tracking_code(),
+            channel=clean["channel"], category=clean["category"], title=clean["title"],
+            description=clean["description"], address=clean["address"], latitude=clean["latitude"],
+            longitude=clean["longitude"], grid_id=grid.id if grid else None, grid_path=grid.path if grid else None,
+            subject_enterprise=clean["subject_enterprise"], subject_type=clean["subject_type"],
+            complainant_name=None if clean["complainant_anonymous"] else clean["complainant_name"],
+            complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
+            complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
+            colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
+            api_token_id=api_token_id, external_id=external_id,
+        )
+        session.add(case)
+        session.flush()
+        runtime.start(session, case, _process_data(case, grid, session), actor)
+        return case
+
+
+def _town_code(grid: Grid | None, session) -> str | None:
+    node = grid
+    while node is not None and node.level not in ("town", "county"):
+        node = session.get(Grid, node.parent_id) if node.parent_id else None
+    return node.code if node is not None and node.level == "town" else None
+
+
+def _process_data(case: Case, grid: Grid | None, session) -> dict:
+    return {
+        "case_number": case.number, "category": case.category, "subject_type": case.subject_type,
+        "town": _town_code(grid, session), "channel": case.channel, "urgent": case.urgent,
+        "received_at": case.received_at.isoformat(), "extended_days": 0, "reopened": False,
+        "joint_departments": [],
+    }

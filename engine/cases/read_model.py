@@ -1,0 +1,303 @@
+"""The case file (案卷) as staff read it: searching cases, one case with who holds it now, its
+history as a timeline, related cases and attachments.
+
+Everything is read from the projections and the audit trail; no workflow is deserialized. The
+caller passes its visibility scope (a WHERE clause on Case) and, for people who may not see the
+complainant, a ``redact`` function applied to every text the timeline shows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+import forms
+from engine.cases.attachments import list_attachments
+from engine.cases.duplicates import Suggestion, possible_duplicates_of
+from engine.definitions import form_store
+from engine.models import Attachment, AuditEvent, Case, Department, Grid, Task, User
+
+Redact = Callable[[str], str]
+# Detail keys that hold ISO times; the timeline hands them over as datetimes.
+_TIME_KEYS = ("due", "overdue_since")
+
+
+# ------------------------------------------------------------------ search
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    stage: str = ""
+    colour: str = ""
+    category: str = ""
+    channel: str = ""
+    town: str = ""  # town grid code
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_cases(session: Session, scope, filters: CaseFilters, page: int = 1, per_page: int = 25) -> Page:
+    """Cases within ``scope`` matching the filters, newest first."""
+    query = select(Case).where(scope)
+    text = filters.q.strip()
+    if text:
+        query = query.where(or_(Case.number.icontains(text, autoescape=True),
+                                Case.title.icontains(text, autoescape=True),
+                                Case.description.icontains(text, autoescape=True),
+                                Case.subject_enterprise.icontains(text, autoescape=True),
+                                Case.tracking_code == text.upper()))
+    for column, value in ((Case.status, filters.status), (Case.stage, filters.stage),
+                          (Case.colour, filters.colour), (Case.category, filters.category),
+                          (Case.channel, filters.channel)):
+        if value:
+            query = query.where(column == value)
+    if filters.town:
+        town = session.scalars(select(Grid).where(Grid.code == filters.town, Grid.level == "town")).first()
+        query = query.where(Case.grid_path.startswith(town.path, autoescape=True) if town else Case.id.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = list(session.scalars(query.order_by(Case.received_at.desc(), Case.id.desc())
+                                 .offset((page - 1) * per_page).limit(per_page)))
+    return Page(items, total, page, per_page)
+
+
+def towns(session: Session) -> list[Grid]:
+    return list(session.scalars(select(Grid).where(Grid.level == "town").order_by(Grid.code)))
+
+
+def town_code(grid_path: str | None) -> str | None:
+    """``/C/T01/T01-A01/…`` → ``T01`` (the grid tree is county → town → area → village)."""
+    parts = [p for p in (grid_path or "").split("/") if p]
+    return parts[1] if len(parts) > 1 else None
+
+
+# ------------------------------------------------------------------ one case
+
+
+@dataclass(frozen=True)
+class HolderView:
+    task: Task
+    department: str | None
+    assignee: str | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    actor: str  # display name, or the username if the account is gone; "system" for timers
+    stage: str | None
+    task_name: str | None
+    detail: dict[str, Any]
+    fields: list[tuple[str, Any]] = field(default_factory=list)  # task_completed: (label, value)
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    case: Case
+    place: list[str]  # grid names, town first
+    department: str | None
+    leader_owner: str | None
+    holders: list[HolderView]
+    timeline: list[TimelineEntry]
+    parent: Case | None
+    parent_visible: bool
+    duplicates: list[Case]
+    possible: list[Suggestion]
+    attachments: list[Attachment]
+    names: dict[str, str]  # username → display name (uploaders)
+
+
+def place_names(session: Session, grid_path: str | None) -> list[str]:
+    codes = [p for p in (grid_path or "").split("/") if p][1:]  # the county is implied
+    if not codes:
+        return []
+    names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.code.in_(codes))).all())
+    return [names.get(code, code) for code in codes]
+
+
+def load_case_file(session: Session, case: Case, *, scope, lang: str = "zh_CN",
+                   redact: Redact | None = None) -> CaseFile:
+    departments = {d.id: d for d in session.scalars(select(Department))}
+    users = {u.id: u for u in session.scalars(select(User))}
+    ready = list(session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")
+                                 .order_by(Task.created_at, Task.spec)))
+    holders = [HolderView(t, departments[t.department_id].name if t.department_id in departments else None,
+                          users[t.assignee_id].display_name if t.assignee_id in users else None) for t in ready]
+    parent = session.get(Case, case.parent_id) if case.parent_id else None
+    parent_visible = parent is not None and session.scalar(
+        select(func.count()).select_from(Case).where(Case.id == parent.id, scope)) == 1
+    duplicates = list(session.scalars(select(Case).where(Case.parent_id == case.id, scope)
+                                      .order_by(Case.received_at, Case.id)))
+    return CaseFile(
+        case=case, place=place_names(session, case.grid_path),
+        department=departments[case.department_id].name if case.department_id in departments else None,
+        leader_owner=users[case.leader_owner_id].display_name if case.leader_owner_id in users else None,
+        holders=holders, timeline=timeline(session, case, lang=lang, redact=redact, users=users),
+        parent=parent, parent_visible=parent_visible, duplicates=duplicates,
+        possible=possible_duplicates_of(session, case, scope=scope), attachments=list_attachments(session, case.id),
+        names={u.username: u.display_name for u in users.values()},
+    )
+
+
+# ------------------------------------------------------------------ timeline
+
+
+def identity_redactor(case: Case, mask_name: Callable[[str], str], mask_phone: Callable[[str], str]) -> Redact:
+    """Replace the complainant's name and phone wherever someone typed them into a text."""
+    pairs = []
+    if case.complainant_name:
+        pairs.append((case.complainant_name, mask_name(case.complainant_name)))
+    if case.complainant_phone:
+        phone = case.complainant_phone.strip()
+        pairs.append((phone, mask_phone(phone)))
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if digits and digits != phone:
+            pairs.append((digits, mask_phone(digits)))
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)
+
+    def redact(text: str) -> str:
+        for secret, masked in pairs:
+            text = text.replace(secret, masked)
+        return text
+
+    return redact
+
+
+def _scrub(value: Any, redact: Redact | None) -> Any:
+    if redact is None:
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub(v, redact) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, redact) for k, v in value.items()}
+    return value
+
+
+def _as_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return when if when is not None and when.tzinfo else None
+
+
+def form_fields(form_name: str | None, data: dict, lang: str, department_names: dict[str, str],
+                session: Session | None = None) -> list[tuple]:
+    """(label, display value) for each filled-in field, in the form's order and words."""
+    if not data:
+        return []
+    try:
+        form = form_store.get_form(session, form_name) if form_name else None
+    except forms.FormError:
+        form = None
+    if form is None:
+        return [(key, value) for key, value in data.items() if value not in (None, "", [])]
+    shown = []
+    for name in [*form.fields, *(k for k in data if k not in form.fields)]:
+        value = data.get(name)
+        if value in (None, "", []):
+            continue
+        ui = form.ui["fields"].get(name)
+        if ui is None:
+            shown.append((name, value))
+            continue
+        widget = ui.get("widget")
+        if widget == "department":
+            value = department_names.get(value, value)
+        elif widget == "departments" and isinstance(value, list):
+            value = "、".join(department_names.get(v, str(v)) for v in value)
+        elif "choices" in ui:
+            value = "、".join(form.choice_label(name, v, lang) for v in value) if isinstance(value, list) \
+                else form.choice_label(name, value, lang)
+        shown.append((form.label(name, lang), value))
+    return shown
+
+
+def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redact | None = None,
+             users: dict[int, User] | None = None) -> list[TimelineEntry]:
+    """Every audit event of the case, oldest first, with names instead of codes."""
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                                  .order_by(AuditEvent.at, AuditEvent.id)))
+    users = users if users is not None else {u.id: u for u in session.scalars(select(User))}
+    display = {u.username: u.display_name for u in users.values()}
+    department_names = dict(session.execute(select(Department.code, Department.name)).all())
+    task_names = dict(session.execute(select(Task.id, Task.name).where(Task.case_id == case.id)).all())
+    entries = []
+    for event in events:
+        detail = dict(event.detail or {})
+        for key in _TIME_KEYS:
+            if key in detail:
+                detail[key] = _as_time(detail[key])
+        if "department" in detail:
+            detail["department_name"] = department_names.get(detail["department"], detail["department"])
+        if detail.get("joint"):
+            detail["joint_names"] = [department_names.get(code, code) for code in detail["joint"]]
+        fields = []
+        if event.kind == "task_completed":
+            fields = form_fields(detail.get("form"), detail.pop("data", None) or {}, lang, department_names,
+                                 session)
+        entries.append(TimelineEntry(
+            at=event.at, kind=event.kind, actor=display.get(event.actor, event.actor), stage=event.stage,
+            task_name=task_names.get(event.task_id) or detail.get("task"),
+            detail=_scrub(detail, redact), fields=_scrub(fields, redact)))
+    return entries
+
+
+# ------------------------------------------------------------------ places (the intake form's pickers)
+
+
+def grid_children(session: Session, parent_code: str | None) -> list[Grid]:
+    """The towns (no parent given), or the children of one grid node, in code order."""
+    if not parent_code:
+        return towns(session)
+    parent = session.scalars(select(Grid).where(Grid.code == parent_code)).first()
+    if parent is None:
+        return []
+    return list(session.scalars(select(Grid).where(Grid.parent_id == parent.id).order_by(Grid.code)))
+
+
+def grid_lineage(session: Session, code: str | None) -> dict[str, Grid]:
+    """{level: node} from the town down to the node with ``code`` (empty if unknown)."""
+    node = session.scalars(select(Grid).where(Grid.code == code)).first() if code else None
+    found: dict[str, Grid] = {}
+    while node is not None and node.level != "county":
+        found[node.level] = node
+        node = session.get(Grid, node.parent_id) if node.parent_id else None
+    return found
+
+
+def villages_by_area(session: Session) -> list[tuple[Grid, Grid, list[Grid]]]:
+    """(town, work area, villages) for every work area: the one-select picker without JavaScript."""
+    rows = list(session.scalars(select(Grid).where(Grid.level.in_(("town", "area", "village")))
+                                .order_by(Grid.code)))
+    by_id = {g.id: g for g in rows}
+    villages: dict[int, list[Grid]] = {}
+    for grid in rows:
+        if grid.level == "village" and grid.parent_id in by_id:
+            villages.setdefault(grid.parent_id, []).append(grid)
+    groups = []
+    for grid in rows:
+        if grid.level == "area" and grid.id in villages and grid.parent_id in by_id:
+            groups.append((by_id[grid.parent_id], grid, villages[grid.id]))
+    return groups

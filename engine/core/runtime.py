@@ -1,0 +1,176 @@
+"""One step = one transaction: lock, deserialize, act, run engine steps, serialize, project, audit.
+
+Every change to a process instance goes through ``Runtime.step``; if anything in it raises, the
+transaction rolls back and the instance, its tasks and its audit trail stay exactly as they were.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from documents import issue as document_issue
+from engine.calendar.store import load_calendar
+from engine.cases.lifecycle import make_helpers
+from engine.core import history, projection, spiff_clock
+from engine.core.clock import Clock, SystemClock, active_clock
+from engine.core.db import Database
+from engine.core.errors import WorkflowFault
+from engine.core.scripting import ScriptRejected, make_script_engine
+from engine.core.step_context import StepContext
+from engine.core.workflow_io import dump, load
+from engine.definitions.deploy import bundle_for, require_latest
+from engine.models import Case, ProcessDefinition, ProcessInstance, Task
+from engine.notify import notifications
+
+# SpiffWorkflow's task iterator silently stops 1000 levels down (SETUP-NOTES): a case looping
+# that deep would stall with no error. Refuse the step well before that, loudly.
+MAX_TREE_DEPTH = 900
+
+Action = Callable[[BpmnWorkflow, StepContext], None]
+
+
+@dataclass
+class StepResult:
+    instance: ProcessInstance
+    new_tasks: list[Task]
+    context: StepContext
+
+
+class Runtime:
+    def __init__(self, db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai"):
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.timezone = timezone
+        # SpiffWorkflow's timers must read this clock, not the wall clock.
+        spiff_clock.install()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # ------------------------------------------------------------------ locking
+
+    def lock_instance(self, session: Session, instance_id: int) -> ProcessInstance:
+        # FOR UPDATE on PostgreSQL; on SQLite the write session already holds the database
+        # write lock from BEGIN IMMEDIATE, which is stricter still.
+        instance = session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if instance is None:
+            raise WorkflowFault(f"process instance {instance_id} does not exist")
+        return instance
+
+    # ------------------------------------------------------------------ steps
+
+    def _context(self, session: Session, case: Case | None, instance_id: int | None, actor: str) -> StepContext:
+        return StepContext(session=session, case=case, instance_id=instance_id, actor=actor,
+                           now_value=self.clock.now(), calendar=load_calendar(session, self.timezone))
+
+    def start(self, session: Session, case: Case | None, data: dict, actor: str,
+              definition: ProcessDefinition | None = None) -> StepResult:
+        # Callers may hand in a definition read in another session; its deferred files load
+        # only through this one.
+        definition = session.get(ProcessDefinition, definition.id) if definition else require_latest(session)
+        bundle = bundle_for(definition)
+        now = self.clock.now()
+        instance = ProcessInstance(definition_id=definition.id, case_id=case.id if case else None, state="",
+                                   status="running", created_at=now, updated_at=now, row_version=0)
+        instance.definition = definition
+        session.add(instance)
+        session.flush()
+
+        def begin(workflow: BpmnWorkflow, ctx: StepContext) -> None:
+            start = workflow.get_tasks(state=TaskState.READY)[0]
+            start.data.update(data)
+            ctx.record("process_started", definition=definition.process_id, version=definition.version)
+
+        return self._run(session, instance, case, actor, begin,
+                         workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs))
+
+    def step(self, session: Session, instance: ProcessInstance, case: Case | None, actor: str, action: Action,
+             completed_task_id: str | None = None) -> StepResult:
+        """Apply ``action`` to a locked instance (see lock_instance) inside the caller's transaction."""
+        return self._run(session, instance, case, actor, action, completed_task_id=completed_task_id)
+
+    def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None) -> StepResult:
+        token = active_clock.set(self.clock)
+        # SpiffWorkflow stamps state changes with the wall clock (and keeps the stamps across
+        # serialization), so this tells which tasks this step finished.
+        began = time.time()
+        try:
+            ctx = self._context(session, case, instance.id, actor)
+            engine = make_script_engine(make_helpers(ctx))
+            if workflow is None:
+                workflow = load(instance.state, bundle_for(instance.definition), engine)
+            else:
+                workflow.script_engine = engine
+            try:
+                action(workflow, ctx)
+                workflow.do_engine_steps()
+            except WorkflowTaskException as err:
+                raise _fault(err) from err
+            except SpiffWorkflowException as err:
+                raise WorkflowFault(str(err)) from err
+            # Events no outer process catches (a stage's terminate end) would pile up forever.
+            workflow.get_events()
+            history.prune_finished_subprocesses(workflow)
+            history.compact_main_tree(workflow)
+            _check_depth(workflow)
+            instance.state = dump(workflow)
+            instance.row_version += 1
+            instance.updated_at = ctx.now()
+            if workflow.completed:
+                instance.status = "completed"
+            new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id)
+            for task in new_tasks:
+                ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
+                           group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
+            notifications.from_step(ctx, new_tasks)
+            document_issue.from_step(ctx, workflow, since=began)
+            session.add_all(ctx.audit)
+            session.flush()
+            return StepResult(instance, new_tasks, ctx)
+        finally:
+            active_clock.reset(token)
+
+
+def _fault(err: WorkflowTaskException) -> WorkflowFault:
+    element = err.task_spec.bpmn_id if getattr(err, "task_spec", None) is not None else None
+    # SpiffWorkflow re-raises script errors as a new exception; the original is its context.
+    cause = err.__cause__ or err.__context__
+    while cause is not None and not isinstance(cause, (WorkflowFault, ScriptRejected)):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, WorkflowFault):
+        return cause
+    if isinstance(cause, ScriptRejected):
+        return WorkflowFault(f"脚本被拒绝 (script rejected): {cause}", element=element)
+    return WorkflowFault(str(err), element=element)
+
+
+def tree_depth(workflow: BpmnWorkflow) -> int:
+    deepest = 0
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        stack = [(wf.task_tree, 1)]
+        while stack:
+            task, depth = stack.pop()
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in task.children)
+    return deepest
+
+
+def _check_depth(workflow: BpmnWorkflow) -> None:
+    depth = tree_depth(workflow)
+    if depth > MAX_TREE_DEPTH:
+        raise WorkflowFault(
+            f"案件流转历史过长（任务树深度 {depth}），为防止流程引擎静默停止，本次操作已拒绝；请联系管理员 "
+            f"(history too deep: task tree depth {depth} exceeds {MAX_TREE_DEPTH})"
+        )

@@ -1,0 +1,51 @@
+"""What one engine step knows about the world: the case, the clock, the calendar, the actor.
+
+Diagram helpers (see helpers.py) act on the case through this object, so everything a script
+changes lands in the same database transaction as the workflow state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.calendar.workdays import WorkCalendar
+from engine.models import AuditEvent, Case, Notification
+
+
+@dataclass
+class StepContext:
+    session: Session
+    case: Case | None
+    instance_id: int | None
+    actor: str
+    now_value: datetime
+    calendar: WorkCalendar
+    audit: list[AuditEvent] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.now_value
+
+    def record(self, kind: str, stage: str | None = None, task_id: str | None = None, **detail: Any) -> None:
+        event = AuditEvent(
+            case_id=self.case.id if self.case else None,
+            instance_id=self.instance_id,
+            at=self.now_value,
+            actor=self.actor,
+            kind=kind,
+            stage=stage if stage is not None else (self.case.stage if self.case else None),
+            task_id=task_id,
+            detail=detail,
+        )
+        self.audit.append(event)
+
+    def notify(self, kind: str, title: str, body: str = "", *, user_id: int | None = None,
+               group: str | None = None, tier: int | None = None, department_id: int | None = None) -> None:
+        self.session.add(Notification(
+            user_id=user_id, group=group, tier=tier, department_id=department_id,
+            grid_path=self.case.grid_path if self.case else None,
+            case_id=self.case.id if self.case else None, kind=kind, title=title, body=body,
+            created_at=self.now_value,
+        ))

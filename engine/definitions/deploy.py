@@ -1,0 +1,274 @@
+"""Deploying diagrams: parse, validate, store a new version only when the content changed.
+
+Validation is the contract between administrators and the runtime: a diagram that deploys will
+not fail later for a reason we could have seen now (missing lane or form, a timer expression that
+does not evaluate, a script the sandbox refuses).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import forms
+from documents.check import check_document_properties
+from engine.calendar.workdays import WorkCalendar
+from engine.core.config import REPO_ROOT
+from engine.core.errors import DeployError, NotFound
+from engine.core.scripting import ScriptRejected, compile_source, make_script_engine
+from engine.definitions import checks as diagram_checks
+from engine.definitions import form_store
+from engine.models import ProcessDefinition
+
+WORKFLOWS_DIR = REPO_ROOT / "workflows"
+MAIN_PROCESS = "complaint"
+
+
+@dataclass
+class ParsedBundle:
+    process_id: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    # (bpmn_files, dmn_files) it was parsed from, for the checks that read the XML.
+    files: tuple[dict[str, str], dict[str, str]] | None = None
+
+    def all_specs(self):
+        yield self.process_id, self.spec
+        yield from self.subprocess_specs.items()
+
+
+def shipped_files() -> tuple[dict[str, str], dict[str, str]]:
+    bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted((WORKFLOWS_DIR / "bpmn").glob("*.bpmn"))}
+    dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted((WORKFLOWS_DIR / "dmn").glob("*.dmn"))}
+    return bpmn, dmn
+
+
+def checksum(bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> str:
+    blob = json.dumps({"bpmn": bpmn_files, "dmn": dmn_files}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _problem(err: ValidationException) -> tuple[str | None, str]:
+    where = f"{err.file_name}" + (f" line {err.line_number}" if err.line_number else "")
+    message = str(err.args[0]) if err.args else str(err)
+    return (err.id or None, f"{message} ({where})" if where else message)
+
+
+def parse_bundle(bpmn_files: dict[str, str], dmn_files: dict[str, str], process_id: str) -> ParsedBundle:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for name, xml in bpmn_files.items():
+            parser.add_bpmn_str(xml.encode("utf-8"), filename=name)
+        for name, xml in dmn_files.items():
+            parser.add_dmn_str(xml.encode("utf-8"), filename=name)
+        spec = parser.get_spec(process_id)
+        subs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        raise DeployError([_problem(err)]) from None
+    except etree.XMLSyntaxError as err:
+        raise DeployError([(None, f"XML 格式错误 (malformed XML): {err}")]) from None
+    except KeyError as err:
+        raise DeployError([(None, f"找不到流程 {process_id} (no process with id {err})")]) from None
+    return ParsedBundle(process_id, spec, subs, files=(bpmn_files, dmn_files))
+
+
+class _ValidationContext:
+    """Enough of a step context for helpers to run against sample data during validation."""
+
+    def __init__(self):
+        self.case = None
+        self.calendar = WorkCalendar()
+
+    def now(self):
+        return datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+
+def _sample_data(now: datetime) -> dict[str, Any]:
+    iso = now.isoformat()
+    return {
+        "received_at": iso, "accepted_at": iso, "handle_from": iso, "stage_start": iso, "stage": "handle",
+        "extended_days": 0, "reopened": False, "joint_departments": [], "route_tier": 1,
+    }
+
+
+def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None,
+                    session: Session | None = None) -> list[tuple[str | None, str]]:
+    """Every problem found; with a session (and no ``forms_dir``) user tasks may name forms
+    administrators created in the database, as the runtime resolves them the same way."""
+    from engine.cases.lifecycle import make_helpers  # late: helpers import models, deploy is imported by them
+
+    problems: list[tuple[str | None, str]] = []
+    vctx = _ValidationContext()
+    helpers = make_helpers(vctx)  # type: ignore[arg-type]
+    engine = make_script_engine(helpers)
+    sample = _sample_data(vctx.now())
+    for _pid, spec in bundle.all_specs():
+        for ts in spec.task_specs.values():
+            if not getattr(ts, "bpmn_id", None):
+                continue
+            element = ts.bpmn_id
+            if ts.manual:
+                problems += _check_user_task(ts, element, forms_dir, session)
+            if isinstance(ts, ScriptTask):
+                problems += _check_source(element, ts.script, "exec", "脚本 script")
+            if isinstance(ts, ExclusiveGateway):
+                for cond, _target in ts.cond_task_specs:
+                    source = getattr(cond, "args", [None])[0] if cond is not None else None
+                    if isinstance(source, str):
+                        problems += _check_source(element, source, "eval", "条件 condition")
+            if isinstance(ts, CatchingEvent) and isinstance(ts.event_definition, TimerEventDefinition):
+                problems += _check_timer(ts, element, engine, sample)
+    problems += check_document_properties(bundle)
+    if bundle.files is not None:
+        problems += diagram_checks.check_files(*bundle.files)
+    return problems
+
+
+def _check_user_task(ts, element: str, forms_dir: Path | None,
+                     session: Session | None = None) -> list[tuple[str, str]]:
+    problems = []
+    if not ts.lane:
+        problems.append((element, f"用户任务“{ts.bpmn_name or element}”不在任何泳道中 (user task has no lane)"))
+    form = ts.extensions.get("properties", {}).get("form")
+    if not form:
+        problems.append((element, "用户任务没有指定表单 (user task names no form: set property 'form')"))
+    else:
+        try:
+            if session is not None and forms_dir is None:
+                form_store.get_form(session, form)
+            else:
+                forms.load_form(form, directory=forms_dir)
+        except forms.FormError as err:
+            problems.append((element, f"表单 {form} 不可用 (form not usable): {err}"))
+    return problems
+
+
+def _check_source(element: str, source: str, mode: str, what: str) -> list[tuple[str, str]]:
+    try:
+        compile_source(source.strip() if mode == "eval" else source, mode)
+    except ScriptRejected as err:
+        return [(element, f"{what}不允许或无法编译 (rejected): {err}")]
+    return []
+
+
+def _check_timer(ts, element: str, engine, sample: dict[str, Any]) -> list[tuple[str, str]]:
+    expression = ts.event_definition.expression
+    problems = _check_source(element, expression, "eval", "定时器表达式 timer expression")
+    if problems:
+        return problems
+    try:
+        value = _evaluate_with_samples(engine, expression, sample)
+        if not isinstance(value, str):
+            raise ValueError(f"returns {type(value).__name__}, not an ISO-8601 string")
+        parsed = TimerEventDefinition.parse_time_or_duration(value) if not value.upper().startswith("R") \
+            else TimerEventDefinition.parse_iso_recurring_interval(value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            raise ValueError("the time has no UTC offset")
+        if isinstance(parsed, datetime) and not (sample_now(sample) - timedelta(days=1) <= parsed):
+            raise ValueError(f"evaluates to {value}, which is in the past")
+    except Exception as err:  # any failure here means the timer would fail at run time
+        return [(element, f"定时器表达式无法求值 (timer expression does not evaluate): {expression}: {err}")]
+    return []
+
+
+class _SampleScope(dict):
+    """Task data for a trial evaluation: a variable the diagram sets itself (unknown here)
+    stands for a moment in time, which is what timer expressions are made of."""
+
+    def __init__(self, sample: dict[str, Any], reserved: set[str]):
+        super().__init__(sample)
+        self._reserved = reserved
+
+    def __missing__(self, key: str):
+        if key in self._reserved:
+            raise KeyError(key)
+        return self["stage_start"]
+
+
+def _evaluate_with_samples(engine, expression: str, sample: dict[str, Any]):
+    env = engine.environment
+    code = compile_source(expression.strip(), "eval")
+    reserved = set(env.globals) | set(env.globals["__builtins__"])
+    return eval(code, dict(env.globals), _SampleScope(sample, reserved))  # noqa: S307 - restricted code
+
+
+def sample_now(sample: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(sample["stage_start"])
+
+
+# ---------------------------------------------------------------- versions
+
+
+def deploy(session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str], *, process_id: str = MAIN_PROCESS,
+           deployed_by: str | None = None, comment: str | None = None, now: datetime | None = None,
+           forms_dir: Path | None = None) -> tuple[ProcessDefinition, bool]:
+    """Validate and store; returns (definition, created). Unchanged content reuses the newest version."""
+    bundle = parse_bundle(bpmn_files, dmn_files, process_id)
+    problems = validate_bundle(bundle, forms_dir, session=session)
+    if problems:
+        raise DeployError(problems)
+    digest = checksum(bpmn_files, dmn_files)
+    latest = latest_definition(session, process_id)
+    if latest is not None and latest.checksum == digest:
+        return latest, False
+    version = (session.scalar(select(func.max(ProcessDefinition.version))
+                              .where(ProcessDefinition.process_id == process_id)) or 0) + 1
+    definition = ProcessDefinition(
+        process_id=process_id, version=version, bpmn_files=bpmn_files, dmn_files=dmn_files, checksum=digest,
+        comment=comment, deployed_by=deployed_by, deployed_at=now or datetime.now(timezone.utc),
+    )
+    session.add(definition)
+    session.flush()
+    return definition, True
+
+
+def deploy_shipped(session: Session, **kwargs) -> tuple[ProcessDefinition, bool]:
+    bpmn, dmn = shipped_files()
+    return deploy(session, bpmn, dmn, comment=kwargs.pop("comment", "随系统发布的流程 (shipped diagrams)"), **kwargs)
+
+
+def latest_definition(session: Session, process_id: str = MAIN_PROCESS) -> ProcessDefinition | None:
+    return session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+
+
+def require_latest(session: Session, process_id: str = MAIN_PROCESS) -> ProcessDefinition:
+    definition = latest_definition(session, process_id)
+    if definition is None:
+        raise NotFound(f"流程 {process_id} 尚未部署，请先运行 greenloop deploy (process not deployed)")
+    return definition
+
+
+_spec_cache: dict[tuple[int, str], ParsedBundle] = {}
+_spec_lock = threading.Lock()
+
+
+def bundle_for(definition: ProcessDefinition) -> ParsedBundle:
+    """Parsed specs per definition version; versions are immutable, so the cache never goes stale."""
+    key = (definition.id, definition.checksum)
+    with _spec_lock:
+        cached = _spec_cache.get(key)
+    if cached is None:
+        cached = parse_bundle(definition.bpmn_files, definition.dmn_files, definition.process_id)
+        with _spec_lock:
+            _spec_cache[key] = cached
+    return cached
+
+

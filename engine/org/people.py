@@ -1,0 +1,572 @@
+"""Administering staff accounts and departments: validation, changes and their audit trail.
+
+An account must fit what the rest of the app assumes (webapp/access.py task_scope/case_scope,
+engine/notifications.py may_work, engine/helpers.py escalate), or its holder silently sees
+nothing or is never told anything:
+- a supervisor works supervision tasks of exactly their tier within their grid subtree, so needs
+  a tier: 2 posted to a town, 3 (county supervision section) or 4 (bureau leader, owns escalated
+  cases) posted at the county;
+- a handler posted to a town, work area or village is a grid officer and sees that subtree's
+  handling tasks: tier 1. Any other handler needs a department (their tasks come by department)
+  and has no tier;
+- a lead approves their department's cases: needs a department;
+- handlers and leads belong to bureau departments; external agencies receive transfers on paper;
+- intake staff work the intake queue of their grid subtree: need a posting;
+- nobody else has a tier.
+Usernames never change and accounts with history are deactivated, never deleted: audit events,
+tasks and notifications name people by username or id.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from lxml import etree
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.core.errors import GreenloopError, NotFound
+from engine.models import (
+    ROLES,
+    AuditEvent,
+    Case,
+    Department,
+    Grid,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    User,
+    UserRole,
+)
+
+MIN_PASSWORD = 10
+LOCAL_LEVELS = ("town", "area", "village")
+LOCALES = ("zh_CN", "en")
+DEPARTMENT_KINDS = ("bureau", "external")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+DEPARTMENT_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^[0-9+\- ()]{3,32}$")
+SUPERVISOR_TIERS = (2, 3, 4)
+GRID_OFFICER_TIER = 1
+_hasher = PasswordHasher()
+
+
+class Problem:
+    """One thing wrong, as a code the web app translates, with the values its message needs."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, params: dict | None = None, **more):
+        self.code = code
+        self.params = {**(params or {}), **more}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Problem) and (self.code, self.params) == (other.code, other.params)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.code!r}, {self.params!r})"
+
+    def __str__(self) -> str:
+        return self.code + (f" {self.params}" if self.params else "")
+
+
+class AdminError(GreenloopError):
+    """A change refused; ``problems`` maps a form field ("" for the whole change) to problems."""
+
+    def __init__(self, problems: dict[str, list[Problem]]):
+        self.problems = {k: list(v) for k, v in problems.items() if v}
+        super().__init__("; ".join(f"{k or '*'}: {', '.join(map(str, v))}" for k, v in self.problems.items()))
+
+    def codes(self, name: str | None = None) -> list[str]:
+        fields = [name] if name is not None else list(self.problems)
+        return [p.code for f in fields for p in self.problems.get(f, [])]
+
+
+def refuse(_code: str, _field: str = "", **params) -> AdminError:
+    return AdminError({_field: [Problem(_code, params)]})
+
+
+def audit(session: Session, actor: str, kind: str, now: datetime, **detail) -> None:
+    """An administrative change: case-less, in the same append-only trail as case history."""
+    session.add(AuditEvent(case_id=None, at=now, actor=actor, kind=kind, detail=detail))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def generate_password() -> str:
+    # 16 characters from a 64-letter alphabet: 96 bits, and nothing that a phone keyboard lacks.
+    return secrets.token_urlsafe(12)
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+@dataclass
+class UserValues:
+    username: str
+    display_name: str
+    email: str | None
+    phone: str | None
+    roles: set[str]
+    department: Department | None
+    grid: Grid | None
+    tier: int | None
+    locale: str
+
+    def snapshot(self) -> dict:
+        return {"display_name": self.display_name, "email": self.email, "phone": self.phone,
+                "roles": sorted(self.roles), "department": self.department.code if self.department else None,
+                "grid": self.grid.code if self.grid else None, "tier": self.tier, "locale": self.locale}
+
+
+def snapshot(user: User) -> dict:
+    """The audited fields of an account (never the password hash)."""
+    return {"display_name": user.display_name, "email": user.email, "phone": user.phone,
+            "roles": sorted(user.roles), "department": user.department.code if user.department else None,
+            "grid": user.grid.code if user.grid else None, "tier": user.tier, "locale": user.locale,
+            "active": user.active}
+
+
+def form_values(user: User) -> dict:
+    """An account as the edit form shows it."""
+    return {"username": user.username, "display_name": user.display_name, "email": user.email or "",
+            "phone": user.phone or "", "roles": sorted(user.roles),
+            "department": user.department.code if user.department else "",
+            "grid": user.grid.code if user.grid else "", "tier": str(user.tier or ""), "locale": user.locale}
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def validate_user(session: Session, data: dict, user: User | None = None) -> UserValues:
+    """Clean form ``data`` for a new account (``user`` None) or an existing one; AdminError lists
+    every problem by field."""
+    problems: dict[str, list[Problem]] = defaultdict(list)
+    add = lambda _field, _code, **params: problems[_field].append(Problem(_code, params))  # noqa: E731
+
+    username = user.username if user else _text(data, "username")
+    if user is None:
+        if not username:
+            add("username", "required")
+        elif not USERNAME_RE.match(username):
+            add("username", "username_format")
+        elif session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+            add("username", "username_taken", username=username)
+
+    display_name = _text(data, "display_name")
+    if not display_name:
+        add("display_name", "required")
+    elif len(display_name) > 100:
+        add("display_name", "too_long", n=100)
+    email = _text(data, "email") or None
+    if email and (len(email) > 200 or not EMAIL_RE.match(email)):
+        add("email", "email_format")
+    phone = _text(data, "phone") or None
+    if phone and not PHONE_RE.match(phone):
+        add("phone", "phone_format")
+    locale = _text(data, "locale") or "zh_CN"
+    if locale not in LOCALES:
+        add("locale", "choice")
+
+    raw_roles = data.get("roles") or []
+    roles = {r.strip() for r in ([raw_roles] if isinstance(raw_roles, str) else raw_roles) if r and r.strip()}
+    if roles - set(ROLES):
+        add("roles", "choice")
+    if not roles:
+        add("roles", "roles_required")
+
+    department = None
+    if code := _text(data, "department"):
+        department = session.scalars(select(Department).where(Department.code == code)).first()
+        if department is None:
+            add("department", "unknown_department", code=code)
+    grid = None
+    if code := _text(data, "grid"):
+        grid = session.scalars(select(Grid).where(Grid.code == code)).first()
+        if grid is None:
+            add("grid", "unknown_grid", code=code)
+
+    tier = None
+    if raw := _text(data, "tier"):
+        try:
+            tier = int(raw)
+        except ValueError:
+            add("tier", "choice")
+    if not problems.get("tier") and not problems.get("grid") and not problems.get("roles"):
+        for name, problem in posting_problems(roles, department, grid, tier):
+            problems[name].append(problem)
+
+    if problems:
+        raise AdminError(problems)
+    return UserValues(username, display_name, email, phone, roles, department, grid, tier, locale)
+
+
+def posting_problems(roles: set[str], department: Department | None, grid: Grid | None,
+                     tier: int | None) -> list[tuple[str, Problem]]:
+    """Whether roles, department, posting and tier fit together (see the module docstring)."""
+    found: list[tuple[str, Problem]] = []
+    local = grid is not None and grid.level in LOCAL_LEVELS
+    if "supervisor" in roles:
+        if tier not in SUPERVISOR_TIERS:
+            found.append(("tier", Problem("supervisor_tier")))
+        elif tier == 2 and (grid is None or grid.level != "town"):
+            found.append(("grid", Problem("tier2_at_town")))
+        elif tier in (3, 4) and (grid is None or grid.level != "county"):
+            found.append(("grid", Problem("tier34_at_county")))
+    elif "handler" in roles and local:
+        if tier != GRID_OFFICER_TIER:
+            found.append(("tier", Problem("grid_officer_tier")))
+    elif tier is not None:
+        found.append(("tier", Problem("grid_officer_posting" if "handler" in roles and tier == GRID_OFFICER_TIER
+                                      else "tier_not_allowed")))
+    if "handler" in roles and department is None and not local:
+        found.append(("department", Problem("handler_needs_department")))
+    if "lead" in roles and department is None:
+        found.append(("department", Problem("lead_needs_department")))
+    if department is not None and department.kind != "bureau" and roles & {"handler", "lead"}:
+        found.append(("department", Problem("external_department", name=department.name)))
+    if roles & {"intake", "supervisor"} and grid is None:
+        found.append(("grid", Problem("posting_required")))
+    return found
+
+
+def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _admin_guard(session: Session, user: User, actor: str, *, keeps_admin: bool, stays_active: bool) -> None:
+    """Refuse a change that would lock the actor or everyone out of administration."""
+    if "admin" not in user.roles or not user.active or (keeps_admin and stays_active):
+        return
+    if user.username == actor:
+        raise refuse("own_admin" if stays_active else "own_account", "roles" if stays_active else "")
+    others = session.scalar(select(func.count()).select_from(User).join(UserRole).where(
+        UserRole.role == "admin", User.active.is_(True), User.id != user.id))
+    if not others:
+        raise refuse("last_admin", "roles" if stays_active else "")
+
+
+def create_user(session: Session, data: dict, actor: str, now: datetime) -> tuple[User, str | None]:
+    """A new account; returns it and the generated password when none was given (shown once)."""
+    values = validate_user(session, data)
+    password = data.get("password") or ""
+    generated = None
+    if password:
+        _check_password(password)
+    else:
+        password = generated = generate_password()
+    user = User(username=values.username, password_hash=hash_password(password), active=True)
+    _assign(user, values)
+    session.add(user)
+    session.flush()
+    audit(session, actor, "user_created", now, username=user.username, after=values.snapshot())
+    return user, generated
+
+
+def _assign(user: User, values: UserValues) -> None:
+    user.display_name, user.email, user.phone = values.display_name, values.email, values.phone
+    user.department, user.grid, user.tier, user.locale = values.department, values.grid, values.tier, values.locale
+    current = {r.role: r for r in user.role_rows}
+    user.role_rows = [current.get(role) or UserRole(role=role) for role in sorted(values.roles)]
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id}")
+    return user
+
+
+def update_user(session: Session, user_id: int, data: dict, actor: str, now: datetime) -> User:
+    user = get_user(session, user_id)
+    values = validate_user(session, data, user)
+    _admin_guard(session, user, actor, keeps_admin="admin" in values.roles, stays_active=True)
+    before = snapshot(user)
+    _assign(user, values)
+    session.flush()
+    old, new = _changes(before, {**values.snapshot(), "active": user.active})
+    if new:
+        audit(session, actor, "user_changed", now, username=user.username, before=old, after=new)
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool, actor: str, now: datetime) -> User:
+    """Deactivating signs the person out at their next request (access.load_staff) and stops
+    their notifications; their history stays theirs."""
+    user = get_user(session, user_id)
+    if user.active == active:
+        return user
+    _admin_guard(session, user, actor, keeps_admin=True, stays_active=active)
+    user.active = active
+    audit(session, actor, "user_activated" if active else "user_deactivated", now, username=user.username,
+          before={"active": not active}, after={"active": active})
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise refuse("password_short", "password", n=MIN_PASSWORD)
+    if len(password) > 200:
+        raise refuse("too_long", "password", n=200)
+
+
+def reset_password(session: Session, user_id: int, actor: str, now: datetime,
+                   password: str | None = None) -> str | None:
+    """Set ``password``, or a generated one that is returned to be shown once."""
+    user = get_user(session, user_id)
+    generated = None
+    if password:
+        _check_password(password)
+    else:
+        password = generated = generate_password()
+    user.password_hash = hash_password(password)
+    audit(session, actor, "password_reset", now, username=user.username, generated=generated is not None)
+    return generated
+
+
+def history_of(session: Session, user: User) -> list[str]:
+    """What ties an account to the record (why it can only be deactivated)."""
+    found = []
+    if session.scalar(select(exists().where(AuditEvent.actor == user.username))):
+        found.append("acted")
+    if session.scalar(select(exists().where(or_(Task.assignee_id == user.id, Task.completed_by == user.username)))):
+        found.append("tasks")
+    if session.scalar(select(exists().where(or_(Case.created_by_id == user.id, Case.leader_owner_id == user.id)))):
+        found.append("cases")
+    return found
+
+
+def delete_user(session: Session, user_id: int, actor: str, now: datetime) -> None:
+    """Only an account created by mistake (no history) is deleted; others are deactivated."""
+    user = get_user(session, user_id)
+    if user.username == actor:
+        raise refuse("own_account")
+    if history := history_of(session, user):
+        raise refuse("user_has_history", history=history)
+    _admin_guard(session, user, actor, keeps_admin=False, stays_active=False)
+    before, username = snapshot(user), user.username
+    # Notifications fanned out to them are deliveries, not history: nobody else reads them.
+    session.execute(delete(Notification).where(Notification.user_id == user.id))
+    try:
+        with session.begin_nested():
+            session.delete(user)
+            session.flush()
+    except IntegrityError as err:  # a table added later that points at accounts
+        raise refuse("user_has_history", history=["records"]) from err
+    audit(session, actor, "user_deleted", now, username=username, before=before)
+
+
+# ---------------------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    q: str = ""
+    role: str = ""
+    department: str = ""  # department code
+    town: str = ""  # town grid code: people posted in that town's subtree
+    status: str = "active"  # active | inactive | all
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: User
+    roles: list[str]
+    department: str | None
+    place: str | None
+
+
+def search_users(session: Session, filters: UserFilters, page: int = 1, per_page: int = 25):
+    from engine.cases.read_model import Page
+
+    query = select(User)
+    text = filters.q.strip()
+    if text:
+        query = query.where(or_(User.username.icontains(text, autoescape=True),
+                                User.display_name.icontains(text, autoescape=True),
+                                User.email.icontains(text, autoescape=True),
+                                User.phone.icontains(text, autoescape=True)))
+    if filters.role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
+    if filters.department:
+        query = query.where(User.department_id.in_(select(Department.id).where(Department.code == filters.department)))
+    if filters.town:
+        town = session.scalars(select(Grid).where(Grid.code == filters.town, Grid.level == "town")).first()
+        inside = select(Grid.id).where(Grid.path.startswith(town.path, autoescape=True)) if town else None
+        query = query.where(User.grid_id.in_(inside) if inside is not None else User.id.is_(None))
+    if filters.status in ("active", "inactive"):
+        query = query.where(User.active.is_(filters.status == "active"))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    users = list(session.scalars(query.order_by(User.username).offset((page - 1) * per_page).limit(per_page)))
+    departments = dict(session.execute(select(Department.id, Department.name)).all())
+    grids = {g.id: g for g in session.scalars(select(Grid).where(Grid.id.in_({u.grid_id for u in users if u.grid_id})))}
+    rows = [UserRow(u, sorted(u.roles), departments.get(u.department_id),
+                    grids[u.grid_id].name if u.grid_id in grids else None) for u in users]
+    return Page(rows, total, page, per_page)
+
+
+def recent_changes(session: Session, username: str, limit: int = 20) -> list[AuditEvent]:
+    """Administrative events about one account, newest first."""
+    kinds = ("user_created", "user_changed", "user_activated", "user_deactivated", "password_reset")
+    return list(session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id.is_(None), AuditEvent.kind.in_(kinds), AuditEvent.detail["username"].as_string() == username)
+        .order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------------------- departments
+
+
+@dataclass(frozen=True)
+class DepartmentUse:
+    users: int
+    cases: int
+    open_tasks: int
+    routing: list[dict]  # {"version", "file", "rule", "description"}
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.users or self.cases or self.open_tasks or self.routing)
+
+
+def _routing_definitions(session: Session) -> list[ProcessDefinition]:
+    """The latest version of each process, and every version an instance still runs."""
+    latest = select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v")) \
+        .group_by(ProcessDefinition.process_id).subquery()
+    ids = set(session.scalars(select(ProcessDefinition.id).join(
+        latest, (ProcessDefinition.process_id == latest.c.process_id) & (ProcessDefinition.version == latest.c.v))))
+    ids |= set(session.scalars(select(ProcessInstance.definition_id).where(ProcessInstance.status == "running")
+                               .distinct()))
+    return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(ids))
+                                .order_by(ProcessDefinition.version.desc())))
+
+
+def routing_index(session: Session) -> dict[str, list[dict]]:
+    """Department codes named by DMN rule outputs (where routing would send or transfer cases),
+    each with the rules: {"version", "file", "rule", "description"}."""
+    found: dict[str, list[dict]] = defaultdict(list)
+    seen = set()
+    for definition in _routing_definitions(session):
+        for name, xml in (definition.dmn_files or {}).items():
+            try:
+                root = etree.fromstring(xml.encode("utf-8"))
+            except etree.XMLSyntaxError:
+                continue
+            for rule in root.iter("{*}rule"):
+                ref = {"version": definition.version, "file": name, "rule": rule.get("id"),
+                       "description": (rule.findtext("{*}description") or "").strip()}
+                outputs = {(o.findtext("{*}text") or "").strip().strip('"').strip("'")
+                           for o in rule.iter("{*}outputEntry")}
+                for code in outputs - {""}:
+                    # Newest version first: an older one only adds what it routes differently.
+                    if (name, ref["rule"], code) not in seen:
+                        seen.add((name, ref["rule"], code))
+                        found[code].append(ref)
+    return found
+
+
+def department_use(session: Session, department: Department,
+                   routing: dict[str, list[dict]] | None = None) -> DepartmentUse:
+    """What refers to a department; ``routing`` is a routing_index read once for many of them."""
+    count = lambda q: session.scalar(select(func.count()).select_from(q.subquery())) or 0  # noqa: E731
+    routing = routing_index(session) if routing is None else routing
+    return DepartmentUse(
+        users=count(select(User.id).where(User.department_id == department.id)),
+        cases=count(select(Case.id).where(Case.department_id == department.id)),
+        open_tasks=count(select(Task.id).where(Task.department_id == department.id, Task.state == "ready")),
+        routing=list(routing.get(department.code, [])))
+
+
+def validate_department(session: Session, data: dict, department: Department | None = None) -> dict:
+    problems: dict[str, list[Problem]] = defaultdict(list)
+    code = department.code if department else _text(data, "code")
+    if department is None:
+        if not code:
+            problems["code"].append(Problem("required"))
+        elif not DEPARTMENT_CODE_RE.match(code):
+            problems["code"].append(Problem("department_code_format"))
+        elif session.scalar(select(Department.id).where(Department.code == code)):
+            problems["code"].append(Problem("department_code_taken", {"code": code}))
+    name = _text(data, "name")
+    if not name:
+        problems["name"].append(Problem("required"))
+    elif len(name) > 200:
+        problems["name"].append(Problem("too_long", n=200))
+    elif session.scalar(select(Department.id).where(Department.name == name,
+                                                    Department.id != (department.id if department else -1))):
+        problems["name"].append(Problem("department_name_taken", name=name))
+    kind = _text(data, "kind") or "bureau"
+    if kind not in DEPARTMENT_KINDS:
+        problems["kind"].append(Problem("choice"))
+    elif department is not None and kind != "bureau" and department.kind == "bureau":
+        staff = session.scalar(select(func.count()).select_from(User).join(UserRole).where(
+            User.department_id == department.id, UserRole.role.in_(("handler", "lead"))))
+        if staff:
+            problems["kind"].append(Problem("department_has_staff", n=staff))
+    if problems:
+        raise AdminError(problems)
+    return {"code": code, "name": name, "kind": kind}
+
+
+def create_department(session: Session, data: dict, actor: str, now: datetime) -> Department:
+    values = validate_department(session, data)
+    department = Department(**values)
+    session.add(department)
+    session.flush()
+    audit(session, actor, "department_created", now, code=department.code, after=values)
+    return department
+
+
+def update_department(session: Session, code: str, data: dict, actor: str, now: datetime) -> Department:
+    department = _department(session, code)
+    values = validate_department(session, data, department)
+    before = {"name": department.name, "kind": department.kind}
+    department.name, department.kind = values["name"], values["kind"]
+    old, new = _changes(before, {"name": department.name, "kind": department.kind})
+    if new:
+        audit(session, actor, "department_changed", now, code=code, before=old, after=new)
+    return department
+
+
+def delete_department(session: Session, code: str, actor: str, now: datetime) -> None:
+    """Only a department nothing refers to: no staff, cases, open tasks, or routing rule."""
+    department = _department(session, code)
+    use = department_use(session, department)
+    problems = []
+    if use.users:
+        problems.append(Problem("department_has_users", n=use.users))
+    if use.cases:
+        problems.append(Problem("department_has_cases", n=use.cases))
+    if use.open_tasks:
+        problems.append(Problem("department_has_tasks", n=use.open_tasks))
+    for ref in use.routing:
+        problems.append(Problem("department_in_routing", **ref))
+    if problems:
+        raise AdminError({"": problems})
+    before = {"code": department.code, "name": department.name, "kind": department.kind}
+    try:
+        with session.begin_nested():
+            session.delete(department)
+            session.flush()
+    except IntegrityError as err:  # notifications or history rows that still name it
+        raise refuse("department_has_records") from err
+    audit(session, actor, "department_deleted", now, code=code, before=before)
+
+
+def _department(session: Session, code: str) -> Department:
+    department = session.scalars(select(Department).where(Department.code == code)).first()
+    if department is None:
+        raise NotFound(f"department {code}")
+    return department

@@ -1,0 +1,148 @@
+"""The supervisors' four-colour board (四色看板): open cases by colour, then tier, from plain SQL.
+
+Callers pass the person's case scope (webapp/access.case_scope); nothing here deserializes a
+workflow. Time left is counted in working days with the administrator's calendar.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.calendar.store import load_calendar
+from engine.models import AuditEvent, Case, Department, Grid, User
+
+COLOURS = ("red", "yellow", "blue")  # the board's order: most urgent first
+CLOSED_STATUSES = ("closed", "rejected", "transferred", "merged")
+STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up_review")
+PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    town: str | None = None  # a town's grid code
+    department_id: int | None = None
+    stage: str | None = None
+    colour: str | None = None  # one colour group only (to page through it)
+    page: int = 1
+
+
+@dataclass
+class BoardRow:
+    id: int
+    number: str
+    title: str
+    stage: str | None
+    colour: str
+    tier: int
+    stage_due: datetime | None
+    urgent: bool
+    department: str | None
+    town: str | None
+    leader: str | None
+    last_supervised: datetime | None
+    days_left: float | None = None  # working days; minus the working days begun since the deadline
+    # Past the deadline: days_left alone cannot say (0.0 when only rest days have passed).
+    overdue: bool = False
+
+
+@dataclass
+class Board:
+    colour_counts: dict[str, int]
+    tier_counts: dict[int, int]
+    groups: dict[str, list[BoardRow]]
+    page: int = 1
+    per_page: int = PER_PAGE
+    towns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.colour_counts.values())
+
+    def by_tier(self, colour: str) -> list[tuple[int, list[BoardRow]]]:
+        tiers: dict[int, list[BoardRow]] = {}
+        for row in self.groups.get(colour, []):
+            tiers.setdefault(row.tier, []).append(row)
+        return sorted(tiers.items(), key=lambda item: -item[0])
+
+    def has_more(self, colour: str) -> bool:
+        return self.colour_counts.get(colour, 0) > self.page * self.per_page
+
+
+def town_choices(session: Session, within: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the towns inside a grid subtree (all of them for the county)."""
+    if not within:
+        return []
+    rows = session.execute(select(Grid.code, Grid.name, Grid.path).where(Grid.level == "town")
+                           .order_by(Grid.code)).all()
+    return [(code, name) for code, name, path in rows if path.startswith(within) or within.startswith(path)]
+
+
+def department_choices(session: Session) -> list[tuple[int, str]]:
+    return [(id_, name) for id_, name in session.execute(
+        select(Department.id, Department.name).where(Department.kind == "bureau").order_by(Department.id))]
+
+
+def town_of(grid_path: str | None) -> str | None:
+    # "/C/T01/T01-A01/…": the town is the second level of the tree.
+    parts = [p for p in (grid_path or "").split("/") if p]
+    return parts[1] if len(parts) > 1 else None
+
+
+def _conditions(session: Session, scope, filters: BoardFilters) -> list:
+    conditions = [scope, Case.status.not_in(CLOSED_STATUSES), Case.colour.in_(COLOURS)]
+    if filters.town:
+        path = session.scalar(select(Grid.path).where(Grid.code == filters.town, Grid.level == "town"))
+        conditions.append(Case.grid_path.startswith(path, autoescape=True) if path else false())
+    if filters.department_id:
+        conditions.append(Case.department_id == filters.department_id)
+    if filters.stage:
+        conditions.append(Case.stage == filters.stage)
+    return conditions
+
+
+def load_board(session: Session, scope, filters: BoardFilters, now: datetime, timezone: str,
+               per_page: int = PER_PAGE) -> Board:
+    conditions = _conditions(session, scope, filters)
+    colour_counts = {c: 0 for c in COLOURS}
+    tier_counts: dict[int, int] = {}
+    for colour, tier, count in session.execute(
+            select(Case.colour, Case.tier, func.count()).where(*conditions).group_by(Case.colour, Case.tier)):
+        colour_counts[colour] += count
+        tier_counts[tier] = tier_counts.get(tier, 0) + count
+
+    towns = {code: name for code, name in session.execute(select(Grid.code, Grid.name).where(Grid.level == "town"))}
+    calendar = load_calendar(session, timezone)
+    leader = aliased(User)
+    last_supervised = (select(func.max(AuditEvent.at)).where(AuditEvent.case_id == Case.id,
+                                                            AuditEvent.kind == "supervised")
+                       .correlate(Case).scalar_subquery())
+    page = max(1, filters.page)
+    groups: dict[str, list[BoardRow]] = {}
+    for colour in COLOURS:
+        if filters.colour and colour != filters.colour:
+            groups[colour] = []
+            continue
+        query = (
+            select(Case.id, Case.number, Case.title, Case.stage, Case.colour, Case.tier, Case.stage_due,
+                   Case.urgent, Department.name, Case.grid_path, leader.display_name, last_supervised)
+            .outerjoin(Department, Department.id == Case.department_id)
+            .outerjoin(leader, leader.id == Case.leader_owner_id)
+            .where(*conditions, Case.colour == colour)
+            .order_by(Case.tier.desc(), Case.stage_due.asc().nulls_last(), Case.id)
+            .limit(per_page).offset((page - 1) * per_page if filters.colour else 0)
+        )
+        rows = []
+        for (case_id, number, title, stage, col, tier, due, urgent, department, grid_path, leader_name,
+             supervised) in session.execute(query):
+            row = BoardRow(case_id, number, title, stage, col, tier, due, urgent, department,
+                           towns.get(town_of(grid_path) or ""), leader_name, supervised)
+            if due is not None:
+                row.days_left = calendar.working_days_left(now, due)
+                row.overdue = now > due
+            rows.append(row)
+        groups[colour] = rows
+    return Board(colour_counts, tier_counts, groups, page=page if filters.colour else 1, per_page=per_page,
+                 towns=towns)

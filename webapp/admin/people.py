@@ -1,0 +1,515 @@
+"""People and places (人员与网格): accounts, departments, the grid tree and its CSV import.
+
+Administrators only. The rules live in engine/people_admin.py, engine/grid_tree.py and
+engine/grid_import.py; this module turns requests into their calls and their problem codes
+into sentences.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.cases.read_model import towns
+from engine.core.errors import NotFound
+from engine.models import ROLES, Department, Grid, User
+from engine.models.people_admin import GridImport
+from engine.org import grid_import, grid_tree
+from engine.org import people as pa
+from webapp import current_runtime as _runtime
+from webapp.access import roles_required
+
+bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
+PER_PAGE = 25
+
+ROLE_NAMES = {"intake": _l("受理员"), "handler": _l("承办人"), "lead": _l("科室负责人"), "supervisor": _l("督办人员"),
+              "admin": _l("管理员")}
+TIER_NAMES = {1: _l("1 网格员"), 2: _l("2 乡镇（街道）"), 3: _l("3 县局督查科"), 4: _l("4 局领导")}
+LEVEL_NAMES = {"county": _l("县"), "town": _l("乡镇（街道）"), "area": _l("网格"), "village": _l("村（社区）")}
+KIND_NAMES = {"bureau": _l("局内科室"), "external": _l("外部单位")}
+STATUS_NAMES = {"active": _l("在用"), "inactive": _l("已停用"), "all": _l("全部")}
+LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
+HISTORY_NAMES = {"acted": _l("办理或操作记录"), "tasks": _l("任务"), "cases": _l("登记或包案的案件"),
+                 "records": _l("其他记录")}
+COLUMN_NAMES = {"code": _l("编码"), "name": _l("名称")}
+FIELD_NAMES = {"display_name": _l("姓名"), "email": _l("邮箱"), "phone": _l("电话"), "roles": _l("角色"),
+               "department": _l("部门"), "grid": _l("所属网格"), "tier": _l("督办层级"), "locale": _l("界面语言"),
+               "active": _l("在用")}
+
+MESSAGES = {
+    "required": _l("请填写此项"),
+    "too_long": _l("不能超过 %(n)s 个字符"),
+    "choice": _l("请选择有效的选项"),
+    "username_format": _l("用户名须为 2–64 位小写字母、数字或 _ . -，以字母或数字开头"),
+    "username_taken": _l("用户名 %(username)s 已被使用"),
+    "email_format": _l("邮箱格式不正确"),
+    "phone_format": _l("电话号码格式不正确"),
+    "roles_required": _l("请至少选择一个角色"),
+    "unknown_department": _l("部门 %(code)s 不存在"),
+    "unknown_grid": _l("网格 %(code)s 不存在"),
+    "supervisor_tier": _l("督办人员须选择层级：2 乡镇（街道）、3 县局督查科或 4 局领导"),
+    "tier2_at_town": _l("层级 2 的督办人员须派驻到乡镇（街道）"),
+    "tier34_at_county": _l("层级 3、4 的督办人员须派驻在县级"),
+    "grid_officer_tier": _l("派驻到乡镇、网格或村的承办人即网格员，层级须为 1"),
+    "grid_officer_posting": _l("层级 1（网格员）须派驻到乡镇、网格或村"),
+    "tier_not_allowed": _l("只有督办人员和网格员有层级"),
+    "handler_needs_department": _l("承办人须属于一个部门，或作为网格员派驻到乡镇、网格或村"),
+    "lead_needs_department": _l("科室负责人须属于一个部门"),
+    "external_department": _l("%(name)s 是外部单位，不在本系统承办或审批"),
+    "posting_required": _l("受理员和督办人员须选择所属网格"),
+    "own_admin": _l("不能取消自己的管理员角色"),
+    "own_account": _l("不能停用或删除自己的账号"),
+    "last_admin": _l("这是最后一个在用的管理员账号，不能取消其管理员角色或停用"),
+    "password_short": _l("密码至少 %(n)s 个字符"),
+    "user_has_history": _l("该账号已有记录（%(history)s），不能删除，只能停用"),
+    "department_code_format": _l("部门编码须为 2–64 位小写字母、数字或下划线，以字母开头"),
+    "department_code_taken": _l("部门编码 %(code)s 已存在"),
+    "department_name_taken": _l("部门名称 %(name)s 已存在"),
+    "department_has_staff": _l("该部门还有 %(n)s 名承办人或负责人，不能改为外部单位"),
+    "department_has_users": _l("该部门还有 %(n)s 个账号"),
+    "department_has_cases": _l("该部门承办过 %(n)s 件案件"),
+    "department_has_tasks": _l("该部门有 %(n)s 个待办任务"),
+    "department_in_routing": _l("分派规则（第 %(version)s 版 %(file)s）的规则 %(rule)s“%(description)s”指向该部门"),
+    "department_has_records": _l("该部门仍被历史记录引用"),
+    "grid_code_format": _l("编码只能包含字母、数字和 _ . -，最多 64 位"),
+    "grid_code_taken": _l("编码 %(code)s 已存在"),
+    "grid_second_root": _l("只能有一个县级根节点（%(code)s）"),
+    "grid_no_children": _l("村（社区）是最底层，不能再添加下级"),
+    "grid_parent_self": _l("上级不能是自己"),
+    "grid_parent_level": _l("%(level)s的上级须为%(expected)s，%(code)s 是%(parent_level)s"),
+    "officer_level": _l("网格员只能派驻到乡镇、网格或村，不能派驻到%(level)s"),
+    "level_unknown": _l("层级“%(value)s”无法识别（可用：县、乡镇、网格、村，或 county、town、area、village）"),
+    "duplicate_code": _l("编码 %(code)s 与第 %(first_line)s 行重复"),
+    "level_change": _l("已有节点的层级不能修改（现为%(old)s，文件中为%(new)s）"),
+    "county_has_parent": _l("县级节点不能有上级"),
+    "parent_required": _l("请填写上级编码"),
+    "unknown_parent": _l("上级编码 %(code)s 既不在文件中，也不在现有网格中"),
+    "officer_unknown": _l("网格员账号 %(username)s 不存在"),
+    "officer_inactive": _l("网格员账号 %(username)s 已停用"),
+    "officer_role": _l("%(name)s（%(username)s）不是承办人或是督办人员，不能作为网格员"),
+    "officer_twice": _l("网格员 %(username)s 已在第 %(first_line)s 行列出"),
+    "officer_not_listed": _l("%(name)s（%(username)s）现为该节点网格员但未列出，保持不变"),
+    "file_too_large": _l("文件超过 %(mb)s MB，请拆分后分批导入"),
+    "too_many_rows": _l("文件超过 %(n)s 行，请拆分后分批导入"),
+    "file_encoding": _l("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"),
+    "header_missing": _l("第 %(line)s 行表头缺少列：%(columns)s（须有 层级、编码、名称、上级编码，可选 网格员）"),
+    "file_empty": _l("文件是空的"),
+    "file_no_rows": _l("文件只有表头，没有数据行"),
+    "import_has_errors": _l("文件有错误，未导入任何内容"),
+    "import_stale": _l("预览之后网格已被修改，未导入任何内容；请核对下面新的预览后再确认"),
+    "change_name": _l("名称：%(old)s → %(new)s"),
+    "change_parent": _l("上级：%(old)s → %(new)s（连同下级和在办案件一起移动）"),
+    "change_officer": _l("派驻网格员 %(name)s（%(username)s）"),
+}
+COLUMN_LABELS = {"level": _l("层级"), "code": _l("编码"), "name": _l("名称"), "parent": _l("上级编码"),
+                 "officers": _l("网格员")}
+
+
+def describe(problem: pa.Problem) -> str:
+    """A problem code with its values as a sentence in the reader's language."""
+    params = dict(problem.params)
+    for key in ("level", "parent_level", "old", "new"):
+        if params.get(key) in LEVEL_NAMES:
+            params[key] = str(LEVEL_NAMES[params[key]])
+    if problem.code == "grid_parent_level" and problem.params.get("level") in grid_tree.LEVELS[1:]:
+        above = grid_tree.LEVELS[grid_tree.LEVELS.index(problem.params["level"]) - 1]
+        params["expected"] = str(LEVEL_NAMES[above])
+    if "history" in params:
+        params["history"] = "、".join(str(HISTORY_NAMES.get(h, h)) for h in params["history"])
+    if "columns" in params:
+        params["columns"] = "、".join(str(COLUMN_LABELS.get(c, c)) for c in params["columns"])
+    for key in ("old", "new"):
+        if key in params and params[key] is None:
+            params[key] = "—"
+    template = MESSAGES.get(problem.code)
+    if template is None:
+        return problem.code
+    params.setdefault("code", "")
+    try:
+        text = str(template) % params
+    except (KeyError, TypeError, ValueError):
+        text = str(template)
+    column = problem.params.get("column")
+    return f"{COLUMN_NAMES[column]}：{text}" if column in COLUMN_NAMES else text
+
+
+def field_errors(err: pa.AdminError) -> dict[str, list[str]]:
+    return {name: [describe(p) for p in found] for name, found in err.problems.items()}
+
+
+@bp.context_processor
+def _labels():
+    return {"role_names": ROLE_NAMES, "tier_names": TIER_NAMES, "level_names": LEVEL_NAMES, "kind_names": KIND_NAMES,
+            "field_names": FIELD_NAMES, "describe": describe}
+
+
+def _now():
+    return _runtime().now()
+
+
+def _int_arg(name: str, default: int = 1) -> int:
+    try:
+        return int(request.args.get(name, default))
+    except ValueError:
+        return default
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+@bp.get("")
+@roles_required("admin")
+def index():
+    args = request.args
+    filters = pa.UserFilters(q=args.get("q", "")[:100], role=args.get("role", "") if args.get("role") in ROLES else "",
+                             department=args.get("department", "")[:64], town=args.get("town", "")[:64],
+                             status=args.get("status") if args.get("status") in STATUS_NAMES else "active")
+    with _runtime().db.read() as s:
+        page = pa.search_users(s, filters, _int_arg("page"), PER_PAGE)
+        departments = _departments(s)
+        town_rows = towns(s)
+    query = {k: v for k, v in vars(filters).items() if v and not (k == "status" and v == "active")}
+    return render_template("admin/people_index.html", page=page, filters=filters, departments=departments,
+                           towns=town_rows, query=query, status_names=STATUS_NAMES)
+
+
+def _departments(session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.kind, Department.id)))
+
+
+def _grid_choices(session) -> list[tuple[str, str]]:
+    """(code, "indented name") for every node, in tree order, for the posting select."""
+    return [(g.code, "\u3000" * (g.path.count("/") - 2) + f"{g.name}（{g.code}）")
+            for g in grid_tree.tree_order(session)]
+
+
+def _user_form(values: dict, errors: dict | None = None, user: User | None = None, status: int = 200,
+               history: list | None = None, used: list | None = None):
+    with _runtime().db.read() as s:
+        context = dict(departments=_departments(s), grids=_grid_choices(s))
+    return render_template("admin/people_user.html", values=values, errors=errors or {}, user=user,
+                           history=history or [], used=used or [], locale_names=LOCALE_NAMES, roles=ROLES,
+                           **context), status
+
+
+def _submitted() -> dict:
+    form = request.form
+    return {"username": form.get("username", ""), "display_name": form.get("display_name", ""),
+            "email": form.get("email", ""), "phone": form.get("phone", ""), "roles": form.getlist("roles"),
+            "department": form.get("department", ""), "grid": form.get("grid", ""), "tier": form.get("tier", ""),
+            "locale": form.get("locale", "zh_CN"), "password": form.get("password", "")}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():
+    if request.method == "GET":
+        return _user_form({"roles": [], "locale": "zh_CN"})
+    values = _submitted()
+    try:
+        with _runtime().db.write() as s:
+            user, generated = pa.create_user(s, values, current_user.username, _now())
+            user_id, username = user.id, user.username
+    except pa.AdminError as err:
+        values["password"] = ""
+        return _user_form(values, field_errors(err), status=422)
+    if generated:
+        return _password_page(user_id, username, generated)
+    flash(_("账号 %(u)s 已创建", u=username), "info")
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+def _load_user(session, user_id: int) -> User:
+    try:
+        return pa.get_user(session, user_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    with _runtime().db.read() as s:
+        user = _load_user(s, user_id)
+        values = pa.form_values(user)
+        history = pa.recent_changes(s, user.username)
+        used = pa.history_of(s, user)
+    if request.method == "GET":
+        return _user_form(values, user=user, history=history, used=used)
+    submitted = _submitted()
+    try:
+        with _runtime().db.write() as s:
+            pa.update_user(s, user_id, submitted, current_user.username, _now())
+    except pa.AdminError as err:
+        return _user_form({**submitted, "username": user.username}, field_errors(err), user, 422, history, used)
+    flash(_("已保存"), "info")
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+def _refused(err: pa.AdminError) -> None:
+    for found in err.problems.values():
+        for problem in found:
+            flash(describe(problem), "error")
+
+
+@bp.post("/<int:user_id>/active")
+@roles_required("admin")
+def set_active(user_id: int):
+    active = request.form.get("active") == "1"
+    try:
+        with _runtime().db.write() as s:
+            pa.set_active(s, user_id, active, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        _refused(err)
+    else:
+        flash(_("账号已启用") if active else _("账号已停用，该人员下次操作时即退出登录"), "info")
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+def _password_page(user_id: int, username: str, password: str):
+    response = make_response(render_template("admin/people_password.html", user_id=user_id, username=username,
+                                             password=password))
+    # Shown once: never cached by the browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:user_id>/password")
+@roles_required("admin")
+def password(user_id: int):
+    given = request.form.get("password", "")
+    try:
+        with _runtime().db.write() as s:
+            username = _load_user(s, user_id).username
+            generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None)
+    except pa.AdminError as err:
+        _refused(err)
+        return redirect(url_for(".edit_user", user_id=user_id) + "#password")
+    if generated:
+        return _password_page(user_id, username, generated)
+    flash(_("密码已重设"), "info")
+    return redirect(url_for(".edit_user", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/delete")
+@roles_required("admin")
+def delete_user(user_id: int):
+    try:
+        with _runtime().db.write() as s:
+            username = _load_user(s, user_id).username
+            pa.delete_user(s, user_id, current_user.username, _now())
+    except pa.AdminError as err:
+        _refused(err)
+        return redirect(url_for(".edit_user", user_id=user_id))
+    flash(_("账号 %(u)s 已删除", u=username), "info")
+    return redirect(url_for(".index"))
+
+
+# ---------------------------------------------------------------------------- departments
+
+
+def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200,
+                      editing: str | None = None):
+    with _runtime().db.read() as s:
+        routing = pa.routing_index(s)
+        rows = [(d, pa.department_use(s, d, routing)) for d in _departments(s)]
+    return render_template("admin/people_departments.html", rows=rows, errors=errors or {}, values=values or {},
+                           editing=editing), status
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@roles_required("admin")
+def departments():
+    if request.method == "GET":
+        return _departments_page()
+    values = {k: request.form.get(k, "") for k in ("code", "name", "kind")}
+    try:
+        with _runtime().db.write() as s:
+            pa.create_department(s, values, current_user.username, _now())
+    except pa.AdminError as err:
+        return _departments_page(field_errors(err), values, 422, editing="")
+    flash(_("部门 %(n)s 已添加", n=values["name"].strip()), "info")
+    return redirect(url_for(".departments"))
+
+
+@bp.post("/departments/<code>")
+@roles_required("admin")
+def department_update(code: str):
+    values = {k: request.form.get(k, "") for k in ("name", "kind")}
+    try:
+        with _runtime().db.write() as s:
+            pa.update_department(s, code, values, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        return _departments_page(field_errors(err), {**values, "code": code}, 422, editing=code)
+    flash(_("已保存"), "info")
+    return redirect(url_for(".departments"))
+
+
+@bp.post("/departments/<code>/delete")
+@roles_required("admin")
+def department_delete(code: str):
+    try:
+        with _runtime().db.write() as s:
+            pa.delete_department(s, code, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        return _departments_page({"": [describe(p) for p in err.problems.get("", [])]}, {"code": code}, 409,
+                                 editing=code)
+    flash(_("部门 %(c)s 已删除", c=code), "info")
+    return redirect(url_for(".departments"))
+
+
+# ---------------------------------------------------------------------------- the grid tree
+
+
+@bp.get("/grid")
+@roles_required("admin")
+def grid():
+    with _runtime().db.read() as s:
+        roots = grid_tree.load_tree(s)
+    return render_template("admin/people_grid.html", roots=roots, open_code=request.args.get("open", ""))
+
+
+def _node_page(code: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    with _runtime().db.read() as s:
+        try:
+            node = grid_tree.get_node(s, code)
+        except NotFound:
+            abort(404)
+        lineage = [g for g in s.scalars(select(Grid).where(Grid.code.in_([c for c in node.path.split("/") if c])))]
+        lineage.sort(key=lambda g: g.path.count("/"))
+        children = list(s.scalars(select(Grid).where(Grid.parent_id == node.id).order_by(Grid.code)))
+        posted = list(s.scalars(select(User).where(User.grid_id == node.id).order_by(User.username)))
+        above = grid_tree.LEVELS[grid_tree.LEVELS.index(node.level) - 1] if node.level != "county" else None
+        parents = list(s.scalars(select(Grid).where(Grid.level == above).order_by(Grid.code))) if above else []
+    return render_template("admin/people_grid_node.html", node=node, lineage=lineage, children=children,
+                           posted=posted, parents=parents, child_level=grid_tree.child_level(node.level),
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.get("/grid/node/<code>")
+@roles_required("admin")
+def grid_node(code: str):
+    return _node_page(code)
+
+
+@bp.post("/grid/node/<code>/children")
+@roles_required("admin")
+def grid_add(code: str):
+    values = {"code": request.form.get("code", ""), "name": request.form.get("name", "")}
+    try:
+        with _runtime().db.write() as s:
+            node = grid_tree.add_node(s, values["code"], values["name"], code, current_user.username, _now())
+            new_code = node.code
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        return _node_page(code, {f"add_{k}": v for k, v in field_errors(err).items()}, values, 422)
+    flash(_("已添加 %(c)s", c=new_code), "info")
+    return redirect(url_for(".grid_node", code=code) + "#children")
+
+
+@bp.post("/grid/node/<code>/rename")
+@roles_required("admin")
+def grid_rename(code: str):
+    name = request.form.get("name", "")
+    try:
+        with _runtime().db.write() as s:
+            grid_tree.rename_node(s, code, name, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        return _node_page(code, {f"rename_{k}": v for k, v in field_errors(err).items()}, {"name": name}, 422)
+    flash(_("已保存"), "info")
+    return redirect(url_for(".grid_node", code=code))
+
+
+@bp.post("/grid/node/<code>/move")
+@roles_required("admin")
+def grid_move(code: str):
+    parent = request.form.get("parent", "")
+    try:
+        with _runtime().db.write() as s:
+            moved = grid_tree.move_node(s, code, parent, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    except pa.AdminError as err:
+        return _node_page(code, {f"move_{k}": v for k, v in field_errors(err).items()}, {"parent": parent}, 422)
+    flash(_("已移动：%(n)s 个网格节点、%(c)s 件在办案件、%(t)s 个待办任务随之更新", n=moved.nodes, c=moved.cases,
+            t=moved.tasks), "info")
+    return redirect(url_for(".grid_node", code=code))
+
+
+# ---------------------------------------------------------------------------- CSV import
+
+
+@bp.get("/grid/sample.csv")
+@roles_required("admin")
+def grid_sample():
+    with _runtime().db.read() as s:
+        body = grid_import.export_csv(s)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=grid.csv"
+    return response
+
+
+@bp.route("/grid/import", methods=["GET", "POST"])
+@roles_required("admin")
+def grid_import_upload():
+    if request.method == "GET":
+        return render_template("admin/people_import.html", upload=None, plan=None,
+                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS))
+    upload = request.files.get("file")
+    raw = upload.read(grid_import.MAX_BYTES + 1) if upload else b""
+    if not upload or not upload.filename:
+        flash(_("请选择要导入的 CSV 文件"), "error")
+        return render_template("admin/people_import.html", upload=None, plan=None,
+                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), 422
+    with _runtime().db.write() as s:
+        import_id = grid_import.store_upload(s, upload.filename, raw, current_user.username, _now()).id
+    return redirect(url_for(".grid_import_preview", import_id=import_id))
+
+
+def _import_page(import_id: int, status: int = 200, refused: pa.AdminError | None = None):
+    with _runtime().db.read() as s:
+        upload = s.get(GridImport, import_id)
+        if upload is None:
+            abort(404)
+        plan = grid_import.preview(s, upload.content)
+    return render_template("admin/people_import.html", upload=upload, plan=plan, refused=refused,
+                           limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), status
+
+
+@bp.get("/grid/import/<int:import_id>")
+@roles_required("admin")
+def grid_import_preview(import_id: int):
+    return _import_page(import_id)
+
+
+@bp.post("/grid/import/<int:import_id>/apply")
+@roles_required("admin")
+def grid_import_apply(import_id: int):
+    try:
+        with _runtime().db.write() as s:
+            # Locked: a second click (or a second administrator) waits, then finds it applied.
+            upload = s.get(GridImport, import_id, with_for_update=True)
+            if upload is None:
+                abort(404)
+            if upload.status == "applied":
+                flash(_("该文件已于 %(at)s 导入，未重复导入", at=upload.applied_at.strftime("%Y-%m-%d %H:%M")), "info")
+                return redirect(url_for(".grid"))
+            applied = grid_import.apply_upload(s, upload, current_user.username, _now(),
+                                               request.form.get("digest") or None)
+    except grid_import.ImportRefused as err:
+        return _import_page(import_id, 409, err)
+    flash(_("导入完成：新增 %(c)s 个、修改 %(u)s 个节点；%(m)s 件在办案件随网格移动", c=applied.created,
+            u=applied.updated, m=applied.moved_cases), "info")
+    return redirect(url_for(".grid"))

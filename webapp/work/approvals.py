@@ -1,0 +1,42 @@
+"""The department lead's approval queue: closure reviews and extension requests, plus recent
+returns (退单) of the department's cases for information."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine.models import Department
+from engine.work.inbox import APPROVAL_KINDS, approval_queue, recent_returns
+from webapp import current_runtime as _runtime
+from webapp.access import case_scope, roles_required, task_scope
+from webapp.work.inbox import template_helpers
+
+bp = Blueprint("approvals", __name__)
+KINDS = {"review": _l("办结审核"), "approve_extension": _l("延期审批")}
+RETURNS_SHOWN_DAYS = 30
+
+
+@bp.get("/approvals")
+@roles_required("lead")
+def index():
+    runtime = _runtime()
+    kind = request.args.get("kind") if request.args.get("kind") in APPROVAL_KINDS else None
+    try:
+        page_no = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    now = runtime.now()
+    with runtime.db.read() as session:
+        queue = approval_queue(session, task_scope(current_user), kind=kind, page=page_no, now=now,
+                               tz=runtime.timezone)
+        code = session.scalar(select(Department.code).where(Department.id == current_user.department_id)) \
+            if current_user.department_id else None
+        departments = dict(session.execute(select(Department.code, Department.name)).all())
+        returns = recent_returns(session, department_id=current_user.department_id, department_code=code,
+                                 visible=case_scope(current_user), since=now - timedelta(days=RETURNS_SHOWN_DAYS))
+    return render_template("approvals.html", queue=queue, kind=kind, kinds=KINDS, returns=returns,
+                           departments=departments, days=RETURNS_SHOWN_DAYS, **template_helpers())
