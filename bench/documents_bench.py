@@ -35,6 +35,7 @@ from bench.options import bench_parser
 from documents.issue import issue_now
 from documents.render import render_pdf
 from documents.storage import case_images
+from engine.bootstrap import build_runtime
 from engine.cases.attachments import check_uploads, store_attachments
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
@@ -134,7 +135,7 @@ def drive_cases(runtime: Runtime, clock: ManualClock, attachments_dir: Path) -> 
 
 def run(db: Database, work_dir: Path, repeats: int) -> dict[str, float]:
     clock = ManualClock(START)
-    runtime = Runtime(db, clock, "Asia/Shanghai")
+    runtime = build_runtime(db, clock, "Asia/Shanghai")
     seed(runtime)
     attachments_dir, documents_dir = work_dir / "attachments", work_dir / "documents"
     full = drive_cases(runtime, clock, attachments_dir)

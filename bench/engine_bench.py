@@ -37,6 +37,7 @@ from sqlalchemy import MetaData, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from bench.options import bench_parser
+from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
@@ -106,7 +107,7 @@ def seed(runtime: Runtime) -> None:
         seed_departments(session)
         seed_grid(session, areas=28, villages=56)
         seed_staff(session, "bench-password-1")
-        deploy_shipped(session, now=runtime.now())
+        deploy_shipped(session, runtime)
 
 
 # ---------------------------------------------------------------- starts
@@ -213,7 +214,7 @@ def bench_timers(url: str, db: Database, definition_id: int, count: int, workers
                  round_no: int) -> float:
     """Hold ``count`` due instances, start the workers, release the instances; returns fired per second."""
     clock = ManualClock(START)
-    runtime = Runtime(db, clock, "Asia/Shanghai")
+    runtime = build_runtime(db, clock, "Asia/Shanghai")
     fire_at = START + timedelta(hours=round_no)
     with db.read() as session:
         definition = session.get(ProcessDefinition, definition_id)
@@ -257,8 +258,8 @@ def bench_timers(url: str, db: Database, definition_id: int, count: int, workers
 
 def deploy_timer_diagram(runtime: Runtime) -> int:
     with runtime.db.write() as session:
-        definition, _ = deploy(session, {TIMER_DIAGRAM.name: TIMER_DIAGRAM.read_text(encoding="utf-8")}, {},
-                               process_id=TIMER_PROCESS, deployed_by="bench", now=runtime.now())
+        definition, _ = deploy(session, runtime, {TIMER_DIAGRAM.name: TIMER_DIAGRAM.read_text(encoding="utf-8")}, {},
+                               process_id=TIMER_PROCESS, deployed_by="bench")
         return definition.id
 
 
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     clock = ManualClock(START)
-    runtime = Runtime(db, clock, "Asia/Shanghai")
+    runtime = build_runtime(db, clock, "Asia/Shanghai")
     seed(runtime)
 
     start_rate = bench_starts(runtime, plan.cases)

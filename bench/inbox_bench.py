@@ -21,10 +21,10 @@ from urllib.parse import quote
 
 from sqlalchemy import MetaData, func, select, text
 
+from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.db import Database
 from engine.core.migrate import upgrade
-from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
 from engine.models import CATEGORIES, CHANNELS, Case, Department, Grid, Task
 from engine.org.seed import seed_departments, seed_grid, seed_staff
@@ -149,15 +149,15 @@ def main(argv=None) -> int:
     print(f"inbox bench on {url.split('@')[-1]}: {args.cases:,} cases, {args.open_share:.0%} open")
     if args.reuse:
         db = Database(url)
-        runtime = Runtime(db, ManualClock(NOW))
+        runtime = build_runtime(db, ManualClock(NOW))
     else:
         db = _reset(url)
-        runtime = Runtime(db, ManualClock(NOW))
+        runtime = build_runtime(db, ManualClock(NOW))
         with db.write() as s:
             seed_departments(s)
             seed_grid(s)
             seed_staff(s, PASSWORD, whole_county=True)
-            definition, _ = deploy_shipped(s, now=NOW)
+            definition, _ = deploy_shipped(s, runtime)
             villages = [(g.id, g.path) for g in s.scalars(select(Grid).where(Grid.level == "village"))]
             departments = list(s.scalars(select(Department)))
             definition_id = definition.id

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
@@ -25,12 +24,9 @@ from documents import settings as document_settings
 from documents.check import document_property
 from documents.kinds import KINDS, UnknownDocumentKind, parse_kinds
 from engine.core.errors import NotFound
-from engine.core.step_context import StepContext
+from engine.core.runtime import Runtime, StepOutcome
 from engine.models import AuditEvent, Case
 from engine.models.documents import Document, DocumentCounter
-
-if TYPE_CHECKING:
-    from engine.core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +78,11 @@ def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime,
     return row, event
 
 
-def from_step(ctx: StepContext, workflow, since: float = 0.0) -> list[Document]:
-    """Issue what the elements completed in this step (state changed at or after ``since``, a
-    ``time.time()`` stamp) are marked to issue; earlier steps' completions are not looked at again."""
+def from_step(outcome: StepOutcome) -> list[Document]:
+    """Issue what the elements completed in this step (state changed at or after the step began)
+    are marked to issue; earlier steps' completions are not looked at again. Called by the runtime
+    after every step (engine/bootstrap.py wires it)."""
+    ctx, workflow, since = outcome.context, outcome.workflow, outcome.began
     if ctx.case is None:
         return []
     due = []
@@ -102,7 +100,7 @@ def from_step(ctx: StepContext, workflow, since: float = 0.0) -> list[Document]:
     done = set(ctx.session.scalars(select(Document.source_task).where(
         Document.instance_id == ctx.instance_id, Document.source_task.in_([str(t.id) for t, _ in due]))))
     issued = []
-    tz = ctx.calendar.tz.key
+    tz = ctx.timezone.key
     for task, kinds in due:
         if str(task.id) in done:
             continue

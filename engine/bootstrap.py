@@ -1,14 +1,43 @@
-"""Build the runtime from settings: the one place that wires database, clock and timezone."""
+"""The composition root: the one place that wires settings, database, clock and the domain
+packages into a runtime (docs/architecture.md).
+
+The runtime (engine/core) knows no domain; here it is lent what a diagram may call (deadlines,
+the case's lifecycle and escalation), the working calendar, and what follows every step
+(notifications, then case documents).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from documents import issue as document_issue
+from engine.calendar.deadlines import deadline_functions
+from engine.calendar.store import load_calendar
+from engine.cases.escalation import escalation_functions
+from engine.cases.lifecycle import case_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
-from engine.core.runtime import Runtime
+from engine.core.runtime import Bindings, Runtime
+from engine.core.step_context import StepContext
+from engine.notify import notifications
+
+
+def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
+    """Everything a diagram's scripts, conditions and timer expressions may call."""
+    return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx)}
+
+
+BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
+                    after_step=(notifications.from_step, document_issue.from_step))
+
+
+def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:
+    return Runtime(db, clock, timezone, BINDINGS)
 
 
 def make_runtime(settings: Settings | None = None, clock: Clock | None = None) -> Runtime:
     settings = settings or load_settings()
     if settings.database_url.startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Runtime(Database(settings.database_url), clock or clock_from_env(), settings.timezone)
+    return build_runtime(Database(settings.database_url), clock or clock_from_env(), settings.timezone)

@@ -44,7 +44,7 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
         seed_departments(session)
         seed_grid(session)
         accounts = seed_staff(session, password, whole_county=True)
-        deploy_shipped(session, now=runtime.now())
+        deploy_shipped(session, runtime)
         existing = session.scalar(select(func.count()).select_from(Case))
     lines = ["demo county: 14 towns, 105 work areas, 515 villages"]
     if accounts:
@@ -89,7 +89,7 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -
     rng = random.Random(seed)
     real_now = runtime.now()
     clock = ManualClock(real_now - timedelta(days=90))
-    sim = Runtime(runtime.db, clock, runtime.timezone)
+    sim = Runtime(runtime.db, clock, runtime.timezone, runtime.bindings)
     with sim.db.read() as session:
         villages = list(session.scalars(select(Grid.code).where(Grid.level == "village")))
         users = {u.username: u for u in session.scalars(select(User))}

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import MetaData, delete, select, text
 
+from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.db import Database
@@ -129,10 +130,10 @@ class Env:
 def env(database) -> Env:
     truncate_all(database)
     clock = ManualClock(START)
-    runtime = Runtime(database, clock, "Asia/Shanghai")
+    runtime = build_runtime(database, clock, "Asia/Shanghai")
     with database.write() as s:
         seed_departments(s)
         seed_grid(s, areas=28, villages=56)
         seed_staff(s, TEST_PASSWORD)
-        deploy_shipped(s, now=clock.now())
+        deploy_shipped(s, runtime)
     return Env(runtime, clock)

@@ -38,8 +38,8 @@ def cmd_deploy(args) -> int:
         dmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.dmn}
     runtime = _runtime()
     with runtime.db.write() as session:
-        definition, created = deploy(session, bpmn, dmn, process_id=args.process or MAIN_PROCESS,
-                                     deployed_by=args.user, comment=args.comment, now=runtime.now())
+        definition, created = deploy(session, runtime, bpmn, dmn, process_id=args.process or MAIN_PROCESS,
+                                     deployed_by=args.user, comment=args.comment)
     state = "deployed as new version" if created else "unchanged, still"
     print(f"{definition.process_id}: {state} v{definition.version} ({definition.checksum[:12]})")
     return 0

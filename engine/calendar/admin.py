@@ -20,11 +20,9 @@ from sqlalchemy.orm import Session
 
 from engine.calendar.store import load_calendar
 from engine.calendar.workdays import WorkCalendar, _base_year
-from engine.cases.lifecycle import make_helpers
 from engine.core.errors import GreenloopError
 from engine.core.projection import _timer_due, waiting_timers
 from engine.core.runtime import Runtime
-from engine.core.scripting import make_script_engine
 from engine.models import AuditEvent, Case, ProcessInstance, Task
 from engine.models.audit import CalendarDay, CalendarYear
 
@@ -133,7 +131,7 @@ def _recompute(session: Session, runtime: Runtime, before: WorkCalendar, day: da
         case = session.get(Case, instance.case_id) if instance.case_id else None
         try:
             with session.begin_nested():
-                runtime.step(session, instance, case, actor, _mover(session, instance.id, before, since, day))
+                runtime.step(session, instance, case, actor, _mover(runtime, session, instance.id, before, since, day))
         except _Unchanged:
             continue
         if case is not None:
@@ -141,9 +139,9 @@ def _recompute(session: Session, runtime: Runtime, before: WorkCalendar, day: da
     return moved
 
 
-def _mover(session: Session, instance_id: int, before: WorkCalendar, since: datetime, day: date):
+def _mover(runtime: Runtime, session: Session, instance_id: int, before: WorkCalendar, since: datetime, day: date):
     def move(workflow, ctx) -> None:
-        old_engine = make_script_engine(make_helpers(replace(ctx, calendar=before, audit=[])))
+        old_engine = runtime.script_engine(replace(ctx, calendar=before, audit=[], notices=[]))
         changes: dict[datetime, datetime] = {}
         details = []
         for task in waiting_timers(workflow):

@@ -1,50 +1,28 @@
-"""The functions a diagram's scripts and expressions may call (and nothing else).
+"""The diagram functions that move a case through its life: stages, acceptance, assignment,
+transfer, return, extension, review, closure, reopening, follow-up.
 
-Timer expressions return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads
-an offset-less timeDate in server-local time.
+Each changes the case row and records an audit event in the step's context, so it lands in the
+step's transaction. Escalation has its own module (engine/cases/escalation.py), deadlines theirs
+(engine/calendar/deadlines.py); engine/bootstrap.py hands all of them to the runtime.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from documents.labels import STAGES as STAGE_NAMES
-from documents.labels import TIERS as TIER_NAMES
+from engine.cases.escalation import ever_escalated
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import TOP_TIER, AuditEvent, Case, Department, User, UserRole
+from engine.models import TOP_TIER, Case, Department
 
 
-def _parse(value: str | datetime) -> datetime:
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if when.tzinfo is None:
-        raise WorkflowFault(f"time {value!r} has no timezone offset")
-    return when
-
-
-def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
+def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def case() -> Case:
         if ctx.case is None:
             raise WorkflowFault("this process is not attached to a case")
         return ctx.case
-
-    def now() -> str:
-        return ctx.now().isoformat()
-
-    def _limit(days: int, urgent_hours: float | None) -> dict[str, Any]:
-        if urgent_hours is not None and ctx.case is not None and ctx.case.urgent:
-            return {"hours": urgent_hours}
-        return {"days": int(days)}
-
-    def deadline(start: str, days: int, urgent_hours: float | None = None) -> str:
-        """Due moment of a stage: N working days after start, or hours for urgent cases."""
-        return ctx.calendar.deadline(_parse(start), **_limit(days, urgent_hours)).isoformat()
-
-    def warning(start: str, days: int, urgent_hours: float | None = None) -> str:
-        return ctx.calendar.warning(_parse(start), **_limit(days, urgent_hours)).isoformat()
 
     def enter_stage(stage: str) -> None:
         c = case()
@@ -56,33 +34,6 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         # A new stage starts inside its time limit; red only comes back if it runs over.
         c.colour = "blue"
         ctx.record("stage_entered", stage=stage)
-
-    def mark_warning(stage: str) -> None:
-        c = case()
-        if c.stage == stage and c.colour == "blue":
-            c.colour = "yellow"
-        ctx.record("stage_warning", stage=stage, due=c.stage_due.isoformat() if c.stage_due else None)
-
-    def escalate(stage: str) -> int:
-        """One tier up (一级督一级); returns the tier that now supervises the case."""
-        c = case()
-        before = c.tier
-        c.tier = min(c.tier + 1, TOP_TIER)
-        c.colour = "red"
-        if c.tier == TOP_TIER and c.leader_owner_id is None:
-            leader = ctx.session.scalars(
-                select(User).join(UserRole).where(UserRole.role == "supervisor", User.tier == TOP_TIER,
-                                                  User.active.is_(True)).order_by(User.id).limit(1)
-            ).first()
-            c.leader_owner_id = leader.id if leader else None
-        overdue_since = c.stage_due.isoformat() if c.stage_due else None
-        ctx.record("escalated", stage=stage, from_tier=before, to_tier=c.tier, overdue_since=overdue_since)
-        ctx.notify("escalation", f"督办：{c.number} {c.title}",
-                   f"{STAGE_NAMES.get(stage, stage)}阶段已超期，升级至{TIER_NAMES[c.tier]}督办", group="supervisor", tier=c.tier)
-        return c.tier
-
-    def can_escalate() -> bool:
-        return case().tier < TOP_TIER
 
     def set_status(status: str, reason: str | None = None) -> None:
         c = case()
@@ -106,7 +57,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c.status = "accepted"
         c.accepted_at = ctx.now()
         ctx.record("accepted", **corrections)
-        return now()
+        return ctx.now().isoformat()
 
     def merge_into(number: str) -> None:
         c = case()
@@ -160,16 +111,9 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c = case()
         c.status = "closed"
         c.closed_at = ctx.now()
-        c.closed_on_time = _on_time(c)
+        c.closed_on_time = not ever_escalated(ctx, c)
         c.colour = "green"
         ctx.record("closed", on_time=c.closed_on_time)
-
-    def _on_time(c: Case) -> bool:
-        # On time means no stage ever ran past its limit: every overdue stage escalates once.
-        escalated_before = ctx.session.scalars(
-            select(AuditEvent.id).where(AuditEvent.case_id == c.id, AuditEvent.kind == "escalated").limit(1)
-        ).first()
-        return escalated_before is None and not any(e.kind == "escalated" for e in ctx.audit)
 
     def reopen_case(comment: str | None = None) -> str:
         c = case()
@@ -179,7 +123,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c.closed_on_time = None
         c.extension_days = 0
         ctx.record("reopened", comment=comment)
-        return now()
+        return ctx.now().isoformat()
 
     def record_satisfaction(value: str, comment: str | None = None) -> None:
         c = case()
@@ -196,9 +140,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         ctx.record("finished")
 
     return {
-        "now": now, "deadline": deadline, "warning": warning, "enter_stage": enter_stage,
-        "mark_warning": mark_warning, "escalate": escalate, "can_escalate": can_escalate,
-        "set_status": set_status, "accept_case": accept_case, "merge_into": merge_into,
+        "enter_stage": enter_stage, "set_status": set_status, "accept_case": accept_case, "merge_into": merge_into,
         "assign_case": assign_case, "transfer_case": transfer_case, "return_case": return_case,
         "grant_extension": grant_extension, "refuse_extension": refuse_extension,
         "review_rejected": review_rejected, "close_case": close_case, "reopen_case": reopen_case,

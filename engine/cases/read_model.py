@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import forms
 from engine.cases.attachments import list_attachments
 from engine.cases.duplicates import Suggestion, possible_duplicates_of
+from engine.core.paging import Page, paginate
 from engine.definitions import form_store
 from engine.models import Attachment, AuditEvent, Case, Department, Grid, Task, User
 
@@ -40,18 +41,6 @@ class CaseFilters:
     town: str = ""  # town grid code
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Case]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def search_cases(session: Session, scope, filters: CaseFilters, page: int = 1, per_page: int = 25) -> Page:
     """Cases within ``scope`` matching the filters, newest first."""
     query = select(Case).where(scope)
@@ -70,11 +59,7 @@ def search_cases(session: Session, scope, filters: CaseFilters, page: int = 1, p
     if filters.town:
         town = session.scalars(select(Grid).where(Grid.code == filters.town, Grid.level == "town")).first()
         query = query.where(Case.grid_path.startswith(town.path, autoescape=True) if town else Case.id.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    items = list(session.scalars(query.order_by(Case.received_at.desc(), Case.id.desc())
-                                 .offset((page - 1) * per_page).limit(per_page)))
-    return Page(items, total, page, per_page)
+    return paginate(session, query.order_by(Case.received_at.desc(), Case.id.desc()), page, per_page)
 
 
 def towns(session: Session) -> list[Grid]:

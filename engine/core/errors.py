@@ -45,3 +45,38 @@ class WorkflowFault(GreenloopError):
 
 class PermissionDenied(GreenloopError):
     pass
+
+
+class Problem:
+    """One thing wrong, as a code the web app translates, with the values its message needs."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code: str, params: dict | None = None, **more):
+        self.code = code
+        self.params = {**(params or {}), **more}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Problem) and (self.code, self.params) == (other.code, other.params)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.code!r}, {self.params!r})"
+
+    def __str__(self) -> str:
+        return self.code + (f" {self.params}" if self.params else "")
+
+
+class AdminError(GreenloopError):
+    """A change refused; ``problems`` maps a form field ("" for the whole change) to problems."""
+
+    def __init__(self, problems: dict[str, list[Problem]]):
+        self.problems = {k: list(v) for k, v in problems.items() if v}
+        super().__init__("; ".join(f"{k or '*'}: {', '.join(map(str, v))}" for k, v in self.problems.items()))
+
+    def codes(self, name: str | None = None) -> list[str]:
+        fields = [name] if name is not None else list(self.problems)
+        return [p.code for f in fields for p in self.problems.get(f, [])]
+
+
+def refuse(_code: str, _field: str = "", **params) -> AdminError:
+    return AdminError({_field: [Problem(_code, params)]})

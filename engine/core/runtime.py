@@ -1,14 +1,19 @@
 """One step = one transaction: lock, deserialize, act, run engine steps, serialize, project, audit.
 
 Every change to a process instance goes through ``Runtime.step``; if anything in it raises, the
-transaction rolls back and the instance, its tasks and its audit trail stay exactly as they were.
+caller's transaction rolls back and the instance, its tasks and its audit trail stay exactly as
+they were. The runtime knows no domain: what a diagram may call, which working calendar applies
+and what else happens after a step (notifications, documents) are lent to it as ``Bindings``,
+put together once in engine/bootstrap.py (docs/architecture.md).
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -17,25 +22,45 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents import issue as document_issue
-from engine.calendar.store import load_calendar
-from engine.cases.lifecycle import make_helpers
 from engine.core import history, projection, spiff_clock
 from engine.core.clock import Clock, SystemClock, active_clock
 from engine.core.db import Database
 from engine.core.errors import WorkflowFault
 from engine.core.scripting import ScriptRejected, make_script_engine
+from engine.core.specs import ParsedBundle, bundle_for, require_latest
 from engine.core.step_context import StepContext
 from engine.core.workflow_io import dump, load
-from engine.definitions.deploy import bundle_for, require_latest
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
-from engine.notify import notifications
 
-# SpiffWorkflow's task iterator silently stops 1000 levels down (SETUP-NOTES): a case looping
-# that deep would stall with no error. Refuse the step well before that, loudly.
+# SpiffWorkflow's task iterator silently stops 1000 levels down (docs/architecture.md, long
+# histories): a case looping that deep would stall with no error. Refuse the step well before.
 MAX_TREE_DEPTH = 900
 
 Action = Callable[[BpmnWorkflow, StepContext], None]
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What a finished step hands to the hooks that run after it, inside its transaction."""
+
+    context: StepContext
+    workflow: BpmnWorkflow
+    new_tasks: list[Task]
+    # time.time() before the action ran: SpiffWorkflow stamps state changes with the wall clock
+    # (and keeps the stamps across serialization), so this tells which tasks this step finished.
+    began: float
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """What the domain packages lend the runtime."""
+
+    # The functions a diagram's scripts and expressions may call, for one step.
+    functions: Callable[[StepContext], Mapping[str, Callable[..., Any]]]
+    # The working calendar a step counts deadlines with (session, timezone name) → calendar.
+    calendar: Callable[[Session, str], Any]
+    # Run in order after the engine steps and the task projection, inside the step's transaction.
+    after_step: Sequence[Callable[[StepOutcome], None]] = ()
 
 
 @dataclass
@@ -46,10 +71,11 @@ class StepResult:
 
 
 class Runtime:
-    def __init__(self, db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai"):
+    def __init__(self, db: Database, clock: Clock | None, timezone: str, bindings: Bindings):
         self.db = db
         self.clock = clock or SystemClock()
         self.timezone = timezone
+        self.bindings = bindings
         # SpiffWorkflow's timers must read this clock, not the wall clock.
         spiff_clock.install()
 
@@ -69,11 +95,25 @@ class Runtime:
             raise WorkflowFault(f"process instance {instance_id} does not exist")
         return instance
 
-    # ------------------------------------------------------------------ steps
+    # ------------------------------------------------------------------ loading
 
-    def _context(self, session: Session, case: Case | None, instance_id: int | None, actor: str) -> StepContext:
+    def context(self, session: Session, case: Case | None, instance_id: int | None, actor: str) -> StepContext:
         return StepContext(session=session, case=case, instance_id=instance_id, actor=actor,
-                           now_value=self.clock.now(), calendar=load_calendar(session, self.timezone))
+                           now_value=self.clock.now(), calendar=self.bindings.calendar(session, self.timezone),
+                           timezone=ZoneInfo(self.timezone))
+
+    def script_engine(self, ctx: StepContext):
+        """The sandboxed engine every expression and script of a step runs in, with the diagram's functions."""
+        return make_script_engine(dict(self.bindings.functions(ctx)))
+
+    def load(self, session: Session, instance: ProcessInstance, *, case: Case | None = None, actor: str = "reader",
+             bundle: ParsedBundle | None = None) -> tuple[BpmnWorkflow, StepContext]:
+        """The instance's workflow, ready to run (script engine with the diagram's functions
+        attached), against its own version's specs or ``bundle``; and the context it runs in."""
+        ctx = self.context(session, case, instance.id, actor)
+        return load(instance.state, bundle or bundle_for(instance.definition), self.script_engine(ctx)), ctx
+
+    # ------------------------------------------------------------------ steps
 
     def start(self, session: Session, case: Case | None, data: dict, actor: str,
               definition: ProcessDefinition | None = None) -> StepResult:
@@ -103,16 +143,13 @@ class Runtime:
 
     def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None) -> StepResult:
         token = active_clock.set(self.clock)
-        # SpiffWorkflow stamps state changes with the wall clock (and keeps the stamps across
-        # serialization), so this tells which tasks this step finished.
         began = time.time()
         try:
-            ctx = self._context(session, case, instance.id, actor)
-            engine = make_script_engine(make_helpers(ctx))
             if workflow is None:
-                workflow = load(instance.state, bundle_for(instance.definition), engine)
+                workflow, ctx = self.load(session, instance, case=case, actor=actor)
             else:
-                workflow.script_engine = engine
+                ctx = self.context(session, case, instance.id, actor)
+                workflow.script_engine = self.script_engine(ctx)
             try:
                 action(workflow, ctx)
                 workflow.do_engine_steps()
@@ -134,8 +171,9 @@ class Runtime:
             for task in new_tasks:
                 ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                            group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
-            notifications.from_step(ctx, new_tasks)
-            document_issue.from_step(ctx, workflow, since=began)
+            outcome = StepOutcome(ctx, workflow, new_tasks, began)
+            for hook in self.bindings.after_step:
+                hook(outcome)
             session.add_all(ctx.audit)
             session.flush()
             return StepResult(instance, new_tasks, ctx)

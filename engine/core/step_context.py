@@ -1,6 +1,7 @@
 """What one engine step knows about the world: the case, the clock, the calendar, the actor.
 
-Diagram helpers (see helpers.py) act on the case through this object, so everything a script
+The diagram's functions (engine/cases/process_functions.py) act on the case through this object,
+and the step's hooks (notifications, documents) read what it collected, so everything a step
 changes lands in the same database transaction as the workflow state.
 """
 from __future__ import annotations
@@ -8,11 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine.calendar.workdays import WorkCalendar
-from engine.models import AuditEvent, Case, Notification
+from engine.models import AuditEvent, Case
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for a group of staff, raised by a diagram function; engine/notify fans it out."""
+
+    kind: str
+    title: str
+    body: str
+    user_id: int | None = None
+    group: str | None = None
+    tier: int | None = None
+    department_id: int | None = None
 
 
 @dataclass
@@ -22,8 +36,12 @@ class StepContext:
     instance_id: int | None
     actor: str
     now_value: datetime
-    calendar: WorkCalendar
+    # engine/calendar/workdays.WorkCalendar; typed loosely because the calendar package sits
+    # above core (docs/architecture.md, layers).
+    calendar: Any
+    timezone: ZoneInfo
     audit: list[AuditEvent] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.now_value
@@ -43,9 +61,5 @@ class StepContext:
 
     def notify(self, kind: str, title: str, body: str = "", *, user_id: int | None = None,
                group: str | None = None, tier: int | None = None, department_id: int | None = None) -> None:
-        self.session.add(Notification(
-            user_id=user_id, group=group, tier=tier, department_id=department_id,
-            grid_path=self.case.grid_path if self.case else None,
-            case_id=self.case.id if self.case else None, kind=kind, title=title, body=body,
-            created_at=self.now_value,
-        ))
+        self.notices.append(Notice(kind, title, body, user_id=user_id, group=group, tier=tier,
+                                   department_id=department_id))

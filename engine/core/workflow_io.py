@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 if TYPE_CHECKING:
-    from engine.definitions.deploy import ParsedBundle
+    from engine.core.specs import ParsedBundle
 
 _loading_bundle: ContextVar[ParsedBundle | None] = ContextVar("greenloop_loading_bundle", default=None)
 

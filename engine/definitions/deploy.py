@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,28 +24,16 @@ import forms
 from documents.check import check_document_properties
 from engine.calendar.workdays import WorkCalendar
 from engine.core.config import REPO_ROOT
-from engine.core.errors import DeployError, NotFound
-from engine.core.scripting import ScriptRejected, compile_source, make_script_engine
+from engine.core.errors import DeployError
+from engine.core.runtime import Runtime
+from engine.core.scripting import ScriptRejected, compile_source
+from engine.core.specs import MAIN_PROCESS, ParsedBundle, latest_definition, parse_bundle
+from engine.core.step_context import StepContext
 from engine.definitions import checks as diagram_checks
 from engine.definitions import form_store
 from engine.models import ProcessDefinition
 
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
-MAIN_PROCESS = "complaint"
-
-
-@dataclass
-class ParsedBundle:
-    process_id: str
-    spec: Any
-    subprocess_specs: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    # (bpmn_files, dmn_files) it was parsed from, for the checks that read the XML.
-    files: tuple[dict[str, str], dict[str, str]] | None = None
-
-    def all_specs(self):
-        yield self.process_id, self.spec
-        yield from self.subprocess_specs.items()
 
 
 def shipped_files() -> tuple[dict[str, str], dict[str, str]]:
@@ -63,39 +47,16 @@ def checksum(bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _problem(err: ValidationException) -> tuple[str | None, str]:
-    where = f"{err.file_name}" + (f" line {err.line_number}" if err.line_number else "")
-    message = str(err.args[0]) if err.args else str(err)
-    return (err.id or None, f"{message} ({where})" if where else message)
+# Monday 2 March 2026, 09:00 in Shanghai: the moment sample timer expressions are evaluated at.
+_SAMPLE_NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
 
-def parse_bundle(bpmn_files: dict[str, str], dmn_files: dict[str, str], process_id: str) -> ParsedBundle:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        for name, xml in bpmn_files.items():
-            parser.add_bpmn_str(xml.encode("utf-8"), filename=name)
-        for name, xml in dmn_files.items():
-            parser.add_dmn_str(xml.encode("utf-8"), filename=name)
-        spec = parser.get_spec(process_id)
-        subs = parser.get_subprocess_specs(process_id)
-    except ValidationException as err:
-        raise DeployError([_problem(err)]) from None
-    except etree.XMLSyntaxError as err:
-        raise DeployError([(None, f"XML 格式错误 (malformed XML): {err}")]) from None
-    except KeyError as err:
-        raise DeployError([(None, f"找不到流程 {process_id} (no process with id {err})")]) from None
-    return ParsedBundle(process_id, spec, subs, files=(bpmn_files, dmn_files))
-
-
-class _ValidationContext:
-    """Enough of a step context for helpers to run against sample data during validation."""
-
-    def __init__(self):
-        self.case = None
-        self.calendar = WorkCalendar()
-
-    def now(self):
-        return datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+def _validation_engine(runtime: Runtime):
+    """The runtime's own diagram functions, run against sample data with no case attached."""
+    ctx = StepContext(session=None, case=None, instance_id=None, actor="deploy",  # type: ignore[arg-type]
+                      now_value=_SAMPLE_NOW, calendar=WorkCalendar(tz=runtime.timezone),
+                      timezone=ZoneInfo(runtime.timezone))
+    return runtime.script_engine(ctx)
 
 
 def _sample_data(now: datetime) -> dict[str, Any]:
@@ -106,17 +67,13 @@ def _sample_data(now: datetime) -> dict[str, Any]:
     }
 
 
-def validate_bundle(bundle: ParsedBundle, forms_dir: Path | None = None,
+def validate_bundle(bundle: ParsedBundle, runtime: Runtime, forms_dir: Path | None = None,
                     session: Session | None = None) -> list[tuple[str | None, str]]:
     """Every problem found; with a session (and no ``forms_dir``) user tasks may name forms
     administrators created in the database, as the runtime resolves them the same way."""
-    from engine.cases.lifecycle import make_helpers  # late: helpers import models, deploy is imported by them
-
     problems: list[tuple[str | None, str]] = []
-    vctx = _ValidationContext()
-    helpers = make_helpers(vctx)  # type: ignore[arg-type]
-    engine = make_script_engine(helpers)
-    sample = _sample_data(vctx.now())
+    engine = _validation_engine(runtime)
+    sample = _sample_data(_SAMPLE_NOW)
     for _pid, spec in bundle.all_specs():
         for ts in spec.task_specs.values():
             if not getattr(ts, "bpmn_id", None):
@@ -214,12 +171,12 @@ def sample_now(sample: dict[str, Any]) -> datetime:
 # ---------------------------------------------------------------- versions
 
 
-def deploy(session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, str], *, process_id: str = MAIN_PROCESS,
-           deployed_by: str | None = None, comment: str | None = None, now: datetime | None = None,
+def deploy(session: Session, runtime: Runtime, bpmn_files: dict[str, str], dmn_files: dict[str, str], *,
+           process_id: str = MAIN_PROCESS, deployed_by: str | None = None, comment: str | None = None,
            forms_dir: Path | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store; returns (definition, created). Unchanged content reuses the newest version."""
     bundle = parse_bundle(bpmn_files, dmn_files, process_id)
-    problems = validate_bundle(bundle, forms_dir, session=session)
+    problems = validate_bundle(bundle, runtime, forms_dir, session=session)
     if problems:
         raise DeployError(problems)
     digest = checksum(bpmn_files, dmn_files)
@@ -230,45 +187,15 @@ def deploy(session: Session, bpmn_files: dict[str, str], dmn_files: dict[str, st
                               .where(ProcessDefinition.process_id == process_id)) or 0) + 1
     definition = ProcessDefinition(
         process_id=process_id, version=version, bpmn_files=bpmn_files, dmn_files=dmn_files, checksum=digest,
-        comment=comment, deployed_by=deployed_by, deployed_at=now or datetime.now(timezone.utc),
+        comment=comment, deployed_by=deployed_by, deployed_at=runtime.now(),
     )
     session.add(definition)
     session.flush()
     return definition, True
 
 
-def deploy_shipped(session: Session, **kwargs) -> tuple[ProcessDefinition, bool]:
+def deploy_shipped(session: Session, runtime: Runtime, **kwargs) -> tuple[ProcessDefinition, bool]:
     bpmn, dmn = shipped_files()
-    return deploy(session, bpmn, dmn, comment=kwargs.pop("comment", "随系统发布的流程 (shipped diagrams)"), **kwargs)
-
-
-def latest_definition(session: Session, process_id: str = MAIN_PROCESS) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc()).limit(1)
-    ).first()
-
-
-def require_latest(session: Session, process_id: str = MAIN_PROCESS) -> ProcessDefinition:
-    definition = latest_definition(session, process_id)
-    if definition is None:
-        raise NotFound(f"流程 {process_id} 尚未部署，请先运行 greenloop deploy (process not deployed)")
-    return definition
-
-
-_spec_cache: dict[tuple[int, str], ParsedBundle] = {}
-_spec_lock = threading.Lock()
-
-
-def bundle_for(definition: ProcessDefinition) -> ParsedBundle:
-    """Parsed specs per definition version; versions are immutable, so the cache never goes stale."""
-    key = (definition.id, definition.checksum)
-    with _spec_lock:
-        cached = _spec_cache.get(key)
-    if cached is None:
-        cached = parse_bundle(definition.bpmn_files, definition.dmn_files, definition.process_id)
-        with _spec_lock:
-            _spec_cache[key] = cached
-    return cached
+    return deploy(session, runtime, bpmn, dmn, comment=kwargs.pop("comment", "随系统发布的流程 (shipped diagrams)"), **kwargs)
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.core.errors import GreenloopError, NotFound
-from engine.definitions.deploy import MAIN_PROCESS, deploy, latest_definition
+from engine.core.runtime import Runtime
+from engine.core.specs import MAIN_PROCESS, latest_definition
+from engine.definitions.deploy import deploy
 from engine.models import ProcessDefinition
 from engine.models.diagram_drafts import DiagramDraft
 
@@ -118,8 +120,8 @@ def discard_draft(session: Session, process_id: str) -> bool:
     return True
 
 
-def deploy_draft(session: Session, process_id: str, *, revision: int, actor: str, comment: str | None,
-                 now: datetime) -> tuple[ProcessDefinition, bool]:
+def deploy_draft(session: Session, runtime: Runtime, process_id: str, *, revision: int, actor: str,
+                 comment: str | None) -> tuple[ProcessDefinition, bool]:
     """Deploy the saved draft (the revision the administrator looked at) and drop it.
 
     Raises DeployError with the problems, and keeps the draft, when validation fails.
@@ -133,8 +135,8 @@ def deploy_draft(session: Session, process_id: str, *, revision: int, actor: str
     if latest is not None and draft.base_definition_id != latest.id:
         base = session.get(ProcessDefinition, draft.base_definition_id) if draft.base_definition_id else None
         raise StaleDraft(base.version if base else None, latest.version)
-    definition, created = deploy(session, dict(draft.bpmn_files), dict(draft.dmn_files), process_id=process_id,
-                                 deployed_by=actor, comment=comment, now=now)
+    definition, created = deploy(session, runtime, dict(draft.bpmn_files), dict(draft.dmn_files), process_id=process_id,
+                                 deployed_by=actor, comment=comment)
     session.delete(draft)
     session.flush()
     return definition, created

@@ -26,10 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import forms
-from engine.core.errors import GreenloopError, NotFound
+from engine.core.errors import AdminError, GreenloopError, NotFound, Problem
+from engine.core.specs import bundle_for, latest_definition
 from engine.models import ProcessDefinition
 from engine.models.form_versions import FormVersion
-from engine.org.people import AdminError, Problem
 
 
 class FormRefused(GreenloopError):
@@ -340,11 +340,6 @@ def _holds(domain: list[Any], value: Any) -> bool:
 def usage_problems(session: Session, old: forms.FormDefinition,
                    new: forms.FormDefinition) -> list[tuple[str | None, str]]:
     """What the change would break in the newest deployed version of every process."""
-    from engine.definitions.deploy import (  # late: deploy imports the forms package too
-        bundle_for,
-        latest_definition,
-    )
-
     problems: list[tuple[str | None, str]] = []
     old_props, new_props = old.schema["properties"], new.schema["properties"]
     for process_id in session.scalars(select(ProcessDefinition.process_id).distinct()):
@@ -375,8 +370,6 @@ def usage_problems(session: Session, old: forms.FormDefinition,
 
 def form_usage(session: Session) -> dict[str, list[str]]:
     """Form name → the deployed diagrams (newest version of each process) whose user tasks use it."""
-    from engine.definitions.deploy import bundle_for, latest_definition
-
     usage: dict[str, list[str]] = {}
     for process_id in session.scalars(select(ProcessDefinition.process_id).distinct().order_by(
             ProcessDefinition.process_id)):

@@ -17,12 +17,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import make_helpers
 from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
-from engine.core.scripting import make_script_engine
+from engine.core.specs import ParsedBundle, bundle_for
 from engine.core.workflow_io import dump, load
-from engine.definitions.deploy import ParsedBundle, bundle_for
 from engine.models import AuditEvent, Case, ProcessDefinition, ProcessInstance, Task
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -166,12 +164,10 @@ def _migrate_one(runtime: Runtime, session: Session, instance_id: int, from_id: 
     if reasons:
         raise MigrationRefused(reasons)
     case = session.get(Case, instance.case_id) if instance.case_id else None
-    ctx = runtime._context(session, case, instance.id, actor)
-    engine = make_script_engine(make_helpers(ctx))
     try:
-        workflow = load(instance.state, new, engine)
+        workflow, ctx = runtime.load(session, instance, case=case, actor=actor, bundle=new)
         state = dump(workflow)
-        load(state, new, engine)  # what we store must load again
+        load(state, new, workflow.script_engine)  # what we store must load again
     except Exception as err:  # any library failure means this instance cannot move
         raise MigrationRefused([f"按新版本加载失败 (does not load on the new version): {err}"]) from err
     _refresh_ready_rows(session, workflow, instance.id)

@@ -7,21 +7,22 @@ went back and why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.core.errors import DeployError, NotFound
+from engine.core.runtime import Runtime
+from engine.core.specs import MAIN_PROCESS, parse_bundle
 from engine.definitions.checks import BPMN_NS, DMN_NAMESPACES, SPIFF_NS
-from engine.definitions.deploy import MAIN_PROCESS, deploy, parse_bundle, validate_bundle
+from engine.definitions.deploy import deploy, validate_bundle
 from engine.models import ProcessDefinition, ProcessInstance
 
 Files = tuple[dict[str, str], dict[str, str]]
 
 
-def validate_files(bpmn_files: dict[str, str], dmn_files: dict[str, str],
+def validate_files(runtime: Runtime, bpmn_files: dict[str, str], dmn_files: dict[str, str],
                    process_id: str = MAIN_PROCESS, session: Session | None = None) -> list[tuple[str | None, str]]:
     """Exactly what deploy would refuse, without storing anything.
 
@@ -31,7 +32,7 @@ def validate_files(bpmn_files: dict[str, str], dmn_files: dict[str, str],
         bundle = parse_bundle(bpmn_files, dmn_files, process_id)
     except DeployError as err:
         return err.problems
-    return validate_bundle(bundle, session=session)
+    return validate_bundle(bundle, runtime, session=session)
 
 
 # ---------------------------------------------------------------- history
@@ -67,13 +68,13 @@ def process_ids(session: Session) -> list[str]:
     return list(session.scalars(select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)))
 
 
-def rollback(session: Session, process_id: str, version: int, *, actor: str, comment: str | None,
-             now: datetime) -> ProcessDefinition:
+def rollback(session: Session, runtime: Runtime, process_id: str, version: int, *, actor: str,
+             comment: str | None) -> ProcessDefinition:
     """Deploy version ``version``'s files again as the newest version."""
     old = get_version(session, process_id, version)
     note = f"回退到第 {version} 版 (rollback to version {version})" + (f"：{comment}" if comment else "")
-    definition, _created = deploy(session, dict(old.bpmn_files), dict(old.dmn_files), process_id=process_id,
-                                  deployed_by=actor, comment=note, now=now)
+    definition, _created = deploy(session, runtime, dict(old.bpmn_files), dict(old.dmn_files), process_id=process_id,
+                                  deployed_by=actor, comment=note)
     return definition
 
 

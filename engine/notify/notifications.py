@@ -175,24 +175,19 @@ def _headline(case: Case) -> str:
     return f"{case.number} {case.title}"
 
 
-def from_step(ctx, new_tasks: list[Task]) -> None:
-    """Derive this step's notifications from its audit events and new tasks (see module doc)."""
+def from_step(outcome) -> None:
+    """Derive this step's notifications from its audit events, notices and new tasks (see module
+    doc). Called by the runtime after every step (engine/bootstrap.py wires it)."""
+    ctx, new_tasks = outcome.context, outcome.new_tasks
     case = ctx.case
     if case is None:
         return
     session: Session = ctx.session
-    tz = ctx.calendar.tz
-    kinds = {event.kind for event in ctx.audit}
-    messages: list[Message] = []
-
-    if "escalated" in kinds:
-        # helpers.escalate already wrote a group notification: fan that one out, add nothing.
-        for row in list(session.scalars(select(Notification).where(
-                Notification.case_id == case.id, Notification.user_id.is_(None),
-                Notification.kind == "escalation", Notification.created_at == ctx.now()))):
-            messages.append(Message(row.kind, row.title, row.body, Audience(
-                group=row.group, department_id=row.department_id, grid_path=row.grid_path, tier=row.tier)))
-            session.delete(row)
+    tz = ctx.timezone
+    messages: list[Message] = [
+        Message(n.kind, n.title, n.body, Audience(group=n.group, department_id=n.department_id,
+                                                  grid_path=case.grid_path, tier=n.tier, user_id=n.user_id))
+        for n in ctx.notices]
 
     for event in ctx.audit:
         messages.extend(_event_messages(session, case, event, tz))

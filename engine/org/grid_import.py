@@ -24,11 +24,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.core.errors import AdminError, Problem
 from engine.models import Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_tree
 from engine.org.grid_tree import LEVELS, child_level, code_problem, name_problem
-from engine.org.people import LOCAL_LEVELS, AdminError, Problem, audit
+from engine.org.people import LOCAL_LEVELS, audit
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000

@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
-from engine.core.errors import NotFound
+from engine.core.errors import AdminError, NotFound, Problem, refuse
 from engine.models import Case, Grid, ProcessInstance, Task, User, UserRole
-from engine.org.people import GRID_OFFICER_TIER, LOCAL_LEVELS, AdminError, Problem, audit, refuse
+from engine.org.people import GRID_OFFICER_TIER, LOCAL_LEVELS, audit
 
 LEVELS = ("county", "town", "area", "village")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

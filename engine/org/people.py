@@ -30,7 +30,8 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.core.errors import GreenloopError, NotFound
+from engine.core.errors import AdminError, NotFound, Problem, refuse
+from engine.core.paging import Page, paginate
 from engine.models import (
     ROLES,
     AuditEvent,
@@ -56,41 +57,6 @@ PHONE_RE = re.compile(r"^[0-9+\- ()]{3,32}$")
 SUPERVISOR_TIERS = (2, 3, 4)
 GRID_OFFICER_TIER = 1
 _hasher = PasswordHasher()
-
-
-class Problem:
-    """One thing wrong, as a code the web app translates, with the values its message needs."""
-
-    __slots__ = ("code", "params")
-
-    def __init__(self, code: str, params: dict | None = None, **more):
-        self.code = code
-        self.params = {**(params or {}), **more}
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Problem) and (self.code, self.params) == (other.code, other.params)
-
-    def __repr__(self) -> str:
-        return f"Problem({self.code!r}, {self.params!r})"
-
-    def __str__(self) -> str:
-        return self.code + (f" {self.params}" if self.params else "")
-
-
-class AdminError(GreenloopError):
-    """A change refused; ``problems`` maps a form field ("" for the whole change) to problems."""
-
-    def __init__(self, problems: dict[str, list[Problem]]):
-        self.problems = {k: list(v) for k, v in problems.items() if v}
-        super().__init__("; ".join(f"{k or '*'}: {', '.join(map(str, v))}" for k, v in self.problems.items()))
-
-    def codes(self, name: str | None = None) -> list[str]:
-        fields = [name] if name is not None else list(self.problems)
-        return [p.code for f in fields for p in self.problems.get(f, [])]
-
-
-def refuse(_code: str, _field: str = "", **params) -> AdminError:
-    return AdminError({_field: [Problem(_code, params)]})
 
 
 def audit(session: Session, actor: str, kind: str, now: datetime, **detail) -> None:
@@ -389,8 +355,6 @@ class UserRow:
 
 
 def search_users(session: Session, filters: UserFilters, page: int = 1, per_page: int = 25):
-    from engine.cases.read_model import Page
-
     query = select(User)
     text = filters.q.strip()
     if text:
@@ -408,14 +372,13 @@ def search_users(session: Session, filters: UserFilters, page: int = 1, per_page
         query = query.where(User.grid_id.in_(inside) if inside is not None else User.id.is_(None))
     if filters.status in ("active", "inactive"):
         query = query.where(User.active.is_(filters.status == "active"))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    users = list(session.scalars(query.order_by(User.username).offset((page - 1) * per_page).limit(per_page)))
+    listed = paginate(session, query.order_by(User.username), page, per_page)
+    users = listed.items
     departments = dict(session.execute(select(Department.id, Department.name)).all())
     grids = {g.id: g for g in session.scalars(select(Grid).where(Grid.id.in_({u.grid_id for u in users if u.grid_id})))}
     rows = [UserRow(u, sorted(u.roles), departments.get(u.department_id),
                     grids[u.grid_id].name if u.grid_id in grids else None) for u in users]
-    return Page(rows, total, page, per_page)
+    return Page(rows, listed.total, listed.page, per_page)
 
 
 def recent_changes(session: Session, username: str, limit: int = 20) -> list[AuditEvent]:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import TIER_NAMES
+from documents.labels import TIERS as TIER_NAMES
 from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.timefmt import deadline_text

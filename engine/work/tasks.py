@@ -10,7 +10,7 @@ import forms
 from engine.core.errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
 from engine.definitions import form_store
-from engine.models import Case, Task
+from engine.models import AuditEvent, Case, ProcessInstance, Task
 
 
 def _ready_row(session, task_id: str) -> Task:
@@ -99,25 +99,15 @@ def release_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Ta
 
 
 def _audit(session, runtime: Runtime, row: Task, actor: str, kind: str) -> None:
-    from engine.models import AuditEvent
-
     session.add(AuditEvent(case_id=row.case_id, instance_id=row.instance_id, at=runtime.now(), actor=actor,
                            kind=kind, stage=row.stage, task_id=row.id, detail={"task": row.spec}))
 
 
 def task_data(runtime: Runtime, task_id: str) -> dict:
     """The data a ready task sees (to prefill its form, e.g. the routing suggestion)."""
-    from engine.cases.lifecycle import make_helpers
-    from engine.core.scripting import make_script_engine
-    from engine.core.workflow_io import load
-    from engine.definitions.deploy import bundle_for
-    from engine.models import ProcessInstance
-
     with runtime.db.read() as session:
         row = _ready_row(session, task_id)
-        instance = session.get(ProcessInstance, row.instance_id)
-        ctx = runtime._context(session, None, instance.id, "reader")
-        workflow = load(instance.state, bundle_for(instance.definition), make_script_engine(make_helpers(ctx)))
+        workflow, _ctx = runtime.load(session, session.get(ProcessInstance, row.instance_id))
         task = workflow.get_task_from_id(UUID(task_id))
         if task is None:
             raise NotFound(f"任务 {task_id} 不存在 (no such task)")

@@ -151,7 +151,7 @@ def test_migration_dry_run_and_move_on_a_phone(sqlite_only, sign_in, env, shot):
                      ('sourceRef="feedback"', 'sourceRef="reply"'), ('bpmnElement="feedback"', 'bpmnElement="reply"')]:
         text = text.replace(old, new, 1)
     with env.db.write() as s:
-        deploy(s, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="答复环节改名")
+        deploy(s, env.runtime, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="答复环节改名")
 
     page = sign_in(timeout_ms=15_000, **PHONE)
     page.goto("/admin/diagrams/complaint/versions")

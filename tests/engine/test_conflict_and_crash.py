@@ -1,5 +1,6 @@
 """A task completed twice, and a step that fails half-way: nothing is overwritten or half-applied."""
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -81,13 +82,11 @@ def test_exception_in_the_middle_of_a_step_leaves_everything_as_before(env, monk
 
 
 def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeypatch):
-    from engine.cases import lifecycle as helpers
-
     case = env.register()
-    original = helpers.make_helpers
+    original = env.runtime.bindings.functions
 
-    def failing_helpers(ctx):
-        table = original(ctx)
+    def failing_functions(ctx):
+        table = dict(original(ctx))
 
         def broken(stage):
             raise WorkflowFault("通知服务不可用 (notification service down)")
@@ -95,7 +94,7 @@ def test_timer_step_failure_parks_the_instance_with_a_visible_error(env, monkeyp
         table["mark_warning"] = broken
         return table
 
-    monkeypatch.setattr("engine.core.runtime.make_helpers", failing_helpers)
+    monkeypatch.setattr(env.runtime, "bindings", replace(env.runtime.bindings, functions=failing_functions))
     before = _snapshot(env, case)
     assert env.at("2026-03-18T16:00:01+00:00") == 1
     after = _snapshot(env, case)

@@ -14,8 +14,8 @@ def _deploy(env, bpmn_text=None, dmn=None):
     if bpmn_text is not None:
         bpmn = {"complaint.bpmn": bpmn_text}
     with env.db.write() as s:
-        return deploy(s, bpmn, dmn if dmn is not None else shipped_dmn, deployed_by="admin", comment="test",
-                      now=env.clock.now())
+        return deploy(s, env.runtime, bpmn, dmn if dmn is not None else shipped_dmn, deployed_by="admin",
+                      comment="test")
 
 
 def _shipped_text():
@@ -101,7 +101,7 @@ def test_changed_diagram_becomes_version_2_and_running_cases_keep_version_1(env)
 
 def test_deploying_shipped_diagrams_is_idempotent(env):
     with env.db.write() as s:
-        definition, created = deploy_shipped(s)
+        definition, created = deploy_shipped(s, env.runtime)
     assert (definition.version, created) == (1, False)
 
 

@@ -1,9 +1,13 @@
 """greenloop's own checks on diagrams and decision tables, run by every deploy."""
 import pytest
 
+from engine.bootstrap import build_runtime
 from engine.definitions.checks import check_files
 from engine.definitions.deploy import shipped_files
 from engine.definitions.versions import validate_files
+
+# Validation needs the diagram's functions, not a database.
+RUNTIME = build_runtime(None)
 
 
 def _bpmn():
@@ -16,7 +20,7 @@ def _dmn():
 
 def test_shipped_files_pass():
     bpmn, dmn = shipped_files()
-    assert validate_files(bpmn, dmn) == []
+    assert validate_files(RUNTIME, bpmn, dmn) == []
 
 
 def test_mistyped_property_is_named_with_a_suggestion():
@@ -72,4 +76,4 @@ def test_dmn_cells_in_every_supported_form_pass():
 def test_validation_reports_dmn_problems_through_deploy_checks():
     bpmn, dmn = shipped_files()
     dmn = {"routing.dmn": _dmn().replace('hitPolicy="UNIQUE"', 'hitPolicy="ANY"', 1)}
-    assert [el for el, _ in validate_files(bpmn, dmn)] == ["routing_table"]
+    assert [el for el, _ in validate_files(RUNTIME, bpmn, dmn)] == ["routing_table"]

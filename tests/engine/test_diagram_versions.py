@@ -32,8 +32,8 @@ def _save(env, bpmn, dmn, revision, actor="admin"):
 
 def _deploy(env, revision, comment="改办理时限"):
     with env.db.write() as s:
-        definition, created = deploy_draft(s, "complaint", revision=revision, actor="admin", comment=comment,
-                                           now=env.clock.now())
+        definition, created = deploy_draft(s, env.runtime, "complaint", revision=revision, actor="admin",
+                                           comment=comment)
         return definition.version, created
 
 
@@ -61,7 +61,7 @@ def test_second_admin_saving_over_a_newer_draft_is_told_who_saved(env):
 
 def test_broken_draft_is_refused_naming_the_element_and_kept(env):
     bpmn, dmn = _files(lambda t: t.replace('name="form" value="review"', 'name="form" value="no_such_form"', 1))
-    assert any(el == "review" and "no_such_form" in msg for el, msg in validate_files(bpmn, dmn))
+    assert any(el == "review" and "no_such_form" in msg for el, msg in validate_files(env.runtime, bpmn, dmn))
     revision = _save(env, bpmn, dmn, 0)
     with pytest.raises(DeployError) as err:
         _deploy(env, revision)
@@ -90,7 +90,7 @@ def test_deploy_history_diff_and_rollback(env):
     assert changes["feedback"].name == "答复投诉人"
 
     with env.db.write() as s:
-        definition = rollback(s, "complaint", 1, actor="admin", comment="改错了", now=env.clock.now())
+        definition = rollback(s, env.runtime, "complaint", 1, actor="admin", comment="改错了")
     assert definition.version == 3 and "回退到第 1 版" in definition.comment and "改错了" in definition.comment
     with env.db.read() as s:
         assert diff_versions(s, "complaint", 1, 3) == []
@@ -113,7 +113,7 @@ def test_draft_started_before_a_rollback_cannot_overwrite_it(env):
     revision = _save(env, *_files(lambda t: t.replace(*SLOWER)), 0)
     with env.db.write() as s:
         from engine.definitions.deploy import deploy
-        deploy(s, *_files(lambda t: t.replace("deadline(stage_start, 5, 24)", "deadline(stage_start, 6, 24)")),
+        deploy(s, env.runtime, *_files(lambda t: t.replace("deadline(stage_start, 5, 24)", "deadline(stage_start, 6, 24)")),
                deployed_by="admin2", comment="v2")
     with pytest.raises(StaleDraft):
         _deploy(env, revision)

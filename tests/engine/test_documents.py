@@ -278,7 +278,7 @@ def test_deploy_refuses_an_unknown_document_kind_naming_the_element(env):
     broken = {name: xml.replace('name="document" value="assignment_slip"', 'name="document" value="assignment_slip, memo"')
               for name, xml in bpmn.items()}
     with env.db.write() as s, pytest.raises(DeployError) as err:
-        deploy(s, broken, dmn)
+        deploy(s, env.runtime, broken, dmn)
     assert any(element == "do_assign" and "memo" in message for element, message in err.value.problems)
 
 

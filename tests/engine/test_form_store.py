@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 import forms
-from engine.core.errors import DeployError, FormInvalid, NotFound
+from engine.core.errors import AdminError, DeployError, FormInvalid, NotFound
 from engine.definitions.deploy import deploy, shipped_files
 from engine.definitions.form_store import (
     FormRefused,
@@ -20,7 +20,6 @@ from engine.definitions.form_store import (
 )
 from engine.definitions.versions import validate_files
 from engine.models.form_versions import FormVersion
-from engine.org.people import AdminError
 from engine.work.tasks import complete_task
 
 
@@ -243,7 +242,7 @@ def test_created_form_is_version_1_and_a_deployed_diagram_can_use_it(env):
 
     bpmn, dmn = with_form("receive", "receive_checked")
     with env.db.write() as s:
-        definition, created = deploy(s, bpmn, dmn, deployed_by="admin", now=env.clock.now())
+        definition, created = deploy(s, env.runtime, bpmn, dmn, deployed_by="admin")
     assert created and definition.version == 2
 
     case = env.register()
@@ -269,16 +268,16 @@ def test_deploy_naming_a_form_that_exists_nowhere_is_refused_naming_the_element(
     bpmn, dmn = with_form("receive", "never_created")
     with pytest.raises(DeployError) as err:
         with env.db.write() as s:
-            deploy(s, bpmn, dmn, deployed_by="admin", now=env.clock.now())
+            deploy(s, env.runtime, bpmn, dmn, deployed_by="admin")
     assert any(el == "receive" and "never_created" in msg for el, msg in err.value.problems)
     # The editor's check (same session-aware resolution) agrees, before and after the form exists.
     with env.db.read() as s:
-        assert [el for el, _ in validate_files(bpmn, dmn, session=s)] == ["receive"]
+        assert [el for el, _ in validate_files(env.runtime, bpmn, dmn, session=s)] == ["receive"]
     create(env, "never_created", receive_with_id_check("never_created"))
     with env.db.read() as s:
-        assert validate_files(bpmn, dmn, session=s) == []
+        assert validate_files(env.runtime, bpmn, dmn, session=s) == []
     # Checked against the shipped files only (no session), it is still unknown.
-    assert [el for el, _ in validate_files(bpmn, dmn)] == ["receive"]
+    assert [el for el, _ in validate_files(env.runtime, bpmn, dmn)] == ["receive"]
 
 
 @pytest.mark.parametrize("name, code", [

@@ -6,6 +6,7 @@ import codecs
 import pytest
 from sqlalchemy import func, select
 
+from engine.core.errors import AdminError
 from engine.models import AuditEvent, Case, Grid, Task, User
 from engine.notify.notifications import Audience, Directory
 from engine.org import grid_import, grid_tree
@@ -237,7 +238,7 @@ def test_moving_an_area_by_import_moves_its_open_work_to_the_new_towns_staff(env
 
 def test_moving_a_node_from_the_tree_page(env, reorganised):
     now = env.clock.now()
-    with pytest.raises(pa.AdminError) as err:
+    with pytest.raises(AdminError) as err:
         with env.db.write() as s:
             grid_tree.move_node(s, "T01-A01-V01", "T02", "admin", now)
     assert err.value.codes("parent") == ["grid_parent_level"]
@@ -260,7 +261,7 @@ def test_adding_and_renaming_nodes(env):
                                          ("X1", "无上级", None, {"parent": ["grid_second_root"]}),
                                          ("V9", "村下", "T01-A01-V01", {"parent": ["grid_no_children"]}),
                                          ("a b", "", "T02", {"code": ["grid_code_format"], "name": ["required"]})]:
-        with pytest.raises(pa.AdminError) as err:
+        with pytest.raises(AdminError) as err:
             with env.db.write() as s:
                 grid_tree.add_node(s, code, name, parent, "admin", now)
         assert {k: [p.code for p in v] for k, v in err.value.problems.items()} == expected

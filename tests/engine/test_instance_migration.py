@@ -22,8 +22,8 @@ def _v2(env, renames=RENAMES, form="handle"):
     text = text.replace("deadline(stage_start, 5, 24)", "deadline(stage_start, 10, 24)", 1)
     text = text.replace('name="form" value="handle"', f'name="form" value="{form}"', 1)
     with env.db.write() as s:
-        definition, _ = deploy(s, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="v2",
-                               now=env.clock.now())
+        definition, _ = deploy(s, env.runtime, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin",
+                               comment="v2")
         return definition.id
 
 

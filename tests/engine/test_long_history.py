@@ -14,8 +14,8 @@ def _loop_once(env, case, n):
 
 
 def _depth(env, case):
+    from engine.core.specs import bundle_for
     from engine.core.workflow_io import load
-    from engine.definitions.deploy import bundle_for
     from engine.models import ProcessInstance
 
     with env.db.read() as s:

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
 from engine.core.db import Database
 from engine.core.migrate import upgrade
-from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy
 from engine.models import AuditEvent, ProcessInstance, Task
 from tests.conftest import truncate_all
@@ -58,10 +58,10 @@ def pg() -> Database:
 @pytest.fixture(scope="module")
 def due_instances(pg: Database) -> list[int]:
     clock = ManualClock(DEPLOYED_AT)
-    runtime = Runtime(pg, clock, "Asia/Shanghai")
+    runtime = build_runtime(pg, clock, "Asia/Shanghai")
     with pg.write() as session:
-        definition, _ = deploy(session, {"timer_test.bpmn": DIAGRAM.read_text(encoding="utf-8")}, {},
-                               process_id="timer_test", now=clock.now())
+        definition, _ = deploy(session, runtime, {"timer_test.bpmn": DIAGRAM.read_text(encoding="utf-8")}, {},
+                               process_id="timer_test")
     ids: list[int] = []
     for _ in range(INSTANCES // BATCH):
         with pg.write() as session:
@@ -222,11 +222,11 @@ def test_an_instance_that_fails_is_parked_and_does_not_hold_up_the_rest(pg):
         '<bpmn:script>stage_start = fire_at\nsupervise_tier = "two"</bpmn:script>').replace(
         'id="timer_test"', 'id="timer_test_bad"')
     clock = ManualClock(DEPLOYED_AT)
-    runtime = Runtime(pg, clock, "Asia/Shanghai")
+    runtime = build_runtime(pg, clock, "Asia/Shanghai")
     with pg.write() as session:
-        bad, _ = deploy(session, {"timer_test_bad.bpmn": bad_xml}, {}, process_id="timer_test_bad", now=clock.now())
-        good, _ = deploy(session, {"timer_test.bpmn": DIAGRAM.read_text(encoding="utf-8")}, {},
-                         process_id="timer_test", now=clock.now())
+        bad, _ = deploy(session, runtime, {"timer_test_bad.bpmn": bad_xml}, {}, process_id="timer_test_bad")
+        good, _ = deploy(session, runtime, {"timer_test.bpmn": DIAGRAM.read_text(encoding="utf-8")}, {},
+                         process_id="timer_test")
         # The broken one is due first, so it is the first one every claim would pick.
         bad_id = runtime.start(session, None, {"fire_at": "2026-03-02T01:30:00+00:00"}, "test",
                                definition=bad).instance.id

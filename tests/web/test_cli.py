@@ -67,7 +67,7 @@ def test_overview_escapes_complaint_text(data_dir):
     with runtime.db.write() as s:
         seed_departments(s)
         seed_grid(s, areas=14, villages=14)
-        deploy_shipped(s)
+        deploy_shipped(s, runtime)
     with runtime.db.write() as s:
         seed_staff(s, "pw-123456")
     register_case(runtime, {"channel": "hotline", "category": "noise", "title": "<script>alert(1)</script>",
@@ -126,7 +126,7 @@ def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
     monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-02T02:00:00+00:00")
     runtime = make_runtime()
     with runtime.db.write() as s:
-        deploy_shipped(s)
+        deploy_shipped(s, runtime)
     case = register_case(runtime, {"channel": "hotline", "category": "air", "title": "异味",
                                    "complainant_anonymous": True}, "intake")
     monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-18T16:00:01+00:00")  # receive warning is due

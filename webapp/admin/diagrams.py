@@ -10,8 +10,8 @@ from flask_login import current_user
 
 import forms
 from engine.core.errors import DeployError, NotFound
+from engine.core.specs import MAIN_PROCESS
 from engine.definitions.checks import PROPERTIES, STAGES, TIMER_ROLES, document_kinds
-from engine.definitions.deploy import MAIN_PROCESS
 from engine.definitions.drafts import (
     DraftConflict,
     StaleDraft,
@@ -158,7 +158,7 @@ def _problem_list(problems, bpmn, dmn) -> list[dict]:
 def validate(process_id: str):
     bpmn, dmn, _body = _posted_files()
     with _runtime().db.read() as session:  # forms created in the form editor count, as on deploy
-        problems = validate_files(bpmn, dmn, process_id, session=session)
+        problems = validate_files(_runtime(), bpmn, dmn, process_id, session=session)
     return jsonify({"ok": not problems, "problems": _problem_list(problems, bpmn, dmn)})
 
 
@@ -187,7 +187,7 @@ def save(process_id: str):
     except NotFound:
         abort(404)
     with _runtime().db.read() as session:  # forms created in the form editor count, as on deploy
-        problems = validate_files(bpmn, dmn, process_id, session=session)
+        problems = validate_files(_runtime(), bpmn, dmn, process_id, session=session)
     return jsonify({"revision": revision, "saved_at": at.isoformat(),
                     "problems": _problem_list(problems, bpmn, dmn)})
 
@@ -203,8 +203,8 @@ def deploy(process_id: str):
     try:
         revision, _at = _save(process_id, bpmn, dmn, body)
         with runtime.db.write() as session:
-            definition, created = deploy_draft(session, process_id, revision=revision, actor=current_user.username,
-                                               comment=comment[:2000], now=runtime.now())
+            definition, created = deploy_draft(session, runtime, process_id, revision=revision,
+                                               actor=current_user.username, comment=comment[:2000])
             version = definition.version
     except (DraftConflict, StaleDraft) as err:
         return jsonify({"error": str(err)}), 409
@@ -265,9 +265,8 @@ def rollback_to(process_id: str, version: int):
     runtime = _runtime()
     try:
         with runtime.db.write() as session:
-            definition = rollback(session, process_id, version, actor=current_user.username,
-                                  comment=(request.form.get("comment") or "").strip()[:2000] or None,
-                                  now=runtime.now())
+            definition = rollback(session, runtime, process_id, version, actor=current_user.username,
+                                  comment=(request.form.get("comment") or "").strip()[:2000] or None)
             new_version = definition.version
     except NotFound:
         abort(404)

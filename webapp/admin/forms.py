@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 import forms
-from engine.core.errors import NotFound
+from engine.core.errors import AdminError, NotFound
 from engine.definitions.form_store import (
     FormRefused,
     create_form,
@@ -29,7 +29,6 @@ from engine.definitions.form_store import (
 )
 from engine.models import Department
 from engine.models.form_versions import FormVersion
-from engine.org.people import AdminError
 from webapp import current_runtime
 from webapp.access import roles_required
 from webapp.admin.form_editor import KINDS, EditorState, apply_op, from_definition, from_post, to_definition

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engine.cases.read_model import towns
-from engine.core.errors import NotFound
+from engine.core.errors import AdminError, NotFound, Problem
 from engine.models import ROLES, Department, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_import, grid_tree
@@ -107,7 +107,7 @@ COLUMN_LABELS = {"level": _l("层级"), "code": _l("编码"), "name": _l("名称
                  "officers": _l("网格员")}
 
 
-def describe(problem: pa.Problem) -> str:
+def describe(problem: Problem) -> str:
     """A problem code with its values as a sentence in the reader's language."""
     params = dict(problem.params)
     for key in ("level", "parent_level", "old", "new"):
@@ -135,7 +135,7 @@ def describe(problem: pa.Problem) -> str:
     return f"{COLUMN_NAMES[column]}：{text}" if column in COLUMN_NAMES else text
 
 
-def field_errors(err: pa.AdminError) -> dict[str, list[str]]:
+def field_errors(err: AdminError) -> dict[str, list[str]]:
     return {name: [describe(p) for p in found] for name, found in err.problems.items()}
 
 
@@ -212,7 +212,7 @@ def new_user():
         with _runtime().db.write() as s:
             user, generated = pa.create_user(s, values, current_user.username, _now())
             user_id, username = user.id, user.username
-    except pa.AdminError as err:
+    except AdminError as err:
         values["password"] = ""
         return _user_form(values, field_errors(err), status=422)
     if generated:
@@ -242,13 +242,13 @@ def edit_user(user_id: int):
     try:
         with _runtime().db.write() as s:
             pa.update_user(s, user_id, submitted, current_user.username, _now())
-    except pa.AdminError as err:
+    except AdminError as err:
         return _user_form({**submitted, "username": user.username}, field_errors(err), user, 422, history, used)
     flash(_("已保存"), "info")
     return redirect(url_for(".edit_user", user_id=user_id))
 
 
-def _refused(err: pa.AdminError) -> None:
+def _refused(err: AdminError) -> None:
     for found in err.problems.values():
         for problem in found:
             flash(describe(problem), "error")
@@ -263,7 +263,7 @@ def set_active(user_id: int):
             pa.set_active(s, user_id, active, current_user.username, _now())
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         _refused(err)
     else:
         flash(_("账号已启用") if active else _("账号已停用，该人员下次操作时即退出登录"), "info")
@@ -286,7 +286,7 @@ def password(user_id: int):
         with _runtime().db.write() as s:
             username = _load_user(s, user_id).username
             generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None)
-    except pa.AdminError as err:
+    except AdminError as err:
         _refused(err)
         return redirect(url_for(".edit_user", user_id=user_id) + "#password")
     if generated:
@@ -302,7 +302,7 @@ def delete_user(user_id: int):
         with _runtime().db.write() as s:
             username = _load_user(s, user_id).username
             pa.delete_user(s, user_id, current_user.username, _now())
-    except pa.AdminError as err:
+    except AdminError as err:
         _refused(err)
         return redirect(url_for(".edit_user", user_id=user_id))
     flash(_("账号 %(u)s 已删除", u=username), "info")
@@ -330,7 +330,7 @@ def departments():
     try:
         with _runtime().db.write() as s:
             pa.create_department(s, values, current_user.username, _now())
-    except pa.AdminError as err:
+    except AdminError as err:
         return _departments_page(field_errors(err), values, 422, editing="")
     flash(_("部门 %(n)s 已添加", n=values["name"].strip()), "info")
     return redirect(url_for(".departments"))
@@ -345,7 +345,7 @@ def department_update(code: str):
             pa.update_department(s, code, values, current_user.username, _now())
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         return _departments_page(field_errors(err), {**values, "code": code}, 422, editing=code)
     flash(_("已保存"), "info")
     return redirect(url_for(".departments"))
@@ -359,7 +359,7 @@ def department_delete(code: str):
             pa.delete_department(s, code, current_user.username, _now())
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         return _departments_page({"": [describe(p) for p in err.problems.get("", [])]}, {"code": code}, 409,
                                  editing=code)
     flash(_("部门 %(c)s 已删除", c=code), "info")
@@ -410,7 +410,7 @@ def grid_add(code: str):
             new_code = node.code
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         return _node_page(code, {f"add_{k}": v for k, v in field_errors(err).items()}, values, 422)
     flash(_("已添加 %(c)s", c=new_code), "info")
     return redirect(url_for(".grid_node", code=code) + "#children")
@@ -425,7 +425,7 @@ def grid_rename(code: str):
             grid_tree.rename_node(s, code, name, current_user.username, _now())
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         return _node_page(code, {f"rename_{k}": v for k, v in field_errors(err).items()}, {"name": name}, 422)
     flash(_("已保存"), "info")
     return redirect(url_for(".grid_node", code=code))
@@ -440,7 +440,7 @@ def grid_move(code: str):
             moved = grid_tree.move_node(s, code, parent, current_user.username, _now())
     except NotFound:
         abort(404)
-    except pa.AdminError as err:
+    except AdminError as err:
         return _node_page(code, {f"move_{k}": v for k, v in field_errors(err).items()}, {"parent": parent}, 422)
     flash(_("已移动：%(n)s 个网格节点、%(c)s 件在办案件、%(t)s 个待办任务随之更新", n=moved.nodes, c=moved.cases,
             t=moved.tasks), "info")
@@ -478,7 +478,7 @@ def grid_import_upload():
     return redirect(url_for(".grid_import_preview", import_id=import_id))
 
 
-def _import_page(import_id: int, status: int = 200, refused: pa.AdminError | None = None):
+def _import_page(import_id: int, status: int = 200, refused: AdminError | None = None):
     with _runtime().db.read() as s:
         upload = s.get(GridImport, import_id)
         if upload is None:

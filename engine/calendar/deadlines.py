@@ -1,0 +1,41 @@
+"""The deadline functions a diagram's timer expressions call: ``now()``, ``deadline(start, days,
+urgent_hours)`` and ``warning(...)``, counted on the step's working calendar.
+
+They return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads an offset-less
+timeDate in server-local time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from engine.core.errors import WorkflowFault
+from engine.core.step_context import StepContext
+
+
+def _parse(value: str | datetime) -> datetime:
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise WorkflowFault(f"time {value!r} has no timezone offset")
+    return when
+
+
+def deadline_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
+    def now() -> str:
+        return ctx.now().isoformat()
+
+    def _limit(days: int, urgent_hours: float | None) -> dict[str, Any]:
+        # Urgent matters (ongoing discharge, odour, fire) run on hours, not working days.
+        if urgent_hours is not None and ctx.case is not None and ctx.case.urgent:
+            return {"hours": urgent_hours}
+        return {"days": int(days)}
+
+    def deadline(start: str, days: int, urgent_hours: float | None = None) -> str:
+        """Due moment of a stage: N working days after start, or hours for urgent cases."""
+        return ctx.calendar.deadline(_parse(start), **_limit(days, urgent_hours)).isoformat()
+
+    def warning(start: str, days: int, urgent_hours: float | None = None) -> str:
+        return ctx.calendar.warning(_parse(start), **_limit(days, urgent_hours)).isoformat()
+
+    return {"now": now, "deadline": deadline, "warning": warning}
