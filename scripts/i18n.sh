@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Refresh the translation catalogue after changing visible strings: extracts every _() string
 # from webapp/ and merges it into the English catalogue (Chinese is the source language).
-# Then fill in the empty msgstr lines; tests/web/test_i18n.py fails while any is empty.
+# Then fill in the empty msgstr lines (tests/web/test_i18n.py fails while any is empty); scripts/setup.sh
+# compiles the catalogue into the messages.mo the app reads.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

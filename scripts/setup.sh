@@ -106,7 +106,7 @@ top_level_packages() {
 PY_STAMP="$VENV/.greenloop-installed"
 PY_HASH="$(
     {
-        hash_files pyproject.toml setup.cfg
+        hash_files pyproject.toml setup.cfg setup.py
         "$VENV/bin/python" -V 2>&1
         top_level_packages
     } | sha256sum | cut -d' ' -f1
@@ -127,7 +127,30 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 3. npm packages (bpmn-js, dmn-js, htmx.org) served by the web app from node_modules
+# 3. Translation catalogues: webapp/translations/*/LC_MESSAGES/messages.po -> messages.mo
+# ---------------------------------------------------------------------------
+# The app only reads the compiled .mo files (not tracked in git); compile when one is missing or
+# older than its .po. --use-fuzzy: scripts/i18n.sh writes the catalogue without a header, which
+# Babel takes as "the whole catalogue is fuzzy" and would skip; no single message is ever fuzzy
+# (i18n.sh updates with --no-fuzzy-matching, and tests/web/test_i18n.py checks it).
+catalogs_stale=0
+for po in webapp/translations/*/LC_MESSAGES/messages.po; do
+    [ -f "$po" ] || continue
+    mo="${po%.po}.mo"
+    if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+        catalogs_stale=1
+    fi
+done
+if [ "$catalogs_stale" = 1 ]; then
+    log "translations: compiling catalogues"
+    "$VENV/bin/pybabel" -q compile --use-fuzzy -d webapp/translations \
+        || die "pybabel compile failed (errors above; fix them in the .po file)"
+else
+    log "translations: compiled catalogues up to date"
+fi
+
+# ---------------------------------------------------------------------------
+# 4. npm packages (bpmn-js, dmn-js, htmx.org) served by the web app from node_modules
 # ---------------------------------------------------------------------------
 if [ -f package.json ]; then
     if ! command -v npm >/dev/null 2>&1; then

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
 
 from tests.conftest import TEST_PASSWORD
 from webapp import create_app
+from webapp.i18n import TRANSLATIONS
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -17,11 +20,22 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture(scope="session")
+def translations(tmp_path_factory):
+    """The catalogues compiled afresh from the .po files (as scripts/setup.sh does), so the tests
+    never read a stale messages.mo left in the checkout."""
+    directory = tmp_path_factory.mktemp("translations")
+    shutil.copytree(TRANSLATIONS, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    failed = CommandLineInterface().run(["pybabel", "-q", "compile", "--use-fuzzy", "-d", str(directory)])
+    assert not failed, "the .po files have errors (see the log)"
+    return directory
+
+
 @pytest.fixture
-def app(env, tmp_path):
+def app(env, tmp_path, translations):
     # Uploaded files go to the test's own folder, never into the repository's instance/.
     return create_app(runtime=env.runtime, TESTING=True, LOGIN_RATE_LIMIT="1000 per minute",
-                      ATTACHMENTS_DIR=str(tmp_path / "attachments"))
+                      ATTACHMENTS_DIR=str(tmp_path / "attachments"), BABEL_TRANSLATION_DIRECTORIES=str(translations))
 
 
 @pytest.fixture
