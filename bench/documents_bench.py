@@ -40,7 +40,7 @@ from engine.cases.attachments import check_uploads, store_attachments
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.db import Database
-from engine.core.runtime import Runtime
+from engine.core.runtime import Runtime, in_transaction
 from engine.models import Task
 from engine.models.documents import Document
 from engine.timers.fire import fire_due
@@ -99,17 +99,17 @@ class Driver:
         with self.runtime.db.read() as session:
             task_id = session.scalars(select(Task.id).where(Task.case_id == case_id, Task.spec == spec,
                                                             Task.state == "ready")).first()
-        complete_task(self.runtime, task_id, data, actor)
+        in_transaction(self.runtime, complete_task, task_id, data, actor)
 
     def register(self, **overrides) -> int:
-        return register_case(self.runtime, {**CASE_DATA, **overrides}, "intake").id
+        return in_transaction(self.runtime, register_case, {**CASE_DATA, **overrides}, "intake").id
 
 
 def drive_cases(runtime: Runtime, clock: ManualClock, attachments_dir: Path) -> int:
     """Every kind of document, issued by the engine at its step; returns the full case's id."""
     d = Driver(runtime)
     full = d.register(description="每晚十点后有刺鼻气味。" * 40)
-    store_attachments(runtime, full, check_uploads([(f"现场{n}.jpg", _photo(n)) for n in range(PHOTOS)]),
+    in_transaction(runtime, store_attachments, full, check_uploads([(f"现场{n}.jpg", _photo(n)) for n in range(PHOTOS)]),
                       root=attachments_dir, actor="intake")
     d.complete(full, "receive", {"decision": "accept"}, "intake")
     d.complete(full, "assign", {"action": "assign", "department": "air", "instructions": "请现场核查"}, "intake")
@@ -169,7 +169,7 @@ def run(db: Database, work_dir: Path, repeats: int) -> dict[str, float]:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        issue_now(runtime, full, "acceptance_notice", actor="intake", scope=true())
+        in_transaction(runtime, issue_now, full, "acceptance_notice", actor="intake", scope=true())
         times.append((time.perf_counter() - started) * 1000)
     figures["issue_ms"] = statistics.median(times)
     log(f"issuing a document (number + snapshot, committed): {figures['issue_ms']:.1f} ms median")

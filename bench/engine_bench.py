@@ -43,7 +43,7 @@ from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
 from engine.core.db import Database
 from engine.core.migrate import upgrade
-from engine.core.runtime import Runtime
+from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy, deploy_shipped
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
 from engine.org.seed import seed_departments, seed_grid, seed_staff
@@ -114,10 +114,10 @@ def seed(runtime: Runtime) -> None:
 
 
 def bench_starts(runtime: Runtime, count: int) -> float:
-    register_case(runtime, CASE_DATA, "intake")  # warm-up: parse and cache the specs, fill the pools
+    in_transaction(runtime, register_case, CASE_DATA, "intake")  # warm-up: parse and cache the specs, fill the pools
     began = time.perf_counter()
     for _ in range(count):
-        register_case(runtime, CASE_DATA, "intake")
+        in_transaction(runtime, register_case, CASE_DATA, "intake")
     return count / (time.perf_counter() - began)
 
 
@@ -141,7 +141,7 @@ def _state_kb(db: Database, case_id: int) -> float:
 
 def run_long_case(runtime: Runtime, clock: ManualClock, completions: int) -> tuple[list[float], dict[int, float]]:
     """Drive one case through ``completions`` task completions; returns ms per completion and sizes."""
-    case = register_case(runtime, CASE_DATA, "intake")
+    case = in_transaction(runtime, register_case, CASE_DATA, "intake")
     steps = [("receive", {"decision": "accept"}), ("assign", {"action": "assign", "department": "air"})]
     timings: list[float] = []
     sizes: dict[int, float] = {}
@@ -151,7 +151,7 @@ def run_long_case(runtime: Runtime, clock: ManualClock, completions: int) -> tup
         task_id = _ready_task_id(runtime.db, case.id, spec)
         clock.advance(minutes=1)
         began = time.perf_counter()
-        complete_task(runtime, task_id, data, "bench")
+        in_transaction(runtime, complete_task, task_id, data, "bench")
         timings.append((time.perf_counter() - began) * 1000)
         if len(timings) in POINTS:
             sizes[len(timings)] = _state_kb(runtime.db, case.id)

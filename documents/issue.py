@@ -124,28 +124,26 @@ def from_step(outcome: StepOutcome) -> list[Document]:
     return issued
 
 
-def issue_now(runtime: Runtime, case_id: int, kind: str, *, actor: str, scope) -> Document:
+def issue_now(session: Session, runtime: Runtime, case_id: int, kind: str, *, actor: str, scope) -> Document:
     """Issue a document from the case page (a new number)."""
-    with runtime.db.write() as session:
-        case = _case(session, case_id, scope)
-        row, event = issue(session, case, kind, actor=actor, now=runtime.now(), tz=runtime.timezone)
-        session.add(event)
-        return row
+    case = _case(session, case_id, scope)
+    row, event = issue(session, case, kind, actor=actor, now=runtime.now(), tz=runtime.timezone)
+    session.add(event)
+    return row
 
 
-def regenerate(runtime: Runtime, case_id: int, document_id: int, *, actor: str, scope) -> Document:
+def regenerate(session: Session, runtime: Runtime, case_id: int, document_id: int, *, actor: str, scope) -> Document:
     """A new version of a document from a fresh snapshot of the case; the old versions stay."""
-    with runtime.db.write() as session:
-        case = _case(session, case_id, scope)
-        old = session.scalars(select(Document).where(Document.id == document_id, Document.case_id == case.id)).first()
-        if old is None:
-            raise NotFound(f"文书 {document_id} 不存在 (no such document)")
-        version = (session.scalar(select(func.max(Document.version)).where(Document.number == old.number)) or 0) + 1
-        row, event = issue(session, case, old.kind, actor=actor, now=runtime.now(), tz=runtime.timezone,
-                           element=old.element, instance_id=old.instance_id, step=(old.context or {}).get("step"),
-                           number=old.number, version=version)
-        session.add(event)
-        return row
+    case = _case(session, case_id, scope)
+    old = session.scalars(select(Document).where(Document.id == document_id, Document.case_id == case.id)).first()
+    if old is None:
+        raise NotFound(f"文书 {document_id} 不存在 (no such document)")
+    version = (session.scalar(select(func.max(Document.version)).where(Document.number == old.number)) or 0) + 1
+    row, event = issue(session, case, old.kind, actor=actor, now=runtime.now(), tz=runtime.timezone,
+                       element=old.element, instance_id=old.instance_id, step=(old.context or {}).get("step"),
+                       number=old.number, version=version)
+    session.add(event)
+    return row
 
 
 def _case(session: Session, case_id: int, scope) -> Case:

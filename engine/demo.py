@@ -80,7 +80,9 @@ def demo_tokens(runtime: Runtime) -> list[str]:
 
     lines = ["demo API tokens (shown only this once; `greenloop api-token create` makes more):"]
     for name, scopes, username, channel in DEMO_TOKENS:
-        _row, token = create_token(runtime, name, scopes, created_by="demo", username=username, channel=channel)
+        with runtime.db.write() as session:
+            _row, token = create_token(session, runtime, name, scopes, created_by="demo", username=username,
+                                       channel=channel)
         lines.append(f"  {name:24s} {token}  scopes={','.join(scopes)}")
     return lines
 
@@ -107,7 +109,8 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -
         clock.set(when)
         fire_due(sim)
         if action == "register":
-            case = register_case(sim, _complaint(rng, villages), "intake", users["intake"].id)
+            with sim.db.write() as session:
+                case = register_case(session, sim, _complaint(rng, villages), "intake", users["intake"].id)
             numbers[i] = (case.id, case.number)
             if progress and len(numbers) % 250 == 0:
                 progress(f"demo: {len(numbers)} cases registered")
@@ -153,7 +156,8 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> boo
     main = [t for t in tasks if t.stage != "supervise"]
     task = main[0] if main and rng.random() < 0.9 else tasks[0]
     data, role = _answer(sim, rng, task, numbers, i)
-    complete_task(sim, task.id, data, _actor(role, departments.get(task.department_id)))
+    with sim.db.write() as session:
+        complete_task(session, sim, task.id, data, _actor(role, departments.get(task.department_id)))
     return True
 
 
@@ -175,7 +179,8 @@ def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[d
             return {"decision": "duplicate", "duplicate_of": rng.choice(earlier)}, "intake"
         return {"decision": "accept"}, "intake"
     if task.spec == "assign":
-        route = task_data(sim, task.id)
+        with sim.db.read() as session:
+            route = task_data(session, sim, task.id)
         if route.get("route_transfer") and r < 0.9:
             agency = {"urban_management": "城市管理局", "police": "公安局", "housing": "住房和城乡建设局",
                       "agriculture": "农业农村局"}.get(route["route_transfer"], route["route_transfer"])

@@ -3,6 +3,8 @@
 A user task names its form through the ``form`` extension property; the
 engine calls :func:`validate_form` (or ``load_form(name).validate``) before
 any submitted data reaches the workflow, and stores only the cleaned result.
+
+May import: nothing else of greenloop (a library the engine and the web app use).
 """
 
 from forms.definition import FormDefinition, parse_definition

@@ -14,7 +14,7 @@ from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.db import Database
 from engine.core.migrate import upgrade
-from engine.core.runtime import Runtime
+from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy_shipped
 from engine.models import AuditEvent, Base, Case, ProcessInstance, Task
 from engine.org.seed import seed_departments, seed_grid, seed_staff
@@ -77,12 +77,16 @@ class Env:
     def db(self) -> Database:
         return self.runtime.db
 
+    def run(self, service, *args, **kwargs):
+        """Call an engine service the way a request does: in one write transaction of its own."""
+        return in_transaction(self.runtime, service, *args, **kwargs)
+
     def register(self, **overrides) -> Case:
         data = {"channel": "hotline", "category": "air", "title": "工厂夜间排放异味",
                 "description": "每晚十点后有刺鼻气味", "grid_code": "T01-A01-V01",
                 "complainant_name": "张三", "complainant_phone": "13800000000", "subject_type": "enterprise"}
         data.update(overrides)
-        return register_case(self.runtime, data, "intake")
+        return self.run(register_case, data, "intake")
 
     def ready(self, case: Case | int) -> list[Task]:
         case_id = case if isinstance(case, int) else case.id
@@ -96,7 +100,7 @@ class Env:
         return matches[0]
 
     def complete(self, case: Case | int, spec: str, data: dict | None = None, actor: str = "tester"):
-        return complete_task(self.runtime, self.task(case, spec).id, data or {}, actor)
+        return self.run(complete_task, self.task(case, spec).id, data or {}, actor)
 
     def case(self, case: Case | int) -> Case:
         case_id = case if isinstance(case, int) else case.id

@@ -62,24 +62,3 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     errors.init_app(app)
     navigation.init_app(app)
     return app
-
-
-def runtime_of(app: Flask) -> Runtime:
-    return app.extensions["greenloop_runtime"]
-
-
-def current_runtime() -> Runtime:
-    """The engine runtime of the app handling the current request."""
-    from flask import current_app
-
-    return runtime_of(current_app)
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """A redirect target from a form or query: same-site paths only, else ``fallback``.
-
-    "//host" and "/\\host" would leave the site in some browsers (an open redirect).
-    """
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return fallback

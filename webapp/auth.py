@@ -10,10 +10,10 @@ from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
 from engine.models import User
-from webapp import current_runtime as _runtime
-from webapp import safe_next
 from webapp.access import load_staff
 from webapp.extensions import limiter, login_manager
+from webapp.redirects import safe_next
+from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("auth", __name__)
 _hasher = PasswordHasher()

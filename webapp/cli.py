@@ -55,7 +55,8 @@ def _warn_calendar(runtime) -> None:
 
 def cmd_run(args) -> int:
     from engine.timers.worker import TimerWorker
-    from webapp import create_app, runtime_of
+    from webapp import create_app
+    from webapp.runtime import runtime_of
 
     settings = load_settings()
     app = create_app(settings)
@@ -116,20 +117,24 @@ def cmd_api_token(args) -> int:
 
     runtime = _runtime()
     if args.action == "create":
-        row, token = create_token(runtime, args.name, args.scopes, created_by=args.by, username=args.user,
-                                  channel=args.channel)
+        with runtime.db.write() as session:
+            row, token = create_token(session, runtime, args.name, args.scopes, created_by=args.by,
+                                      username=args.user, channel=args.channel)
         print(f"token {row.id} {row.name!r} scopes={','.join(row.scopes)}"
               + (f" user={args.user}" if args.user else " (machine client)"))
         print("the token is shown only now; store it safely:", file=sys.stderr)
         print(token)
     elif args.action == "list":
-        for row, username in list_tokens(runtime):
+        with runtime.db.read() as session:
+            rows = list_tokens(session)
+        for row, username in rows:
             state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M} UTC" if row.revoked_at else "active"
             used = f"{row.last_used_at:%Y-%m-%d %H:%M} UTC" if row.last_used_at else "never"
             print(f"{row.id}\t{row.prefix}…\t{row.name}\t{','.join(row.scopes)}\t{username or '-'}\t"
                   f"last used {used}\t{state}")
     else:
-        row = revoke_token(runtime, args.id, args.by)
+        with runtime.db.write() as session:
+            row = revoke_token(session, runtime, args.id, args.by)
         print(f"token {row.id} {row.name!r} revoked")
     return 0
 

@@ -38,7 +38,7 @@ def _display_name(username: str | None) -> str | None:
     from sqlalchemy import select
 
     from engine.models import User
-    from webapp import runtime_of
+    from webapp.runtime import runtime_of
 
     with runtime_of(current_app).db.read() as session:
         name = session.scalar(select(User.display_name).where(User.username == username))

@@ -28,7 +28,7 @@ def nav_items():
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from webapp import runtime_of
+    from webapp.runtime import runtime_of
     from webapp.access import notification_scope
 
     with runtime_of(current_app).db.read() as s:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from engine.calendar.store import calendar_warnings
 from engine.models import Case, ProcessInstance, Task
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope
+from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("overview", __name__)
 CLOSED = ("closed", "rejected", "transferred", "merged")

@@ -59,47 +59,45 @@ def check_year(year: int) -> int:
     return year
 
 
-def set_day(runtime: Runtime, day: date, is_workday: bool, actor: str, note: str | None = None) -> CalendarChange:
+def set_day(session: Session, runtime: Runtime, day: date, is_workday: bool, actor: str, note: str | None = None) -> CalendarChange:
     """Make ``day`` a working day or a rest day, and move the deadlines that run across it."""
     check_year(day.year)
     note = (note or "").strip()[:200] or None
-    with runtime.db.write() as session:
-        before = load_calendar(session, runtime.timezone)
-        was = before.is_workday(day)
-        row = session.get(CalendarDay, day)
-        if is_workday == default_is_workday(day) and note is None:
-            # Back to what the shipped data says: no override left to explain.
-            if row is not None:
-                session.delete(row)
-        else:
-            if row is None:
-                row = CalendarDay(day=day, is_workday=is_workday)
-                session.add(row)
-            row.is_workday, row.note, row.updated_by = is_workday, note, actor
-        session.flush()
-        change = CalendarChange(day, is_workday, changed=was != is_workday)
-        if change.changed:
-            change.recomputed = _recompute(session, runtime, before, day, actor)
-        session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_day_set", detail={
-            "day": day.isoformat(), "is_workday": is_workday, "was_workday": was, "note": note,
-            "recomputed_cases": len(change.recomputed)}))
-        return change
+    before = load_calendar(session, runtime.timezone)
+    was = before.is_workday(day)
+    row = session.get(CalendarDay, day)
+    if is_workday == default_is_workday(day) and note is None:
+        # Back to what the shipped data says: no override left to explain.
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            row = CalendarDay(day=day, is_workday=is_workday)
+            session.add(row)
+        row.is_workday, row.note, row.updated_by = is_workday, note, actor
+    session.flush()
+    change = CalendarChange(day, is_workday, changed=was != is_workday)
+    if change.changed:
+        change.recomputed = _recompute(session, runtime, before, day, actor)
+    session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_day_set", detail={
+        "day": day.isoformat(), "is_workday": is_workday, "was_workday": was, "note": note,
+        "recomputed_cases": len(change.recomputed)}))
+    return change
 
 
-def set_year_entered(runtime: Runtime, year: int, entered: bool, actor: str, note: str | None = None) -> None:
+def set_year_entered(session: Session, runtime: Runtime, year: int, entered: bool, actor: str, note: str | None = None) -> None:
     """Declare that a year's holidays are (or are no longer) entered in full.
 
     Only the warning about guessed years depends on this; no day changes, so no deadline moves.
     """
     check_year(year)
-    with runtime.db.write() as session:
-        row = session.get(CalendarYear, year)
-        if entered and row is None:
-            session.add(CalendarYear(year=year, note=(note or "").strip() or None))
-        elif not entered and row is not None:
-            session.delete(row)
-        session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_year_set",
-                               detail={"year": year, "entered": entered}))
+    row = session.get(CalendarYear, year)
+    if entered and row is None:
+        session.add(CalendarYear(year=year, note=(note or "").strip() or None))
+    elif not entered and row is not None:
+        session.delete(row)
+    session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_year_set",
+                           detail={"year": year, "entered": entered}))
 
 
 # ---------------------------------------------------------------- moving deadlines

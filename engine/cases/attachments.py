@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.core.db import on_rollback
 from engine.core.runtime import Runtime
 from engine.models import Attachment, AuditEvent
 
@@ -100,45 +101,38 @@ def count_attachments(session: Session, case_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == case_id)) or 0
 
 
-def store_attachments(runtime: Runtime, case_id: int, files: list[CheckedFile], *, root: Path, actor: str,
-                      visibility: str = "internal", kind: str | None = None,
+def store_attachments(session: Session, runtime: Runtime, case_id: int, files: list[CheckedFile], *, root: Path,
+                      actor: str, visibility: str = "internal", kind: str | None = None,
                       task_id: str | None = None) -> list[Attachment]:
-    """Write the files under ``root/<case_id>/`` and record them (and an audit event each)."""
+    """Write the files under ``root/<case_id>/`` and record them (and an audit event each) in the
+    caller's transaction; if it rolls back, the files written here are removed again."""
     if not files:
         return []
+    # Counted inside the write transaction so two uploads at once cannot pass the limit together.
+    if count_attachments(session, case_id) + len(files) > MAX_FILES_PER_CASE:
+        raise AttachmentRejected(files[-1].filename, "count")
     folder = Path(root) / str(case_id)
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    try:
-        with runtime.db.write() as session:
-            # Counted inside the write transaction so two uploads at once cannot pass the limit together.
-            if count_attachments(session, case_id) + len(files) > MAX_FILES_PER_CASE:
-                raise AttachmentRejected(files[-1].filename, "count")
-            now = runtime.now()
-            rows = []
-            for item in files:
-                relative = f"{case_id}/{uuid.uuid4().hex}.{item.extension}"
-                target = Path(root) / relative
-                target.write_bytes(item.data)
-                written.append(target)
-                row = Attachment(case_id=case_id, filename=item.filename, content_type=item.content_type,
-                                 size=item.size, sha256=hashlib.sha256(item.data).hexdigest(),
-                                 stored_path=relative, visibility=visibility, task_id=task_id,
-                                 kind=kind or ("document" if item.content_type == "application/pdf" else "photo"),
-                                 uploaded_by=actor, uploaded_at=now)
-                session.add(row)
-                session.flush()
-                session.add(AuditEvent(case_id=case_id, at=now, actor=actor, kind="attachment_added",
-                                       task_id=task_id, detail={"attachment_id": row.id, "filename": item.filename,
-                                                                "content_type": item.content_type,
-                                                                "size": item.size}))
-                rows.append(row)
-            return rows
-    except BaseException:
-        # The rows were rolled back: files without a row would be orphans nobody can reach.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    now = runtime.now()
+    rows = []
+    for item in files:
+        relative = f"{case_id}/{uuid.uuid4().hex}.{item.extension}"
+        target = Path(root) / relative
+        # Rows rolled back would leave files nobody can reach.
+        on_rollback(session, lambda path=target: path.unlink(missing_ok=True))
+        target.write_bytes(item.data)
+        row = Attachment(case_id=case_id, filename=item.filename, content_type=item.content_type,
+                         size=item.size, sha256=hashlib.sha256(item.data).hexdigest(),
+                         stored_path=relative, visibility=visibility, task_id=task_id,
+                         kind=kind or ("document" if item.content_type == "application/pdf" else "photo"),
+                         uploaded_by=actor, uploaded_at=now)
+        session.add(row)
+        session.flush()
+        session.add(AuditEvent(case_id=case_id, at=now, actor=actor, kind="attachment_added",
+                               task_id=task_id, detail={"attachment_id": row.id, "filename": item.filename,
+                                                        "content_type": item.content_type, "size": item.size}))
+        rows.append(row)
+    return rows
 
 
 def list_attachments(session: Session, case_id: int) -> list[Attachment]:

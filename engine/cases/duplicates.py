@@ -129,13 +129,13 @@ def possible_duplicates_of(session: Session, case: Case, *, scope=None, limit: i
     return _rank(rows, f"{case.title} {case.description or ''}", prefix, exact_grid, company, limit)
 
 
-def merge_new_case(runtime: Runtime, case_id: int, parent_number: str, actor: str,
+def merge_new_case(session: Session, runtime: Runtime, case_id: int, parent_number: str, actor: str,
                    lang: str = "zh_CN") -> StepResult:
     """Record at acceptance that a just-registered case repeats ``parent_number`` (重复件合并):
     its receive task is completed with decision=duplicate, so the process itself merges it."""
-    with runtime.db.read() as session:
-        task_id = session.scalar(select(Task.id).where(Task.case_id == case_id, Task.spec == "receive",
-                                                       Task.state == "ready"))
+    task_id = session.scalar(select(Task.id).where(Task.case_id == case_id, Task.spec == "receive",
+                                                   Task.state == "ready"))
     if task_id is None:
         raise NotFound(f"案件 {case_id} 没有待受理任务 (no ready receive task)")
-    return complete_task(runtime, task_id, {"decision": "duplicate", "duplicate_of": parent_number}, actor, lang)
+    return complete_task(session, runtime, task_id, {"decision": "duplicate", "duplicate_of": parent_number}, actor,
+                         lang)

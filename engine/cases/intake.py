@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.cases.numbering import next_case_number, tracking_code
 from engine.core.errors import FormInvalid
@@ -37,7 +38,7 @@ class IntakeSchema(Schema):
                                   "complainant_name")
 
 
-def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
+def register_case(session: Session, runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
                   details: dict | None = None, api_token_id: int | None = None,
                   external_id: str | None = None) -> Case:
     """``details``: what a machine sent beyond the form (e.g. a monitor's measurement);
@@ -47,29 +48,28 @@ def register_case(runtime: Runtime, data: dict, actor: str, created_by_id: int |
         clean = IntakeSchema().load(data)
     except ValidationError as err:
         raise FormInvalid({k: v if isinstance(v, list) else [str(v)] for k, v in err.messages.items()}) from None
-    with runtime.db.write() as session:
-        grid = None
-        if clean["grid_code"]:
-            grid = session.scalars(select(Grid).where(Grid.code == clean["grid_code"])).first()
-            if grid is None:
-                raise FormInvalid({"grid_code": [f"网格 {clean['grid_code']} 不存在 (unknown grid)"]})
-        now = runtime.now()
-        case = Case(
-            number=next_case_number(session, now, runtime.timezone), tracking_code=tracking_code(),
-            channel=clean["channel"], category=clean["category"], title=clean["title"],
-            description=clean["description"], address=clean["address"], latitude=clean["latitude"],
-            longitude=clean["longitude"], grid_id=grid.id if grid else None, grid_path=grid.path if grid else None,
-            subject_enterprise=clean["subject_enterprise"], subject_type=clean["subject_type"],
-            complainant_name=None if clean["complainant_anonymous"] else clean["complainant_name"],
-            complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
-            complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
-            colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
-            api_token_id=api_token_id, external_id=external_id,
-        )
-        session.add(case)
-        session.flush()
-        runtime.start(session, case, _process_data(case, grid, session), actor)
-        return case
+    grid = None
+    if clean["grid_code"]:
+        grid = session.scalars(select(Grid).where(Grid.code == clean["grid_code"])).first()
+        if grid is None:
+            raise FormInvalid({"grid_code": [f"网格 {clean['grid_code']} 不存在 (unknown grid)"]})
+    now = runtime.now()
+    case = Case(
+        number=next_case_number(session, now, runtime.timezone), tracking_code=tracking_code(),
+        channel=clean["channel"], category=clean["category"], title=clean["title"],
+        description=clean["description"], address=clean["address"], latitude=clean["latitude"],
+        longitude=clean["longitude"], grid_id=grid.id if grid else None, grid_path=grid.path if grid else None,
+        subject_enterprise=clean["subject_enterprise"], subject_type=clean["subject_type"],
+        complainant_name=None if clean["complainant_anonymous"] else clean["complainant_name"],
+        complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
+        complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
+        colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
+        api_token_id=api_token_id, external_id=external_id,
+    )
+    session.add(case)
+    session.flush()
+    runtime.start(session, case, _process_data(case, grid, session), actor)
+    return case
 
 
 def _town_code(grid: Grid | None, session) -> str | None:

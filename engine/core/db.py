@@ -1,7 +1,7 @@
 """Database connection: one SQLAlchemy engine and session factory per database URL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
@@ -40,6 +40,15 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+_ROLLBACK_HOOKS = "greenloop_on_rollback"
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Run ``undo`` if the transaction ``session`` belongs to rolls back: for effects outside the
+    database (a file written to disk) that must not outlive the rows that point at them."""
+    session.info.setdefault(_ROLLBACK_HOOKS, []).append(undo)
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
@@ -56,15 +65,19 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that will write: commits on success, rolls back on any exception."""
+        """A transaction that will write: commits on success, rolls back on any exception (and
+        then undoes what services registered with ``on_rollback``, such as files they wrote)."""
         session = self._write_sessions()
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
+            for undo in reversed(session.info.pop(_ROLLBACK_HOOKS, [])):
+                undo()
             raise
         finally:
+            session.info.pop(_ROLLBACK_HOOKS, None)
             session.close()
 
     @contextmanager

@@ -2,7 +2,7 @@
 
 SpiffWorkflow keeps every task ever run as a chain from the root, so each loop of a case
 (review rejected, returned, reopened) makes the tree deeper and every step slower; at depth
-1000 its task iterator silently stops (SETUP-NOTES). The finished tasks above the point where
+1000 its task iterator silently stops (docs/spiffworkflow.md). The finished tasks above the point where
 all unfinished work branches off are history that the audit trail already holds, so they are
 cut away and that point is hung directly under the root. Finished sub-process trees go too.
 """

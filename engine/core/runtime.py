@@ -32,8 +32,7 @@ from engine.core.step_context import StepContext
 from engine.core.workflow_io import dump, load
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
 
-# SpiffWorkflow's task iterator silently stops 1000 levels down (docs/architecture.md, long
-# histories): a case looping that deep would stall with no error. Refuse the step well before.
+# SpiffWorkflow's task iterator silently stops 1000 levels down (docs/spiffworkflow.md): a case looping that deep would stall with no error. Refuse the step well before.
 MAX_TREE_DEPTH = 900
 
 Action = Callable[[BpmnWorkflow, StepContext], None]
@@ -179,6 +178,14 @@ class Runtime:
             return StepResult(instance, new_tasks, ctx)
         finally:
             active_clock.reset(token)
+
+
+def in_transaction(runtime: Runtime, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call one service, ``service(session, runtime, *args, **kwargs)``, as one write transaction of
+    its own: how the CLI, the demo, benchmarks and tests drive the engine (a web request composes
+    several services in webapp.transaction instead)."""
+    with runtime.db.write() as session:
+        return service(session, runtime, *args, **kwargs)
 
 
 def _fault(err: WorkflowTaskException) -> WorkflowFault:

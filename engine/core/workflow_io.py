@@ -48,7 +48,7 @@ def _configure():
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
-# The default serializer fails on specs parsed with the spiff parser (SETUP-NOTES).
+# The default serializer fails on specs parsed with the spiff parser (docs/spiffworkflow.md).
 SERIALIZER = _configure()
 
 

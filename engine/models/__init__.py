@@ -1,3 +1,9 @@
+"""The database tables (SQLAlchemy 2): cases, processes and their task projection, people and
+places, the audit trail, files, documents, forms and API clients. Schema changes go through
+Alembic migrations in engine/migrations.
+
+May import: nothing else of greenloop.
+"""
 from engine.models.audit import AuditEvent, CalendarDay, CalendarYear, Notification
 from engine.models.base import Base
 from engine.models.case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter

@@ -263,17 +263,16 @@ def list_for(session: Session, scope, *, unread_only: bool = False, limit: int =
     return [(note, number) for note, number in rows], total
 
 
-def mark_read(runtime, user_id: int, notification_id: int | None = None) -> int:
+def mark_read(session: Session, runtime, user_id: int, notification_id: int | None = None) -> int:
     """Mark one of the person's own notifications read (or all of them); returns how many."""
-    with runtime.db.write() as session:
-        query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        if notification_id is not None:
-            mine = session.scalar(select(Notification.id).where(Notification.id == notification_id,
-                                                                Notification.user_id == user_id))
-            if mine is None:
-                raise NotFound(f"通知 {notification_id} 不存在 (no such notification)")
-            query = query.where(Notification.id == notification_id)
-        return session.execute(query.values(read_at=runtime.now())).rowcount or 0
+    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        mine = session.scalar(select(Notification.id).where(Notification.id == notification_id,
+                                                            Notification.user_id == user_id))
+        if mine is None:
+            raise NotFound(f"通知 {notification_id} 不存在 (no such notification)")
+        query = query.where(Notification.id == notification_id)
+    return session.execute(query.values(read_at=runtime.now())).rowcount or 0
 
 
 # ---------------------------------------------------------------------------- e-mail

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from engine.core.errors import FormInvalid, NotFound
 from engine.core.runtime import Runtime
@@ -63,7 +64,7 @@ def parse_scopes(text: str | list[str]) -> list[str]:
     return sorted(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 
-def create_token(runtime: Runtime, name: str, scopes: list[str], *, created_by: str,
+def create_token(session: Session, runtime: Runtime, name: str, scopes: list[str], *, created_by: str,
                  username: str | None = None, channel: str | None = None) -> tuple[ApiToken, str]:
     """A new token row and the token itself (the only time it exists outside the caller)."""
     name = (name or "").strip()
@@ -81,41 +82,38 @@ def create_token(runtime: Runtime, name: str, scopes: list[str], *, created_by: 
     if errors:
         raise FormInvalid(errors)
     token = new_token()
-    with runtime.db.write() as session:
-        user = None
-        if username:
-            user = session.scalars(select(User).where(User.username == username.strip())).first()
-            if user is None or not user.active:
-                raise FormInvalid({"user": [f"用户 {username} 不存在或已停用 (no such active user)"]})
-        row = ApiToken(name=name, token_hash=hash_token(token), prefix=token[:len(PREFIX) + 6], scopes=scopes,
-                       user_id=user.id if user else None, channel=channel or None, created_by=created_by,
-                       created_at=runtime.now())
-        session.add(row)
-        session.flush()
-        session.add(AuditEvent(at=runtime.now(), actor=created_by, kind="api_token_created",
-                               detail={"token_id": row.id, "name": name, "scopes": scopes,
-                                       "user": user.username if user else None}))
+    user = None
+    if username:
+        user = session.scalars(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.active:
+            raise FormInvalid({"user": [f"用户 {username} 不存在或已停用 (no such active user)"]})
+    row = ApiToken(name=name, token_hash=hash_token(token), prefix=token[:len(PREFIX) + 6], scopes=scopes,
+                   user_id=user.id if user else None, channel=channel or None, created_by=created_by,
+                   created_at=runtime.now())
+    session.add(row)
+    session.flush()
+    session.add(AuditEvent(at=runtime.now(), actor=created_by, kind="api_token_created",
+                           detail={"token_id": row.id, "name": name, "scopes": scopes,
+                                   "user": user.username if user else None}))
     return row, token
 
 
-def list_tokens(runtime: Runtime) -> list[tuple[ApiToken, str | None]]:
+def list_tokens(session: Session) -> list[tuple[ApiToken, str | None]]:
     """Every token, newest first, with the username it acts for."""
-    with runtime.db.read() as session:
-        rows = session.execute(select(ApiToken, User.username).outerjoin(User, User.id == ApiToken.user_id)
-                               .order_by(ApiToken.id.desc())).all()
-        return [(token, username) for token, username in rows]
+    rows = session.execute(select(ApiToken, User.username).outerjoin(User, User.id == ApiToken.user_id)
+                           .order_by(ApiToken.id.desc())).all()
+    return [(token, username) for token, username in rows]
 
 
-def revoke_token(runtime: Runtime, token_id: int, actor: str) -> ApiToken:
-    with runtime.db.write() as session:
-        row = session.get(ApiToken, token_id)
-        if row is None:
-            raise NotFound(f"令牌 {token_id} 不存在 (no such token)")
-        if row.revoked_at is None:
-            row.revoked_at = runtime.now()
-            session.add(AuditEvent(at=row.revoked_at, actor=actor, kind="api_token_revoked",
-                                   detail={"token_id": row.id, "name": row.name}))
-        return row
+def revoke_token(session: Session, runtime: Runtime, token_id: int, actor: str) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"令牌 {token_id} 不存在 (no such token)")
+    if row.revoked_at is None:
+        row.revoked_at = runtime.now()
+        session.add(AuditEvent(at=row.revoked_at, actor=actor, kind="api_token_revoked",
+                               detail={"token_id": row.id, "name": row.name}))
+    return row
 
 
 def authenticate(runtime: Runtime, token: str | None) -> ApiClient | None:

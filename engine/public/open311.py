@@ -206,12 +206,12 @@ _CLIENT_FIELDS = {"grid_code": "attribute[town]", "subject_type": "attribute[sub
                   "complainant_name": "last_name", "complainant_phone": "phone", "category": "service_code"}
 
 
-def submit(runtime: Runtime, raw: dict, *, channel: str, actor: str, created_by_id: int | None,
+def submit(session: Session, runtime: Runtime, raw: dict, *, channel: str, actor: str, created_by_id: int | None,
            api_token_id: int) -> tuple[Case, str | None]:
     """Register a POSTed request as a case; returns it and the client's account_id."""
     submission = parse_submission(raw, channel)
     try:
-        case = register_case(runtime, submission.intake, actor, created_by_id=created_by_id,
+        case = register_case(session, runtime, submission.intake, actor, created_by_id=created_by_id,
                              details=submission.details, api_token_id=api_token_id)
     except FormInvalid as err:
         raise FormInvalid({_CLIENT_FIELDS.get(k, k): v for k, v in err.errors.items()}) from None

@@ -88,7 +88,7 @@ def _derived_title(description: str) -> str:
     return first if len(first) <= 40 else first[:40] + "…"
 
 
-def submit(runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: Path) -> Case:
+def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: Path) -> Case:
     """Register a complaint from the portal (channel ``public``) with its checked photos."""
     values = {key: data[key] for key in PUBLIC_FIELDS if key in data and data[key] not in (None, "")}
     values.update(channel="public", urgent=False)
@@ -99,8 +99,8 @@ def submit(runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: 
     clean["title"] = clean["title"].strip() or _derived_title(clean["description"])
     if len(files) > MAX_FILES_PER_SUBMISSION:
         raise FormInvalid({"attachments": [f"最多 {MAX_FILES_PER_SUBMISSION} 个文件 (too many files)"]})
-    case = register_case(runtime, clean, PUBLIC_ACTOR)
-    store_attachments(runtime, case.id, list(files), root=root, actor=PUBLIC_ACTOR, visibility="public")
+    case = register_case(session, runtime, clean, PUBLIC_ACTOR)
+    store_attachments(session, runtime, case.id, list(files), root=root, actor=PUBLIC_ACTOR, visibility="public")
     return case
 
 
@@ -262,7 +262,7 @@ def public_attachment(session: Session, raw_code: str, attachment_id: int) -> At
 # ---------------------------------------------------------------------------- acting on a case
 
 
-def add_information(runtime: Runtime, raw_code: str, text: str, files: Sequence[CheckedFile], *,
+def add_information(session: Session, runtime: Runtime, raw_code: str, text: str, files: Sequence[CheckedFile], *,
                     root: Path) -> AuditEvent:
     """补充材料: a note and/or photos while the case is open; the people holding it are told."""
     text = (text or "").strip()
@@ -272,25 +272,21 @@ def add_information(runtime: Runtime, raw_code: str, text: str, files: Sequence[
         raise FormInvalid({"text": [f"最多 {MAX_SUPPLEMENT_CHARS} 字 (too long)"]})
     if len(files) > MAX_FILES_PER_SUBMISSION:
         raise FormInvalid({"attachments": [f"最多 {MAX_FILES_PER_SUBMISSION} 个文件 (too many files)"]})
-    with runtime.db.read() as session:
-        case = _case_by_code(session, raw_code)
-        if case.status not in OPEN_STATUSES:
-            raise PublicRefused("closed")
-    # The files first (their own transaction, audited one by one), then the event naming them:
-    # a failure in between leaves recorded photos, never an event pointing at nothing.
-    stored = store_attachments(runtime, case.id, list(files), root=root, actor=PUBLIC_ACTOR, visibility="public")
-    with runtime.db.write() as session:
-        case = session.get(Case, case.id)
-        now = runtime.now()
-        event = AuditEvent(case_id=case.id, at=now, actor=PUBLIC_ACTOR, kind="public_supplement", stage=case.stage,
-                           detail={"text": text, "attachments": [row.id for row in stored]})
-        session.add(event)
-        holders = list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")))
-        body = "投诉人通过网上补充了材料" + (f"（{len(stored)} 个附件）" if stored else "") + "，请查看案件。"
-        deliver(session, case, [Message("supplement", f"补充材料：{case.number} {case.title}", body,
-                                        Audience.of_task(task)) for task in holders], now)
-        session.flush()
-        return event
+    case = _case_by_code(session, raw_code)
+    if case.status not in OPEN_STATUSES:
+        raise PublicRefused("closed")
+    stored = store_attachments(session, runtime, case.id, list(files), root=root, actor=PUBLIC_ACTOR,
+                               visibility="public")
+    now = runtime.now()
+    event = AuditEvent(case_id=case.id, at=now, actor=PUBLIC_ACTOR, kind="public_supplement", stage=case.stage,
+                       detail={"text": text, "attachments": [row.id for row in stored]})
+    session.add(event)
+    holders = list(session.scalars(select(TaskRow).where(TaskRow.case_id == case.id, TaskRow.state == "ready")))
+    body = "投诉人通过网上补充了材料" + (f"（{len(stored)} 个附件）" if stored else "") + "，请查看案件。"
+    deliver(session, case, [Message("supplement", f"补充材料：{case.number} {case.title}", body,
+                                    Audience.of_task(task)) for task in holders], now)
+    session.flush()
+    return event
 
 
 def supplement_room(session: Session, raw_code: str) -> int:
@@ -299,7 +295,7 @@ def supplement_room(session: Session, raw_code: str) -> int:
     return max(0, MAX_FILES_PER_CASE - count_attachments(session, case.id))
 
 
-def rate(runtime: Runtime, raw_code: str, satisfaction: str, comment: str = "", lang: str = "zh_CN") -> Case:
+def rate(session: Session, runtime: Runtime, raw_code: str, satisfaction: str, comment: str = "", lang: str = "zh_CN") -> Case:
     """The complainant's rating of the reply, as the follow-up (回访) of the process."""
     comment = (comment or "").strip()
     errors: dict[str, list[str]] = {}
@@ -311,19 +307,17 @@ def rate(runtime: Runtime, raw_code: str, satisfaction: str, comment: str = "", 
         errors["comment"] = [f"最多 {MAX_SUPPLEMENT_CHARS} 字 (too long)"]
     if errors:
         raise FormInvalid(errors)
-    with runtime.db.read() as session:
-        case = _case_by_code(session, raw_code)
-        state = rating_state(session, case)
-        task = _ready_follow_up(session, case)
+    case = _case_by_code(session, raw_code)
+    state = rating_state(session, case)
+    task = _ready_follow_up(session, case)
     if state != "open" or task is None:
         raise PublicRefused(state)
     data = {"satisfaction": satisfaction}
     if comment:
         data["comment"] = comment
     try:
-        complete_task(runtime, task.id, data, PUBLIC_ACTOR, lang)
+        complete_task(session, runtime, task.id, data, PUBLIC_ACTOR, lang)
     except TaskConflict:
         # The intake desk recorded a phone follow-up a moment earlier.
         raise PublicRefused("rated") from None
-    with runtime.db.read() as session:
-        return session.get(Case, case.id)
+    return case

@@ -1,1 +1,5 @@
-"""TODO"""
+"""Time passing: firing due timers (exactly once across any number of workers) and the worker
+loop that also mails notifications and renders pending documents.
+
+May import: engine.models, engine.core, engine.notify, documents.
+"""

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import forms
 from engine.core.errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
@@ -20,41 +21,40 @@ def _ready_row(session, task_id: str) -> Task:
     return row
 
 
-def complete_task(runtime: Runtime, task_id: str, data: dict, actor: str, lang: str = "zh_CN") -> StepResult:
-    with runtime.db.write() as session:
-        row = _ready_row(session, task_id)
-        # Validate before taking the lock: invalid input must change nothing and cost little.
-        clean = _validated(session, row, data, lang)
-        instance = runtime.lock_instance(session, row.instance_id)
-        session.refresh(row)
-        if row.state != "ready":
-            raise TaskConflict(task_id, row.completed_by, row.state)
-        case = session.get(Case, row.case_id) if row.case_id else None
-        fields = _form_fields(session, row)
+def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, actor: str, lang: str = "zh_CN") -> StepResult:
+    row = _ready_row(session, task_id)
+    # Validate before taking the lock: invalid input must change nothing and cost little.
+    clean = _validated(session, row, data, lang)
+    instance = runtime.lock_instance(session, row.instance_id)
+    session.refresh(row)
+    if row.state != "ready":
+        raise TaskConflict(task_id, row.completed_by, row.state)
+    case = session.get(Case, row.case_id) if row.case_id else None
+    fields = _form_fields(session, row)
 
-        def act(workflow, ctx):
-            task = workflow.get_task_from_id(UUID(task_id))
-            if task is None or task.state != TaskState.READY:
-                raise TaskConflict(task_id, None, "not ready")
-            # Every field of the form is set, so a value left from an earlier pass through a
-            # loop (say the last review's comment) can never be mistaken for this one.
-            values = {name: None for name in fields}
-            values.update(clean)
-            output = task.task_spec.extensions.get("properties", {}).get("output")
-            if output:
-                values[output] = dict(clean)
-            task.set_data(**values)
-            task.run()
-            ctx.record("task_completed", stage=row.stage, task_id=task_id, task=row.spec, form=row.form, data=clean)
+    def act(workflow, ctx):
+        task = workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskConflict(task_id, None, "not ready")
+        # Every field of the form is set, so a value left from an earlier pass through a
+        # loop (say the last review's comment) can never be mistaken for this one.
+        values = {name: None for name in fields}
+        values.update(clean)
+        output = task.task_spec.extensions.get("properties", {}).get("output")
+        if output:
+            values[output] = dict(clean)
+        task.set_data(**values)
+        task.run()
+        ctx.record("task_completed", stage=row.stage, task_id=task_id, task=row.spec, form=row.form, data=clean)
 
-        try:
-            return runtime.step(session, instance, case, actor, act, completed_task_id=task_id)
-        except WorkflowFault as fault:
-            # A helper that rejects a value the user typed (an unknown duplicate case number)
-            # is a field error, not a system failure.
-            if fault.element and fault.element in fields:
-                raise FormInvalid({fault.element: [str(fault).split(": ", 1)[-1]]}) from fault
-            raise
+    try:
+        return runtime.step(session, instance, case, actor, act, completed_task_id=task_id)
+    except WorkflowFault as fault:
+        # A helper that rejects a value the user typed (an unknown duplicate case number)
+        # is a field error, not a system failure.
+        if fault.element and fault.element in fields:
+            raise FormInvalid({fault.element: [str(fault).split(": ", 1)[-1]]}) from fault
+        raise
 
 
 def _validated(session, row: Task, data: dict, lang: str) -> dict:
@@ -77,25 +77,23 @@ def _locked_row(session, task_id: str) -> Task:
     return row
 
 
-def claim_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
-    with runtime.db.write() as session:
-        row = _locked_row(session, task_id)
-        if row.state != "ready":
-            raise TaskConflict(task_id, row.completed_by, row.state)
-        if row.assignee_id not in (None, user_id):
-            raise TaskConflict(task_id, None, "claimed by another user")
-        row.assignee_id = user_id
-        _audit(session, runtime, row, actor, "task_claimed")
-        return row
+def claim_task(session: Session, runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
+    row = _locked_row(session, task_id)
+    if row.state != "ready":
+        raise TaskConflict(task_id, row.completed_by, row.state)
+    if row.assignee_id not in (None, user_id):
+        raise TaskConflict(task_id, None, "claimed by another user")
+    row.assignee_id = user_id
+    _audit(session, runtime, row, actor, "task_claimed")
+    return row
 
 
-def release_task(runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
-    with runtime.db.write() as session:
-        row = _locked_row(session, task_id)
-        if row.assignee_id == user_id:
-            row.assignee_id = None
-            _audit(session, runtime, row, actor, "task_released")
-        return row
+def release_task(session: Session, runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
+    row = _locked_row(session, task_id)
+    if row.assignee_id == user_id:
+        row.assignee_id = None
+        _audit(session, runtime, row, actor, "task_released")
+    return row
 
 
 def _audit(session, runtime: Runtime, row: Task, actor: str, kind: str) -> None:
@@ -103,12 +101,11 @@ def _audit(session, runtime: Runtime, row: Task, actor: str, kind: str) -> None:
                            kind=kind, stage=row.stage, task_id=row.id, detail={"task": row.spec}))
 
 
-def task_data(runtime: Runtime, task_id: str) -> dict:
+def task_data(session: Session, runtime: Runtime, task_id: str) -> dict:
     """The data a ready task sees (to prefill its form, e.g. the routing suggestion)."""
-    with runtime.db.read() as session:
-        row = _ready_row(session, task_id)
-        workflow, _ctx = runtime.load(session, session.get(ProcessInstance, row.instance_id))
-        task = workflow.get_task_from_id(UUID(task_id))
-        if task is None:
-            raise NotFound(f"任务 {task_id} 不存在 (no such task)")
-        return dict(task.data)
+    row = _ready_row(session, task_id)
+    workflow, _ctx = runtime.load(session, session.get(ProcessInstance, row.instance_id))
+    task = workflow.get_task_from_id(UUID(task_id))
+    if task is None:
+        raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+    return dict(task.data)

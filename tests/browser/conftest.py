@@ -11,7 +11,8 @@ from tests.conftest import TEST_PASSWORD
 from webapp import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium floods the closed network (SETUP-NOTES).
+# Without the background-networking flags Chromium floods a closed network with refused
+# connections (README, browser tests).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}

@@ -46,17 +46,17 @@ def test_duplicate_is_merged_into_its_parent_and_unknown_parent_is_a_field_error
 def test_routing_table_suggests_department_tier_and_transfer(env):
     air = env.register(category="air", subject_type="enterprise")
     env.complete(air, "receive", {"decision": "accept"})
-    data = task_data(env.runtime, env.task(air, "assign").id)
+    data = env.run(task_data, env.task(air, "assign").id)
     assert (data["route_department"], data["route_tier"], data["route_transfer"]) == ("air", 2, "")  # town T01
 
     fumes = env.register(category="air", subject_type="catering", grid_code="T02-A01-V01")
     env.complete(fumes, "receive", {"decision": "accept"})
-    data = task_data(env.runtime, env.task(fumes, "assign").id)
+    data = env.run(task_data, env.task(fumes, "assign").id)
     assert data["route_transfer"] == "urban_management"
 
     alarm = env.register(channel="monitoring", category="water", complainant_name=None, complainant_phone=None)
     env.complete(alarm, "receive", {"decision": "accept"})
-    data = task_data(env.runtime, env.task(alarm, "assign").id)
+    data = env.run(task_data, env.task(alarm, "assign").id)
     assert (data["route_department"], data["route_tier"]) == ("enforcement", 3)
 
 
@@ -137,12 +137,12 @@ def test_joint_handling_runs_one_task_per_department_and_waits_for_all(env):
 
     from engine.work.tasks import complete_task
 
-    complete_task(env.runtime, joint[0].id, {"findings": "大气科：废气超标", "measures": "责令整改"}, "a")
+    env.run(complete_task, joint[0].id, {"findings": "大气科：废气超标", "measures": "责令整改"}, "a")
     assert [t.spec for t in env.ready(case)] == ["joint_handle"]
-    complete_task(env.runtime, joint[1].id, {"findings": "水科：雨污混排"}, "b")
+    env.run(complete_task, joint[1].id, {"findings": "水科：雨污混排"}, "b")
     handle = env.task(case, "handle")
     assert handle.department_id == _dept_id(env, "enforcement")
-    results = task_data(env.runtime, handle.id)["joint_results"]
+    results = env.run(task_data, handle.id)["joint_results"]
     assert sorted(r["findings"] for r in results) == ["大气科：废气超标", "水科：雨污混排"]
 
 

@@ -40,7 +40,7 @@ def test_holiday_inside_the_limit_moves_the_deadline_one_working_day_later(env):
     other_state = env.instance(other).state
     assert other_before.stage == "receive" and other_before.stage_due < utc(2026, 4, 14, 16)
 
-    change = set_day(env.runtime, date(2026, 4, 15), False, "admin", note="临时放假")
+    change = env.run(set_day, date(2026, 4, 15), False, "admin", note="临时放假")
     assert change.changed and change.recomputed == [case.id]
 
     after = env.case(case)
@@ -87,7 +87,7 @@ def test_make_up_workday_pulls_the_deadline_earlier_and_undoing_it_restores_it(e
     saturday = date(2026, 4, 18)
     assert saturday.weekday() == 5
 
-    change = set_day(env.runtime, saturday, True, "admin", note="调休上班")
+    change = env.run(set_day, saturday, True, "admin", note="调休上班")
     assert change.recomputed == [case.id]
     earlier = env.case(case)
     assert earlier.stage_due == WorkCalendar(overrides={saturday: True}).deadline(env.clock.now(), days=60)
@@ -95,7 +95,7 @@ def test_make_up_workday_pulls_the_deadline_earlier_and_undoing_it_restores_it(e
     assert env.task(case, "handle").due_at == earlier.stage_due
 
     # Back to a plain weekend: the override row goes and the deadline returns.
-    change = set_day(env.runtime, saturday, False, "admin")
+    change = env.run(set_day, saturday, False, "admin")
     assert change.recomputed == [case.id]
     assert env.case(case).stage_due == before.stage_due
     with env.db.read() as s:
@@ -110,11 +110,11 @@ def test_change_after_every_deadline_or_a_note_only_change_moves_nothing(env):
     later = due.astimezone(WorkCalendar().tz).date() + timedelta(days=7)
     while later.weekday() >= 5:
         later += timedelta(days=1)
-    assert set_day(env.runtime, later, False, "admin").recomputed == []
+    assert env.run(set_day, later, False, "admin").recomputed == []
     assert env.instance(case).state == state and env.case(case).stage_due == due
 
     # Saying again what the day already is (with a note) is no change to any deadline.
-    change = set_day(env.runtime, later, False, "admin", note="补记说明")
+    change = env.run(set_day, later, False, "admin", note="补记说明")
     assert change.changed is False and change.recomputed == []
     assert env.audit(case, "deadline_recomputed") == []
 
@@ -124,29 +124,29 @@ def test_urgent_case_counting_hours_is_not_moved(env):
     env.accept_and_assign(case)
     due = env.case(case).stage_due
     assert due == env.clock.now() + timedelta(hours=48)
-    assert set_day(env.runtime, date(2026, 3, 3), False, "admin").recomputed == []
+    assert env.run(set_day, date(2026, 3, 3), False, "admin").recomputed == []
     assert env.case(case).stage_due == due
 
 
 def test_year_entered_in_full_and_refusals(env):
     with env.db.read() as s:
         assert any("2027" in w for w in calendar_warnings(s, "Asia/Shanghai", utc(2026, 11, 20)))
-    set_year_entered(env.runtime, 2027, True, "admin")
+    env.run(set_year_entered, 2027, True, "admin")
     with env.db.read() as s:
         assert s.get(CalendarYear, 2027) is not None
         assert not any("2027" in w for w in calendar_warnings(s, "Asia/Shanghai", utc(2026, 11, 20)))
         assert load_calendar(s, "Asia/Shanghai").is_covered(2027)
-    set_year_entered(env.runtime, 2027, False, "admin")
+    env.run(set_year_entered, 2027, False, "admin")
     with env.db.read() as s:
         assert s.get(CalendarYear, 2027) is None
     with pytest.raises(CalendarError):
-        set_day(env.runtime, date(1999, 1, 1), False, "admin")
+        env.run(set_day, date(1999, 1, 1), False, "admin")
     with pytest.raises(CalendarError):
-        set_year_entered(env.runtime, 3000, True, "admin")
+        env.run(set_year_entered, 3000, True, "admin")
 
 
 def test_year_view_marks_holidays_and_make_up_days(env):
-    set_day(env.runtime, date(2027, 1, 1), False, "admin", note="元旦")
+    env.run(set_day, date(2027, 1, 1), False, "admin", note="元旦")
     with env.db.read() as s:
         view = year_view(s, "Asia/Shanghai", 2026)
         view27 = year_view(s, "Asia/Shanghai", 2027)

@@ -14,9 +14,9 @@ from engine.work.tasks import complete_task
 def test_second_completion_gets_a_conflict_naming_the_winner(env):
     case = env.register()
     task = env.task(case, "receive")
-    complete_task(env.runtime, task.id, {"decision": "accept"}, "wangfang")
+    env.run(complete_task, task.id, {"decision": "accept"}, "wangfang")
     with pytest.raises(TaskConflict) as err:
-        complete_task(env.runtime, task.id, {"decision": "reject", "reason": "重复"}, "lisi")
+        env.run(complete_task, task.id, {"decision": "reject", "reason": "重复"}, "lisi")
     assert err.value.completed_by == "wangfang"
     assert "wangfang" in str(err.value)
     assert env.case(case).status == "accepted"
@@ -32,7 +32,7 @@ def test_two_sessions_racing_for_one_task_exactly_one_wins(env):
     def attempt(actor, data):
         barrier.wait()
         try:
-            complete_task(env.runtime, task.id, data, actor)
+            env.run(complete_task, task.id, data, actor)
             outcomes[actor] = "won"
         except TaskConflict as err:
             outcomes[actor] = err
@@ -111,13 +111,13 @@ def test_claim_is_exclusive_and_release_frees_the_task(env):
 
     case = env.register()
     task = env.task(case, "receive")
-    claim_task(env.runtime, task.id, 1, "intake")
+    env.run(claim_task, task.id, 1, "intake")
     with pytest.raises(TaskConflict):
-        claim_task(env.runtime, task.id, 2, "other")
-    release_task(env.runtime, task.id, 2, "other")  # not theirs: no effect
+        env.run(claim_task, task.id, 2, "other")
+    env.run(release_task, task.id, 2, "other")  # not theirs: no effect
     assert env.task(case, "receive").assignee_id == 1
-    release_task(env.runtime, task.id, 1, "intake")
-    claim_task(env.runtime, task.id, 2, "other")
+    env.run(release_task, task.id, 1, "intake")
+    env.run(claim_task, task.id, 2, "other")
     assert env.task(case, "receive").assignee_id == 2
     assert [e.kind for e in env.audit(case) if e.kind.startswith("task_c") or e.kind == "task_released"] == [
         "task_claimed", "task_released", "task_claimed"]

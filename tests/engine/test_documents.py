@@ -193,7 +193,7 @@ def test_numbers_run_per_kind_and_year_and_regenerating_makes_a_new_version(env,
     _, original = text_of(env, dirs, original)
     old_sha, old_path = original.sha256, original.stored_path
     env.clock.set(env.clock.now().replace(day=5))
-    new = regenerate(env.runtime, first.id, original.id, actor="intake", scope=true())
+    new = env.run(regenerate, first.id, original.id, actor="intake", scope=true())
     assert (new.number, new.version, new.status) == (original.number, 2, "pending")
     text, new = text_of(env, dirs, new)
     assert "（第2版）" in text and "2026年3月5日" in flat(text)
@@ -204,7 +204,7 @@ def test_numbers_run_per_kind_and_year_and_regenerating_makes_a_new_version(env,
     # A rendered version is never rendered again.
     assert ensure_rendered(env.runtime, original.id, **dirs).sha256 == old_sha
 
-    by_hand = issue_now(env.runtime, first.id, "acceptance_notice", actor="intake", scope=true())
+    by_hand = env.run(issue_now, first.id, "acceptance_notice", actor="intake", scope=true())
     assert by_hand.number == "环受告〔2026〕第3号" and by_hand.element is None
 
 
@@ -242,7 +242,7 @@ def test_hostile_case_renders_safely_and_completely(env, dirs):
     assert len(description) == 20000
     case = env.register(title="<b>加粗</b>标题", description=description)
     photos = [(f"现场照片{n}.jpg", _photo(n)) for n in range(30)]
-    store_attachments(env.runtime, case.id, check_uploads(photos), root=dirs["attachments_dir"], actor="intake")
+    env.run(store_attachments, case.id, check_uploads(photos), root=dirs["attachments_dir"], actor="intake")
     run_full_loop(env, case)
     [row] = docs(env, case)["case_file"]
     assert len(row.context["photos"]) == 30

@@ -76,9 +76,9 @@ def test_task_submission_is_validated_with_the_newest_version(env):
     save(env, "assign", raw)
     task = env.task(case, "assign")
     with pytest.raises(FormInvalid) as err:
-        complete_task(env.runtime, task.id, {"action": "assign", "department": "air"}, "tester")
+        env.run(complete_task, task.id, {"action": "assign", "department": "air"}, "tester")
     assert "note" in err.value.errors
-    complete_task(env.runtime, task.id, {"action": "assign", "department": "air", "note": "请尽快"}, "tester")
+    env.run(complete_task, task.id, {"action": "assign", "department": "air", "note": "请尽快"}, "tester")
     [done] = [e for e in env.audit(case, "task_completed") if e.detail["task"] == "assign"]
     assert done.detail["data"]["note"] == "请尽快"
 
@@ -249,9 +249,9 @@ def test_created_form_is_version_1_and_a_deployed_diagram_can_use_it(env):
     task = env.task(case, "receive")
     assert task.form == "receive_checked"
     with pytest.raises(FormInvalid) as err:
-        complete_task(env.runtime, task.id, {"decision": "accept"}, "tester")
+        env.run(complete_task, task.id, {"decision": "accept"}, "tester")
     assert list(err.value.errors) == ["id_checked"]
-    complete_task(env.runtime, task.id, {"decision": "accept", "id_checked": True}, "tester")
+    env.run(complete_task, task.id, {"decision": "accept", "id_checked": True}, "tester")
     assert env.task(case, "assign")
 
     # Edits of the new form are protected like any other: the receive gateway now reads it.

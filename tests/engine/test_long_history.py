@@ -39,7 +39,7 @@ def test_a_case_sent_back_100_times_still_advances(env):
     assert depth < 100
     # The data the last pass sees is its own, not a stale value from an earlier loop.
     handle = env.task(case, "handle")
-    assert task_data(env.runtime, handle.id)["return_reason"] == "第100次退单"
+    assert env.run(task_data, handle.id)["return_reason"] == "第100次退单"
     env.complete(case, "handle", {"outcome": "done", "findings": "终于办结"})
     env.complete(case, "feedback", {"reply": "已处理", "contact_method": "phone"})
     env.complete(case, "review", {"approved": True})

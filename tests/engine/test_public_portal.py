@@ -134,11 +134,11 @@ def test_rating_reaches_the_follow_up_and_closes_the_case(env, tmp_path):
     case = _submit(env, tmp_path)
     code = env.case(case).tracking_code
     with pytest.raises(PublicRefused) as refused:
-        rate(env.runtime, code, "satisfied")
+        env.run(rate, code, "satisfied")
     assert refused.value.reason == "not_yet"
 
     _to_reply(env, case)
-    rated = rate(env.runtime, code, "basically_satisfied", "处理及时")
+    rated = env.run(rate, code, "basically_satisfied", "处理及时")
     assert (rated.status, rated.stage, rated.satisfaction) == ("closed", None, "basically_satisfied")
     done = env.audit(case, "task_completed")[-1]
     assert (done.actor, done.detail["task"], done.detail["data"]) == \
@@ -147,7 +147,7 @@ def test_rating_reaches_the_follow_up_and_closes_the_case(env, tmp_path):
     assert env.instance(case).status == "completed"
 
     with pytest.raises(PublicRefused) as again:
-        rate(env.runtime, code, "unsatisfied", "改主意了")
+        env.run(rate, code, "unsatisfied", "改主意了")
     assert again.value.reason == "rated"
     with env.db.read() as s:
         view = public_view(s, code)
@@ -160,22 +160,22 @@ def test_unsatisfied_reopens_once_and_the_new_reply_can_be_rated_again(env, tmp_
     code = env.case(case).tracking_code
     _to_reply(env, case)
     with pytest.raises(FormInvalid) as err:
-        rate(env.runtime, code, "unsatisfied")
+        env.run(rate, code, "unsatisfied")
     assert err.value.errors == {"comment": [REASON_REQUIRED]}
     with pytest.raises(FormInvalid):
-        rate(env.runtime, code, "unreachable")  # a staff-only choice
+        env.run(rate, code, "unreachable")  # a staff-only choice
 
-    reopened = rate(env.runtime, code, "unsatisfied", "晚上还在施工")
+    reopened = env.run(rate, code, "unsatisfied", "晚上还在施工")
     assert (reopened.status, reopened.stage, reopened.reopened) == ("handling", "handle", True)
     assert env.audit(case, "reopened")[0].detail == {"comment": "晚上还在施工"}
     with pytest.raises(PublicRefused) as refused:
-        rate(env.runtime, code, "satisfied")
+        env.run(rate, code, "satisfied")
     assert refused.value.reason == "not_yet"
 
     env.complete(case, "handle", {"outcome": "done", "findings": "再次查处"})
     env.complete(case, "feedback", {"reply": "已查封打桩机", "contact_method": "phone"})
     env.complete(case, "review", {"approved": True}, actor="lead2")
-    rate(env.runtime, code, "unsatisfied", "仍不满意")
+    env.run(rate, code, "unsatisfied", "仍不满意")
     assert [t.spec for t in env.ready(case)] == ["follow_up_review"]
     with env.db.read() as s:
         view = public_view(s, code)
@@ -190,7 +190,7 @@ def test_phone_follow_up_by_staff_still_works_and_then_the_public_cannot_rate(en
     _to_reply(env, case)
     env.complete(case, "follow_up", {"satisfaction": "satisfied", "comment": "电话回访：投诉人表示满意"}, actor="intake")
     with pytest.raises(PublicRefused) as refused:
-        rate(env.runtime, code, "unsatisfied", "x")
+        env.run(rate, code, "unsatisfied", "x")
     assert refused.value.reason == "rated"
     with env.db.read() as s:
         rated = [e for e in public_view(s, code).timeline if e.kind == "rated"][0]
@@ -201,7 +201,7 @@ def test_add_information_while_open_reaches_the_holders(env, tmp_path):
     case = _submit(env, tmp_path)
     code = env.case(case).tracking_code
     env.accept_and_assign(case, "enforcement")
-    event = add_information(env.runtime, code, "今晚 23:40 又在施工，补充照片", [check_upload("夜间.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50)],
+    event = env.run(add_information, code, "今晚 23:40 又在施工，补充照片", [check_upload("夜间.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50)],
                             root=tmp_path)
     assert (event.kind, event.actor, event.stage) == ("public_supplement", "public", "handle")
     with env.db.read() as s:
@@ -215,9 +215,9 @@ def test_add_information_while_open_reaches_the_holders(env, tmp_path):
     assert "今晚" not in repr(view.timeline)
 
     with pytest.raises(FormInvalid):
-        add_information(env.runtime, code, "  ", [], root=tmp_path)
+        env.run(add_information, code, "  ", [], root=tmp_path)
     with pytest.raises(NotFound):
-        add_information(env.runtime, "ZZZZZZZZZZ", "x", [], root=tmp_path)
+        env.run(add_information, "ZZZZZZZZZZ", "x", [], root=tmp_path)
 
 
 def test_add_information_is_refused_once_closed_and_rating_on_rejected_cases(env, tmp_path):
@@ -225,10 +225,10 @@ def test_add_information_is_refused_once_closed_and_rating_on_rejected_cases(env
     code = env.case(case).tracking_code
     env.complete(case, "receive", {"decision": "reject", "reason": "不属于生态环境部门职责，请向住建部门反映"})
     with pytest.raises(PublicRefused) as closed:
-        add_information(env.runtime, code, "补充", [], root=tmp_path)
+        env.run(add_information, code, "补充", [], root=tmp_path)
     assert closed.value.reason == "closed"
     with pytest.raises(PublicRefused) as rated:
-        rate(env.runtime, code, "satisfied")
+        env.run(rate, code, "satisfied")
     assert rated.value.reason == "not_applicable"
     with env.db.read() as s:
         view = public_view(s, code)

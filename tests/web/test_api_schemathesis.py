@@ -25,14 +25,14 @@ def seeded(env, app, tmp_path):
     app.config["API_RATE_LIMIT"] = "100000 per minute"  # hundreds of calls a second, by design
     for title in ("化工厂异味", "工地夜间施工"):
         case = env.register(title=title)
-        issue_now(env.runtime, case.id, "acceptance_notice", actor="intake", scope=true())
+        env.run(issue_now, case.id, "acceptance_notice", actor="intake", scope=true())
     env.accept_and_assign(case, department="air")
     return app
 
 
 def tokens(env) -> dict[str, dict]:
-    admin = create_token(env.runtime, "admin all", list(SCOPES), created_by="admin", username="admin")[1]
-    machine = create_token(env.runtime, "machine", [s for s in SCOPES if s not in USER_ONLY_SCOPES],
+    admin = env.run(create_token, "admin all", list(SCOPES), created_by="admin", username="admin")[1]
+    machine = env.run(create_token, "machine", [s for s in SCOPES if s not in USER_ONLY_SCOPES],
                            created_by="admin", channel="monitoring")[1]
     return {"admin": {"Authorization": f"Bearer {admin}"}, "machine": {"Authorization": f"Bearer {machine}"}}
 

@@ -21,7 +21,7 @@ ALARM = {"category": "air", "subject_enterprise": "示范化工有限公司", "g
 
 
 def token_for(env, *scopes: str, user: str | None = None, channel: str | None = None) -> dict:
-    _row, token = create_token(env.runtime, f"test {' '.join(scopes)} {user or ''}", list(scopes), created_by="admin",
+    _row, token = env.run(create_token, f"test {' '.join(scopes)} {user or ''}", list(scopes), created_by="admin",
                                username=user, channel=channel)
     return {"Authorization": f"Bearer {token}"}
 
@@ -133,7 +133,7 @@ def test_a_retried_alarm_finds_its_case(env, api):
         assert len(list(s.scalars(select(Case)))) == 4
     # Two retries racing past the lookup: the database keeps the id unique per client.
     with pytest.raises(IntegrityError):
-        register_case(env.runtime, {"channel": "monitoring", "category": "air", "title": "x"}, "api:x",
+        env.run(register_case, {"channel": "monitoring", "category": "air", "title": "x"}, "api:x",
                       api_token_id=env.case(first.get_json()["id"]).api_token_id, external_id="ALM-20260302-0042")
 
 
@@ -285,8 +285,8 @@ def test_documents_list_and_download_within_scope_and_identity_rules(env, app, a
 
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     case = env.register()
-    issue_now(env.runtime, case.id, "acceptance_notice", actor="intake", scope=true())
-    issue_now(env.runtime, case.id, "assignment_slip", actor="intake", scope=true())
+    env.run(issue_now, case.id, "acceptance_notice", actor="intake", scope=true())
+    env.run(issue_now, case.id, "assignment_slip", actor="intake", scope=true())
     with env.db.read() as s:
         rows = list_documents(s, case.id)
     intake = token_for(env, "documents:read", user="intake")
@@ -336,7 +336,7 @@ def test_documents_list_and_download_within_scope_and_identity_rules(env, app, a
     # A machine client acting for nobody gets neither the official file nor a masked copy.
     machine = token_for(env, "cases:write", "documents:read")
     own = api.post("/api/v1/cases", json=ALARM, headers=machine).get_json()
-    notice = issue_now(env.runtime, own["id"], "acceptance_notice", actor="intake", scope=true())
+    notice = env.run(issue_now, own["id"], "acceptance_notice", actor="intake", scope=true())
     assert notice.identity_shown
     assert api.get(f"/api/v1/cases/{own['id']}/documents", headers=machine).get_json()["items"] == []
     error(api.get(f"/api/v1/cases/{own['id']}/documents/{notice.id}/pdf", headers=machine), 404)

@@ -71,9 +71,9 @@ def test_size_and_count_limits():
 def test_store_refuses_past_the_per_case_limit_and_leaves_no_files(env, attachments_dir):
     case = env.register()
     files = check_uploads([("a.png", PNG)] * MAX_FILES_PER_CASE)
-    assert len(store_attachments(env.runtime, case.id, files, root=attachments_dir, actor="intake")) == 30
+    assert len(env.run(store_attachments, case.id, files, root=attachments_dir, actor="intake")) == 30
     with pytest.raises(AttachmentRejected):
-        store_attachments(env.runtime, case.id, check_uploads([("b.png", PNG)]), root=attachments_dir, actor="intake")
+        env.run(store_attachments, case.id, check_uploads([("b.png", PNG)]), root=attachments_dir, actor="intake")
     assert len(list((attachments_dir / str(case.id)).iterdir())) == MAX_FILES_PER_CASE
     assert len(env.audit(case, "attachment_added")) == MAX_FILES_PER_CASE
 

@@ -59,6 +59,7 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
 def test_overview_escapes_complaint_text(data_dir):
     from engine.bootstrap import make_runtime
     from engine.cases.intake import register_case
+    from engine.core.runtime import in_transaction
     from engine.definitions.deploy import deploy_shipped
     from engine.org.seed import seed_departments, seed_grid, seed_staff
 
@@ -70,8 +71,9 @@ def test_overview_escapes_complaint_text(data_dir):
         deploy_shipped(s, runtime)
     with runtime.db.write() as s:
         seed_staff(s, "pw-123456")
-    register_case(runtime, {"channel": "hotline", "category": "noise", "title": "<script>alert(1)</script>",
-                            "complainant_anonymous": True}, "intake")
+    in_transaction(runtime, register_case, {"channel": "hotline", "category": "noise",
+                                            "title": "<script>alert(1)</script>", "complainant_anonymous": True},
+                   "intake")
     page = Browser(create_app(runtime=runtime), "admin", password="pw-123456").get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -120,6 +122,7 @@ def test_run_serves_the_app_with_an_in_process_worker(data_dir):
 def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
     from engine.bootstrap import make_runtime
     from engine.cases.intake import register_case
+    from engine.core.runtime import in_transaction
     from engine.definitions.deploy import deploy_shipped
 
     main(["init-db"])
@@ -127,8 +130,8 @@ def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
     runtime = make_runtime()
     with runtime.db.write() as s:
         deploy_shipped(s, runtime)
-    case = register_case(runtime, {"channel": "hotline", "category": "air", "title": "异味",
-                                   "complainant_anonymous": True}, "intake")
+    case = in_transaction(runtime, register_case, {"channel": "hotline", "category": "air", "title": "异味",
+                                                   "complainant_anonymous": True}, "intake")
     monkeypatch.setenv("GREENLOOP_FAKE_NOW", "2026-03-18T16:00:01+00:00")  # receive warning is due
     assert main(["worker", "--once"]) == 0
     assert "fired 1 due instance(s)" in capsys.readouterr().out

@@ -1,10 +1,11 @@
 """Registering a complaint: the form, the place picker, field errors, duplicate suggestions, merging."""
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.models import Attachment, Case
+from engine.models import Attachment, AuditEvent, Case
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
@@ -220,3 +221,38 @@ def test_merge_into_an_unknown_case_registers_nothing(env, as_user):
     assert response.status_code == 404
     assert case_count(env) == 0
 
+
+
+def test_a_failing_photo_step_registers_nothing_and_leaves_no_file(env, as_user, attachments_dir, monkeypatch):
+    """The case, its photos and the merge are one transaction: the disk filling up while the
+    second photo is written leaves no case, no counter step, no audit event and no file."""
+    parent = env.register(title="化工厂夜间排放刺鼻异味")
+    before_cases, before_events = case_count(env), len(env.audit(parent))
+    real_write = Path.write_bytes
+    writes = []
+
+    def disk_full_on_second(path, data):
+        writes.append(path)
+        if len(writes) == 2:
+            raise OSError(28, "No space left on device")
+        return real_write(path, data)
+
+    data = form(merge_into=str(parent.id))
+    data["attachments"] = [(BytesIO(PNG), "第一张.png"), (BytesIO(PNG), "第二张.png")]
+    browser = as_user("intake")
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "write_bytes", disk_full_on_second)
+        response = browser.post("/intake/new", data=data, page_url="/intake/new", content_type="multipart/form-data")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "未能登记，未保存任何内容" in page and "附件需要重新选择" in page
+    assert 'value="化工厂夜间排放刺鼻异味"' in page  # what was typed is kept
+    assert len(writes) == 2
+    assert case_count(env) == before_cases
+    with env.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Attachment)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id != parent.id)) == 0
+    assert len(env.audit(parent)) == before_events
+    assert [p for p in attachments_dir.rglob("*") if p.is_file()] == []
+    # The next registration takes the number the failed one would have had.
+    assert env.register().number == parent.number.replace("000001", "000002")

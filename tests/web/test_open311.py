@@ -22,7 +22,7 @@ def client(app):
 
 @pytest.fixture
 def api_key(env):
-    return create_token(env.runtime, "城市服务 App", ["open311:submit"], created_by="admin")[1]
+    return env.run(create_token, "城市服务 App", ["open311:submit"], created_by="admin")[1]
 
 
 def xml(response):
@@ -177,7 +177,7 @@ def test_post_errors_in_the_spec_format(env, client, api_key, fmt):
     assert "api_key" in described(post(api_key="glt_wrong"), 403)
     assert "api_key" in described(post(api_key=None), 403)
     # A token without the open311 scope, and a revoked one, are refused the same way.
-    other = create_token(env.runtime, "reader", ["cases:read"], created_by="admin")[1]
+    other = env.run(create_token, "reader", ["cases:read"], created_by="admin")[1]
     check(post(api_key=other), 403)
     with env.db.read() as s:
         assert len(list(s.scalars(select(Case)))) == 1  # only the 4000-character one

@@ -204,7 +204,7 @@ def test_unsatisfied_rating_reopens_the_case(env, visitor):
 def test_internal_files_are_not_served_to_the_public(env, visitor, tmp_path, app):
     code = _submitted_code(visitor)
     case = _case(env, code)
-    (evidence,) = store_attachments(env.runtime, case.id, [check_upload("执法记录.jpg", JPEG)],
+    (evidence,) = env.run(store_attachments, case.id, [check_upload("执法记录.jpg", JPEG)],
                                     root=app.config["ATTACHMENTS_DIR"], actor="handler2")
     assert visitor.get(f"/public/track/{code}/files/{evidence.id}").status_code == 404
     assert "执法记录.jpg" not in visitor.get(f"/public/track/{code}").get_data(as_text=True)

@@ -1,1 +1,3 @@
-"""TODO"""
+"""Administration pages (系统管理, /admin): diagrams and decision tables, forms, the working calendar,
+people, departments and grids, document settings. Administrators only.
+"""

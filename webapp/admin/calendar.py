@@ -24,8 +24,8 @@ from engine.calendar.admin import (
     year_view,
 )
 from engine.calendar.store import calendar_warnings, load_calendar
-from webapp import current_runtime
 from webapp.access import roles_required
+from webapp.runtime import current_runtime, transaction
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
 
@@ -90,7 +90,8 @@ def toggle():
 def _set(runtime, day, is_workday: bool, year: int, note: str | None = None):
     """Apply one day's change (open cases recomputed), report it, and go back to the year."""
     try:
-        change = set_day(runtime, day, is_workday, current_user.username, note=note)
+        with transaction() as session:
+            change = set_day(session, runtime, day, is_workday, current_user.username, note=note)
     except CalendarError as err:
         flash(str(err), "error")
         return _back(year)
@@ -123,6 +124,7 @@ def year_entered():
         flash(_("年份无效"), "error")
         return _back(runtime.now().year)
     entered = request.form.get("entered") == "1"
-    set_year_entered(runtime, year, entered, current_user.username)
+    with transaction() as session:
+        set_year_entered(session, runtime, year, entered, current_user.username)
     flash(_("已标记 %(y)s 年节假日已完整录入", y=year) if entered else _("已取消 %(y)s 年的完整录入标记", y=year), "info")
     return _back(year)

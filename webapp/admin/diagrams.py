@@ -32,9 +32,9 @@ from engine.definitions.versions import (
     validate_files,
 )
 from engine.models import TOP_TIER
-from webapp import current_runtime as _runtime
 from webapp.access import roles_required
 from webapp.cases.case_pages import STAGES as STAGE_LABELS
+from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("admin_diagrams", __name__, url_prefix="/admin")
 

@@ -29,9 +29,9 @@ from engine.definitions.form_store import (
 )
 from engine.models import Department
 from engine.models.form_versions import FormVersion
-from webapp import current_runtime
 from webapp.access import roles_required
 from webapp.admin.form_editor import KINDS, EditorState, apply_op, from_definition, from_post, to_definition
+from webapp.runtime import current_runtime
 from webapp.work.form_render import build_fields
 from webapp.work.inbox import lang
 

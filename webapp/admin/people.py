@@ -18,8 +18,8 @@ from engine.models import ROLES, Department, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_import, grid_tree
 from engine.org import people as pa
-from webapp import current_runtime as _runtime
 from webapp.access import roles_required
+from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 PER_PAGE = 25

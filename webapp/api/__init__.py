@@ -6,17 +6,10 @@ by browsers on their own), the admin page is a normal signed-in form page and ke
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 
-from webapp.api import errors
-from webapp.extensions import csrf
-
-bp = Blueprint("api", __name__)
-v1 = Blueprint("v1", __name__, url_prefix="/api/v1")
-csrf.exempt(v1)
-errors.install(v1)
-
-from webapp.api import admin, cases, documents, openapi, tasks  # noqa: E402,F401  (routes register on import)
+from webapp.api import admin, cases, documents, errors, openapi, tasks  # noqa: F401  (routes register on import)
+from webapp.api.blueprints import bp, v1
 
 
 @v1.get("/openapi.json")

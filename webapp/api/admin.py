@@ -10,9 +10,9 @@ from flask_login import current_user
 from engine.core.errors import FormInvalid
 from engine.models import CHANNELS
 from engine.org.api_tokens import SCOPES, create_token, list_tokens, revoke_token
-from webapp import current_runtime
 from webapp.access import roles_required
 from webapp.cases.case_pages import CHANNEL_NAMES
+from webapp.runtime import current_runtime, transaction
 
 bp = Blueprint("tokens", __name__, url_prefix="/admin/api-tokens")
 
@@ -24,7 +24,9 @@ FIELD_LABELS = {"name": _l("名称"), "scopes": _l("权限范围"), "user": _l("
 
 
 def _page(values: dict | None = None, errors: dict | None = None, new_token: str | None = None, status: int = 200):
-    return render_template("api_tokens.html", tokens=list_tokens(current_runtime()), scopes=SCOPES,
+    with current_runtime().db.read() as session:
+        tokens = list_tokens(session)
+    return render_template("api_tokens.html", tokens=tokens, scopes=SCOPES,
                            scope_labels=SCOPE_LABELS, channels=CHANNELS, channel_names=CHANNEL_NAMES,
                            values=values or {"scopes": []}, errors=errors or {}, field_labels=FIELD_LABELS,
                            new_token=new_token), status
@@ -42,8 +44,10 @@ def create():
     values = {"name": request.form.get("name", "").strip(), "scopes": request.form.getlist("scopes"),
               "user": request.form.get("user", "").strip(), "channel": request.form.get("channel", "")}
     try:
-        row, token = create_token(current_runtime(), values["name"], values["scopes"], created_by=current_user.username,
-                                  username=values["user"] or None, channel=values["channel"] or None)
+        with transaction() as session:
+            row, token = create_token(session, current_runtime(), values["name"], values["scopes"],
+                                      created_by=current_user.username, username=values["user"] or None,
+                                      channel=values["channel"] or None)
     except FormInvalid as err:
         return _page(values, err.errors, status=422)
     flash(_("已创建令牌“%(name)s”。请立即复制保存，离开本页后将无法再次查看。", name=row.name), "info")
@@ -53,6 +57,7 @@ def create():
 @bp.post("/<int:token_id>/revoke")
 @roles_required("admin")
 def revoke(token_id: int):
-    row = revoke_token(current_runtime(), token_id, current_user.username)
+    with transaction() as session:
+        row = revoke_token(session, current_runtime(), token_id, current_user.username)
     flash(_("已吊销令牌“%(name)s”", name=row.name), "info")
     return redirect(url_for("api.tokens.index"))

@@ -12,9 +12,9 @@ from flask import current_app, g, request
 
 from engine.models import Case
 from engine.org.api_tokens import ApiClient, authenticate
-from webapp import current_runtime
 from webapp.access import Staff, case_scope, load_staff
 from webapp.api.errors import ApiError
+from webapp.runtime import current_runtime
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="greenloop"'}
 

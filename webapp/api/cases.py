@@ -10,13 +10,13 @@ from engine.cases.intake import register_case
 from engine.cases.monitoring import alarm_details, alarm_title
 from engine.cases.read_model import CaseFilters, search_cases
 from engine.models import Case
-from webapp import current_runtime
-from webapp.api import v1
 from webapp.api.auth import acting_staff, visible_cases
+from webapp.api.blueprints import v1
 from webapp.api.errors import ApiError
 from webapp.api.openapi import operation
 from webapp.api.schemas.cases import CaseCreateSchema, CaseListQuery, CasePageSchema, CaseSchema
 from webapp.api.views import cases_out
+from webapp.runtime import current_runtime, transaction
 
 CASE_ID = "<int:case_id>"
 
@@ -43,10 +43,11 @@ def create_case(client, body):
     if case is None:
         data = {**body, "channel": channel, "title": body.get("title") or alarm_title(alarm)}
         try:
-            case, status = register_case(runtime, data, staff.username if staff else client.actor,
-                                         created_by_id=staff.id if staff else None,
-                                         details={"monitoring": alarm_details(alarm)} if alarm else None,
-                                         api_token_id=client.id, external_id=external_id), 201
+            with transaction() as session:
+                case, status = register_case(session, runtime, data, staff.username if staff else client.actor,
+                                             created_by_id=staff.id if staff else None,
+                                             details={"monitoring": alarm_details(alarm)} if alarm else None,
+                                             api_token_id=client.id, external_id=external_id), 201
         except IntegrityError:
             # The same submission, retried while the first was still being registered.
             case = _sent_before(client, external_id)

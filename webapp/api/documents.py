@@ -19,15 +19,15 @@ from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, stored_pdf
 from engine.models import Case
-from webapp import current_runtime
 from webapp.access import mask_name, mask_phone
-from webapp.api import v1
 from webapp.api.auth import acting_staff, visible_cases
+from webapp.api.blueprints import v1
 from webapp.api.cases import CASE_ID
 from webapp.api.errors import ApiError
 from webapp.api.openapi import operation
 from webapp.api.schemas.documents import DocumentListSchema
 from webapp.cases.attachments import attachments_root
+from webapp.runtime import current_runtime
 
 
 def documents_root() -> Path:

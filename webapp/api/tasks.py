@@ -8,10 +8,9 @@ from engine.core.errors import TaskConflict
 from engine.definitions import form_store
 from engine.models import Case, Task
 from engine.work.tasks import claim_task, complete_task
-from webapp import current_runtime
 from webapp.access import Staff, task_scope
-from webapp.api import v1
 from webapp.api.auth import require_staff
+from webapp.api.blueprints import v1
 from webapp.api.errors import ApiError
 from webapp.api.openapi import operation
 from webapp.api.schemas.tasks import (
@@ -22,6 +21,7 @@ from webapp.api.schemas.tasks import (
     TaskPageSchema,
 )
 from webapp.api.views import tasks_out
+from webapp.runtime import current_runtime, transaction
 
 TASK_ID = "<task_id>"
 
@@ -73,7 +73,8 @@ def claim(client, task_id: str):
     runtime = current_runtime()
     with runtime.db.read() as session:
         task = _scoped(session, staff, task_id)
-    claim_task(runtime, task.id, staff.id, staff.username)
+    with transaction() as session:
+        claim_task(session, runtime, task.id, staff.id, staff.username)
     with runtime.db.read() as session:
         task = session.get(Task, task_id)
         out = tasks_out(session, [task])[0]
@@ -92,7 +93,8 @@ def complete(client, task_id: str, body):
         task = _scoped(session, staff, task_id)
     if task.state != "ready":
         raise TaskConflict(task.id, task.completed_by, task.state)
-    complete_task(runtime, task.id, body["data"], staff.username, staff.locale)
+    with transaction() as session:
+        complete_task(session, runtime, task.id, body["data"], staff.username, staff.locale)
     with runtime.db.read() as session:
         task = session.get(Task, task_id)
         case = session.get(Case, task.case_id) if task.case_id else None

@@ -20,9 +20,9 @@ from engine.cases.read_model import (
     towns,
 )
 from engine.models import Task
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope, mask_name, mask_phone, task_scope, visible_case
 from webapp.cases.attachments import send_attachment
+from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("cases", __name__)
 

@@ -15,9 +15,10 @@ from documents.issue import get_document, issue_now, list_documents, regenerate
 from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, mark_failed, stored_pdf
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope, mask_name, mask_phone, roles_required, visible_case
 from webapp.cases.attachments import attachments_root
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("case_documents", __name__)
 log = logging.getLogger(__name__)
@@ -107,7 +108,9 @@ def issue(case_id: int):
     if kind not in KINDS:
         flash(_("请选择要制发的文书"), "error")
     else:
-        row = issue_now(runtime, case_id, kind, actor=current_user.username, scope=case_scope(current_user))
+        with transaction() as session:
+            row = issue_now(session, runtime, case_id, kind, actor=current_user.username,
+                            scope=case_scope(current_user))
         flash(_("已制发《%(title)s》%(number)s", title=KINDS[kind]["zh"], number=row.number), "info")
     return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
 
@@ -120,7 +123,9 @@ def regenerate_document(case_id: int, document_id: int):
         visible_case(session, current_user, case_id)
         if get_document(session, case_id, document_id) is None:
             abort(404)
-    row = regenerate(runtime, case_id, document_id, actor=current_user.username, scope=case_scope(current_user))
+    with transaction() as session:
+        row = regenerate(session, runtime, case_id, document_id, actor=current_user.username,
+                         scope=case_scope(current_user))
     flash(_("已重新生成《%(title)s》%(number)s 第 %(v)s 版", title=KINDS[row.kind]["zh"], number=row.number,
             v=row.version), "info")
     return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
@@ -137,7 +142,7 @@ def settings():
         else:
             new = document_settings.DocumentSettings(
                 show_identity_external=request.form.get("show_identity_external") == "1", bureau_name=bureau)
-            with runtime.db.write() as session:
+            with transaction() as session:
                 document_settings.save(session, new, actor=current_user.username, now=runtime.now())
             flash(_("文书设置已保存"), "info")
             return redirect(url_for("case_documents.settings"))

@@ -2,6 +2,8 @@
 from the grid tree, attachments, and possible duplicates suggested while typing."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,12 +22,14 @@ from engine.cases.duplicates import merge_new_case, suggest_duplicates
 from engine.cases.intake import IntakeSchema, register_case
 from engine.cases.read_model import grid_children, grid_lineage, villages_by_area
 from engine.core.errors import FormInvalid, GreenloopError
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.cases.case_pages import LABELS
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("intake", __name__)
+log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("channel", "category", "subject_type", "title", "description", "address", "latitude", "longitude",
                "subject_enterprise", "complainant_name", "complainant_phone", "grid_code", "area", "town")
@@ -140,20 +144,25 @@ def new():
             errors.update(translated_errors(err.messages))
         return _render(values, errors, 400, had_files=bool(uploads))
     runtime = _runtime()
+    # The case, its photos and the merge are one transaction: a failure in any of them registers
+    # nothing (and removes the files already written), so the person can simply submit again.
     try:
-        case = register_case(runtime, data, current_user.username, created_by_id=current_user.id)
+        with transaction() as session:
+            case = register_case(session, runtime, data, current_user.username, created_by_id=current_user.id)
+            store_attachments(session, runtime, case.id, files, root=attachments_root(),
+                              actor=current_user.username, visibility="public")
+            if parent is not None:
+                merge_new_case(session, runtime, case.id, parent.number, current_user.username,
+                               lang=str(get_locale()))
     except FormInvalid as err:
         return _render(values, translated_errors(err.errors), 400, had_files=bool(uploads))
-    store_attachments(runtime, case.id, files, root=attachments_root(), actor=current_user.username,
-                      visibility="public")
+    except (GreenloopError, OSError) as err:
+        log.exception("intake by %s failed; nothing was registered", current_user.username)
+        message = str(err) if isinstance(err, GreenloopError) else _("附件未能保存")
+        return _render(values, {"": [_("未能登记，未保存任何内容，请重新提交：%(error)s", error=message)]}, 500,
+                       had_files=bool(uploads))
     if parent is None:
         flash(_("已登记 %(number)s，查询码 %(code)s", number=case.number, code=case.tracking_code), "info")
-        return redirect(url_for("cases.show", case_id=case.id))
-    try:
-        merge_new_case(runtime, case.id, parent.number, current_user.username, lang=str(get_locale()))
-    except GreenloopError as err:
-        flash(_("已登记 %(number)s（查询码 %(code)s），但未能并入 %(parent)s：%(error)s", number=case.number,
-                code=case.tracking_code, parent=parent.number, error=str(err)), "error")
     else:
         flash(_("已登记 %(number)s（查询码 %(code)s），并作为重复件并入 %(parent)s", number=case.number,
                 code=case.tracking_code, parent=parent.number), "info")

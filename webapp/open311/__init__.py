@@ -5,11 +5,7 @@ not with a session, so the blueprint is exempt from CSRF.
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from webapp.open311 import errors, requests, services  # noqa: F401  (they add their routes to bp)
+from webapp.open311.blueprint import bp
 
-from webapp.extensions import csrf
-
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-csrf.exempt(bp)
-
-from webapp.open311 import errors, requests, services  # noqa: E402,F401  (they add their routes to bp)
+__all__ = ["bp"]

@@ -5,7 +5,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 
 from engine.core.errors import FormInvalid
-from webapp.open311 import bp
+from webapp.open311.blueprint import bp
 from webapp.open311.xml import errors
 
 DESCRIPTIONS = {400: "请求无效 (bad request)", 403: "api_key 无效或无权提交 (invalid api_key)",

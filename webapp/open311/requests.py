@@ -10,12 +10,12 @@ from flask import current_app, request
 
 from engine.org.api_tokens import authenticate
 from engine.public import open311
-from webapp import current_runtime
 from webapp.extensions import limiter
-from webapp.open311 import bp
+from webapp.open311.blueprint import bp
 from webapp.open311.errors import fail
 from webapp.open311.services import FORMATS, read_limit
 from webapp.open311.xml import respond
+from webapp.runtime import current_runtime, transaction
 
 SCOPE = "open311:submit"
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
@@ -51,8 +51,9 @@ def submit(fmt: str):
     client = authenticate(runtime, _api_key())
     if client is None or SCOPE not in client.scopes:
         fail(403, "api_key 无效或无权提交 (invalid api_key)")
-    case, account_id = open311.submit(runtime, _fields(), channel=client.channel or "public", actor=client.actor,
-                                      created_by_id=client.user_id, api_token_id=client.id)
+    with transaction() as session:
+        case, account_id = open311.submit(session, runtime, _fields(), channel=client.channel or "public",
+                                          actor=client.actor, created_by_id=client.user_id, api_token_id=client.id)
     payload = [{"service_request_id": case.number, "token": case.tracking_code,
                 "service_notice": open311.service_notice(case), "account_id": account_id}]
     return respond(fmt, payload, "service_requests", "request", status=201)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 
 from engine.public import open311
-from webapp import current_runtime
 from webapp.extensions import limiter
-from webapp.open311 import bp
+from webapp.open311.blueprint import bp
 from webapp.open311.errors import fail
 from webapp.open311.xml import respond
+from webapp.runtime import current_runtime
 
 FORMATS = "any(json, xml)"
 

@@ -23,11 +23,12 @@ from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_u
 from engine.cases.read_model import villages_by_area
 from engine.core.errors import FormInvalid, NotFound
 from engine.public import portal as portal
-from webapp import current_runtime as _runtime
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from webapp.cases.case_pages import LABELS
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
 from webapp.extensions import limiter
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -166,7 +167,8 @@ def new():
         # Say what else is wrong too, so a second try is the last one.
         return _render_new(values, {**_dry_run(data), **errors}, 400, had_files)
     try:
-        case = portal.submit(_runtime(), data, files, root=attachments_root())
+        with transaction() as db:
+            case = portal.submit(db, _runtime(), data, files, root=attachments_root())
     except FormInvalid as err:
         return _render_new(values, _field_errors(err.errors), 400, had_files)
     session[LAST_CODE] = case.tracking_code
@@ -247,7 +249,8 @@ def track_add(code: str):
     if errors:
         return _render_track(code, 400, add_errors=errors, values={"text": text})
     try:
-        portal.add_information(runtime, code, text, files, root=attachments_root())
+        with transaction() as db:
+            portal.add_information(db, runtime, code, text, files, root=attachments_root())
     except FormInvalid as err:
         return _render_track(code, 400, add_errors=_field_errors(err.errors), values={"text": text})
     except portal.PublicRefused as err:
@@ -263,7 +266,8 @@ def track_rate(code: str):
     comment = request.form.get("comment") or ""
     values = {"satisfaction": satisfaction, "comment": comment}
     try:
-        portal.rate(_runtime(), code, satisfaction, comment, lang=str(get_locale()))
+        with transaction() as db:
+            portal.rate(db, _runtime(), code, satisfaction, comment, lang=str(get_locale()))
     except NotFound:
         return _not_found(code)
     except FormInvalid as err:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engine.models import Department
 from engine.work.inbox import APPROVAL_KINDS, approval_queue, recent_returns
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope, roles_required, task_scope
+from webapp.runtime import current_runtime as _runtime
 from webapp.work.inbox import template_helpers
 
 bp = Blueprint("approvals", __name__)

@@ -11,8 +11,9 @@ from flask_login import current_user
 from engine.core.errors import NotFound
 from engine.work import board as board_queries
 from engine.work import board_actions as supervision
-from webapp import current_runtime as _runtime
 from webapp.access import case_scope, load_staff, roles_required, task_scope, visible_case
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("board", __name__)
 
@@ -110,8 +111,10 @@ def supervise(case_id: int):
     except ValueError:
         return _refused(case_id, supervision.SupervisionRefused("bad_date", "bad date"), form)
     try:
-        supervision.supervise(_runtime(), case_id, actor=current_user.username, actor_tier=current_user.tier,
-                              note=form["note"], report_by=report_by, scope=case_scope(current_user))
+        with transaction() as session:
+            supervision.supervise(session, _runtime(), case_id, actor=current_user.username,
+                                  actor_tier=current_user.tier, note=form["note"], report_by=report_by,
+                                  scope=case_scope(current_user))
     except supervision.SupervisionRefused as err:
         return _refused(case_id, err, form)
     return _done(case_id, _("已督办，已通知承办人员"))
@@ -130,9 +133,10 @@ def reassign(case_id: int):
     if raw and assignee_id is None:
         raise NotFound("no such person")
     try:
-        task = supervision.reassign(_runtime(), case_id, request.form.get("task_id", ""), assignee_id,
-                                    actor=current_user.username, actor_tier=current_user.tier,
-                                    scope=case_scope(current_user), may_work=_may_work)
+        with transaction() as session:
+            task = supervision.reassign(session, _runtime(), case_id, request.form.get("task_id", ""),
+                                        assignee_id, actor=current_user.username, actor_tier=current_user.tier,
+                                        scope=case_scope(current_user), may_work=_may_work)
     except supervision.SupervisionRefused as err:
         return _refused(case_id, err)
     return _done(case_id, _("已改派") if task.assignee_id else _("已退回组内，由组内人员认领"))
@@ -142,8 +146,9 @@ def reassign(case_id: int):
 @roles_required("supervisor")
 def own(case_id: int):
     try:
-        supervision.take_ownership(_runtime(), case_id, user_id=current_user.id, actor=current_user.username,
-                                   scope=case_scope(current_user))
+        with transaction() as session:
+            supervision.take_ownership(session, _runtime(), case_id, user_id=current_user.id,
+                                       actor=current_user.username, scope=case_scope(current_user))
     except supervision.SupervisionRefused as err:
         return _refused(case_id, err)
     return _done(case_id, _("已包案"))
@@ -153,8 +158,9 @@ def own(case_id: int):
 @roles_required("supervisor")
 def release(case_id: int):
     try:
-        supervision.release_ownership(_runtime(), case_id, user_id=current_user.id, actor=current_user.username,
-                                      scope=case_scope(current_user))
+        with transaction() as session:
+            supervision.release_ownership(session, _runtime(), case_id, user_id=current_user.id,
+                                          actor=current_user.username, scope=case_scope(current_user))
     except supervision.SupervisionRefused as err:
         return _refused(case_id, err)
     return _done(case_id, _("已取消包案"))

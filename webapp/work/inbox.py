@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from engine.core.timefmt import deadline_text
 from engine.models import CATEGORIES, CHANNELS
 from engine.work.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page, town_choices
-from webapp import current_runtime as _runtime
 from webapp.access import task_scope
+from webapp.runtime import current_runtime as _runtime
 from webapp.work.task_labels import CATEGORIES as CATEGORY_LABELS
 from webapp.work.task_labels import CHANNELS as CHANNEL_LABELS
 from webapp.work.task_labels import COLOURS, STAGES, label, task_title

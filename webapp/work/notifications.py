@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engine.notify import notifications
-from webapp import current_runtime as _runtime
 from webapp.access import notification_scope
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("notifications", __name__)
 PER_PAGE = 50
@@ -45,13 +46,15 @@ def _back():
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id: int):
-    notifications.mark_read(_runtime(), current_user.id, notification_id)
+    with transaction() as session:
+        notifications.mark_read(session, _runtime(), current_user.id, notification_id)
     return _back()
 
 
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
-    count = notifications.mark_read(_runtime(), current_user.id)
+    with transaction() as session:
+        count = notifications.mark_read(session, _runtime(), current_user.id)
     flash(_("已将 %(n)s 条通知标为已读", n=count), "info")
     return _back()

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 import forms
 from engine.definitions import form_store
-from webapp import current_runtime
+from webapp.runtime import current_runtime
 
 STAGES = {
     "receive": _l("受理"),

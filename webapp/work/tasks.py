@@ -18,9 +18,10 @@ from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
-from webapp import current_runtime as _runtime
-from webapp import safe_next
 from webapp.access import mask_name, mask_phone, task_scope
+from webapp.redirects import safe_next
+from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 from webapp.work.form_render import (
     ALL,
     build_fields,
@@ -126,17 +127,19 @@ def show(task_id: str):
     if task.state != "ready":
         raise TaskConflict(task.id, task.completed_by, task.state)
     if request.form.get("save_draft"):
-        save_draft(runtime, task.id, current_user.id,
-                   parse_submission(form, request.form, runtime.timezone, keep_unchecked=True) if form else {})
+        with transaction() as session:
+            save_draft(session, runtime, task.id, current_user.id,
+                       parse_submission(form, request.form, runtime.timezone, keep_unchecked=True) if form else {})
         flash(_("草稿已保存"), "info")
         return redirect(url_for("tasks.show", task_id=task.id))
     data = parse_submission(form, request.form, runtime.timezone) if form else {}
     try:
-        complete_task(runtime, task.id, data, current_user.username, lang())
+        with transaction() as session:
+            complete_task(session, runtime, task.id, data, current_user.username, lang())
+            delete_draft(session, task.id)
     except FormInvalid as err:
         # Shown again exactly as typed, each message beside its field; nothing was saved.
         return _page(task, case, form, submitted_values(form, request.form) if form else {}, err.errors), 422
-    delete_draft(runtime, task.id)
     flash(_("已办理：%(task)s（%(case)s）", task=task_title(task, lang()), case=case.number if case else task.id),
           "info")
     return redirect(url_for("inbox.index"))
@@ -153,8 +156,9 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         names = dict(_departments(session, kind=None))
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
         row = row_for(session, task, now=runtime.now(), tz=runtime.timezone)
-    data = task_data(runtime, task.id) if ready else {}
-    draft = load_draft(runtime, task.id, current_user.id) if ready else None
+    with runtime.db.read() as session:
+        data = task_data(session, runtime, task.id) if ready else {}
+        draft = load_draft(session, task.id, current_user.id) if ready else None
     if form and ready and values is None:
         stored = _prefill(task, form, data, names)
         stored.update(draft.data if draft else {})  # the person's own draft wins over task data
@@ -177,7 +181,8 @@ def claim(task_id: str):
     runtime = _runtime()
     with runtime.db.read() as session:
         task = scoped_task(session, task_id)
-    claim_task(runtime, task.id, current_user.id, current_user.username)
+    with transaction() as session:
+        claim_task(session, runtime, task.id, current_user.id, current_user.username)
     flash(_("已认领任务"), "info")
     return redirect(_safe_next(request.form.get("next")))
 
@@ -191,6 +196,7 @@ def release(task_id: str):
     if task.assignee_id != current_user.id:
         flash(_("此任务不在您名下，无需释放"), "error")
     else:
-        release_task(runtime, task.id, current_user.id, current_user.username)
+        with transaction() as session:
+            release_task(session, runtime, task.id, current_user.id, current_user.username)
         flash(_("已释放任务，组内其他人可以认领"), "info")
     return redirect(_safe_next(request.form.get("next")))
