@@ -23,6 +23,9 @@ from engine.work.tasks import complete_task
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 TEST_PASSWORD = "test-password-1"
+# Staff passwords are hashed at the cheapest argon2 cost in tests (engine/org/passwords.py);
+# tests/unit/test_passwords.py checks the production cost. Subprocesses inherit it.
+os.environ.setdefault("GREENLOOP_PASSWORD_HASH", "fast")
 
 
 def _reset_postgres(url: str) -> None:
