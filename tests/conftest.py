@@ -154,7 +154,7 @@ class Baseline:
                 conn.execute(text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": value})
 
 
-def seed(db: Database, now: datetime) -> None:
+def seed_baseline(db: Database, now: datetime) -> None:
     with db.write() as s:
         seed_departments(s)
         seed_grid(s, areas=28, villages=56)
@@ -183,7 +183,7 @@ def take_baseline(db: Database) -> Baseline:
 @pytest.fixture(scope="session")
 def baseline(database) -> Baseline:
     truncate_all(database)
-    seed(database, START)
+    seed_baseline(database, START)
     return take_baseline(database)
 
 
