@@ -1,8 +1,6 @@
 """Sign-in and sign-out (Flask-Login, argon2 hashes, rate-limited), and the language switch."""
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,15 +8,13 @@ from flask_login import login_required, login_user, logout_user
 from sqlalchemy import select
 
 from engine.models import User
+from engine.org.passwords import verify_password
 from webapp.access import load_staff
 from webapp.extensions import limiter, login_manager
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("auth", __name__)
-_hasher = PasswordHasher()
-# Verifying against a fixed hash when the user does not exist keeps the answer time the same.
-_DUMMY_HASH = _hasher.hash("greenloop-no-such-user")
 
 
 @login_manager.user_loader
@@ -39,11 +35,7 @@ def _safe_next(target: str | None) -> str:
 def check_password(username: str, password: str) -> User | None:
     with _runtime().db.read() as s:
         user = s.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
-    try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return user
+    return user if verify_password(user.password_hash if user else None, password) else None
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -54,6 +54,7 @@ def _warn_calendar(runtime) -> None:
 
 
 def cmd_run(args) -> int:
+    from engine.org.passwords import COST_VARIABLE, fast_hashing
     from engine.timers.worker import TimerWorker
     from webapp import create_app
     from webapp.runtime import runtime_of
@@ -67,6 +68,8 @@ def cmd_run(args) -> int:
         worker.start_background()
     if settings.secret_key == "greenloop-development-key":
         print("warning: GREENLOOP_SECRET_KEY is not set; using the development key", file=sys.stderr)
+    if fast_hashing():
+        print(f"warning: {COST_VARIABLE}=fast: passwords are hashed at the cost meant for tests", file=sys.stderr)
     print(f"greenloop on http://{args.host}:{args.port}/  (database {_safe_url(settings.database_url)})")
     try:
         from waitress import serve

@@ -28,8 +28,8 @@ def nav_items():
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from webapp.runtime import runtime_of
     from webapp.access import notification_scope
+    from webapp.runtime import runtime_of
 
     with runtime_of(current_app).db.read() as s:
         return s.scalar(select(func.count()).select_from(Notification)

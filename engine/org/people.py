@@ -24,7 +24,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from lxml import etree
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +44,7 @@ from engine.models import (
     User,
     UserRole,
 )
+from engine.org.passwords import hash_password
 
 MIN_PASSWORD = 10
 LOCAL_LEVELS = ("town", "area", "village")
@@ -56,16 +56,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+\- ()]{3,32}$")
 SUPERVISOR_TIERS = (2, 3, 4)
 GRID_OFFICER_TIER = 1
-_hasher = PasswordHasher()
 
 
 def audit(session: Session, actor: str, kind: str, now: datetime, **detail) -> None:
     """An administrative change: case-less, in the same append-only trail as case history."""
     session.add(AuditEvent(case_id=None, at=now, actor=actor, kind=kind, detail=detail))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def generate_password() -> str:

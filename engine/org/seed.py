@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import secrets
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Department, Grid, User, UserRole
+from engine.org.passwords import hash_password
 
 DEPARTMENTS = [
     # code, name, kind
@@ -121,7 +121,6 @@ def seed_staff(session: Session, password: str | None = None, *, whole_county: b
     With ``whole_county`` the generated county staff are added too, all with one password
     (``county_password``, or ``password``, or a random one returned under the key "*").
     """
-    hasher = PasswordHasher()
     departments = {d.code: d for d in session.scalars(select(Department))}
     grids = {g.code: g for g in session.scalars(select(Grid).where(Grid.level.in_(("county", "town"))))}
     existing = set(session.scalars(select(User.username)))
@@ -133,12 +132,12 @@ def seed_staff(session: Session, password: str | None = None, *, whole_county: b
         if username in existing:
             continue
         if generated:
-            shared_hash = shared_hash or hasher.hash(shared)
+            shared_hash = shared_hash or hash_password(shared)
             secret, digest = shared, shared_hash
             created.setdefault("*", shared)
         else:
             secret = password or secrets.token_urlsafe(9)
-            digest = hasher.hash(secret)
+            digest = hash_password(secret)
             created[username] = secret
         user = User(username=username, display_name=name, password_hash=digest,
                     department_id=departments[dep].id if dep else None,

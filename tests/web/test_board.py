@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from engine.models import AuditEvent, Case, Grid, Notification, Task, User, UserRole
+from engine.org.passwords import hash_password
 from engine.org.seed import seed_staff
 from engine.work.board import BoardFilters, load_board
 from tests.conftest import TEST_PASSWORD
@@ -16,7 +16,7 @@ from webapp.access import case_scope, load_staff
 
 def add_supervisor(env, username: str, tier: int, grid: str = "C") -> None:
     with env.db.write() as s:
-        user = User(username=username, display_name=f"{username} 领导", password_hash=PasswordHasher().hash(TEST_PASSWORD),
+        user = User(username=username, display_name=f"{username} 领导", password_hash=hash_password(TEST_PASSWORD),
                     grid_id=s.scalar(select(Grid.id).where(Grid.code == grid)), tier=tier,
                     email=f"{username}@greenloop.example")
         user.role_rows = [UserRole(role="supervisor")]
