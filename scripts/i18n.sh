@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 .venv/bin/pybabel extract -F webapp/babel.cfg -k _l -o webapp/translations/messages.pot --no-location --omit-header .
 if [ -f webapp/translations/en/LC_MESSAGES/messages.po ]; then
-  .venv/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l en --no-fuzzy-matching --omit-header
+  .venv/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations -l en --no-fuzzy-matching --ignore-obsolete --omit-header
 else
   .venv/bin/pybabel init -i webapp/translations/messages.pot -d webapp/translations -l en
 fi

@@ -25,7 +25,7 @@ FORM = {"category": "noise", "description": "工地每晚十一点后还在打�
 
 
 def _submit(env, tmp_path, **overrides):
-    return submit(env.runtime, {**FORM, **overrides}, [check_upload("工地.jpg", JPEG)], root=tmp_path)
+    return env.run(submit, {**FORM, **overrides}, [check_upload("工地.jpg", JPEG)], root=tmp_path)
 
 
 def _to_reply(env, case, reply="已责令工地夜间停工，并处罚款"):

@@ -35,6 +35,7 @@ from engine.models import TOP_TIER
 from webapp.access import roles_required
 from webapp.cases.case_pages import STAGES as STAGE_LABELS
 from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("admin_diagrams", __name__, url_prefix="/admin")
 
@@ -171,7 +172,7 @@ def _revision(body) -> int:
 
 def _save(process_id: str, bpmn: dict, dmn: dict, body: dict):
     runtime = _runtime()
-    with runtime.db.write() as session:
+    with transaction() as session:
         draft = save_draft(session, process_id, bpmn, dmn, revision=_revision(body),
                            actor=current_user.username, now=runtime.now())
         return draft.revision, draft.updated_at
@@ -194,23 +195,30 @@ def save(process_id: str):
 
 @bp.post("/diagrams/<process_id>/deploy")
 def deploy(process_id: str):
-    """Save what the editor has as the draft (kept if it is refused), then deploy it."""
+    """Save what the editor has as the draft, then deploy it; a refused deploy keeps the draft."""
     bpmn, dmn, body = _posted_files()
     comment = (body.get("comment") or "").strip()
     if not comment:
         return jsonify({"error": _("请填写版本说明"), "field": "comment"}), 422
     runtime = _runtime()
+    refused = None
     try:
-        revision, _at = _save(process_id, bpmn, dmn, body)
-        with runtime.db.write() as session:
-            definition, created = deploy_draft(session, runtime, process_id, revision=revision,
-                                               actor=current_user.username, comment=comment[:2000])
-            version = definition.version
+        with transaction() as session:
+            revision = save_draft(session, process_id, bpmn, dmn, revision=_revision(body),
+                                  actor=current_user.username, now=runtime.now()).revision
+            try:
+                # Only the deploy is undone when it is refused; the saved draft commits.
+                with session.begin_nested():
+                    definition, created = deploy_draft(session, runtime, process_id, revision=revision,
+                                                       actor=current_user.username, comment=comment[:2000])
+                    version = definition.version
+            except DeployError as err:
+                refused = err
     except (DraftConflict, StaleDraft) as err:
         return jsonify({"error": str(err)}), 409
-    except DeployError as err:
+    if refused is not None:
         return jsonify({"error": _("未通过检查，未发布"), "revision": revision,
-                        "problems": _problem_list(err.problems, bpmn, dmn)}), 422
+                        "problems": _problem_list(refused.problems, bpmn, dmn)}), 422
     if created:
         flash(_("已发布第 %(v)s 版。新案件将按新版本办理，在办案件仍按原版本办理。", v=version), "success")
     else:
