@@ -1,6 +1,6 @@
 """Masked copies (脱敏副本) of documents that name the complainant.
 
-Only intake and supervisors may see the complainant (README, roles), yet a department lead must read
+Only intake and supervisors may see the complainant (README, "Who sees what"), yet a department lead must read
 the closure report they approve and a handler the reply they drafted. Those people get a copy
 rendered from the same stored snapshot with the name and phone masked the way the web app masks
 them, everywhere: the complainant block, free text someone typed them into, and the documents a

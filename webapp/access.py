@@ -1,6 +1,6 @@
 """Who may see what: the signed-in staff member and the SQL scopes every query goes through.
 
-Scoping rules (docs/architecture.md; the roles are in the README):
+Scoping rules (README, "Who sees what"):
 - administrator: everything;
 - supervisor: cases in their grid subtree (a town supervisor their town, the county ones all);
 - intake staff: cases in their grid subtree (the county intake desk: all);
