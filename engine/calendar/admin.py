@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.calendar.store import load_calendar
 from engine.calendar.workdays import WorkCalendar, _base_year
 from engine.core.errors import GreenloopError
-from engine.core.projection import _timer_due, waiting_timers
+from engine.core.projection import timer_due, waiting_timers
 from engine.core.runtime import Runtime
 from engine.models import AuditEvent, Case, ProcessInstance, Task
 from engine.models.audit import CalendarDay, CalendarYear
@@ -144,7 +144,7 @@ def _mover(runtime: Runtime, session: Session, instance_id: int, before: WorkCal
         details = []
         for task in waiting_timers(workflow):
             definition = task.task_spec.event_definition
-            due = _timer_due(task)
+            due = timer_due(task)
             # Duration and cycle timers count clock time from when they started: no calendar.
             if not isinstance(definition, TimeDateEventDefinition) or due is None or due < since:
                 continue

@@ -69,11 +69,16 @@ def compile_source(source: str, mode: str):
         _refuse_imports(source, mode)
         return compile_restricted(source, filename="<diagram>", mode=mode)
     except SyntaxError as err:
+        raise ScriptRejected(_syntax_message(err)) from None
+
+
+def _syntax_message(err: SyntaxError) -> str:
+    if err.args and isinstance(err.args[0], tuple):
         # RestrictedPython folds its policy violations into one SyntaxError whose lineno is
         # empty; the messages themselves carry "Line N:".
-        parts = err.args[0] if err.args and isinstance(err.args[0], tuple) else err.args
-        detail = "; ".join(str(p) for p in parts if p) or "invalid syntax"
-        raise ScriptRejected(detail) from None
+        return "; ".join(str(p) for p in err.args[0] if p) or "invalid syntax"
+    # Python's own: the source does not parse.
+    return f"Line {err.lineno}: {err.msg}" if err.lineno else err.msg or "invalid syntax"
 
 
 def _refuse_imports(source: str, mode: str) -> None:

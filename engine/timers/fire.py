@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.core.errors import GreenloopError
-from engine.core.projection import _timer_due, waiting_timers
+from engine.core.projection import timer_due, waiting_timers
 from engine.core.runtime import Runtime
 from engine.models import AuditEvent, Case, ProcessInstance
 
@@ -44,7 +44,7 @@ def fire_next_due(runtime: Runtime) -> int | None:
         fired: list[tuple[str, str]] = []
 
         def advance(workflow, ctx):
-            before = {t.id: (t.task_spec.bpmn_id, _timer_due(t)) for t in waiting_timers(workflow)}
+            before = {t.id: (t.task_spec.bpmn_id, timer_due(t)) for t in waiting_timers(workflow)}
             workflow.refresh_timers()
             for task_id, (element, due) in before.items():
                 task = workflow.get_task_from_id(task_id)
