@@ -6,7 +6,7 @@ what was true when the document was issued, and templates never touch ORM object
 
 Documents that leave the bureau (KINDS[...]["confidential"]) carry no complainant identity
 unless the administrator allows it: the name and phone are left out and masked wherever
-someone typed them into a text.
+someone typed them into a text (engine/cases/masking.py, PAPER style).
 """
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from documents import labels
 from documents.kinds import KINDS
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
-from engine.cases.read_model import _scrub, form_fields, identity_redactor, place_names, timeline
+from engine.cases.masking import PAPER, case_redactor, complainant_on_paper, scrub
+from engine.cases.read_model import form_fields, place_names, timeline
 from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-HIDDEN = "（保密）"
 
 
 def _local(when: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -63,10 +63,6 @@ def duration_text(delta: timedelta) -> str:
     if days and hours:
         return f"{days}天{hours}小时"
     return f"{days}天" if days else f"{max(hours, 1)}小时"
-
-
-def _mask(text: str) -> str:
-    return "＊" * len(text)
 
 
 class _Facts:
@@ -116,7 +112,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
         "issued_at": fmt_time(issued_at, zone), "issued_date": fmt_date(issued_at, zone), "issued_by": who(issued_by),
         "identity_shown": show_identity,
         "case": _case_facts(session, case, zone, department_by_id),
-        "complainant": _complainant(case, show_identity),
+        "complainant": complainant_on_paper(case, show_identity),
         "holders": _holders(session, case, zone, department_by_id),
         "step": dict(step or {}),
     }
@@ -175,8 +171,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
                                   for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
         context["documents"] = _documents(session, case, zone)
     if not show_identity:
-        redact = identity_redactor(case, _mask, _mask)
-        context = _scrub(context, redact)
+        context = scrub(context, case_redactor(case, PAPER))
     return context
 
 
@@ -210,15 +205,6 @@ def _case_facts(session: Session, case: Case, zone: ZoneInfo, department_by_id: 
         "accepted_at": fmt_time(case.accepted_at, zone), "accepted_date": fmt_date(case.accepted_at, zone),
         "closed_at": fmt_time(case.closed_at, zone), "closed_on_time": case.closed_on_time,
     }
-
-
-def _complainant(case: Case, show_identity: bool) -> dict:
-    if case.complainant_anonymous:
-        return {"shown": show_identity, "anonymous": True, "name": "匿名", "phone": ""}
-    if not show_identity:
-        return {"shown": False, "anonymous": False, "name": HIDDEN, "phone": HIDDEN}
-    return {"shown": True, "anonymous": False, "name": case.complainant_name or "",
-            "phone": case.complainant_phone or ""}
 
 
 def _holders(session: Session, case: Case, zone: ZoneInfo, department_by_id: dict) -> list[dict]:

@@ -1,11 +1,11 @@
 """Masked copies (脱敏副本) of documents that name the complainant.
 
-Only intake and supervisors may see the complainant (README, "Who sees what"), yet a department lead must read
-the closure report they approve and a handler the reply they drafted. Those people get a copy
-rendered from the same stored snapshot with the name and phone masked the way the web app masks
-them, everywhere: the complainant block, free text someone typed them into, and the documents a
-case file embeds. Every page says it is a masked copy and there is no seal area, so nobody takes
-it for the official paper.
+Only intake and supervisors may see the complainant (README, "Who sees what"), yet a department lead must read the closure
+report they approve and a handler the reply they drafted. Those people get a copy rendered from
+the same stored snapshot with the name and phone masked the way staff pages mask them
+(engine/cases/masking.py), everywhere: the complainant block, free text someone typed them into,
+and the documents a case file embeds. Every page says it is a masked copy and there is no seal
+area, so nobody takes it for the official paper.
 
 The copy is not a document version: the row, its checksum and its official PDF are never touched.
 It is cached next to the official PDF under a name keyed by the document id and a checksum of
@@ -19,21 +19,18 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from documents.render import render_pdf
 from documents.storage import case_images
-from engine.cases.read_model import _scrub, identity_redactor
+from engine.cases.masking import STAFF, redactor, scrub
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.models import Case
 from engine.models.documents import Document
 
 log = logging.getLogger(__name__)
-Mask = Callable[[str], str]
 # Bump when the masking, the marker or the templates change: copies cached before are then ignored.
 MASK_FORMAT = 1
 
@@ -56,13 +53,9 @@ def _identities(context: dict, case: Case | None) -> list[tuple[str, str]]:
     return unique
 
 
-def masked_context(context: dict, identities: list[tuple[str, str]], mask_name: Mask, mask_phone: Mask) -> dict:
+def masked_context(context: dict, identities: list[tuple[str, str]]) -> dict:
     """The snapshot as a person who may not see the complainant is allowed to read it."""
-    # Longest names first, so a name that contains another is masked whole.
-    for name, phone in sorted(identities, key=lambda p: len(p[0]), reverse=True):
-        person = SimpleNamespace(complainant_name=name, complainant_phone=phone)
-        context = _scrub(context, identity_redactor(person, mask_name, mask_phone))
-    context = dict(context, masked=True)
+    context = dict(scrub(context, redactor(identities, STAFF)), masked=True)
     if context.get("documents"):
         context["documents"] = [dict(d, context=dict(d["context"], masked=True)) for d in context["documents"]]
     return context
@@ -74,8 +67,7 @@ def _key(context: dict, identities: list[tuple[str, str]]) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
-def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attachments_dir: Path,
-               mask_name: Mask, mask_phone: Mask) -> Path:
+def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attachments_dir: Path) -> Path:
     """The masked copy's file, rendered now unless an up-to-date one is cached."""
     with runtime.db.read() as session:
         row = session.get(Document, document_id)
@@ -88,7 +80,7 @@ def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attac
         if target.is_file():
             return target
         images = case_images(session, row.case_id, attachments_dir, documents_dir) if context.get("photos") else {}
-    rendered = render_pdf(masked_context(context, identities, mask_name, mask_phone), images)
+    rendered = render_pdf(masked_context(context, identities), images)
     if rendered.refused:
         log.warning("masked copy of document %s: refused to fetch %s", document_id, rendered.refused)
     folder.mkdir(parents=True, exist_ok=True)

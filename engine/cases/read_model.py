@@ -3,11 +3,10 @@ history as a timeline, related cases and attachments.
 
 Everything is read from the projections and the audit trail; no workflow is deserialized. The
 caller passes its visibility scope (a WHERE clause on Case) and, for people who may not see the
-complainant, a ``redact`` function applied to every text the timeline shows.
+complainant, a ``redact`` function (engine/cases/masking.py) applied to every text the timeline shows.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,11 +17,11 @@ from sqlalchemy.orm import Session
 import forms
 from engine.cases.attachments import list_attachments
 from engine.cases.duplicates import Suggestion, possible_duplicates_of
+from engine.cases.masking import Redact, scrub
 from engine.core.paging import Page, paginate
 from engine.definitions import form_store
 from engine.models import Attachment, AuditEvent, Case, Department, Grid, Task, User
 
-Redact = Callable[[str], str]
 # Detail keys that hold ISO times; the timeline hands them over as datetimes.
 _TIME_KEYS = ("due", "overdue_since")
 
@@ -144,39 +143,6 @@ def load_case_file(session: Session, case: Case, *, scope, lang: str = "zh_CN",
 # ------------------------------------------------------------------ timeline
 
 
-def identity_redactor(case: Case, mask_name: Callable[[str], str], mask_phone: Callable[[str], str]) -> Redact:
-    """Replace the complainant's name and phone wherever someone typed them into a text."""
-    pairs = []
-    if case.complainant_name:
-        pairs.append((case.complainant_name, mask_name(case.complainant_name)))
-    if case.complainant_phone:
-        phone = case.complainant_phone.strip()
-        pairs.append((phone, mask_phone(phone)))
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        if digits and digits != phone:
-            pairs.append((digits, mask_phone(digits)))
-    pairs.sort(key=lambda p: len(p[0]), reverse=True)
-
-    def redact(text: str) -> str:
-        for secret, masked in pairs:
-            text = text.replace(secret, masked)
-        return text
-
-    return redact
-
-
-def _scrub(value: Any, redact: Redact | None) -> Any:
-    if redact is None:
-        return value
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_scrub(v, redact) for v in value)
-    if isinstance(value, dict):
-        return {k: _scrub(v, redact) for k, v in value.items()}
-    return value
-
-
 def _as_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
@@ -245,7 +211,7 @@ def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redac
         entries.append(TimelineEntry(
             at=event.at, kind=event.kind, actor=display.get(event.actor, event.actor), stage=event.stage,
             task_name=task_names.get(event.task_id) or detail.get("task"),
-            detail=_scrub(detail, redact), fields=_scrub(fields, redact)))
+            detail=scrub(detail, redact), fields=scrub(fields, redact)))
     return entries
 
 

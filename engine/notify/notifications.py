@@ -2,9 +2,9 @@
 
 Design: a notification meant for a group (everyone who could work a task: "the air section's
 handlers", "the tier-2 supervisors of 城关镇") is fanned out when it is created into one row per
-person, resolved by the same scope rules the inbox uses (webapp/access.task_scope, mirrored in
-``may_work``). So "read" and "e-mailed" are simply columns of that person's row, and a person
-added to a group later does not inherit old news.
+person, resolved by the scope rules the inbox uses (engine/work/scopes.py: ``works_in`` is the
+Python form of ``task_scope``). So "read" and "e-mailed" are simply columns of that person's
+row, and a person added to a group later does not inherit old news.
 
 All rules live in ``from_step``, called once per engine step from Runtime._run, and read the
 step's audit events: one place decides, and each event yields at most one notification per
@@ -31,10 +31,10 @@ from documents.labels import STAGES as STAGE_NAMES
 from engine.core.errors import NotFound
 from engine.core.timefmt import deadline_text, local_time
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
+from engine.work.scopes import StaffMember, works_in
 
 log = logging.getLogger(__name__)
 
-LOCAL_GRID_LEVELS = ("town", "area", "village")
 # The most specific message for a person wins when one step yields several for them.
 PRIORITY = {"escalation": 0, "supervised": 1, "warning": 2, "returned": 3, "approval": 3, "closed": 4,
             "reassigned": 5, "task": 9}
@@ -62,67 +62,32 @@ class Audience:
                    user_id=task.assignee_id if personal else None)
 
 
-@dataclass(frozen=True)
-class Member:
-    """One active staff member as the scope rules see them."""
-
-    user_id: int
-    department_id: int | None
-    tier: int | None
-    grid_path: str | None
-    grid_level: str | None
-
-
-def _under(path: str | None, prefix: str | None) -> bool:
-    return bool(path and prefix and path.startswith(prefix))
-
-
-def may_work(member: Member, audience: Audience) -> bool:
-    """Mirror of webapp/access.task_scope for a member of ``audience.group`` (tests keep the two
-    in step): the engine cannot import the web app, and a step has no signed-in person."""
-    group = audience.group
-    if group == "intake":
-        if audience.grid_path is None:
-            return member.grid_level == "county"
-        return _under(audience.grid_path, member.grid_path)
-    if group == "handler":
-        if member.department_id and member.department_id == audience.department_id:
-            return True
-        return member.grid_level in LOCAL_GRID_LEVELS and _under(audience.grid_path, member.grid_path)
-    if group == "lead":
-        return bool(member.department_id) and member.department_id == audience.department_id
-    if group == "supervisor":
-        if not member.tier or member.tier != audience.tier:
-            return False
-        return audience.grid_path is None or _under(audience.grid_path, member.grid_path)
-    return False
-
-
 class Directory:
-    """Staff by role, read once per step or request (a county has hundreds, not millions)."""
+    """Active staff, read once per step or request (a county has hundreds, not millions)."""
 
     def __init__(self, session: Session):
         self.session = session
-        self._members: dict[str, list[Member]] = {}
+        self._staff: list[StaffMember] | None = None
 
-    def members(self, role: str) -> list[Member]:
-        if role not in self._members:
+    def staff(self) -> list[StaffMember]:
+        if self._staff is None:
+            roles: dict[int, set[str]] = {}
+            for user_id, role in self.session.execute(select(UserRole.user_id, UserRole.role)):
+                roles.setdefault(user_id, set()).add(role)
             rows = self.session.execute(
-                select(User.id, User.department_id, User.tier, Grid.path, Grid.level)
-                .join(UserRole, UserRole.user_id == User.id)
-                .outerjoin(Grid, Grid.id == User.grid_id)
-                .where(UserRole.role == role, User.active.is_(True))
-                .order_by(User.id)
-            ).all()
-            self._members[role] = [Member(*row) for row in rows]
-        return self._members[role]
+                select(User.id, User.department_id, Grid.path, Grid.level, User.tier)
+                .outerjoin(Grid, Grid.id == User.grid_id).where(User.active.is_(True)).order_by(User.id))
+            self._staff = [StaffMember(id=uid, roles=frozenset(roles.get(uid, ())), department_id=department,
+                                       grid_path=path, grid_level=level, tier=tier)
+                           for uid, department, path, level, tier in rows]
+        return self._staff
 
     def recipients(self, audience: Audience) -> list[int]:
         if audience.user_id is not None:
             return [audience.user_id]
         if not audience.group:
             return []
-        return [m.user_id for m in self.members(audience.group) if may_work(m, audience)]
+        return [m.id for m in self.staff() if works_in(m, audience.group, audience)]
 
 
 def eligible_users(session: Session, task: Task) -> list[User]:
@@ -252,7 +217,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
 
 def list_for(session: Session, scope, *, unread_only: bool = False, limit: int = 50,
              offset: int = 0) -> tuple[list[tuple[Notification, str | None]], int]:
-    """A person's notifications (``scope``: webapp/access.notification_scope), newest first, with
+    """A person's notifications (``scope``: engine/work/scopes.notification_scope), newest first, with
     each one's case number; and how many match in all."""
     conditions = [scope] + ([Notification.read_at.is_(None)] if unread_only else [])
     total = session.scalar(select(func.count()).select_from(Notification).where(*conditions)) or 0

@@ -1,7 +1,7 @@
 """Administering staff accounts and departments: validation, changes and their audit trail.
 
-An account must fit what the rest of the app assumes (webapp/access.py task_scope/case_scope,
-engine/notifications.py may_work, engine/helpers.py escalate), or its holder silently sees
+An account must fit what the rest of the app assumes (engine/work/scopes.py, the scope rules;
+engine/cases/lifecycle.py escalate), or its holder silently sees
 nothing or is never told anything:
 - a supervisor works supervision tasks of exactly their tier within their grid subtree, so needs
   a tier: 2 posted to a town, 3 (county supervision section) or 4 (bureau leader, owns escalated

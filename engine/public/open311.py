@@ -23,7 +23,8 @@ from documents import settings as document_settings
 from documents.labels import STAGES, SUBJECT_TYPES
 from engine.cases.intake import SUBJECT_TYPES as SUBJECT_CODES
 from engine.cases.intake import register_case
-from engine.cases.read_model import identity_redactor, towns
+from engine.cases.masking import PUBLIC, case_redactor
+from engine.cases.read_model import towns
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.models import CATEGORIES as CATEGORY_CODES
@@ -268,7 +269,7 @@ def _requests(session: Session, cases: list[Case], zone: ZoneInfo) -> list[dict]
         if parent_ids else {}
     out = []
     for case in cases:
-        redact = identity_redactor(case, _mask, _mask)
+        redact = case_redactor(case, PUBLIC)
         status = open311_status(case)
         responsible = case.transferred_to if case.status == "transferred" and case.transferred_to else \
             departments.get(case.department_id) or bureau
@@ -285,11 +286,6 @@ def _requests(session: Session, cases: list[Case], zone: ZoneInfo) -> list[dict]
             "media_url": ((case.details or {}).get("open311") or {}).get("media_url"),
         })
     return out
-
-
-def _mask(_secret: str) -> str:
-    # The public is shown nothing of the complainant, not even the first character staff see.
-    return "***"
 
 
 @dataclass(frozen=True)

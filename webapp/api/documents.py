@@ -18,8 +18,8 @@ from documents.issue import get_document, list_documents
 from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, stored_pdf
+from engine.cases.masking import gets_masked_copy
 from engine.models import Case
-from webapp.access import mask_name, mask_phone
 from webapp.api.auth import acting_staff, visible_cases
 from webapp.api.blueprints import v1
 from webapp.api.cases import CASE_ID
@@ -43,7 +43,7 @@ def _visible_case(session, client, staff, case_id: int) -> Case:
 
 def _copy(row, staff) -> str | None:
     """Which file the caller gets: the official one, the masked copy, or (None) nothing."""
-    if not row.identity_shown or (staff is not None and staff.sees_identity):
+    if not gets_masked_copy(bool(row.identity_shown), staff is not None and staff.sees_identity):
         return "official"
     return "masked" if staff is not None else None
 
@@ -83,8 +83,7 @@ def download_document(client, case_id: int, document_id: int):
         raise ApiError(404)
     name = f"{KINDS.get(row.kind, {}).get('zh', row.kind)}-{row.number}-v{row.version}"
     if copy == "masked":
-        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root(),
-                          mask_name=mask_name, mask_phone=mask_phone)
+        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
         name += "-脱敏副本"
     else:
         row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())

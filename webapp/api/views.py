@@ -4,8 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases.masking import complainant, visible_details
 from engine.models import Case, Department, Task, User
-from webapp.access import Staff, mask_name, mask_phone
+from webapp.access import Staff
 
 
 def department_codes(session: Session) -> dict[int, str]:
@@ -14,18 +15,15 @@ def department_codes(session: Session) -> dict[int, str]:
 
 def case_out(case: Case, staff: Staff | None, departments: dict[int, str], parent_number: str | None) -> dict:
     shows_identity = staff is not None and staff.sees_identity
-    details = dict(case.details) if case.details else None
-    if details and not shows_identity:
-        details.pop("contact", None)
-    name, phone = case.complainant_name, case.complainant_phone
+    details = visible_details(case.details, shows_identity) if case.details else None
+    person = complainant(case, shows_identity)
     return {
         "id": case.id, "number": case.number, "channel": case.channel, "category": case.category,
         "title": case.title, "description": case.description or "", "address": case.address,
         "latitude": case.latitude, "longitude": case.longitude, "grid_path": case.grid_path,
         "subject_type": case.subject_type, "subject_enterprise": case.subject_enterprise,
-        "complainant": {"anonymous": case.complainant_anonymous,
-                        "name": (name if shows_identity else mask_name(name)) or None,
-                        "phone": (phone if shows_identity else mask_phone(phone)) or None},
+        "complainant": {"anonymous": person["anonymous"], "name": person["name"] or None,
+                        "phone": person["phone"] or None},
         "urgent": case.urgent, "status": case.status, "stage": case.stage, "colour": case.colour,
         "stage_due": case.stage_due, "tier": case.tier, "department": departments.get(case.department_id),
         "transferred_to": case.transferred_to, "parent_number": parent_number, "satisfaction": case.satisfaction,

@@ -11,16 +11,16 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from engine.cases.attachments import get_attachment
+from engine.cases.masking import case_redactor, complainant, visible_details
 from engine.cases.read_model import (
     CaseFilters,
-    identity_redactor,
     load_case_file,
     search_cases,
     town_code,
     towns,
 )
 from engine.models import Task
-from webapp.access import case_scope, mask_name, mask_phone, task_scope, visible_case
+from webapp.access import case_scope, task_scope, visible_case
 from webapp.cases.attachments import send_attachment
 from webapp.runtime import current_runtime as _runtime
 
@@ -98,21 +98,14 @@ def show(case_id: int):
     lang = str(get_locale())
     with _runtime().db.read() as session:
         case = visible_case(session, current_user, case_id)
-        redact = None if current_user.sees_identity else identity_redactor(case, mask_name, mask_phone)
+        redact = None if current_user.sees_identity else case_redactor(case)
         casefile = load_case_file(session, case, scope=case_scope(current_user), lang=lang, redact=redact)
         workable = set(session.scalars(select(Task.id).where(Task.case_id == case.id, Task.state == "ready",
                                                              task_scope(current_user))))
     links = {h.task.id: task_link(h.task.id) for h in casefile.holders if h.task.id in workable}
-    return render_template("case.html", file=casefile, case=casefile.case, complainant=_complainant(case),
-                           task_links=links)
-
-
-def _complainant(case) -> dict:
-    if case.complainant_anonymous:
-        return {"anonymous": True, "name": "", "phone": ""}
-    if current_user.sees_identity:
-        return {"anonymous": False, "name": case.complainant_name or "", "phone": case.complainant_phone or ""}
-    return {"anonymous": False, "name": mask_name(case.complainant_name), "phone": mask_phone(case.complainant_phone)}
+    return render_template("case.html", file=casefile, case=casefile.case,
+                           complainant=complainant(case, current_user.sees_identity),
+                           details=visible_details(case.details, current_user.sees_identity), task_links=links)
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")

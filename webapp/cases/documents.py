@@ -15,7 +15,8 @@ from documents.issue import get_document, issue_now, list_documents, regenerate
 from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, mark_failed, stored_pdf
-from webapp.access import case_scope, mask_name, mask_phone, roles_required, visible_case
+from engine.cases.masking import gets_masked_copy
+from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -35,9 +36,7 @@ def may_issue() -> bool:
 
 
 def gets_masked(row) -> bool:
-    """A document that names the complainant is for those who may see the complainant; everyone
-    else who may see the case gets its masked copy (脱敏副本)."""
-    return bool(row.identity_shown) and not current_user.sees_identity
+    return gets_masked_copy(bool(row.identity_shown), current_user.sees_identity)
 
 
 @bp.app_context_processor
@@ -76,8 +75,7 @@ def download(case_id: int, document_id: int):
 
 def _send_masked(runtime, case_id: int, row):
     try:
-        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root(),
-                          mask_name=mask_name, mask_phone=mask_phone)
+        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
     except Exception:  # the official document's status is not this copy's business: no mark_failed
         log.exception("rendering the masked copy of document %s failed", row.id)
         flash(_("文书生成失败，请稍后重试或联系管理员"), "error")

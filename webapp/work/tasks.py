@@ -12,13 +12,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import forms
+from engine.cases.masking import complainant
 from engine.core.errors import FormInvalid, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
-from webapp.access import mask_name, mask_phone, task_scope
+from webapp.access import task_scope
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -68,12 +69,9 @@ def _summary(session, case: Case | None) -> dict | None:
         return None
     grid = session.get(Grid, case.grid_id) if case.grid_id else None
     department = session.get(Department, case.department_id) if case.department_id else None
-    if current_user.sees_identity:
-        name, phone = case.complainant_name or "", case.complainant_phone or ""
-    else:
-        name, phone = mask_name(case.complainant_name), mask_phone(case.complainant_phone)
+    person = complainant(case, current_user.sees_identity)
     return dict(case=case, place=" · ".join(p for p in (case.address, grid.name if grid else None) if p),
-                department=department.name if department else "", complainant=name, phone=phone)
+                department=department.name if department else "", complainant=person["name"], phone=person["phone"])
 
 
 def _prefill(task: Task, form: forms.FormDefinition, data: dict, departments: dict[str, str]) -> dict:

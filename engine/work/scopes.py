@@ -1,0 +1,231 @@
+"""Who may see which case, work which task and hear which group's news: the scope rules, once.
+
+Each rule is data, a small tree of conditions on the staff member and a row, written once per
+role (cases) or candidate group (tasks). The same tree compiles to a SQL WHERE clause, for the
+queries of the inbox, the task page, the case pages, the board and the API, and is evaluated in
+Python against a task, a case or a notification's audience, for the fan-out of notifications and
+the choices when a task is reassigned. Nothing keeps two versions in step because there is one.
+
+The rules:
+- administrator: every case and every task;
+- intake staff and supervisors: cases in their grid subtree (at the county, also cases
+  registered without a place);
+- department lead: their department's cases;
+- handler / grid officer: their department's cases, plus, when posted to a town, work area or
+  village, the cases in that subtree;
+- a task is for one candidate group and is worked only by that group's members, within that
+  group's rule: intake as their cases; handlers as their cases; leads their department's;
+  supervisors those of exactly their tier, in their subtree or without a place.
+A person posted at the root of the grid (the county) has every place in their subtree, and the
+cases and tasks without one.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, false, or_, true
+
+from engine.models import Case, Notification, Task
+
+# Roles that are also candidate groups of tasks (and audiences of notifications).
+GROUPS = ("intake", "handler", "lead", "supervisor")
+LOCAL_GRID_LEVELS = ("town", "area", "village")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One staff member as the scope rules see them (webapp/access.Staff adds the sign-in)."""
+
+    id: int
+    roles: frozenset[str]
+    department_id: int | None
+    grid_path: str | None
+    grid_level: str | None
+    tier: int | None
+
+    def has(self, *roles: str) -> bool:
+        return "admin" in self.roles or bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def sees_identity(self) -> bool:
+        """Complainant name and phone are shown only to intake staff and supervisors."""
+        return self.has("intake", "supervisor")
+
+    @property
+    def local_grid(self) -> bool:
+        return self.grid_level in LOCAL_GRID_LEVELS
+
+    @property
+    def at_grid_root(self) -> bool:
+        return bool(self.grid_path) and self.grid_path.count("/") == 2
+
+    @property
+    def groups(self) -> list[str]:
+        return sorted(r for r in self.roles if r in GROUPS)
+
+
+# ---------------------------------------------------------------------------- conditions
+# ``clause(staff, table)`` is the SQL form on a table with department_id / grid_path / tier
+# columns; ``holds(staff, row)`` the Python form on anything with those attributes.
+
+
+class Condition(ABC):
+    @abstractmethod
+    def clause(self, staff: StaffMember, table: Any): ...
+
+    @abstractmethod
+    def holds(self, staff: StaffMember, row: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    parts: tuple[Condition, ...]
+
+    def clause(self, staff, table):
+        return or_(false(), *(p.clause(staff, table) for p in self.parts))
+
+    def holds(self, staff, row):
+        return any(p.holds(staff, row) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class AllOf(Condition):
+    parts: tuple[Condition, ...]
+
+    def clause(self, staff, table):
+        return and_(true(), *(p.clause(staff, table) for p in self.parts))
+
+    def holds(self, staff, row):
+        return all(p.holds(staff, row) for p in self.parts)
+
+
+class SameDepartment(Condition):
+    def clause(self, staff, table):
+        return table.department_id == staff.department_id if staff.department_id else false()
+
+    def holds(self, staff, row):
+        return bool(staff.department_id) and row.department_id == staff.department_id
+
+
+class SameTier(Condition):
+    def clause(self, staff, table):
+        return table.tier == staff.tier if staff.tier else false()
+
+    def holds(self, staff, row):
+        return bool(staff.tier) and row.tier == staff.tier
+
+
+class InSubtree(Condition):
+    """The row's place is in the staff member's grid subtree."""
+
+    def clause(self, staff, table):
+        if not staff.grid_path:
+            return false()
+        if staff.at_grid_root:
+            # Every place is inside, as are rows without one; a LIKE here would only stop the
+            # database using its indexes.
+            return true()
+        return table.grid_path.startswith(staff.grid_path, autoescape=True)
+
+    def holds(self, staff, row):
+        if not staff.grid_path:
+            return False
+        if staff.at_grid_root:
+            return True
+        return bool(row.grid_path) and row.grid_path.startswith(staff.grid_path)
+
+
+class Unplaced(Condition):
+    """The row has no place (registered without one)."""
+
+    def clause(self, staff, table):
+        return table.grid_path.is_(None)
+
+    def holds(self, staff, row):
+        return row.grid_path is None
+
+
+@dataclass(frozen=True)
+class PostedAt(Condition):
+    """A fact about the staff member alone: their posting is at one of these grid levels."""
+
+    levels: tuple[str, ...]
+
+    def clause(self, staff, table):
+        return true() if self.holds(staff, None) else false()
+
+    def holds(self, staff, row):
+        return staff.grid_level in self.levels
+
+
+# ---------------------------------------------------------------------------- the rules
+
+# Intake desks and supervisors: their subtree, and at the county also what has no place.
+_DESK = AnyOf((InSubtree(), AllOf((PostedAt(("county",)), Unplaced()))))
+_DEPARTMENT_OR_LOCAL_GRID = AnyOf((SameDepartment(), AllOf((PostedAt(LOCAL_GRID_LEVELS), InSubtree()))))
+
+CASE_RULES: Mapping[str, Condition] = {
+    "intake": _DESK,
+    "supervisor": _DESK,
+    "lead": SameDepartment(),
+    "handler": _DEPARTMENT_OR_LOCAL_GRID,
+}
+TASK_RULES: Mapping[str, Condition] = {
+    "intake": _DESK,
+    "handler": _DEPARTMENT_OR_LOCAL_GRID,
+    "lead": SameDepartment(),
+    "supervisor": AllOf((SameTier(), AnyOf((InSubtree(), Unplaced())))),
+}
+
+
+def _member_clause(staff: StaffMember, rules: Mapping[str, Condition], table: Any, group_column=None):
+    """OR over the staff member's groups of that group's rule (and, when rows name the group
+    they are for, of rows for that group). Administrators get no more than their roles give."""
+    parts = []
+    for group in staff.groups:
+        clause = rules[group].clause(staff, table)
+        parts.append(clause if group_column is None else and_(group_column == group, clause))
+    return or_(false(), *parts)
+
+
+def case_scope(staff: StaffMember):
+    """WHERE clause limiting Case rows to what this person may see."""
+    return true() if staff.is_admin else _member_clause(staff, CASE_RULES, Case)
+
+
+def sees_case(staff: StaffMember, case: Any) -> bool:
+    """``case_scope`` in Python, for one case (anything with department_id and grid_path)."""
+    return staff.is_admin or any(CASE_RULES[g].holds(staff, case) for g in staff.groups)
+
+
+def task_scope(staff: StaffMember):
+    """WHERE clause for the tasks this person may work: their groups, within their scope."""
+    return true() if staff.is_admin else _member_clause(staff, TASK_RULES, Task, Task.candidate_group)
+
+
+def works_in(staff: StaffMember, group: str | None, row: Any) -> bool:
+    """Whether the person, as a member of ``group``, may work its tasks at ``row`` (a task, or a
+    notification audience: department_id, grid_path, tier). No administrator's pass: this is who
+    a group's news is for."""
+    return group in staff.groups and TASK_RULES[group].holds(staff, row)
+
+
+def may_work(staff: StaffMember, task: Task) -> bool:
+    """``task_scope`` in Python, for one task."""
+    return staff.is_admin or works_in(staff, task.candidate_group, task)
+
+
+def notification_scope(staff: StaffMember):
+    """Notifications addressed to the person, or to a group they work in where they would work
+    its tasks (a group row lives only until the step fans it out; see engine/notify)."""
+    return or_(Notification.user_id == staff.id,
+               and_(Notification.user_id.is_(None),
+                    _member_clause(staff, TASK_RULES, Notification, Notification.group)))
+
