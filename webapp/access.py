@@ -1,6 +1,6 @@
 """The signed-in staff member and the web's checks: a role per page, a case in scope.
 
-Scoping rules: engine/work/scopes.py (re-exported here for the views); README, "Who sees what",
+Scoping rules: engine/org/scopes.py (re-exported here for the views); README, "Who sees what",
 says them in words. A case outside the scope answers 404, never 403, so its existence is not
 revealed.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Case, Grid, User
-from engine.work.scopes import StaffMember, case_scope, notification_scope, task_scope
+from engine.org.scopes import StaffMember, case_scope, notification_scope, task_scope
 
 __all__ = ["Staff", "case_scope", "load_staff", "notification_scope", "roles_required", "task_scope",
            "visible_case"]

@@ -1,6 +1,6 @@
 """The complainant's identity, hidden from whoever may not see it: every rule of it, once.
 
-Who may see it is a fact about the staff member (engine/work/scopes.StaffMember.sees_identity:
+Who may see it is a fact about the staff member (engine/org/scopes.StaffMember.sees_identity:
 intake staff and supervisors); everything here takes that answer as a boolean. What is hidden,
 and how, depends on who reads:
 - colleagues without the right see the name's first character and the phone's first three and

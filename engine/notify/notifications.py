@@ -2,7 +2,7 @@
 
 Design: a notification meant for a group (everyone who could work a task: "the air section's
 handlers", "the tier-2 supervisors of 城关镇") is fanned out when it is created into one row per
-person, resolved by the scope rules the inbox uses (engine/work/scopes.py: ``works_in`` is the
+person, resolved by the scope rules the inbox uses (engine/org/scopes.py: ``works_in`` is the
 Python form of ``task_scope``). So "read" and "e-mailed" are simply columns of that person's
 row, and a person added to a group later does not inherit old news.
 
@@ -31,7 +31,7 @@ from documents.labels import STAGES as STAGE_NAMES
 from engine.core.errors import NotFound
 from engine.core.timefmt import deadline_text, local_time
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
-from engine.work.scopes import StaffMember, works_in
+from engine.org.scopes import StaffMember, works_in
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
 
 def list_for(session: Session, scope, *, unread_only: bool = False, limit: int = 50,
              offset: int = 0) -> tuple[list[tuple[Notification, str | None]], int]:
-    """A person's notifications (``scope``: engine/work/scopes.notification_scope), newest first, with
+    """A person's notifications (``scope``: engine/org/scopes.notification_scope), newest first, with
     each one's case number; and how many match in all."""
     conditions = [scope] + ([Notification.read_at.is_(None)] if unread_only else [])
     total = session.scalar(select(func.count()).select_from(Notification).where(*conditions)) or 0

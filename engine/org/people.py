@@ -1,6 +1,6 @@
 """Administering staff accounts and departments: validation, changes and their audit trail.
 
-An account must fit what the rest of the app assumes (engine/work/scopes.py, the scope rules;
+An account must fit what the rest of the app assumes (engine/org/scopes.py, the scope rules;
 engine/cases/lifecycle.py escalate), or its holder silently sees
 nothing or is never told anything:
 - a supervisor works supervision tasks of exactly their tier within their grid subtree, so needs

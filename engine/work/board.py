@@ -1,6 +1,6 @@
 """The supervisors' four-colour board (四色看板): open cases by colour, then tier, from plain SQL.
 
-Callers pass the person's case scope (engine/work/scopes.case_scope); nothing here deserializes a
+Callers pass the person's case scope (engine/org/scopes.case_scope); nothing here deserializes a
 workflow. Time left is counted in working days with the administrator's calendar.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What supervisors do to a case from the board: supervise (督办), reassign (改派), own (包案).
 
 Each action is one transaction on the locked case row with its audit event and notifications.
-Callers pass the person's case scope (engine/work/scopes.case_scope): a case outside it is NotFound.
+Callers pass the person's case scope (engine/org/scopes.case_scope): a case outside it is NotFound.
 The BPMN escalation tasks (督办 raised by deadline timers) are separate and worked in the inbox.
 """
 from __future__ import annotations

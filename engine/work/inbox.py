@@ -138,7 +138,7 @@ def _view_clause(view: str, user_id: int) -> list[ColumnElement[bool]]:
 def inbox_page(session: Session, scope: ColumnElement[bool], *, view: str, user_id: int,
                filters: InboxFilters | None = None, page: int = 1, now: datetime, tz: str | ZoneInfo,
                page_size: int = PAGE_SIZE) -> InboxPage:
-    """One page of ready tasks within ``scope`` (an engine.work.scopes.task_scope clause).
+    """One page of ready tasks within ``scope`` (an engine.org.scopes.task_scope clause).
 
     ``view`` "mine": assigned to ``user_id``; "group": every task of the person's groups,
     whoever holds it; anything else picks "mine" unless it is empty. ``counts`` gives the size

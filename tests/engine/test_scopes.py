@@ -1,4 +1,4 @@
-"""The scope rules (engine/work/scopes.py) give the same answer as SQL and in Python.
+"""The scope rules (engine/org/scopes.py) give the same answer as SQL and in Python.
 
 Each rule is written once and compiled both ways; these tests generate every kind of staff member
 (roles × department × posting × tier) and every kind of task, case and group notification
@@ -15,8 +15,7 @@ from sqlalchemy import select, update
 
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
 from engine.notify.notifications import Audience, Directory
-from engine.org.seed import seed_staff
-from engine.work.scopes import (
+from engine.org.scopes import (
     GROUPS,
     StaffMember,
     case_scope,
@@ -26,6 +25,7 @@ from engine.work.scopes import (
     task_scope,
     works_in,
 )
+from engine.org.seed import seed_staff
 from tests.conftest import TEST_PASSWORD
 from webapp.access import load_staff
 
