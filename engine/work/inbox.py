@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar.store import load_calendar
+from engine.core.paging import clamp, page_count
 from engine.models import AuditEvent, Case, Grid, Task, User
 
 PAGE_SIZE = 25
@@ -80,7 +81,7 @@ class InboxPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def due_window(which: str, now: datetime, tz: str | ZoneInfo) -> ColumnElement[bool] | None:
@@ -160,8 +161,7 @@ def inbox_page(session: Session, scope: ColumnElement[bool], *, view: str, user_
         # No choice made: the person's own tasks, unless they hold none yet.
         view = "mine" if counts["mine"] or not counts["group"] else "group"
     total = counts[view]
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    page = clamp(page, total, page_size)
 
     rows = _rows(session, [*where, *_view_clause(view, user_id)], descending=filters.sort == "-due",
                  offset=(page - 1) * page_size, limit=page_size, now=now, tz=tz)
@@ -215,8 +215,7 @@ def approval_queue(session: Session, scope: ColumnElement[bool], *, kind: str | 
         total = counts[kind]
     else:
         total = sum(counts.values())
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    page = clamp(page, total, page_size)
     rows = _rows(session, where, descending=False, offset=(page - 1) * page_size, limit=page_size,
                  now=now, tz=tz)
     return InboxPage(rows=rows, total=total, counts=counts, page=page, page_size=page_size)

@@ -2,9 +2,10 @@
 exactly the web's rules (task_scope, form validation, 409 when someone else was first)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.core.errors import TaskConflict
+from engine.core.paging import paginate
 from engine.definitions import form_store
 from engine.models import Case, Task
 from engine.work.tasks import claim_task, complete_task
@@ -46,13 +47,11 @@ def list_tasks(client, query):
     if query["case_id"]:
         stmt = stmt.where(Task.case_id == query["case_id"])
     with current_runtime().db.read() as session:
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        pages = max(1, -(-total // query["per_page"]))
-        page = min(query["page"], pages)
-        rows = list(session.scalars(stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
-                                    .offset((page - 1) * query["per_page"]).limit(query["per_page"])))
-        items = tasks_out(session, rows)
-    return {"items": items, "total": total, "page": page, "per_page": query["per_page"], "pages": pages}
+        listed = paginate(session, stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id),
+                          query["page"], query["per_page"])
+        items = tasks_out(session, listed.items)
+    return {"items": items, "total": listed.total, "page": listed.page, "per_page": listed.per_page,
+            "pages": listed.pages}
 
 
 @operation(v1, f"/tasks/{TASK_ID}", summary="读取任务 (one task with its form)", tag="tasks", scope="tasks:read",
