@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from documents.labels import STAGES as STAGE_NAMES
-from documents.labels import TIERS as TIER_NAMES
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import TOP_TIER, AuditEvent, Case, Department, User, UserRole
+from engine.models import SET_ASIDE_STATUSES, TOP_TIER, AuditEvent, Case, Department, User, UserRole
+from engine.vocabulary.words import STAGES, TIERS, word
 
 
 def _parse(value: str | datetime) -> datetime:
@@ -78,7 +77,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         overdue_since = c.stage_due.isoformat() if c.stage_due else None
         ctx.record("escalated", stage=stage, from_tier=before, to_tier=c.tier, overdue_since=overdue_since)
         ctx.notify("escalation", f"督办：{c.number} {c.title}",
-                   f"{STAGE_NAMES.get(stage, stage)}阶段已超期，升级至{TIER_NAMES[c.tier]}督办", group="supervisor", tier=c.tier)
+                   f"{word(STAGES, stage)}阶段已超期，升级至{TIERS[c.tier]}督办", group="supervisor", tier=c.tier)
         return c.tier
 
     def can_escalate() -> bool:
@@ -87,7 +86,7 @@ def make_helpers(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def set_status(status: str, reason: str | None = None) -> None:
         c = case()
         c.status = status
-        if status in ("rejected", "transferred", "merged"):
+        if status in SET_ASIDE_STATUSES:
             c.closed_at = ctx.now()
             c.stage = None
             c.colour = "green"

@@ -27,14 +27,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from documents.labels import STAGES as STAGE_NAMES
 from engine.core.errors import NotFound
 from engine.core.timefmt import deadline_text, local_time
-from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
+from engine.models import LOCAL_GRID_LEVELS, Case, Department, Grid, Notification, Task, User, UserRole
+from engine.vocabulary.words import STAGES, word
 
 log = logging.getLogger(__name__)
 
-LOCAL_GRID_LEVELS = ("town", "area", "village")
 # The most specific message for a person wins when one step yields several for them.
 PRIORITY = {"escalation": 0, "supervised": 1, "warning": 2, "returned": 3, "approval": 3, "closed": 4,
             "reassigned": 5, "task": 9}
@@ -200,7 +199,7 @@ def from_step(ctx, new_tasks: list[Task]) -> None:
     for task in new_tasks:
         if task.stage == "supervise":
             continue  # raised by an escalation, which has already told that tier
-        stage = STAGE_NAMES.get(task.stage or "", task.stage or "")
+        stage = word(STAGES, task.stage)
         messages.append(Message(
             "task", f"新任务：{task.name} · {_headline(case)}",
             f"{stage}阶段待办，期限 {deadline_text(task.due_at, tz) or '—'}。", Audience.of_task(task)))
@@ -224,7 +223,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
     detail = event.detail or {}
     head = _headline(case)
     if event.kind == "stage_warning":
-        stage = STAGE_NAMES.get(event.stage or "", event.stage or "")
+        stage = word(STAGES, event.stage)
         due = datetime.fromisoformat(detail["due"]) if detail.get("due") else case.stage_due
         return [Message("warning", f"预警：{head}",
                         f"{stage}阶段将于 {deadline_text(due, tz)} 到期，请抓紧办理。", Audience.of_task(task))

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar.store import load_calendar
-from engine.models import AuditEvent, Case, Grid, Task, User
+from engine.models import AuditEvent, Case, Task, User
+from engine.org.places import town_path
 
 PAGE_SIZE = 25
 VIEWS = ("mine", "group")
@@ -98,10 +99,6 @@ def due_window(which: str, now: datetime, tz: str | ZoneInfo) -> ColumnElement[b
     return Task.due_at.between(now, datetime.combine(end, time(0), tzinfo=zone))
 
 
-def _town_path(session: Session, code: str) -> str | None:
-    return session.scalar(select(Grid.path).where(Grid.code == code, Grid.level == "town"))
-
-
 def _conditions(session: Session, scope: ColumnElement[bool], filters: InboxFilters, now: datetime,
                 tz: str | ZoneInfo) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Task.state == "ready", scope]
@@ -114,7 +111,7 @@ def _conditions(session: Session, scope: ColumnElement[bool], filters: InboxFilt
         if window is not None:
             where.append(window)
     if filters.town:
-        path = _town_path(session, filters.town)
+        path = town_path(session, filters.town)
         where.append(Task.grid_path.startswith(path, autoescape=True) if path else Task.id.is_(None))
     if filters.category:
         where.append(Task.category == filters.category)  # copied onto the task: no join to count
@@ -254,10 +251,3 @@ def recent_returns(session: Session, *, department_id: int | None, department_co
                          department_code=(event.detail or {}).get("department"), case_id=event.case_id,
                          case_number=number, case_title=title, visible=bool(seen))
             for event, number, title, name, seen in session.execute(query).all()]
-
-
-def town_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every town, for the town filter."""
-    return [(code, name) for code, name in
-            session.execute(select(Grid.code, Grid.name).where(Grid.level == "town").order_by(Grid.code))]
-

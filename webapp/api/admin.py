@@ -12,7 +12,6 @@ from engine.models import CHANNELS
 from engine.org.api_tokens import SCOPES, create_token, list_tokens, revoke_token
 from webapp import current_runtime
 from webapp.access import roles_required
-from webapp.cases.case_pages import CHANNEL_NAMES
 
 bp = Blueprint("tokens", __name__, url_prefix="/admin/api-tokens")
 
@@ -25,7 +24,7 @@ FIELD_LABELS = {"name": _l("名称"), "scopes": _l("权限范围"), "user": _l("
 
 def _page(values: dict | None = None, errors: dict | None = None, new_token: str | None = None, status: int = 200):
     return render_template("api_tokens.html", tokens=list_tokens(current_runtime()), scopes=SCOPES,
-                           scope_labels=SCOPE_LABELS, channels=CHANNELS, channel_names=CHANNEL_NAMES,
+                           scope_labels=SCOPE_LABELS, channels=CHANNELS,
                            values=values or {"scopes": []}, errors=errors or {}, field_labels=FIELD_LABELS,
                            new_token=new_token), status
 

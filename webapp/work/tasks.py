@@ -21,6 +21,7 @@ from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp import current_runtime as _runtime
 from webapp import safe_next
 from webapp.access import mask_name, mask_phone, task_scope
+from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 from webapp.work.form_render import (
     ALL,
     build_fields,
@@ -30,7 +31,6 @@ from webapp.work.form_render import (
     to_display,
 )
 from webapp.work.inbox import lang, template_helpers
-from webapp.work.task_labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 
 bp = Blueprint("tasks", __name__)
 
