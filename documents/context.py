@@ -17,14 +17,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents import labels
 from documents.kinds import KINDS
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
 from engine.cases.masking import PAPER, case_redactor, complainant_on_paper, scrub
-from engine.cases.read_model import form_fields, place_names, timeline
+from engine.cases.read_model import form_fields, timeline
 from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
+from engine.org.places import place_names
+from engine.vocabulary import events
+from engine.vocabulary.words import (
+    ACTORS,
+    CATEGORIES,
+    CHANNELS,
+    ROLES,
+    SATISFACTION,
+    STAGES,
+    STATUSES,
+    SUBJECT_TYPES,
+    TIERS,
+    word,
+)
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 
@@ -97,7 +110,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
     facts = _Facts(stored + [e for e in pending if e not in stored])
 
     def who(username: str | None) -> str:
-        return "系统" if username == "system" else users.get(username or "", username or "")
+        return ACTORS["system"] if username == "system" else users.get(username or "", username or "")
 
     def fields_of(event: AuditEvent | None) -> list[list]:
         if event is None:
@@ -188,19 +201,18 @@ def _case_facts(session: Session, case: Case, zone: ZoneInfo, department_by_id: 
         if case.leader_owner_id else None
     return {
         "number": case.number, "tracking_code": case.tracking_code, "title": case.title,
-        "description": case.description or "", "category": labels.CATEGORIES.get(case.category, case.category),
-        "channel": labels.CHANNELS.get(case.channel, case.channel),
-        "subject_type": labels.SUBJECT_TYPES.get(case.subject_type, case.subject_type or ""),
+        "description": case.description or "", "category": word(CATEGORIES, case.category),
+        "channel": word(CHANNELS, case.channel), "subject_type": word(SUBJECT_TYPES, case.subject_type),
         "subject_enterprise": case.subject_enterprise or "", "address": case.address or "",
         "place": " / ".join(place_names(session, case.grid_path)),
-        "urgent": bool(case.urgent), "status": labels.STATUSES.get(case.status, case.status),
-        "stage": labels.STAGES.get(case.stage or "", case.stage or ""),
+        "urgent": bool(case.urgent), "status": word(STATUSES, case.status),
+        "stage": word(STAGES, case.stage),
         "stage_due": fmt_deadline(case.stage_due, zone),
-        "tier": case.tier, "tier_name": labels.TIERS.get(case.tier, str(case.tier)),
+        "tier": case.tier, "tier_name": word(TIERS, case.tier),
         "department": department_by_id.get(case.department_id, ""),
         "leader_owner": leader or "",
         "transferred_to": case.transferred_to or "", "extension_days": case.extension_days,
-        "satisfaction": labels.SATISFACTION.get(case.satisfaction or "", case.satisfaction or ""),
+        "satisfaction": word(SATISFACTION, case.satisfaction),
         "received_at": fmt_time(case.received_at, zone), "received_date": fmt_date(case.received_at, zone),
         "accepted_at": fmt_time(case.accepted_at, zone), "accepted_date": fmt_date(case.accepted_at, zone),
         "closed_at": fmt_time(case.closed_at, zone), "closed_on_time": case.closed_on_time,
@@ -211,8 +223,8 @@ def _holders(session: Session, case: Case, zone: ZoneInfo, department_by_id: dic
     rows = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")
                            .order_by(Task.created_at, Task.spec))
     names = dict(session.execute(select(User.id, User.display_name)).all())
-    return [{"task": t.name, "spec": t.spec, "stage": labels.STAGES.get(t.stage or "", t.stage or ""),
-             "group": labels.GROUPS.get(t.candidate_group, t.candidate_group or ""), "tier": t.tier,
+    return [{"task": t.name, "spec": t.spec, "stage": word(STAGES, t.stage),
+             "group": word(ROLES, t.candidate_group), "tier": t.tier,
              "department": department_by_id.get(t.department_id, ""), "assignee": names.get(t.assignee_id, ""),
              "due": fmt_deadline(t.due_at, zone), "due_iso": t.due_at.isoformat() if t.due_at else ""}
             for t in rows]
@@ -232,8 +244,8 @@ def _supervision(session: Session, case: Case, facts: _Facts, zone: ZoneInfo, st
     overdue = [h for h in _holders(session, case, zone, {}) if h["spec"] != "supervise"]
     department = session.get(Department, case.department_id) if case.department_id else None
     return {
-        "stage": labels.STAGES.get(event.stage or "", event.stage or ""),
-        "from_tier": labels.TIERS.get(detail.get("from_tier"), ""), "to_tier": labels.TIERS.get(to_tier, ""),
+        "stage": word(STAGES, event.stage),
+        "from_tier": word(TIERS, detail.get("from_tier")), "to_tier": word(TIERS, to_tier),
         "tier": to_tier, "round": escalations.index(event) + 1,
         "overdue_since": fmt_deadline(since, zone),
         "overdue_by": duration_text(event.at - since) if since else "",
@@ -261,12 +273,14 @@ def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
 def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
     entries = []
     for e in timeline(session, case):
-        if e.kind in ("task_ready", "timer_fired", "task_claimed", "task_released"):
-            continue  # bookkeeping; the case file records what people and deadlines did
-        entries.append({"at": fmt_time(e.at, zone), "actor": "系统" if e.actor == "system" else e.actor,
-                        "stage": labels.STAGES.get(e.stage or "", e.stage or ""),
-                        "text": labels.describe(e.kind, e.stage, e.task_name, e.detail),
-                        "fields": [[label, _value(v)] for label, v in e.fields]})
+        # Bookkeeping (tasks offered and claimed, timers) has no document wording: the case file
+        # records what people and deadlines did.
+        text = events.render(e.kind, events.DOCUMENT, detail=e.detail, stage=e.stage, task=e.task_name,
+                             time=lambda when: fmt_deadline(when, zone))
+        if text is None:
+            continue
+        entries.append({"at": fmt_time(e.at, zone), "actor": word(ACTORS, e.actor), "stage": word(STAGES, e.stage),
+                        "text": text, "fields": [[label, _value(v)] for label, v in e.fields]})
     return entries
 
 

@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.jinja_env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(local).strftime(fmt) \
         if when else ""
     app.jinja_env.filters["deadline"] = lambda when: deadline_text(when, local)
+    from webapp import labels
+
+    labels.init_app(app)
 
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)

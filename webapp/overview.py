@@ -6,12 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.calendar.store import calendar_warnings
-from engine.models import Case, ProcessInstance, Task
+from engine.models import CLOSED_STATUSES, Case, ProcessInstance, Task
 from webapp.access import case_scope
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("overview", __name__)
-CLOSED = ("closed", "rejected", "transferred", "merged")
 
 
 @bp.get("/healthz")
@@ -32,9 +31,9 @@ def index():
     runtime = _runtime()
     scope = case_scope(current_user)
     with runtime.db.read() as session:
-        open_cases = select(Case).where(scope, Case.status.not_in(CLOSED))
+        open_cases = select(Case).where(scope, Case.status.not_in(CLOSED_STATUSES))
         cases = list(session.scalars(open_cases.order_by(Case.stage_due.asc().nulls_last()).limit(50)))
-        counts = dict(session.execute(select(Case.colour, func.count()).where(scope, Case.status.not_in(CLOSED))
+        counts = dict(session.execute(select(Case.colour, func.count()).where(scope, Case.status.not_in(CLOSED_STATUSES))
                                       .group_by(Case.colour)).all())
         warnings = calendar_warnings(session, runtime.timezone, runtime.now()) if current_user.is_admin else []
     return render_template("overview.html", cases=cases, counts=counts, warnings=warnings, now=runtime.now())

@@ -8,9 +8,8 @@ from sqlalchemy.orm import Session
 from engine.cases.numbering import next_case_number, tracking_code
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
-from engine.models import CATEGORIES, CHANNELS, Case, Grid
-
-SUBJECT_TYPES = ("enterprise", "construction", "catering", "residential", "traffic", "livestock", "other")
+from engine.models import CATEGORIES, CHANNELS, SUBJECT_TYPES, Case, Grid
+from engine.org.places import town_code
 
 
 class IntakeSchema(Schema):
@@ -68,21 +67,14 @@ def register_case(session: Session, runtime: Runtime, data: dict, actor: str, cr
     )
     session.add(case)
     session.flush()
-    runtime.start(session, case, _process_data(case, grid, session), actor)
+    runtime.start(session, case, _process_data(case), actor)
     return case
 
 
-def _town_code(grid: Grid | None, session) -> str | None:
-    node = grid
-    while node is not None and node.level not in ("town", "county"):
-        node = session.get(Grid, node.parent_id) if node.parent_id else None
-    return node.code if node is not None and node.level == "town" else None
-
-
-def _process_data(case: Case, grid: Grid | None, session) -> dict:
+def _process_data(case: Case) -> dict:
     return {
         "case_number": case.number, "category": case.category, "subject_type": case.subject_type,
-        "town": _town_code(grid, session), "channel": case.channel, "urgent": case.urgent,
+        "town": town_code(case.grid_path), "channel": case.channel, "urgent": case.urgent,
         "received_at": case.received_at.isoformat(), "extended_days": 0, "reopened": False,
         "joint_departments": [],
     }

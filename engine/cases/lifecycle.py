@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.cases.escalation import ever_escalated
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import TOP_TIER, Case, Department
+from engine.models import SET_ASIDE_STATUSES, TOP_TIER, Case, Department
 
 
 def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
@@ -38,7 +38,7 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def set_status(status: str, reason: str | None = None) -> None:
         c = case()
         c.status = status
-        if status in ("rejected", "transferred", "merged"):
+        if status in SET_ASIDE_STATUSES:
             c.closed_at = ctx.now()
             c.stage = None
             c.colour = "green"

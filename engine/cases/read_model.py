@@ -20,7 +20,8 @@ from engine.cases.duplicates import Suggestion, possible_duplicates_of
 from engine.cases.masking import Redact, scrub
 from engine.core.paging import Page, paginate
 from engine.definitions import form_store
-from engine.models import Attachment, AuditEvent, Case, Department, Grid, Task, User
+from engine.models import Attachment, AuditEvent, Case, Department, Task, User
+from engine.org.places import place_names, town_path
 
 # Detail keys that hold ISO times; the timeline hands them over as datetimes.
 _TIME_KEYS = ("due", "overdue_since")
@@ -56,19 +57,9 @@ def search_cases(session: Session, scope, filters: CaseFilters, page: int = 1, p
         if value:
             query = query.where(column == value)
     if filters.town:
-        town = session.scalars(select(Grid).where(Grid.code == filters.town, Grid.level == "town")).first()
-        query = query.where(Case.grid_path.startswith(town.path, autoescape=True) if town else Case.id.is_(None))
+        path = town_path(session, filters.town)
+        query = query.where(Case.grid_path.startswith(path, autoescape=True) if path else Case.id.is_(None))
     return paginate(session, query.order_by(Case.received_at.desc(), Case.id.desc()), page, per_page)
-
-
-def towns(session: Session) -> list[Grid]:
-    return list(session.scalars(select(Grid).where(Grid.level == "town").order_by(Grid.code)))
-
-
-def town_code(grid_path: str | None) -> str | None:
-    """``/C/T01/T01-A01/…`` → ``T01`` (the grid tree is county → town → area → village)."""
-    parts = [p for p in (grid_path or "").split("/") if p]
-    return parts[1] if len(parts) > 1 else None
 
 
 # ------------------------------------------------------------------ one case
@@ -106,14 +97,6 @@ class CaseFile:
     possible: list[Suggestion]
     attachments: list[Attachment]
     names: dict[str, str]  # username → display name (uploaders)
-
-
-def place_names(session: Session, grid_path: str | None) -> list[str]:
-    codes = [p for p in (grid_path or "").split("/") if p][1:]  # the county is implied
-    if not codes:
-        return []
-    names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.code.in_(codes))).all())
-    return [names.get(code, code) for code in codes]
 
 
 def load_case_file(session: Session, case: Case, *, scope, lang: str = "zh_CN",
@@ -213,42 +196,3 @@ def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redac
             task_name=task_names.get(event.task_id) or detail.get("task"),
             detail=scrub(detail, redact), fields=scrub(fields, redact)))
     return entries
-
-
-# ------------------------------------------------------------------ places (the intake form's pickers)
-
-
-def grid_children(session: Session, parent_code: str | None) -> list[Grid]:
-    """The towns (no parent given), or the children of one grid node, in code order."""
-    if not parent_code:
-        return towns(session)
-    parent = session.scalars(select(Grid).where(Grid.code == parent_code)).first()
-    if parent is None:
-        return []
-    return list(session.scalars(select(Grid).where(Grid.parent_id == parent.id).order_by(Grid.code)))
-
-
-def grid_lineage(session: Session, code: str | None) -> dict[str, Grid]:
-    """{level: node} from the town down to the node with ``code`` (empty if unknown)."""
-    node = session.scalars(select(Grid).where(Grid.code == code)).first() if code else None
-    found: dict[str, Grid] = {}
-    while node is not None and node.level != "county":
-        found[node.level] = node
-        node = session.get(Grid, node.parent_id) if node.parent_id else None
-    return found
-
-
-def villages_by_area(session: Session) -> list[tuple[Grid, Grid, list[Grid]]]:
-    """(town, work area, villages) for every work area: the one-select picker without JavaScript."""
-    rows = list(session.scalars(select(Grid).where(Grid.level.in_(("town", "area", "village")))
-                                .order_by(Grid.code)))
-    by_id = {g.id: g for g in rows}
-    villages: dict[int, list[Grid]] = {}
-    for grid in rows:
-        if grid.level == "village" and grid.parent_id in by_id:
-            villages.setdefault(grid.parent_id, []).append(grid)
-    groups = []
-    for grid in rows:
-        if grid.level == "area" and grid.id in villages and grid.parent_id in by_id:
-            groups.append((by_id[grid.parent_id], grid, villages[grid.id]))
-    return groups

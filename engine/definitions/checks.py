@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from engine.core.scripting import ScriptRejected, compile_source
-from engine.models import TOP_TIER
+from engine.models import STAGES, TOP_TIER
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -24,8 +24,6 @@ DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.om
                   "http://www.omg.org/spec/DMN/20180521/MODEL/", "https://www.omg.org/spec/DMN/20230324/MODEL/")
 
 TIMER_ROLES = ("warning", "deadline", "escalation")
-STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
-          "supervise")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 TASKS = {"userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "task", "sendTask",

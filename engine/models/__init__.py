@@ -6,14 +6,39 @@ May import: nothing else of greenloop.
 """
 from engine.models.audit import AuditEvent, CalendarDay, CalendarYear, Notification
 from engine.models.base import Base
-from engine.models.case import CATEGORIES, CHANNELS, STATUSES, TIERS, TOP_TIER, Case, CaseCounter
+from engine.models.case import (
+    CATEGORIES,
+    CHANNELS,
+    CLOSED_STATUSES,
+    COLOURS,
+    OPEN_STATUSES,
+    SET_ASIDE_STATUSES,
+    STAGES,
+    STATUSES,
+    SUBJECT_TYPES,
+    TIERS,
+    TOP_TIER,
+    Case,
+    CaseCounter,
+)
 from engine.models.files import Attachment, TaskDraft
-from engine.models.org import ROLES, Department, Grid, User, UserRole
+from engine.models.org import (
+    CANDIDATE_GROUPS,
+    GRID_LEVELS,
+    LOCAL_GRID_LEVELS,
+    ROLES,
+    Department,
+    Grid,
+    User,
+    UserRole,
+)
 from engine.models.process import ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
-    "Attachment", "TaskDraft", "AuditEvent", "Base", "CATEGORIES", "CHANNELS", "CalendarDay", "CalendarYear", "Case", "CaseCounter",
-    "Department", "Grid", "Notification", "ProcessDefinition", "ProcessInstance", "ROLES", "STATUSES",
+    "Attachment", "TaskDraft", "AuditEvent", "Base", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
+    "CalendarDay", "CalendarYear", "Case", "CaseCounter", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
+    "Notification", "OPEN_STATUSES",
+    "ProcessDefinition", "ProcessInstance", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",
 ]
 

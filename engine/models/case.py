@@ -11,8 +11,18 @@ from engine.models.org import Department, Grid, User
 
 CHANNELS = ("public", "hotline", "grid", "monitoring", "higher", "visit", "letter")
 CATEGORIES = ("air", "water", "noise", "solid_waste", "soil", "radiation", "ecology", "other")
+# What kind of source is reported; routing sends some of them outside the bureau's remit.
+SUBJECT_TYPES = ("enterprise", "construction", "catering", "residential", "traffic", "livestock", "other")
 # Case life: received → accepted → (assigned/handling…) → closed; or rejected / transferred / merged.
 STATUSES = ("received", "accepted", "handling", "closed", "rejected", "transferred", "merged", "reopened")
+# Ways a case leaves the loop without being handled to the end here: not accepted, sent to another
+# agency, merged into the case it repeats.
+SET_ASIDE_STATUSES = ("rejected", "transferred", "merged")
+CLOSED_STATUSES = ("closed", *SET_ASIDE_STATUSES)
+OPEN_STATUSES = tuple(status for status in STATUSES if status not in CLOSED_STATUSES)
+# The stage codes the diagrams give their user tasks (the BPMN property "stage").
+STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
+          "supervise")
 COLOURS = ("green", "blue", "yellow", "red")
 TIERS = {1: "grid", 2: "town", 3: "county", 4: "leader"}
 TOP_TIER = 4

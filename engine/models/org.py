@@ -7,6 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.models.base import Base
 
 ROLES = ("intake", "handler", "lead", "supervisor", "admin")
+# The diagrams' lanes (a task's candidate group): every role but the administrator's works tasks.
+CANDIDATE_GROUPS = tuple(role for role in ROLES if role != "admin")
+# The grid tree, top down; staff posted below the county (a grid officer, a town's supervisor)
+# work the part of the tree they are posted to.
+GRID_LEVELS = ("county", "town", "area", "village")
+LOCAL_GRID_LEVELS = GRID_LEVELS[1:]
 
 
 
@@ -27,7 +33,7 @@ class Grid(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(16))  # county | town | area | village
+    level: Mapped[str] = mapped_column(String(16))  # one of GRID_LEVELS
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"))
     # "/county/town/area/" codes: scoping a handler to a subtree is one LIKE on an index.
     path: Mapped[str] = mapped_column(String(500), index=True)

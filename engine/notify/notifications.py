@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from documents.labels import STAGES as STAGE_NAMES
 from engine.core.errors import NotFound
 from engine.core.timefmt import deadline_text, local_time
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
 from engine.org.scopes import StaffMember, works_in
+from engine.vocabulary.words import STAGES, word
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def from_step(outcome) -> None:
     for task in new_tasks:
         if task.stage == "supervise":
             continue  # raised by an escalation, which has already told that tier
-        stage = STAGE_NAMES.get(task.stage or "", task.stage or "")
+        stage = word(STAGES, task.stage)
         messages.append(Message(
             "task", f"新任务：{task.name} · {_headline(case)}",
             f"{stage}阶段待办，期限 {deadline_text(task.due_at, tz) or '—'}。", Audience.of_task(task)))
@@ -184,7 +184,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
     detail = event.detail or {}
     head = _headline(case)
     if event.kind == "stage_warning":
-        stage = STAGE_NAMES.get(event.stage or "", event.stage or "")
+        stage = word(STAGES, event.stage)
         due = datetime.fromisoformat(detail["due"]) if detail.get("due") else case.stage_due
         return [Message("warning", f"预警：{head}",
                         f"{stage}阶段将于 {deadline_text(due, tz)} 到期，请抓紧办理。", Audience.of_task(task))

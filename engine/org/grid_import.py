@@ -25,11 +25,11 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.core.errors import AdminError, Problem
-from engine.models import Grid, User
+from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_tree
-from engine.org.grid_tree import LEVELS, child_level, code_problem, name_problem
-from engine.org.people import LOCAL_LEVELS, audit
+from engine.org.grid_tree import child_level, code_problem, name_problem
+from engine.org.people import audit
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -217,7 +217,7 @@ def preview(session: Session, raw: bytes) -> Plan:
         elif child_level(level_of(row.parent)) != row.level:
             row.errors.append(Problem("grid_parent_level", {"level": row.level, "parent_level": level_of(row.parent),
                                                             "code": row.parent}))
-        if row.officers and row.level not in LOCAL_LEVELS:
+        if row.officers and row.level not in LOCAL_GRID_LEVELS:
             row.errors.append(Problem("officer_level", {"level": row.level}))
         for username in row.officers:
             user = officers.get(username)
@@ -289,7 +289,7 @@ def apply(session: Session, raw: bytes, actor: str, now: datetime, expected_dige
         raise ImportRefused(plan)
     if expected_digest and plan.digest != expected_digest:
         raise ImportRefused(plan, "import_stale")
-    rank = {level: i for i, level in enumerate(LEVELS)}
+    rank = {level: i for i, level in enumerate(GRID_LEVELS)}
     creates = sorted((r for r in plan.rows if r.action == "create"), key=lambda r: rank[r.level])
     _insert(session, creates)
     moved_cases = moved_tasks = 0
@@ -326,7 +326,7 @@ def _insert(session: Session, creates: list[Row]) -> None:
     """New nodes, a level at a time in batches (a county's villages number in the thousands):
     each level needs the ids and paths of the one above."""
     known = {code: (id_, path) for code, id_, path in session.execute(select(Grid.code, Grid.id, Grid.path))}
-    for level in LEVELS:
+    for level in GRID_LEVELS:
         batch = [r for r in creates if r.level == level]
         if not batch:
             continue
@@ -382,5 +382,5 @@ def export_csv(session: Session) -> bytes:
     codes = {g.id: g.code for g in session.scalars(select(Grid))}
     for node in grid_tree.ordered_nodes(session):
         writer.writerow([EXPORT_LEVELS[node.level], node.code, node.name, codes.get(node.parent_id, ""),
-                         "、".join(u.username for u in officers.get(node.id, []) if node.level in LOCAL_LEVELS)])
+                         "、".join(u.username for u in officers.get(node.id, []) if node.level in LOCAL_GRID_LEVELS)])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

@@ -18,17 +18,16 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from engine.core.errors import AdminError, NotFound, Problem, refuse
-from engine.models import Case, Grid, ProcessInstance, Task, User, UserRole
-from engine.org.people import GRID_OFFICER_TIER, LOCAL_LEVELS, audit
+from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Case, Grid, ProcessInstance, Task, User, UserRole
+from engine.org.people import GRID_OFFICER_TIER, audit
 
-LEVELS = ("county", "town", "area", "village")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NAME_MAX = 200
 
 
 def child_level(level: str) -> str | None:
-    index = LEVELS.index(level)
-    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
+    index = GRID_LEVELS.index(level)
+    return GRID_LEVELS[index + 1] if index + 1 < len(GRID_LEVELS) else None
 
 
 def code_problem(code: str) -> Problem | None:
@@ -244,7 +243,7 @@ def repath(session: Session, old: str, new: str) -> Moved:
 
 def post_officer(user: User, node: Grid) -> dict | None:
     """Post a handler to ``node`` as its grid officer; the change as (before, after) or None."""
-    if node.level not in LOCAL_LEVELS:
+    if node.level not in LOCAL_GRID_LEVELS:
         raise refuse("officer_level", "officers", level=node.level)
     before = {"grid": user.grid.code if user.grid else None, "tier": user.tier}
     user.grid, user.tier = node, GRID_OFFICER_TIER

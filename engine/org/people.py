@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import AdminError, NotFound, Problem, refuse
 from engine.core.paging import Page, paginate
 from engine.models import (
+    LOCAL_GRID_LEVELS,
     ROLES,
     AuditEvent,
     Case,
@@ -45,9 +46,9 @@ from engine.models import (
     UserRole,
 )
 from engine.org.passwords import hash_password
+from engine.org.places import town_path
 
 MIN_PASSWORD = 10
-LOCAL_LEVELS = ("town", "area", "village")
 LOCALES = ("zh_CN", "en")
 DEPARTMENT_KINDS = ("bureau", "external")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -177,7 +178,7 @@ def posting_problems(roles: set[str], department: Department | None, grid: Grid 
                      tier: int | None) -> list[tuple[str, Problem]]:
     """Whether roles, department, posting and tier fit together (see the module docstring)."""
     found: list[tuple[str, Problem]] = []
-    local = grid is not None and grid.level in LOCAL_LEVELS
+    local = grid is not None and grid.level in LOCAL_GRID_LEVELS
     if "supervisor" in roles:
         if tier not in SUPERVISOR_TIERS:
             found.append(("tier", Problem("supervisor_tier")))
@@ -362,8 +363,8 @@ def search_users(session: Session, filters: UserFilters, page: int = 1, per_page
     if filters.department:
         query = query.where(User.department_id.in_(select(Department.id).where(Department.code == filters.department)))
     if filters.town:
-        town = session.scalars(select(Grid).where(Grid.code == filters.town, Grid.level == "town")).first()
-        inside = select(Grid.id).where(Grid.path.startswith(town.path, autoescape=True)) if town else None
+        path = town_path(session, filters.town)
+        inside = select(Grid.id).where(Grid.path.startswith(path, autoescape=True)) if path else None
         query = query.where(User.grid_id.in_(inside) if inside is not None else User.id.is_(None))
     if filters.status in ("active", "inactive"):
         query = query.where(User.active.is_(filters.status == "active"))

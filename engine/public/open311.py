@@ -20,18 +20,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents import settings as document_settings
-from documents.labels import STAGES, SUBJECT_TYPES
-from engine.cases.intake import SUBJECT_TYPES as SUBJECT_CODES
 from engine.cases.intake import register_case
 from engine.cases.masking import PUBLIC, case_redactor
-from engine.cases.read_model import towns
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.models import CATEGORIES as CATEGORY_CODES
-from engine.models import AuditEvent, Case, Department
+from engine.models import OPEN_STATUSES, AuditEvent, Case, Department
+from engine.models import SUBJECT_TYPES as SUBJECT_CODES
+from engine.org.places import town_choices
+from engine.vocabulary.words import STAGES, SUBJECT_TYPES
 
 GROUP = "生态环境"
-OPEN_STATUSES = ("received", "accepted", "handling", "reopened")
 STATUS_VALUES = ("open", "closed")
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
@@ -75,7 +74,6 @@ def service_definition(session: Session, code: str) -> dict | None:
     """The attributes a request for this service may carry (all optional)."""
     if code not in CATEGORY_CODES:
         return None
-    town_values = [(town.code, town.name) for town in towns(session)]
     return {"service_code": code, "attributes": [
         _attribute(1, "title", "string", "标题，不填则取描述的第一句 (title; default: the description's first line)",
                    datatype_description="≤ 300"),
@@ -83,7 +81,7 @@ def service_definition(session: Session, code: str) -> dict | None:
                    [(key, SUBJECT_TYPES.get(key, key)) for key in SUBJECT_CODES]),
         _attribute(3, "subject_enterprise", "string", "被投诉单位名称 (name of the reported business)",
                    datatype_description="≤ 300"),
-        _attribute(4, "town", "singlevaluelist", "所在乡镇（街道） (town)", town_values),
+        _attribute(4, "town", "singlevaluelist", "所在乡镇（街道） (town)", town_choices(session)),
     ]}
 
 

@@ -6,10 +6,10 @@ drawn with ``secrets``: 50 bits, about 10^15 codes, and every lookup is rate-lim
 app). No second factor: anonymous complainants have no phone to check, and the public view holds
 nothing that identifies anybody.
 
-What the public sees is an allow-list: a handful of audit kinds, each with public wording and
-only the facts a complainant is told anyway (the department handling it, the reply, the reason
-for not accepting). No staff names, no internal notes, no review round-trips, no escalations,
-and nothing about the complainant.
+What the public sees is an allow-list: the audit kinds that have public wording in
+engine/vocabulary/events.py, each with only the facts a complainant is told anyway (the
+department handling it, the reply, the reason for not accepting). No staff names, no internal
+notes, no review round-trips, no escalations, and nothing about the complainant.
 
 Rating: allowed exactly while the case's ``follow_up`` user task is ready, i.e. after the lead
 approved the reply and the case was closed (办结 → 回访). Before that there is no approved reply
@@ -33,18 +33,18 @@ from sqlalchemy.orm import Session
 
 from engine.cases.attachments import MAX_FILES_PER_CASE, CheckedFile, count_attachments, store_attachments
 from engine.cases.intake import IntakeSchema, register_case
-from engine.cases.read_model import place_names
 from engine.core.errors import FormInvalid, GreenloopError, NotFound, TaskConflict
 from engine.core.runtime import Runtime
-from engine.models import Attachment, AuditEvent, Case, Department
+from engine.models import OPEN_STATUSES, SET_ASIDE_STATUSES, Attachment, AuditEvent, Case, Department
 from engine.models import Task as TaskRow
 from engine.notify.notifications import Audience, Message, deliver
+from engine.org.places import place_names
+from engine.vocabulary.events import public_variant, told
 from engine.work.tasks import complete_task
 
 PUBLIC_ACTOR = "public"
 MAX_FILES_PER_SUBMISSION = 6
 MAX_SUPPLEMENT_CHARS = 2000
-OPEN_STATUSES = ("received", "accepted", "handling", "reopened")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 # The fields a resident may fill in; everything else (channel, urgency) is the bureau's call.
 PUBLIC_FIELDS = ("category", "subject_type", "title", "description", "subject_enterprise", "grid_code", "address",
@@ -130,9 +130,10 @@ def _case_by_code(session: Session, raw_code: str) -> Case:
 @dataclass(frozen=True)
 class PublicEntry:
     at: datetime
-    kind: str  # submitted registered accepted rejected merged assigned transferred handling extended
-    # replied rated reopened reviewing finished supplement
+    kind: str  # the entry's name on the tracking page (engine/vocabulary/events.Told.name)
     detail: dict[str, Any] = field(default_factory=dict)
+    event: str = ""  # the audit kind and its public variant: what render() words
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class PublicView:
 
 def public_status(case: Case) -> str:
     """One word for where the case is, in the complainant's terms."""
-    if case.status in ("received", "rejected", "transferred", "merged", "reopened"):
+    if case.status in ("received", "reopened", *SET_ASIDE_STATUSES):
         return case.status
     if case.status == "closed":
         return {"follow_up": "awaiting_rating", "follow_up_review": "reviewing"}.get(case.stage or "", "finished")
@@ -165,66 +166,63 @@ def public_status(case: Case) -> str:
 
 
 def public_timeline(session: Session, case: Case) -> list[PublicEntry]:
+    """The events engine/vocabulary/events.py words for the public, each with only the facts the
+    complainant is told (``_public_detail``)."""
     events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                              .order_by(AuditEvent.at, AuditEvent.id))
     departments = dict(session.execute(select(Department.code, Department.name)).all())
     entries: list[PublicEntry] = []
     reply: str | None = None
     handling_shown = False
-
-    def add(event: AuditEvent, kind: str, **detail: Any) -> None:
-        entries.append(PublicEntry(event.at, kind, detail))
-
     for event in events:
         d = event.detail or {}
-        kind = event.kind
-        if kind == "process_started":
-            add(event, "submitted" if case.channel == "public" else "registered")
-        elif kind == "accepted":
-            add(event, "accepted")
-        elif kind == "status" and d.get("status") == "rejected":
-            # The reason is what the notice of non-acceptance (不予受理告知书) tells the complainant.
-            add(event, "rejected", reason=d.get("reason"))
-        elif kind == "status" and d.get("status") == "merged":
-            add(event, "merged")
-        elif kind == "assigned":
-            add(event, "assigned", department=departments.get(d.get("department"), d.get("department")),
-                joint=[departments.get(code, code) for code in d.get("joint") or []])
-            handling_shown = False
-        elif kind == "transferred":
-            add(event, "transferred", agency=d.get("agency"))
-        elif kind == "stage_entered" and event.stage == "handle" and not handling_shown:
-            # Re-entering handling after an extension or an internal review is one "in progress".
-            add(event, "handling")
-            handling_shown = True
-        elif kind == "stage_entered" and event.stage == "follow_up_review":
-            add(event, "reviewing")
-        elif kind == "extension_granted":
-            add(event, "extended", days=d.get("days"))
-        elif kind == "task_completed" and d.get("task") == "feedback":
+        if event.kind == "task_completed" and d.get("task") == "feedback":
             # Only the reply the lead approved is shown, when the case closes.
             reply = (d.get("data") or {}).get("reply")
-        elif kind == "closed":
-            add(event, "replied", reply=reply)
-        elif kind == "satisfaction":
-            by_public = event.actor == PUBLIC_ACTOR
-            # A staff member's follow-up note is theirs; the resident's own comment is shown back.
-            add(event, "rated", value=d.get("value"), by_public=by_public,
-                comment=d.get("comment") if by_public else None)
-        elif kind == "reopened":
-            add(event, "reopened")
+            continue
+        variant = public_variant(event.kind, stage=event.stage, detail=d, actor=event.actor, channel=case.channel)
+        shown = told(event.kind, variant)
+        if shown is None:
+            continue
+        if shown.name == "handling":
+            # Re-entering handling after an extension or an internal review is one "in progress".
+            if handling_shown:
+                continue
+            handling_shown = True
+        elif shown.name in ("assigned", "reopened"):
             handling_shown = False
-        elif kind == "finished":
-            add(event, "finished")
-        elif kind == "public_supplement":
-            add(event, "supplement", files=len(d.get("attachments") or []), text=bool(d.get("text")))
+        entries.append(PublicEntry(event.at, shown.name, _public_detail(shown.name, event, departments, reply),
+                                   event.kind, variant))
     return entries
+
+
+def _public_detail(name: str, event: AuditEvent, departments: dict[str, str], reply: str | None) -> dict:
+    d = event.detail or {}
+    if name == "rejected":
+        # The reason is what the notice of non-acceptance (不予受理告知书) tells the complainant.
+        return {"reason": d.get("reason")}
+    if name == "assigned":
+        return {"department": departments.get(d.get("department"), d.get("department")),
+                "joint": [departments.get(code, code) for code in d.get("joint") or []]}
+    if name == "transferred":
+        return {"agency": d.get("agency")}
+    if name == "extended":
+        return {"days": d.get("days")}
+    if name == "replied":
+        return {"reply": reply}
+    if name == "rated":
+        by_public = event.actor == PUBLIC_ACTOR
+        # A staff member's follow-up note is theirs; the resident's own comment is shown back.
+        return {"value": d.get("value"), "by_public": by_public, "comment": d.get("comment") if by_public else None}
+    if name == "supplement":
+        return {"files": len(d.get("attachments") or []), "text": bool(d.get("text"))}
+    return {}
 
 
 def rating_state(session: Session, case: Case) -> str:
     if _ready_follow_up(session, case) is not None:
         return "open"
-    if case.status in ("rejected", "transferred", "merged"):
+    if case.status in SET_ASIDE_STATUSES:
         return "not_applicable"
     if case.status == "closed":
         return "rated"

@@ -12,10 +12,10 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.calendar.store import load_calendar
-from engine.models import AuditEvent, Case, Department, Grid, User
+from engine.models import CLOSED_STATUSES, AuditEvent, Case, Department, User
+from engine.org.places import town_choices, town_code, town_path
 
 COLOURS = ("red", "yellow", "blue")  # the board's order: most urgent first
-CLOSED_STATUSES = ("closed", "rejected", "transferred", "merged")
 STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up_review")
 PER_PAGE = 100
 
@@ -71,30 +71,15 @@ class Board:
         return self.colour_counts.get(colour, 0) > self.page * self.per_page
 
 
-def town_choices(session: Session, within: str | None) -> list[tuple[str, str]]:
-    """(code, name) of the towns inside a grid subtree (all of them for the county)."""
-    if not within:
-        return []
-    rows = session.execute(select(Grid.code, Grid.name, Grid.path).where(Grid.level == "town")
-                           .order_by(Grid.code)).all()
-    return [(code, name) for code, name, path in rows if path.startswith(within) or within.startswith(path)]
-
-
 def department_choices(session: Session) -> list[tuple[int, str]]:
     return [(id_, name) for id_, name in session.execute(
         select(Department.id, Department.name).where(Department.kind == "bureau").order_by(Department.id))]
 
 
-def town_of(grid_path: str | None) -> str | None:
-    # "/C/T01/T01-A01/…": the town is the second level of the tree.
-    parts = [p for p in (grid_path or "").split("/") if p]
-    return parts[1] if len(parts) > 1 else None
-
-
 def _conditions(session: Session, scope, filters: BoardFilters) -> list:
     conditions = [scope, Case.status.not_in(CLOSED_STATUSES), Case.colour.in_(COLOURS)]
     if filters.town:
-        path = session.scalar(select(Grid.path).where(Grid.code == filters.town, Grid.level == "town"))
+        path = town_path(session, filters.town)
         conditions.append(Case.grid_path.startswith(path, autoescape=True) if path else false())
     if filters.department_id:
         conditions.append(Case.department_id == filters.department_id)
@@ -113,7 +98,7 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
         colour_counts[colour] += count
         tier_counts[tier] = tier_counts.get(tier, 0) + count
 
-    towns = {code: name for code, name in session.execute(select(Grid.code, Grid.name).where(Grid.level == "town"))}
+    towns = dict(town_choices(session))
     calendar = load_calendar(session, timezone)
     leader = aliased(User)
     last_supervised = (select(func.max(AuditEvent.at)).where(AuditEvent.case_id == Case.id,
@@ -138,7 +123,7 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
         for (case_id, number, title, stage, col, tier, due, urgent, department, grid_path, leader_name,
              supervised) in session.execute(query):
             row = BoardRow(case_id, number, title, stage, col, tier, due, urgent, department,
-                           towns.get(town_of(grid_path) or ""), leader_name, supervised)
+                           towns.get(town_code(grid_path) or ""), leader_name, supervised)
             if due is not None:
                 row.days_left = calendar.working_days_left(now, due)
                 row.overdue = now > due

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents.labels import TIERS as TIER_NAMES
 from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.timefmt import deadline_text
-from engine.models import TOP_TIER, AuditEvent, Case, Grid, Task, User
+from engine.models import CLOSED_STATUSES, TOP_TIER, AuditEvent, Case, Task, User
 from engine.notify.notifications import Audience, Message, deliver, eligible_users
-from engine.work.board import CLOSED_STATUSES, town_of
+from engine.org.places import place_names
+from engine.vocabulary.words import ROLES, TIERS
 
 NOTE_MAX = 2000
 HISTORY_KINDS = ("supervised", "reassigned", "leader_owned", "leader_released", "escalated")
@@ -78,7 +78,7 @@ def supervise(session: Session, runtime: Runtime, case_id: int, *, actor: str, a
         raise SupervisionRefused("report_by_past", "报告期限不能早于今天 (report-by date is in the past)")
     _audit(session, runtime, case, actor, "supervised", note=note, tier=actor_tier,
            report_by=report_by.isoformat() if report_by else None)
-    who = TIER_NAMES.get(actor_tier or 0, "督办人员")
+    who = TIERS.get(actor_tier or 0, ROLES["supervisor"])
     body = f"{who}督办意见：{note}"
     if report_by:
         body += f"\n请于 {report_by.isoformat()} 前报告办理情况。"
@@ -194,7 +194,7 @@ def panel(session: Session, case: Case) -> Panel:
     names = {username: name for username, name in session.execute(
         select(User.username, User.display_name).where(User.username.in_(people - {None})))}
     leader = session.get(User, case.leader_owner_id) if case.leader_owner_id else None
-    town = session.scalar(select(Grid.name).where(Grid.code == town_of(case.grid_path), Grid.level == "town"))
+    town = next(iter(place_names(session, case.grid_path)), None)  # town first
     return Panel(case, case.department.name if case.department else None, town,
                  leader.display_name if leader else None, tasks,
                  [(e, names.get(e.actor, e.actor)) for e in events], names)

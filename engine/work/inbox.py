@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine.calendar.store import load_calendar
 from engine.core.paging import clamp, page_count
-from engine.models import AuditEvent, Case, Grid, Task, User
+from engine.models import AuditEvent, Case, Task, User
+from engine.org.places import town_path
 
 PAGE_SIZE = 25
 VIEWS = ("mine", "group")
@@ -99,10 +100,6 @@ def due_window(which: str, now: datetime, tz: str | ZoneInfo) -> ColumnElement[b
     return Task.due_at.between(now, datetime.combine(end, time(0), tzinfo=zone))
 
 
-def _town_path(session: Session, code: str) -> str | None:
-    return session.scalar(select(Grid.path).where(Grid.code == code, Grid.level == "town"))
-
-
 def _conditions(session: Session, scope: ColumnElement[bool], filters: InboxFilters, now: datetime,
                 tz: str | ZoneInfo) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [Task.state == "ready", scope]
@@ -115,7 +112,7 @@ def _conditions(session: Session, scope: ColumnElement[bool], filters: InboxFilt
         if window is not None:
             where.append(window)
     if filters.town:
-        path = _town_path(session, filters.town)
+        path = town_path(session, filters.town)
         where.append(Task.grid_path.startswith(path, autoescape=True) if path else Task.id.is_(None))
     if filters.category:
         where.append(Task.category == filters.category)  # copied onto the task: no join to count
@@ -253,10 +250,3 @@ def recent_returns(session: Session, *, department_id: int | None, department_co
                          department_code=(event.detail or {}).get("department"), case_id=event.case_id,
                          case_number=number, case_title=title, visible=bool(seen))
             for event, number, title, name, seen in session.execute(query).all()]
-
-
-def town_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every town, for the town filter."""
-    return [(code, name) for code, name in
-            session.execute(select(Grid.code, Grid.name).where(Grid.level == "town").order_by(Grid.code))]
-

@@ -11,7 +11,7 @@ from flask_login import current_user
 import forms
 from engine.core.errors import DeployError, NotFound
 from engine.core.specs import MAIN_PROCESS
-from engine.definitions.checks import PROPERTIES, STAGES, TIMER_ROLES, document_kinds
+from engine.definitions.checks import PROPERTIES, TIMER_ROLES, document_kinds
 from engine.definitions.drafts import (
     DraftConflict,
     StaleDraft,
@@ -31,15 +31,14 @@ from engine.definitions.versions import (
     rollback,
     validate_files,
 )
-from engine.models import TOP_TIER
+from engine.models import CANDIDATE_GROUPS, STAGES, TOP_TIER
 from webapp.access import roles_required
-from webapp.cases.case_pages import STAGES as STAGE_LABELS
+from webapp.labels import STAGES as STAGE_LABELS
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
 bp = Blueprint("admin_diagrams", __name__, url_prefix="/admin")
 
-CANDIDATE_GROUPS = ("intake", "handler", "lead", "supervisor")
 # How many versions' changes the history page works out (each is a parse of two versions).
 CHANGES_SHOWN = 20
 
@@ -332,5 +331,5 @@ def migrate_instances(process_id: str, version: int):
               and (scope != "selected" or (selected and c.instance_id in selected))]
     return render_template("admin/diagrams_migrate.html", process_id=process_id, source=source, targets=targets,
                            target=target, everyone=everyone, chosen=chosen, checked=checked, scope=scope,
-                           stage=stage, selected=set(selected or []), stages=STAGES, stage_labels=STAGE_LABELS,
+                           stage=stage, selected=set(selected or []), stages=STAGES,
                            outcome=outcome)

@@ -12,22 +12,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.cases.read_model import towns
 from engine.core.errors import AdminError, NotFound, Problem
-from engine.models import ROLES, Department, Grid, User
+from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, ROLES, Department, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_import, grid_tree
 from engine.org import people as pa
+from engine.org.places import town_choices
+from webapp import labels
 from webapp.access import roles_required
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 PER_PAGE = 25
 
-ROLE_NAMES = {"intake": _l("受理员"), "handler": _l("承办人"), "lead": _l("科室负责人"), "supervisor": _l("督办人员"),
-              "admin": _l("管理员")}
-TIER_NAMES = {1: _l("1 网格员"), 2: _l("2 乡镇（街道）"), 3: _l("3 县局督查科"), 4: _l("4 局领导")}
-LEVEL_NAMES = {"county": _l("县"), "town": _l("乡镇（街道）"), "area": _l("网格"), "village": _l("村（社区）")}
 KIND_NAMES = {"bureau": _l("局内科室"), "external": _l("外部单位")}
 STATUS_NAMES = {"active": _l("在用"), "inactive": _l("已停用"), "all": _l("全部")}
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -111,11 +108,11 @@ def describe(problem: Problem) -> str:
     """A problem code with its values as a sentence in the reader's language."""
     params = dict(problem.params)
     for key in ("level", "parent_level", "old", "new"):
-        if params.get(key) in LEVEL_NAMES:
-            params[key] = str(LEVEL_NAMES[params[key]])
-    if problem.code == "grid_parent_level" and problem.params.get("level") in grid_tree.LEVELS[1:]:
-        above = grid_tree.LEVELS[grid_tree.LEVELS.index(problem.params["level"]) - 1]
-        params["expected"] = str(LEVEL_NAMES[above])
+        if params.get(key) in labels.GRID_LEVELS:
+            params[key] = str(labels.GRID_LEVELS[params[key]])
+    if problem.code == "grid_parent_level" and problem.params.get("level") in LOCAL_GRID_LEVELS:
+        above = GRID_LEVELS[GRID_LEVELS.index(problem.params["level"]) - 1]
+        params["expected"] = str(labels.GRID_LEVELS[above])
     if "history" in params:
         params["history"] = "、".join(str(HISTORY_NAMES.get(h, h)) for h in params["history"])
     if "columns" in params:
@@ -141,8 +138,7 @@ def field_errors(err: AdminError) -> dict[str, list[str]]:
 
 @bp.context_processor
 def _labels():
-    return {"role_names": ROLE_NAMES, "tier_names": TIER_NAMES, "level_names": LEVEL_NAMES, "kind_names": KIND_NAMES,
-            "field_names": FIELD_NAMES, "describe": describe}
+    return {"kind_names": KIND_NAMES, "field_names": FIELD_NAMES, "describe": describe}
 
 
 def _now():
@@ -169,10 +165,10 @@ def index():
     with _runtime().db.read() as s:
         page = pa.search_users(s, filters, _int_arg("page"), PER_PAGE)
         departments = _departments(s)
-        town_rows = towns(s)
+        towns = town_choices(s)
     query = {k: v for k, v in vars(filters).items() if v and not (k == "status" and v == "active")}
     return render_template("admin/people_index.html", page=page, filters=filters, departments=departments,
-                           towns=town_rows, query=query, status_names=STATUS_NAMES)
+                           towns=towns, query=query, status_names=STATUS_NAMES)
 
 
 def _departments(session) -> list[Department]:
@@ -387,7 +383,7 @@ def _node_page(code: str, errors: dict | None = None, values: dict | None = None
         lineage.sort(key=lambda g: g.path.count("/"))
         children = list(s.scalars(select(Grid).where(Grid.parent_id == node.id).order_by(Grid.code)))
         posted = list(s.scalars(select(User).where(User.grid_id == node.id).order_by(User.username)))
-        above = grid_tree.LEVELS[grid_tree.LEVELS.index(node.level) - 1] if node.level != "county" else None
+        above = GRID_LEVELS[GRID_LEVELS.index(node.level) - 1] if node.level != "county" else None
         parents = list(s.scalars(select(Grid).where(Grid.level == above).order_by(Grid.code))) if above else []
     return render_template("admin/people_grid_node.html", node=node, lineage=lineage, children=children,
                            posted=posted, parents=parents, child_level=grid_tree.child_level(node.level),

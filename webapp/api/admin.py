@@ -11,7 +11,6 @@ from engine.core.errors import FormInvalid
 from engine.models import CHANNELS
 from engine.org.api_tokens import SCOPES, create_token, list_tokens, revoke_token
 from webapp.access import roles_required
-from webapp.cases.case_pages import CHANNEL_NAMES
 from webapp.runtime import current_runtime, transaction
 
 bp = Blueprint("tokens", __name__, url_prefix="/admin/api-tokens")
@@ -27,7 +26,7 @@ def _page(values: dict | None = None, errors: dict | None = None, new_token: str
     with current_runtime().db.read() as session:
         tokens = list_tokens(session)
     return render_template("api_tokens.html", tokens=tokens, scopes=SCOPES,
-                           scope_labels=SCOPE_LABELS, channels=CHANNELS, channel_names=CHANNEL_NAMES,
+                           scope_labels=SCOPE_LABELS, channels=CHANNELS,
                            values=values or {"scopes": []}, errors=errors or {}, field_labels=FIELD_LABELS,
                            new_token=new_token), status
 

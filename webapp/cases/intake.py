@@ -20,11 +20,10 @@ from engine.cases.attachments import (
 )
 from engine.cases.duplicates import merge_new_case, suggest_duplicates
 from engine.cases.intake import IntakeSchema, register_case
-from engine.cases.read_model import grid_children, grid_lineage, villages_by_area
 from engine.core.errors import FormInvalid, GreenloopError
+from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
-from webapp.cases.case_pages import LABELS
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -52,11 +51,6 @@ _PREFIXES = [
     ("实名投诉需填写", _l("实名投诉需填写姓名或电话，或勾选“匿名”")),
     ("网格 ", _l("所选地点不存在，请重新选择")),
 ]
-
-
-@bp.context_processor
-def _labels():
-    return {"labels": LABELS}
 
 
 def _message(field: str, text: str) -> str:

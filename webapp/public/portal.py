@@ -20,11 +20,10 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
 from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
-from engine.cases.read_model import villages_by_area
 from engine.core.errors import FormInvalid, NotFound
+from engine.org.places import villages_by_area
 from engine.public import portal as portal
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
-from webapp.cases.case_pages import LABELS
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
 from webapp.extensions import limiter
 from webapp.runtime import current_runtime as _runtime
@@ -44,12 +43,6 @@ TEXT_FIELDS = ("category", "subject_type", "title", "description", "subject_ente
 # A field people never see; a form that fills it in was filled in by a program.
 HONEYPOT = "website"
 LAST_CODE = "public_last_code"
-STATUS = {
-    "received": _l("已提交，待受理"), "accepted": _l("已受理"), "handling": _l("办理中"),
-    "replying": _l("办理完毕，正在答复"), "awaiting_rating": _l("已答复，请评价"), "reviewing": _l("不满意件复核中"),
-    "finished": _l("已办结"), "rejected": _l("不予受理"), "transferred": _l("已转交其他部门"),
-    "merged": _l("已与同一问题合并办理"), "reopened": _l("重新办理中"),
-}
 REFUSED = {
     "closed": _l("本件已办结，不能再补充材料。如有新的问题，请重新投诉。"),
     "not_yet": _l("答复后才能评价。请在收到答复后再来评价。"),
@@ -72,11 +65,6 @@ def _defaults(state):
 
 def _limit(key: str):
     return lambda: current_app.config[key]
-
-
-@bp.context_processor
-def _context():
-    return {"labels": LABELS, "status_names": STATUS}
 
 
 @bp.after_request

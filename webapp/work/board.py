@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.core.errors import NotFound
+from engine.models import CLOSED_STATUSES
+from engine.org.places import town_choices
 from engine.work import board as board_queries
 from engine.work import board_actions as supervision
 from webapp.access import case_scope, load_staff, roles_required, task_scope, visible_case
@@ -17,16 +19,6 @@ from webapp.runtime import transaction
 
 bp = Blueprint("board", __name__)
 
-STAGES = {
-    "receive": _l("受理"), "assign": _l("交办"), "handle": _l("办理"), "extension": _l("延期审批"),
-    "feedback": _l("反馈"), "review": _l("审核"), "follow_up": _l("回访"),
-    "follow_up_review": _l("不满意件复核"), "supervise": _l("督办"),
-}
-COLOURS = {"red": _l("红色 超期"), "yellow": _l("黄色 预警"), "blue": _l("蓝色 在办"), "green": _l("绿色 办结")}
-TIERS = {1: _l("网格员"), 2: _l("乡镇（街道）"), 3: _l("县局督查科"), 4: _l("局领导")}
-GROUPS = {"intake": _l("受理员"), "handler": _l("承办人"), "lead": _l("科室负责人"), "supervisor": _l("督办人员")}
-EVENTS = {"supervised": _l("督办"), "reassigned": _l("改派"), "leader_owned": _l("领导包案"),
-          "leader_released": _l("取消包案"), "escalated": _l("超期升级督办")}
 REFUSALS = {
     "note_required": _l("请填写督办意见"),
     "note_too_long": _l("督办意见过长，请精简"),
@@ -39,10 +31,6 @@ REFUSALS = {
     "not_owner": _l("只有包案领导本人可以取消包案"),
 }
 STATUS_OF = {"owned": 409, "closed": 409, "not_ready": 409, "not_leader": 403, "not_owner": 403}
-
-
-def _labels() -> dict:
-    return {"STAGES": STAGES, "COLOURS": COLOURS, "TIERS": TIERS, "GROUPS": GROUPS, "EVENTS": EVENTS}
 
 
 def _int(value: str | None) -> int | None:
@@ -68,11 +56,10 @@ def index():
     with runtime.db.read() as session:
         board = board_queries.load_board(session, case_scope(current_user), filters, runtime.now(),
                                          runtime.timezone)
-        towns = board_queries.town_choices(session, current_user.grid_path if not current_user.is_admin
-                                           else "/")
+        towns = town_choices(session, current_user.grid_path if not current_user.is_admin else "/")
         departments = board_queries.department_choices(session)
     return render_template("board.html", board=board, filters=filters, towns=towns, departments=departments,
-                           stages=board_queries.STAGES, **_labels())
+                           stages=board_queries.STAGES)
 
 
 def _page(case_id: int, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -80,7 +67,7 @@ def _page(case_id: int, error: str | None = None, status: int = 200, form: dict 
         case = visible_case(session, current_user, case_id)
         panel = supervision.panel(session, case)
     return render_template("board_case.html", panel=panel, case=panel.case, error=error, form=form or {},
-                           closed=case.status in board_queries.CLOSED_STATUSES, **_labels()), status
+                           closed=case.status in CLOSED_STATUSES), status
 
 
 @bp.get("/board/cases/<int:case_id>")

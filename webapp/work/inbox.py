@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.core.timefmt import deadline_text
-from engine.models import CATEGORIES, CHANNELS
-from engine.work.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page, town_choices
+from engine.models import CATEGORIES, CHANNELS, COLOURS, STAGES
+from engine.org.places import town_choices
+from engine.work.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page
 from webapp.access import task_scope
+from webapp.labels import task_title
 from webapp.runtime import current_runtime as _runtime
-from webapp.work.task_labels import CATEGORIES as CATEGORY_LABELS
-from webapp.work.task_labels import CHANNELS as CHANNEL_LABELS
-from webapp.work.task_labels import COLOURS, STAGES, label, task_title
 
 bp = Blueprint("inbox", __name__)
 _TOWN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -76,8 +75,8 @@ def lang() -> str:
 
 def template_helpers() -> dict:
     """What the inbox, task and approval templates use to show a task."""
-    return dict(remaining=remaining, deadline=deadline, page_links=page_links, label=label, stages=STAGES,
-                colours=COLOURS, task_title=lambda task: task_title(task, lang()))
+    return dict(remaining=remaining, deadline=deadline, page_links=page_links,
+                task_title=lambda task: task_title(task, lang()))
 
 
 @bp.get("/inbox")
@@ -95,8 +94,7 @@ def index():
                           tz=runtime.timezone)
         towns = town_choices(session)
     query = {**filters.active(), **({"sort": filters.sort} if filters.sort != "due" else {})}
-    context = dict(page=page, filters=filters, query=query, towns=towns, categories=CATEGORY_LABELS,
-                   channels=CHANNEL_LABELS, **template_helpers())
+    context = dict(page=page, filters=filters, query=query, towns=towns, **template_helpers())
     # htmx asks for the results only when a filter changes; without JavaScript the whole page loads.
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
         return render_template("inbox_results.html", **context)

@@ -20,6 +20,7 @@ from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
+from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -32,7 +33,6 @@ from webapp.work.form_render import (
     to_display,
 )
 from webapp.work.inbox import lang, template_helpers
-from webapp.work.task_labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 
 bp = Blueprint("tasks", __name__)
 

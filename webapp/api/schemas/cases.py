@@ -4,12 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.cases.intake import IntakeSchema
-from engine.models import CATEGORIES, CHANNELS, STATUSES
+from engine.models import CATEGORIES, CHANNELS, COLOURS, STAGES, STATUSES
 from webapp.api.schemas.common import InputSchema, PageQuery, PageSchema
 
-STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
-          "supervise")
-COLOURS = ("green", "blue", "yellow", "red")
 MONITORING_KINDS = ("exceedance", "equipment_fault", "data_missing")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas.cases import STAGES
+from engine.models import STAGES
 from webapp.api.schemas.common import InputSchema, PageQuery, PageSchema
 
 

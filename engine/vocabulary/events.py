@@ -1,0 +1,238 @@
+"""What an audit event says, for each audience, from one table.
+
+Three audiences read the audit trail: staff (the case page's timeline, the supervision record),
+the complainant (the public tracking page) and official documents (the case file's 办理过程).
+Each event kind has one entry here holding its wording for all three:
+
+- ``staff``: the sentence on staff screens (Chinese; the message id the web app translates).
+- ``public``: what the tracking page says, or None: the complainant is not told of the event.
+  This is the public portal's allow-list (engine/public/portal.public_timeline). Where the public
+  wording depends on the event (which status, which stage, who rated), it is a mapping keyed
+  by the event's *variant* (see ``public_variant``); a variant not listed is not shown.
+- ``document``: the sentence in documents; None means the staff sentence, "" leaves the event
+  out of documents (bookkeeping that a case file does not record).
+- ``clauses``: parts added to the sentence when the event carries what they speak of.
+
+Sentences are %-format strings with named placeholders (see ``_values`` for what each name
+holds). ``render`` returns plain text: values typed by people (reasons, comments) are put in as
+they are, and a template escapes the sentence like any other text.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.vocabulary.words import CATEGORIES, N_, ROLES, SATISFACTION, STAGES, STATUSES, TIERS, lookup, word
+
+STAFF, PUBLIC, DOCUMENT = "staff", "public", "document"
+ANY = "*"  # a public wording for every variant not listed on its own
+
+Translate = Callable[[str], str]
+Values = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Told:
+    """An event as the tracking page tells it: its entry's name there, and the sentence."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A part of the sentence said only ``when`` the event's values call for it."""
+
+    staff: str
+    when: Callable[[Values], bool]
+    public: str | None = None  # None: the complainant is not told this part
+    document: str | None = None  # None: as staff; "": not in documents
+
+
+@dataclass(frozen=True)
+class Event:
+    staff: str
+    public: Told | Mapping[str, Told] | None = None
+    document: str | None = None
+    clauses: tuple[Clause, ...] = ()
+    # The event's name as a heading (the supervision record); None: the staff sentence.
+    title: str | None = None
+
+
+def given(name: str) -> Callable[[Values], bool]:
+    return lambda values: name in values
+
+
+def _urgency_changed_to(urgent: bool) -> Callable[[Values], bool]:
+    # Intake's correction is recorded as [before, after].
+    return lambda values: bool(values.get("urgent")) and bool(values["urgent"][1]) is urgent
+
+
+_JOINT = N_("，联合办理：%(joint)s")
+_FILES = N_("（%(files)s 个附件）")
+_COMMENT = Clause(N_("：%(comment)s"), given("comment"))
+
+EVENTS: dict[str, Event] = {
+    "process_started": Event(
+        N_("登记案件，启动办理流程（%(definition)s 第 %(version)s 版）"), document="登记案件，启动办理流程",
+        public={"public": Told("submitted", N_("您的投诉已提交")), ANY: Told("registered", N_("投诉已登记"))}),
+    "stage_entered": Event(
+        N_("进入「%(stage)s」阶段"),
+        # Handling is shown once however often it is re-entered (public_timeline), review of an
+        # unsatisfied rating because the complainant asked for it; the other stages are internal.
+        public={"handle": Told("handling", N_("承办部门正在办理")),
+                "follow_up_review": Told("reviewing", N_("不满意件提交上级复核"))}),
+    "stage_warning": Event(N_("「%(stage)s」阶段临近期限，黄色预警"),
+                           clauses=(Clause(N_("（期限 %(due)s）"), given("due")),)),
+    "timer_fired": Event(N_("计时器到点"), document="", clauses=(Clause(N_("（%(due)s）"), given("due")),)),
+    "task_ready": Event(N_("生成待办「%(task)s」，由%(group)s办理"), document="",
+                        clauses=(Clause(N_("，期限 %(due)s"), given("due")),)),
+    "task_completed": Event(N_("完成「%(task)s」")),
+    "task_claimed": Event(N_("认领待办「%(task)s」"), document=""),
+    "task_released": Event(N_("放弃认领「%(task)s」，退回待办池"), document=""),
+    "accepted": Event(N_("受理本件"), public=Told("accepted", N_("已受理")), clauses=(
+        Clause(N_("；问题类别由「%(old_category)s」更正为「%(new_category)s」"), given("old_category")),
+        Clause(N_("；更正为紧急件"), _urgency_changed_to(True)),
+        Clause(N_("；更正为一般件"), _urgency_changed_to(False)))),
+    "assigned": Event(N_("交办至 %(department)s"), public=Told("assigned", N_("已交办：%(department)s")), clauses=(
+        Clause(_JOINT, given("joint"), public=_JOINT),
+        Clause(N_("（督办层级：%(tier)s）"), given("tier")))),
+    "transferred": Event(N_("转办至 %(agency)s，理由：%(reason)s"),
+                         public=Told("transferred", N_("不属于生态环境部门职责，已转交 %(agency)s 办理"))),
+    "returned": Event(N_("退单（原承办部门：%(department)s），理由：%(reason)s")),
+    "extension_granted": Event(N_("批准延期 %(days)s 个工作日（累计 %(total)s 个工作日）"),
+                               public=Told("extended", N_("办理期限依法延长 %(days)s 个工作日"))),
+    "extension_refused": Event(N_("不同意延期"), clauses=(_COMMENT,)),
+    "review_rejected": Event(N_("审核未通过，退回重新办理"), clauses=(_COMMENT,)),
+    "closed": Event(N_("案件办结"), public=Told("replied", N_("已办结并答复")), clauses=(
+        Clause(N_("（按时）"), lambda values: values.get("on_time") is True),
+        Clause(N_("（超期）"), lambda values: values.get("on_time") is False))),
+    "reopened": Event(N_("回访不满意，重新办理"), public=Told("reopened", N_("对答复不满意，重新办理")),
+                      clauses=(_COMMENT,)),
+    "satisfaction": Event(
+        N_("回访满意度：%(value)s"), clauses=(Clause(N_("；%(comment)s"), given("comment")),),
+        public={"public": Told("rated", N_("您的评价：%(value)s")), ANY: Told("rated", N_("回访评价：%(value)s"))}),
+    "escalated": Event(N_("「%(stage)s」阶段超期，由%(from_tier)s升级至%(to_tier)s督办"), title=N_("超期升级督办"),
+                       clauses=(Clause(N_("（期限 %(overdue_since)s 已过）"), given("overdue_since")),)),
+    "status": Event(N_("状态变为「%(status)s」"), clauses=(Clause(N_("：%(reason)s"), given("reason")),),
+                    public={"rejected": Told("rejected", N_("不予受理")),
+                            "merged": Told("merged", N_("与反映同一问题的投诉合并办理"))}),
+    "finished": Event(N_("流程结束"), public=Told("finished", N_("结案"))),
+    "error": Event(N_("流程出错，已暂停，请联系管理员：%(message)s"), document="流程出错：%(message)s"),
+    "instance_migrated": Event(N_("流程由第 %(from_version)s 版迁移到第 %(to_version)s 版")),
+    "public_supplement": Event(N_("投诉人补充材料"), public=Told("supplement", N_("您补充了材料")),
+                               clauses=(Clause(_FILES, given("files"), public=_FILES),)),
+    "attachment_added": Event(N_("上传附件「%(filename)s」")),
+    "document_issued": Event(N_("制发文书《%(title)s》%(number)s"), clauses=(
+        Clause(N_("（第 %(version)s 版）"), lambda values: (values.get("version") or 1) > 1),)),
+    "document_failed": Event(N_("文书《%(title)s》生成失败，请在文书栏重新制发：%(error)s"),
+                             document="文书《%(title)s》未能生成：%(error)s"),
+    "supervised": Event(N_("督办"), clauses=(Clause(N_("：%(note)s"), given("note")),)),
+    "reassigned": Event(N_("改派")),
+    "leader_owned": Event(N_("领导包案")),
+    "leader_released": Event(N_("取消包案")),
+}
+
+
+def public_variant(kind: str, *, stage: str | None, detail: Mapping, actor: str | None,
+                   channel: str | None) -> str | None:
+    """Which of an event's public wordings applies (the keys of ``Event.public`` mappings)."""
+    if kind == "process_started":
+        return channel  # "public": the complainant filed it on the portal themselves
+    if kind == "status":
+        return detail.get("status")
+    if kind == "stage_entered":
+        return stage
+    if kind == "satisfaction":
+        return actor  # "public": the complainant's own rating
+    return None
+
+
+def told(kind: str, variant: str | None = None) -> Told | None:
+    """How the tracking page tells this event, or None when the complainant is not told."""
+    event = EVENTS.get(kind)
+    public = event.public if event is not None else None
+    if isinstance(public, Mapping):
+        return public.get(variant) or public.get(ANY)
+    return public
+
+
+def _wording(part: Event | Clause, audience: str) -> str | None:
+    """A staff or document sentence, or a clause for any audience; None: not said."""
+    if audience == PUBLIC:
+        return part.public if isinstance(part.public, str) else None
+    if audience == DOCUMENT and part.document is not None:
+        return part.document or None
+    return part.staff
+
+
+class _Values(dict):
+    """A placeholder the event has nothing for reads "—"."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def _values(detail: Mapping, stage: str | None, task: str | None, translate: Translate,
+            time: Callable[[datetime], str]) -> _Values:
+    """The placeholders: the event's detail as recorded (agency, reason, comment, days, title …)
+    with codes as words, departments by name and times written out, less what is empty."""
+    def named(table: Mapping, code: Any) -> str:
+        found = lookup(table, code)
+        return translate(found) if found is not None else word(table, code)
+
+    values: dict[str, Any] = {key: value for key, value in detail.items() if isinstance(value, (str, int, float))}
+    values.update(
+        stage=named(STAGES, stage), task=task, group=named(ROLES, detail.get("group")),
+        tier=named(TIERS, detail.get("tier")), from_tier=named(TIERS, detail.get("from_tier")),
+        to_tier=named(TIERS, detail.get("to_tier")), value=named(SATISFACTION, detail.get("value")),
+        status=named(STATUSES, detail.get("status")),
+        # Staff timelines carry the codes and their names; the public entry only the names.
+        department=detail.get("department_name") or detail.get("department"),
+        joint="、".join(detail.get("joint_names") or detail.get("joint") or []),
+        files=len(detail["attachments"]) if isinstance(detail.get("attachments"), list) else detail.get("files"),
+        urgent=detail.get("urgent"),
+    )
+    if isinstance(detail.get("category"), list):  # intake's correction: [before, after]
+        values["old_category"], values["new_category"] = (named(CATEGORIES, code) for code in detail["category"])
+    values.update((key, time(value)) for key, value in detail.items() if isinstance(value, datetime))
+    return _Values({key: value for key, value in values.items() if value not in (None, "", [], 0)
+                    or value is False})
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def render(kind: str, audience: str = STAFF, translate: Translate = _same, *, detail: Mapping | None = None,
+           stage: str | None = None, task: str | None = None, variant: str | None = None,
+           time: Callable[[datetime], str] = str) -> str | None:
+    """One audit event as a sentence for ``audience``, or None when that audience is not told.
+
+    ``translate``: flask_babel's gettext on screens, the identity for documents (Chinese).
+    ``detail``: the event's detail, with times as datetimes (engine/cases/read_model.timeline)
+    or, for the public, the entry's own facts (engine/public/portal.public_timeline).
+    ``variant``: for the public, ``public_variant`` of the event. ``time`` writes a moment out.
+    """
+    event = EVENTS.get(kind)
+    if event is None:
+        return kind
+    if audience == PUBLIC:
+        shown = told(kind, variant)
+        head = shown.text if shown is not None else None
+    else:
+        head = _wording(event, audience)
+    if head is None:
+        return None
+    values = _values(detail or {}, stage, task, translate, time)
+    parts = [head, *(text for clause in event.clauses
+                     if (text := _wording(clause, audience)) and clause.when(values))]
+    return "".join(translate(part) % values for part in parts)
+
+
+def title(kind: str, translate: Translate = _same) -> str:
+    """The event's name as a heading."""
+    event = EVENTS.get(kind)
+    return translate(event.title or event.staff) if event is not None else kind

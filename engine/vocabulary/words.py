@@ -1,0 +1,71 @@
+"""Code → word, once per vocabulary. The codes are those of engine/models; the words are Chinese
+and serve as message ids for the web app's English catalogue (see the package docstring)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def N_(text: str) -> str:
+    """Marks a message id for extraction (``pybabel extract -k N_``) and returns it unchanged."""
+    return text
+
+
+STAGES = {
+    "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
+    "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
+    "supervise": N_("督办"),
+}
+# Supervision tiers (一级督一级), lowest first.
+TIERS = {1: N_("网格员"), 2: N_("乡镇（街道）"), 3: N_("县局督查科"), 4: N_("局领导")}
+COLOURS = {"red": N_("红色 超期"), "yellow": N_("黄色 预警"), "blue": N_("蓝色 在办"), "green": N_("绿色 办结")}
+CATEGORIES = {
+    "air": N_("大气"), "water": N_("水"), "noise": N_("噪声"), "solid_waste": N_("固体废物"), "soil": N_("土壤"),
+    "radiation": N_("辐射"), "ecology": N_("生态"), "other": N_("其他"),
+}
+# In the order the intake form offers them: the hotline first, as most cases come from it.
+CHANNELS = {
+    "hotline": N_("12345/12369 热线"), "visit": N_("来访"), "letter": N_("来信"), "grid": N_("网格员上报"),
+    "monitoring": N_("在线监测"), "higher": N_("上级转办"), "public": N_("网上投诉"),
+}
+SUBJECT_TYPES = {
+    "enterprise": N_("企业"), "construction": N_("建筑施工"), "catering": N_("餐饮"), "residential": N_("社会生活"),
+    "traffic": N_("交通"), "livestock": N_("畜禽养殖"), "other": N_("其他"),
+}
+STATUSES = {
+    "received": N_("已登记"), "accepted": N_("已受理"), "handling": N_("办理中"), "closed": N_("已办结"),
+    "rejected": N_("不予受理"), "transferred": N_("已转办"), "merged": N_("已合并"), "reopened": N_("重新办理"),
+}
+# Where a case is, in the complainant's terms (engine/public/portal.public_status).
+PUBLIC_STATUSES = {
+    "received": N_("已提交，待受理"), "accepted": N_("已受理"), "handling": N_("办理中"),
+    "replying": N_("办理完毕，正在答复"), "awaiting_rating": N_("已答复，请评价"), "reviewing": N_("不满意件复核中"),
+    "finished": N_("已办结"), "rejected": N_("不予受理"), "transferred": N_("已转交其他部门"),
+    "merged": N_("已与同一问题合并办理"), "reopened": N_("重新办理中"),
+}
+SATISFACTION = {
+    "satisfied": N_("满意"), "basically_satisfied": N_("基本满意"), "unsatisfied": N_("不满意"),
+    "unreachable": N_("无法联系"),
+}
+# Roles; the first four are also the diagrams' candidate groups (the lanes).
+ROLES = {
+    "intake": N_("受理员"), "handler": N_("承办人"), "lead": N_("科室负责人"), "supervisor": N_("督办人员"),
+    "admin": N_("管理员"),
+}
+GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
+# Who did something, when it was not a member of staff.
+ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}
+
+
+def lookup(table: Mapping, code) -> str | None:
+    """The word for ``code`` (a tier may come as text from JSON), None when there is none."""
+    key = int(code) if isinstance(code, str) and code.isdigit() else code
+    try:
+        return table.get(key)
+    except TypeError:  # a list or dict where a code belongs
+        return None
+
+
+def word(table: Mapping, code) -> str:
+    """The word for ``code``; the code itself when unknown, "" for none."""
+    found = lookup(table, code)
+    return found if found is not None else "" if code is None else str(code)
