@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from documents.labels import STAGES, TIERS
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
 from engine.models import TOP_TIER, AuditEvent, Case, User, UserRole
+from engine.vocabulary.words import STAGES, TIERS, word
 
 
 def _case(ctx: StepContext) -> Case:
@@ -55,7 +55,7 @@ def escalation_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         overdue_since = c.stage_due.isoformat() if c.stage_due else None
         ctx.record("escalated", stage=stage, from_tier=before, to_tier=c.tier, overdue_since=overdue_since)
         ctx.notify("escalation", f"督办：{c.number} {c.title}",
-                   f"{STAGES.get(stage, stage)}阶段已超期，升级至{TIERS[c.tier]}督办", group="supervisor", tier=c.tier)
+                   f"{word(STAGES, stage)}阶段已超期，升级至{TIERS[c.tier]}督办", group="supervisor", tier=c.tier)
         return c.tier
 
     def can_escalate() -> bool:
