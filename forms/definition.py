@@ -33,7 +33,7 @@ WIDGET_TYPES: dict[str, frozenset[str]] = {
     "departments": frozenset({"array"}),
 }
 WIDGET_FORMATS = {"date": "date", "datetime": "date-time"}
-TOP_LEVEL_KEYS = frozenset({"name", "title", "description", "schema", "ui"})
+TOP_LEVEL_KEYS = frozenset({"name", "title", "description", "prefill", "schema", "ui"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +44,9 @@ class FormDefinition:
     title: dict[str, str]
     schema: dict[str, Any]
     ui: dict[str, Any]
+    # False for a form that records one person's own decision: a task showing it starts empty
+    # rather than from values an earlier pass left in the task data under the same names.
+    prefill: bool = True
     _validator: Draft202012Validator = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -119,10 +122,13 @@ def parse_definition(name: str, raw: Any, source: object = None) -> FormDefiniti
         raise fail(f"'name' is {raw.get('name')!r}, expected {name!r} (the file name)")
     if not _is_i18n(raw.get("title")):
         raise fail("'title' needs non-empty 'zh_CN' and 'en' texts")
+    if not isinstance(raw.get("prefill", True), bool):
+        raise fail("'prefill' must be true or false")
     schema = raw.get("schema")
     _check_schema(schema, fail)
     _check_ui(raw.get("ui"), schema["properties"], fail)
-    return FormDefinition(name=name, title=dict(raw["title"]), schema=schema, ui=raw["ui"])
+    return FormDefinition(name=name, title=dict(raw["title"]), schema=schema, ui=raw["ui"],
+                          prefill=raw.get("prefill", True))
 
 
 def _check_schema(schema: Any, fail) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from engine.core.scripting import ScriptRejected, compile_source
+from engine.definitions import task_properties
 from engine.models import STAGES, TOP_TIER
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -38,6 +39,7 @@ class PropertyRule:
     elements: frozenset[str]
     help: str
     timer_only: bool = False
+    long: bool = False  # a list of expressions: the editor gives it a text box
 
 
 PROPERTIES: dict[str, PropertyRule] = {
@@ -48,6 +50,13 @@ PROPERTIES: dict[str, PropertyRule] = {
     "timer": PropertyRule(frozenset(EVENTS), "定时器用途 (timer role: " + " | ".join(TIMER_ROLES) + ")",
                           timer_only=True),
     "document": PropertyRule(frozenset(FLOW_NODES), "本步骤出具的文书，逗号分隔 (documents this step issues)"),
+    task_properties.CONTEXT: PropertyRule(
+        frozenset({"userTask"}), "先显示哪些前序环节的记录：用户任务 id，逗号分隔，可加条件，如 assign, review if "
+                                 "approved is False (earlier tasks whose records this task shows first)", long=True),
+    task_properties.PREFILL: PropertyRule(
+        frozenset({"userTask"}), "用流程变量预填表单并显示为建议：字段: 表达式，逗号分隔，如 department: route_department；"
+                                 "department_name(编码) 得部门名称 (form fields suggested from process variables)",
+                                 long=True),
 }
 
 # SpiffWorkflow's DMN engine knows only these two (UNIQUE returns the first match).
@@ -132,6 +141,8 @@ def _value_problems(name: str, value: str) -> list[str]:
         return [f"1–{TOP_TIER}"]
     if name == "output" and not _IDENTIFIER.fullmatch(value):
         return ["需为变量名 (must be a variable name)"]
+    if name in (task_properties.CONTEXT, task_properties.PREFILL):
+        return task_properties.syntax_problems(name, value)
     return []
 
 

@@ -30,7 +30,7 @@ from engine.core.scripting import ScriptRejected, compile_source
 from engine.core.specs import MAIN_PROCESS, ParsedBundle, latest_definition, parse_bundle
 from engine.core.step_context import StepContext
 from engine.definitions import checks as diagram_checks
-from engine.definitions import form_store
+from engine.definitions import form_store, task_properties
 from engine.models import ProcessDefinition
 
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
@@ -91,6 +91,7 @@ def validate_bundle(bundle: ParsedBundle, runtime: Runtime, forms_dir: Path | No
             if isinstance(ts, CatchingEvent) and isinstance(ts.event_definition, TimerEventDefinition):
                 problems += _check_timer(ts, element, engine, sample)
     problems += check_document_properties(bundle)
+    problems += task_properties.check_task_page_properties(bundle, lambda name: _load_form(name, forms_dir, session))
     if bundle.files is not None:
         problems += diagram_checks.check_files(*bundle.files)
     return problems
@@ -106,13 +107,16 @@ def _check_user_task(ts, element: str, forms_dir: Path | None,
         problems.append((element, "用户任务没有指定表单 (user task names no form: set property 'form')"))
     else:
         try:
-            if session is not None and forms_dir is None:
-                form_store.get_form(session, form)
-            else:
-                forms.load_form(form, directory=forms_dir)
+            _load_form(form, forms_dir, session)
         except forms.FormError as err:
             problems.append((element, f"表单 {form} 不可用 (form not usable): {err}"))
     return problems
+
+
+def _load_form(name: str, forms_dir: Path | None, session: Session | None) -> forms.FormDefinition:
+    if session is not None and forms_dir is None:
+        return form_store.get_form(session, name)
+    return forms.load_form(name, directory=forms_dir)
 
 
 def _check_source(element: str, source: str, mode: str, what: str) -> list[tuple[str, str]]:

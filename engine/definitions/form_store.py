@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 import forms
 from engine.core.errors import AdminError, GreenloopError, NotFound, Problem
 from engine.core.specs import bundle_for, latest_definition
+from engine.definitions import task_properties
 from engine.models import ProcessDefinition
 from engine.models.form_versions import FormVersion
 
@@ -291,6 +292,8 @@ def _references(source: str) -> dict[str, set]:
 
 def _sources(ts) -> list[str]:
     out = []
+    if ts.manual:  # what the task page evaluates: which earlier records it shows, what it suggests
+        out.extend(task_properties.page_uses(ts.extensions.get("properties", {}))[0])
     if isinstance(ts, ExclusiveGateway):
         for cond, _target in ts.cond_task_specs:
             source = getattr(cond, "args", [None])[0] if cond is not None else None
@@ -302,7 +305,7 @@ def _sources(ts) -> list[str]:
 
 
 def diagram_references(bundle) -> tuple[set[str], list[Reference]]:
-    """(forms the diagram's user tasks name, field reads of its gateways and scripts)."""
+    """(forms the diagram's user tasks name, field uses of its gateways, scripts and task pages)."""
     used: set[str] = set()
     refs: list[Reference] = []
     for process_id, spec in bundle.all_specs():
@@ -313,6 +316,9 @@ def diagram_references(bundle) -> tuple[set[str], list[Reference]]:
                 name = ts.extensions.get("properties", {}).get("form")
                 if name:
                     used.add(name)
+                _expressions, filled = task_properties.page_uses(ts.extensions.get("properties", {}))
+                refs.extend(Reference(process_id, ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, field, frozenset())
+                            for field in filled)
             for source in _sources(ts):
                 reads = _references(source)
                 refs.extend(Reference(process_id, ts.bpmn_id, ts.bpmn_name or ts.bpmn_id, field, frozenset(values))
@@ -353,8 +359,8 @@ def usage_problems(session: Session, old: forms.FormDefinition,
                 continue
             label = f"“{ref.element_name}”({ref.element}, {where})"
             if ref.field not in new_props:
-                problems.append((ref.element, f"流程元素{label}读取字段 {ref.field}，不能删除该字段 "
-                                              f"(diagram element reads field {ref.field!r}; it cannot be removed)"))
+                problems.append((ref.element, f"流程元素{label}使用字段 {ref.field}，不能删除该字段 "
+                                              f"(diagram element uses field {ref.field!r}; it cannot be removed)"))
                 continue
             before, after = _domain(old_props[ref.field]), _domain(new_props[ref.field])
             if after is None:

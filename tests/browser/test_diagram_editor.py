@@ -128,6 +128,23 @@ def test_admin_changes_a_deadline_and_a_form_and_deploys_version_2(sqlite_only, 
     assert versions == [1, 2]
 
 
+def test_the_panel_edits_what_a_task_page_shows_and_flags_an_unknown_step(sqlite_only, sign_in, env, shot):
+    page = sign_in(timeout_ms=15_000, **WIDE)
+    open_editor(page, shot)
+    select_element(page, "handle")
+    context = page.locator("#props").get_by_label("context")
+    expect(context).to_have_value("assign, review if approved is False")
+    context.fill("assign, reveiw if approved is False")
+    context.press("Tab")
+    page.get_by_role("button", name="检查").click()
+    problem = page.locator("#problems button.problem").filter(has_text="办理 (handle)")
+    expect(problem).to_contain_text("reveiw")
+    expect(page.locator("#props")).to_contain_text("是否应为“review”")
+    shot(page, "diagram-editor-context")
+    select_element(page, "assign")
+    expect(page.locator("#props").get_by_label("prefill")).to_have_value(re.compile(r"^department: route_department, "))
+
+
 def test_phone_shows_history_and_a_message_instead_of_the_editor(sqlite_only, sign_in, env,
                                                                  shot):
     page = sign_in(timeout_ms=15_000, **PHONE)
@@ -148,7 +165,9 @@ def test_migration_dry_run_and_move_on_a_phone(sqlite_only, sign_in, env, shot):
     env.complete(stuck, "handle", {"outcome": "done", "findings": "ok"})
     text = shipped_files()[0]["complaint.bpmn"]
     for old, new in [('id="feedback"', 'id="reply"'), ('targetRef="feedback"', 'targetRef="reply"'),
-                     ('sourceRef="feedback"', 'sourceRef="reply"'), ('bpmnElement="feedback"', 'bpmnElement="reply"')]:
+                     ('sourceRef="feedback"', 'sourceRef="reply"'), ('bpmnElement="feedback"', 'bpmnElement="reply"'),
+                     ('value="handle, feedback"', 'value="handle, reply"'),
+                     ('name="context" value="feedback"', 'name="context" value="reply"')]:
         text = text.replace(old, new, 1)
     with env.db.write() as s:
         deploy(s, env.runtime, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="答复环节改名")

@@ -77,3 +77,57 @@ def test_validation_reports_dmn_problems_through_deploy_checks():
     bpmn, dmn = shipped_files()
     dmn = {"routing.dmn": _dmn().replace('hitPolicy="UNIQUE"', 'hitPolicy="ANY"', 1)}
     assert [el for el, _ in validate_files(RUNTIME, bpmn, dmn)] == ["routing_table"]
+
+
+# ---------------------------------------------------------------- what a task page shows (context, prefill)
+
+CONTEXT = 'name="context" value="assign, review if approved is False"'
+PREFILL = 'name="prefill" value="department: route_department, '
+
+
+@pytest.mark.parametrize("old, new, words", [
+    (CONTEXT, 'name="context" value="assign, reveiw if approved is False"', ["reveiw", "“review”"]),
+    (CONTEXT, 'name="context" value="assign, do_close"', ["do_close"]),  # a script task, not a user task
+    (CONTEXT, 'name="context" value="assign, review if aproved is False"', ["aproved", "“approved”"]),
+    (PREFILL, 'name="prefill" value="departmnet: route_department, ', ["departmnet", "“department”"]),
+    (PREFILL, 'name="prefill" value="department: route_departmnet, ', ["route_departmnet", "“route_department”"]),
+])
+def test_context_and_prefill_naming_what_the_process_lacks_are_refused(old, new, words):
+    bpmn, dmn = shipped_files()
+    text = bpmn["complaint.bpmn"]
+    assert old in text
+    problems = validate_files(RUNTIME, {"complaint.bpmn": text.replace(old, new, 1)}, dmn)
+    assert len(problems) == 1, problems
+    element, message = problems[0]
+    assert element == ("handle" if "context" in old else "assign")
+    assert all(w in message for w in words), message
+
+
+@pytest.mark.parametrize("old, new, words", [
+    (CONTEXT, 'name="context" value="assign, review if approved is"', "无法编译"),
+    (CONTEXT, 'name="context" value="assign,, review"', "空的条目"),
+    (CONTEXT, 'name="context" value="assign review"', "task_id if condition"),
+    (CONTEXT, 'name="context" value="assign, review if (approved"', "unbalanced"),
+    (PREFILL, 'name="prefill" value="department route_department, ', "field: expression"),
+    (PREFILL, 'name="prefill" value="department: __import__(&quot;os&quot;), ', "__import__"),
+    (PREFILL, 'name="prefill" value="department: route_department, department: route_transfer, ', "twice"),
+])
+def test_context_and_prefill_that_do_not_parse_are_refused(old, new, words):
+    text = _bpmn()
+    assert old in text
+    problems = check_files({"complaint.bpmn": text.replace(old, new, 1)}, {})
+    assert len(problems) == 1 and problems[0][0] == ("handle" if "context" in old else "assign"), problems
+    assert words in problems[0][1]
+
+
+def test_a_mistyped_context_property_is_named_with_a_suggestion():
+    text = _bpmn().replace('name="context" value="handle, feedback"', 'name="contxt" value="handle, feedback"', 1)
+    problems = check_files({"complaint.bpmn": text}, {})
+    assert [el for el, _ in problems] == ["review"] and "“context”" in problems[0][1]
+
+
+def test_expressions_may_use_their_own_names_helpers_and_commas_inside_brackets():
+    text = _bpmn().replace(PREFILL, 'name="prefill" value="joint_departments: [d for d in (route_department, '
+                                    '&quot;water, air&quot;) if d], department: department_name(route_department), ', 1)
+    bpmn, dmn = shipped_files()
+    assert validate_files(RUNTIME, {"complaint.bpmn": text}, dmn) == []

@@ -153,8 +153,9 @@ def test_turning_a_tested_boolean_into_text_is_refused(env):
     raw["schema"]["allOf"][0]["if"]["properties"]["approved"]["const"] = "no"
     with pytest.raises(FormRefused) as err:
         save(env, "review", raw)
-    # Names are matched diagram-wide: the extension gateway tests an `approved` too, and is named.
-    assert {el for el, _ in err.value.problems} == {"gw_review", "gw_extension"}
+    # Names are matched diagram-wide: the extension gateway tests an `approved` too, and is named;
+    # so is the handling task, whose context shows the review only when `approved is False`.
+    assert {el for el, _ in err.value.problems} == {"gw_review", "gw_extension", "handle"}
 
 
 def test_removing_a_field_a_script_reads_is_refused(env):
@@ -329,3 +330,16 @@ def test_invalid_new_definition_is_refused_and_nothing_is_stored(env):
     assert "ghost" in str(err.value)
     with env.db.read() as s:
         assert "receive_checked" not in form_names(s)
+
+
+def test_removing_a_field_the_diagram_prefills_is_refused_naming_the_task(env):
+    raw = shipped("assign")
+    del raw["schema"]["properties"]["transfer_to"]
+    raw["schema"]["allOf"][1]["then"]["required"].remove("transfer_to")
+    raw["ui"]["order"].remove("transfer_to")
+    del raw["ui"]["fields"]["transfer_to"]
+    with pytest.raises(FormRefused) as err:
+        save(env, "assign", raw)
+    # The transfer script reads it; the assignment task's prefill fills it in.
+    assert {el for el, _ in err.value.problems} == {"do_transfer", "assign"}
+    assert all("transfer_to" in message for _el, message in err.value.problems)

@@ -11,7 +11,9 @@ from engine.models import ProcessInstance, Task
 # Version 2 renames the feedback task (a case waiting in it cannot move) and gives the
 # feedback stage 10 working days instead of 5 (a case that moves gets it).
 RENAMES = [('id="feedback"', 'id="reply"'), ('targetRef="feedback"', 'targetRef="reply"'),
-           ('sourceRef="feedback"', 'sourceRef="reply"'), ('bpmnElement="feedback"', 'bpmnElement="reply"')]
+           ('sourceRef="feedback"', 'sourceRef="reply"'), ('bpmnElement="feedback"', 'bpmnElement="reply"'),
+           ('name="context" value="handle, feedback"', 'name="context" value="handle, reply"'),
+           ('name="context" value="feedback"', 'name="context" value="reply"')]
 
 
 def _v2(env, renames=RENAMES, form="handle"):

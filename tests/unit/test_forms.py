@@ -512,6 +512,7 @@ def _broken(mutate):
         ),
         (lambda d: d.update(name="other"), "'other'"),
         (lambda d: d.update(title="样例"), "title"),
+        (lambda d: d.update(prefill="no"), "'prefill' must be true or false"),
     ],
 )
 def test_malformed_definition_is_refused_naming_file_and_field(tmp_path, mutate, expected):
@@ -531,3 +532,11 @@ def test_broken_file_is_not_cached(tmp_path):
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert load_form("sample", tmp_path).name == "sample"
+
+
+def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path):
+    assert {name for name in available_forms() if not load_form(name).prefill} == {
+        "review", "approve_extension", "follow_up", "follow_up_review", "supervise"}
+    assert load_form("handle").prefill is True
+    write(tmp_path, {**MINIMAL, "prefill": False})
+    assert load_form("sample", tmp_path).prefill is False

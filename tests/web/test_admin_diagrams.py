@@ -57,6 +57,18 @@ def test_validate_names_the_broken_element_with_its_name(as_user):
     assert ("review", "审核办结") in elements
 
 
+def test_the_editor_offers_what_a_task_page_shows_and_a_bad_reference_is_named(as_user):
+    admin = as_user("admin")
+    data = admin.get("/admin/diagrams/complaint/files.json").get_json()
+    assert {"context", "prefill"} <= set(data["property_order"])
+    assert data["properties"]["context"]["elements"] == ["userTask"] and data["properties"]["prefill"]["long"]
+    bpmn, dmn = _files(lambda t: t.replace('value="handle, feedback"', 'value="handle, feedbak"', 1))
+    result = _post_json(admin, "/admin/diagrams/complaint/validate", {"bpmn_files": bpmn, "dmn_files": dmn}).get_json()
+    [problem] = result["problems"]
+    assert (problem["element"], problem["name"]) == ("review", "审核办结")
+    assert "feedbak" in problem["message"] and "“feedback”" in problem["message"]
+
+
 def test_deploy_refused_keeps_the_draft_then_deploys_and_shows_history(as_user, env):
     admin = as_user("admin")
     broken, dmn = _files(lambda t: t.replace('name="form" value="review"', 'name="form" value="nope"', 1))
@@ -103,7 +115,9 @@ def test_migration_page_dry_run_and_migrate(as_user, env):
     env.complete(stuck, "handle", {"outcome": "done", "findings": "ok"})
     admin = as_user("admin")
     renamed, dmn = _files(lambda t: t.replace('id="feedback"', 'id="reply"').replace('targetRef="feedback"', 'targetRef="reply"')
-                          .replace('sourceRef="feedback"', 'sourceRef="reply"').replace('bpmnElement="feedback"', 'bpmnElement="reply"'))
+                          .replace('sourceRef="feedback"', 'sourceRef="reply"').replace('bpmnElement="feedback"', 'bpmnElement="reply"')
+                          .replace('value="handle, feedback"', 'value="handle, reply"')
+                          .replace('name="context" value="feedback"', 'name="context" value="reply"'))
     assert _post_json(admin, "/admin/diagrams/complaint/deploy",
                       {"bpmn_files": renamed, "dmn_files": dmn, "revision": 0, "comment": "v2"}).status_code == 200
     url = "/admin/diagrams/complaint/versions/1/migrate"

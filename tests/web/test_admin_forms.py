@@ -4,7 +4,7 @@ import re
 
 import forms
 from engine.definitions.deploy import shipped_files
-from engine.definitions.form_store import form_history, form_names, get_form
+from engine.definitions.form_store import current_raw, form_history, form_names, get_form
 
 
 def shipped(name):
@@ -311,3 +311,20 @@ def test_diagram_editor_validates_and_deploys_a_task_naming_a_new_form(env, app,
     intake = as_user("intake")
     intake.post("/lang/en", {"next": "/"}, page_url="/")
     assert "Receive (checked)" in intake.get("/inbox").get_data(as_text=True)
+
+
+def test_the_decision_flag_is_offered_and_saved(env, app, as_user):
+    admin = as_user("admin")
+    ticked = re.compile(r'name="no_prefill" value="1"[^>]*checked')
+    assert ticked.search(admin.get("/admin/forms/review").get_data(as_text=True))
+    assert not ticked.search(admin.get("/admin/forms/feedback").get_data(as_text=True))
+    data = editor_post(shipped("feedback"), op="save", comment="本人决定", no_prefill="1")
+    assert admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback").status_code == 302
+    with env.db.read() as s:
+        assert get_form(s, "feedback").prefill is False and current_raw(s, "feedback")["prefill"] is False
+    assert ticked.search(admin.get("/admin/forms/feedback").get_data(as_text=True))
+    # Unticked again: the default, written as no key at all.
+    data = editor_post(shipped("feedback"), op="save", comment="可预填")
+    assert admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback").status_code == 302
+    with env.db.read() as s:
+        assert get_form(s, "feedback").prefill is True and "prefill" not in current_raw(s, "feedback")

@@ -132,7 +132,7 @@ def test_assign_form_is_prefilled_from_the_routing_table(env, as_user):
     html = as_user("intake").get(f"/tasks/{env.task(fumes, 'assign').id}").get_data(as_text=True)
     assert re.search(r'value="transfer"\s+checked', field_html(html, "action"))
     assert 'value="城市管理局"' in field_html(html, "transfer_to")
-    assert "建议转办：城市管理局" in html
+    assert "建议转办单位：城市管理局" in html
 
 
 def test_earlier_steps_are_shown_to_the_reviewer(env, as_user):

@@ -130,7 +130,8 @@ def files(process_id: str):
                     "timer": list(TIMER_ROLES), "tier": [str(t) for t in range(1, TOP_TIER + 1)],
                     "lane": list(CANDIDATE_GROUPS),
                     "document": [[k, v.get("zh", k)] for k, v in document_kinds().items()]},
-        "properties": {name: {"elements": sorted(rule.elements), "help": rule.help, "timer_only": rule.timer_only}
+        "properties": {name: {"elements": sorted(rule.elements), "help": rule.help, "timer_only": rule.timer_only,
+                              "long": rule.long}
                        for name, rule in PROPERTIES.items()},
         "property_order": list(PROPERTIES),  # JSON objects lose their order on the way
     })

@@ -1,9 +1,10 @@
 """The administrator's structured form editor, to and from a form definition (JSON).
 
 The editor shows what most edits need (fields, their kind, labels and help in Chinese and
-English, required, choices). Everything it does not show (length limits, conditional rules in
-``allOf``, special widgets) is carried over from the definition being edited, so a save from the
-structured editor never loses what a power user wrote in the JSON tab.
+English, required, choices, whether the form starts prefilled). Everything it does not show
+(length limits, conditional rules in ``allOf``, special widgets) is carried over from the
+definition being edited, so a save from the structured editor never loses what a power user
+wrote in the JSON tab.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class EditorState:
     title_en: str
     fields: list[EditorField]
     base: dict[str, Any]  # the definition being edited
+    prefill: bool = True  # False: the form records one person's decision (forms/definition.py)
 
     @property
     def has_errors(self) -> bool:
@@ -78,7 +80,7 @@ def from_definition(raw: dict[str, Any]) -> EditorState:
         fields.append(EditorField(key=name, name=name, widget=fui["widget"], label_zh=fui["label"]["zh_CN"],
                                   label_en=fui["label"]["en"], help_zh=help_.get("zh_CN", ""),
                                   help_en=help_.get("en", ""), required=name in required, choices=choices))
-    return EditorState(raw["title"]["zh_CN"], raw["title"]["en"], fields, raw)
+    return EditorState(raw["title"]["zh_CN"], raw["title"]["en"], fields, raw, prefill=raw.get("prefill", True))
 
 
 def from_post(posted: MultiDict, base: dict[str, Any]) -> EditorState:
@@ -93,7 +95,8 @@ def from_post(posted: MultiDict, base: dict[str, Any]) -> EditorState:
                                   label_zh=get("label_zh"), label_en=get("label_en"), help_zh=get("help_zh"),
                                   help_en=get("help_en"), required=bool(posted.get(f"f-{n}-required")),
                                   choices=posted.get(f"f-{n}-choices") or ""))
-    return EditorState((posted.get("title_zh") or "").strip(), (posted.get("title_en") or "").strip(), fields, base)
+    return EditorState((posted.get("title_zh") or "").strip(), (posted.get("title_en") or "").strip(), fields, base,
+                       prefill=not posted.get("no_prefill"))
 
 
 def apply_op(state: EditorState, op: str) -> None:
@@ -203,6 +206,10 @@ def to_definition(state: EditorState, name: str) -> dict[str, Any] | None:
     raw = copy.deepcopy(base)
     raw["name"] = name
     raw["title"] = {"zh_CN": state.title_zh, "en": state.title_en}
+    if state.prefill:
+        raw.pop("prefill", None)
+    else:
+        raw["prefill"] = False
     raw["schema"]["properties"] = props
     required = [f.name for f in state.fields if f.required]
     if required or "required" in raw["schema"]:

@@ -18,6 +18,7 @@ from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
+from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
 from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
@@ -35,16 +36,6 @@ from webapp.work.form_render import (
 from webapp.work.inbox import lang, template_helpers
 
 bp = Blueprint("tasks", __name__)
-
-# Earlier steps whose record the person doing this task should read first.
-CONTEXT_FORMS = {
-    "handle": ("assign", "review"), "joint_handle": ("assign",), "feedback": ("handle",),
-    "approve_extension": ("handle",), "review": ("handle", "feedback"), "follow_up": ("feedback",),
-}
-# These record one person's own decision: a decision or opinion left in the task data by an
-# earlier round (a rejected review, a lower tier's supervision) must not be offered as theirs.
-DECISION_FORMS = frozenset({"review", "approve_extension", "follow_up", "follow_up_review", "supervise"})
-
 
 def _safe_next(target: str | None) -> str:
     return safe_next(target, url_for("inbox.index"))
@@ -74,42 +65,21 @@ def _summary(session, case: Case | None) -> dict | None:
                 department=department.name if department else "", complainant=person["name"], phone=person["phone"])
 
 
-def _prefill(task: Task, form: forms.FormDefinition, data: dict, departments: dict[str, str]) -> dict:
-    values = {} if task.form in DECISION_FORMS else \
-        {k: data[k] for k in form.fields if data.get(k) is not None}
-    if task.form == "assign":
-        if data.get("route_transfer"):
-            values.update(action="transfer",
-                          transfer_to=departments.get(data["route_transfer"], data["route_transfer"]))
-        elif data.get("route_department"):
-            values.update(action="assign", department=data["route_department"])
-    return values
-
-
-def _context(task: Task, data: dict, departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+def _context(view: TaskView, departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(form title, [(label, value)]) for each earlier step this task builds on."""
-    sections = []
-    with _runtime().db.read() as session:
-        earlier_forms = {name: get_form(session, name) for name in CONTEXT_FORMS.get(task.form or "", ())}
-    for name, earlier in earlier_forms.items():
-        if task.form == "handle" and name == "review" and data.get("approved") is not False:
-            # Only a rejected review sends a case back to handling; an approval left in the data
-            # by an earlier round (before a reopening) is not what this handler must address.
-            continue
-        items = [(earlier.label(f, lang()), display_value(earlier, f, data[f], lang(), departments))
-                 for f in earlier.fields if data.get(f) not in (None, "", [])]
-        if items:
-            sections.append((earlier.title["en" if lang() == "en" else "zh_CN"], items))
-    return sections
+    key = "en" if lang() == "en" else "zh_CN"
+    return [(earlier.title[key], [(earlier.label(f, lang()), display_value(earlier, f, v, lang(), departments))
+                                  for f, v in values.items()])
+            for earlier, values in view.records]
 
 
-def _route_hint(task: Task, data: dict, departments: dict[str, str]) -> str | None:
-    if task.form != "assign" or not (data.get("route_department") or data.get("route_transfer")):
+def _suggestion(form: forms.FormDefinition | None, view: TaskView, departments: dict[str, str]) -> str | None:
+    """The values the diagram suggests for this form (say, the routing table's department), in words."""
+    if form is None or not view.suggested:
         return None
-    if data.get("route_transfer"):
-        return _("建议转办：%(to)s", to=departments.get(data["route_transfer"], data["route_transfer"]))
-    return _("建议承办部门：%(d)s；督办层级：%(t)s", d=departments.get(data["route_department"], data["route_department"]),
-             t=data.get("route_tier") or "—")
+    items = [_("%(label)s：%(value)s", label=form.label(f, lang()), value=display_value(form, f, v, lang(), departments))
+             for f, v in view.suggested.items()]
+    return _("建议%(items)s", items=_("；").join(items))
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -154,19 +124,22 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         names = dict(_departments(session, kind=None))
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
         row = row_for(session, task, now=runtime.now(), tz=runtime.timezone)
-    with runtime.db.read() as session:
-        data = task_data(session, runtime, task.id) if ready else {}
-        draft = load_draft(session, task.id, current_user.id) if ready else None
+    view, data, draft = TaskView(), {}, None
+    if ready:
+        with runtime.db.read() as session:
+            data = task_data(session, runtime, task.id)
+            view = task_view(session, task, form, data)
+            draft = load_draft(session, task.id, current_user.id)
     if form and ready and values is None:
-        stored = _prefill(task, form, data, names)
+        stored = dict(view.start)
         stored.update(draft.data if draft else {})  # the person's own draft wins over task data
         values = to_display(form, stored, runtime.timezone)
     fields = build_fields(form, values or {}, errors, lang(), choices) if form else []
     key = "en" if lang() == "en" else "zh_CN"
     return render_template(
         "task.html", task=task, form=form, fields=fields, form_errors=errors.get(ALL, []), summary=summary,
-        assignee=assignee, ready=ready, draft=draft, context=_context(task, data, names), row=row,
-        route_hint=_route_hint(task, data, names), title=task_title(task, lang()),
+        assignee=assignee, ready=ready, draft=draft, context=_context(view, names), row=row,
+        suggestion=_suggestion(form, view, names), title=task_title(task, lang()),
         form_title=form.title[key] if form else "", stage=label(STAGES, task.stage),
         colour=label(COLOURS, task.colour), category=label(CATEGORIES, case.category) if case else "",
         channel=label(CHANNELS, case.channel) if case else "", case_stage=label(STAGES, case.stage) if case else "",

@@ -1,6 +1,7 @@
 // The diagram editor: bpmn-js with SpiffWorkflow's extension elements, and a side panel for the
-// properties greenloop reads (lane, form, stage, tier, output, timer role and expression,
-// documents, gateway conditions, scripts). Unknown properties are listed and flagged.
+// properties greenloop reads (lane, form, stage, tier, output, what a task page shows first and
+// suggests, timer role and expression, documents, gateway conditions, scripts). Unknown
+// properties are listed and flagged.
 "use strict";
 
 (function () {
@@ -178,7 +179,7 @@
       } else if (choices[name] && name !== "document") {
         panel.appendChild(field(name, select(current, "prop-" + name, choices[name], onChange, true), help));
       } else {
-        panel.appendChild(field(name, input(current, "prop-" + name, onChange), help));
+        panel.appendChild(field(name, input(current, "prop-" + name, onChange, schema[name].long), help));
       }
     });
     const others = props.filter((p) => !known.includes(p.name));
