@@ -3,5 +3,6 @@ inside the engine step), the snapshot's plain context, rendering to PDF (Jinja +
 storing the PDFs, masked copies for staff who may not see the complainant, and the
 administrator's document settings.
 
-May import: engine.models, engine.core, engine.calendar, engine.definitions, engine.org, engine.cases.
+May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
+engine.org, engine.cases.
 """

@@ -4,7 +4,7 @@ This is the snapshot stored with each issued document: it is JSON (strings, numb
 dicts; times already written out in the bureau's local time), so the PDF rendered later shows
 what was true when the document was issued, and templates never touch ORM objects.
 
-Documents that leave the bureau (KINDS[...]["confidential"]) carry no complainant identity
+Documents that leave the bureau (engine/vocabulary/document_kinds.py, "confidential") carry no complainant identity
 unless the administrator allows it: the name and phone are left out and masked wherever
 someone typed them into a text (engine/cases/masking.py, PAPER style).
 """
@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from documents.kinds import KINDS
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
 from engine.cases.masking import PAPER, case_redactor, complainant_on_paper, scrub
@@ -26,6 +25,7 @@ from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
 from engine.org.places import place_names
 from engine.vocabulary import events
+from engine.vocabulary.document_kinds import KINDS
 from engine.vocabulary.words import (
     ACTORS,
     CATEGORIES,

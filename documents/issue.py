@@ -6,7 +6,7 @@ pending) and records an audit event, all inside the caller's transaction. The PD
 later, outside any engine step (engine/document_render.py).
 
 A diagram element says what it issues with the SpiffWorkflow extension property ``document``
-(comma-separated kinds, see documents/kinds.py); when such an element completes during a step,
+(comma-separated kinds, see engine/vocabulary/document_kinds.py); when such an element completes during a step,
 ``from_step`` issues them. Each SpiffWorkflow task issues once: the task id is kept on the row.
 """
 from __future__ import annotations
@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from documents import settings as document_settings
-from documents.check import document_property
-from documents.kinds import KINDS, UnknownDocumentKind, parse_kinds
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime, StepOutcome
+from engine.core.specs import properties
 from engine.models import AuditEvent, Case
 from engine.models.documents import Document, DocumentCounter
+from engine.vocabulary.document_kinds import DOCUMENT_PROPERTY, KINDS, UnknownDocumentKind, parse_kinds
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def from_step(outcome: StepOutcome) -> list[Document]:
     for wf in [workflow, *workflow.subprocesses.values()]:
         for task in wf.tasks.values():
             if task.state == TaskState.COMPLETED and task.last_state_change >= since:
-                kinds = parse_kinds(document_property(task.task_spec))
+                kinds = parse_kinds(properties(task.task_spec).get(DOCUMENT_PROPERTY))
                 if kinds:
                     due.append((task, kinds))
     if not due:

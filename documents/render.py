@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-from documents.kinds import KINDS  # noqa: E402
+from engine.vocabulary.document_kinds import KINDS  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 IMAGE_SCHEME = "case-image:"

@@ -4,6 +4,7 @@ Read docs/architecture.md first. The packages form layers; each package's docstr
 the line saying which others it may import (tests/unit/test_architecture.py enforces it), so a
 lower layer never depends on a higher one and no import cycle can form.
 
-May import: engine.models, engine.core, engine.calendar, engine.definitions, engine.org, engine.notify,
-engine.work, engine.cases, engine.public, engine.timers, documents, forms.
+May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
+engine.org, engine.notify, engine.work, engine.cases, engine.public, engine.timers, documents,
+forms.
 """

@@ -6,5 +6,5 @@ clock, the database, settings, errors, paging and how times are written for peop
 What a diagram may call, the working calendar and what follows a step are lent to the runtime as
 ``Bindings`` by engine/bootstrap.py.
 
-May import: engine.models.
+May import: engine.models, engine.vocabulary.
 """

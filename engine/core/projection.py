@@ -16,14 +16,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core.specs import properties
 from engine.models import Case, Department, ProcessInstance, Task
 
 # Lanes whose tasks the case's own department works.
 CASE_DEPARTMENT_LANES = ("handler", "lead")
-
-
-def _props(task_spec) -> dict:
-    return getattr(task_spec, "extensions", {}).get("properties", {})
 
 
 def timer_due(task) -> datetime | None:
@@ -50,7 +47,7 @@ def stage_timers(workflow: BpmnWorkflow) -> dict[object, dict[str, datetime]]:
     sub-process beside its user task; a supervision's in the supervision's."""
     found: dict[object, dict[str, datetime]] = {}
     for t in waiting_timers(workflow):
-        role = _props(t.task_spec).get("timer")
+        role = properties(t.task_spec).get("timer")
         due = timer_due(t)
         if role and due:
             found.setdefault(t.workflow, {})[role] = due
@@ -138,7 +135,7 @@ def project(workflow: BpmnWorkflow, case: Case | None, now: datetime,
     ready = {}
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         task_id = str(task.id)
-        spec, props, row = task.task_spec, _props(task.task_spec), existing.get(task_id)
+        spec, props, row = task.task_spec, properties(task.task_spec), existing.get(task_id)
         if row is None:
             stage = props.get("stage")
             in_case_stage = case is not None and stage == case.stage

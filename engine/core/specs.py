@@ -42,6 +42,11 @@ def _problem(err: ValidationException) -> tuple[str | None, str]:
     return (err.id or None, f"{message} ({where})" if where else message)
 
 
+def properties(task_spec) -> dict[str, str]:
+    """The greenloop extension properties a diagram element carries (form, stage, document, …)."""
+    return dict((getattr(task_spec, "extensions", None) or {}).get("properties") or {})
+
+
 def parse_bundle(bpmn_files: dict[str, str], dmn_files: dict[str, str], process_id: str) -> ParsedBundle:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:

@@ -3,5 +3,5 @@ tables as versions (with the checks that refuse a diagram that would fail later)
 version history and rollback, moving running instances to a newer version, and task forms as
 the administrator last saved them.
 
-May import: engine.models, engine.core, engine.calendar, forms.
+May import: engine.models, engine.vocabulary, engine.core, engine.calendar, forms.
 """

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from engine.core.scripting import ScriptRejected, compile_source
+from engine.core.specs import properties
 from engine.definitions import task_properties
 from engine.models import STAGES, TOP_TIER
+from engine.vocabulary.document_kinds import DOCUMENT_PROPERTY, KINDS, unknown_kinds
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -147,12 +149,23 @@ def _value_problems(name: str, value: str) -> list[str]:
 
 
 def document_kinds() -> dict[str, dict]:
-    """The document kinds a step may issue; empty while the documents package is not there."""
-    try:
-        from documents.kinds import KINDS
-    except ImportError:
-        return {}
+    """The document kinds a step may issue (the editor offers them as checkboxes)."""
     return KINDS
+
+
+def check_document_properties(bundle) -> list[Problem]:
+    """A kind greenloop cannot produce is refused at deploy, naming the element, rather than
+    silently issuing nothing when a case gets there."""
+    problems = []
+    known = "、".join(KINDS)
+    for _pid, spec in bundle.all_specs():
+        for ts in spec.task_specs.values():
+            element = getattr(ts, "bpmn_id", None)
+            if not element:
+                continue
+            for kind in unknown_kinds(properties(ts).get(DOCUMENT_PROPERTY)):
+                problems.append((element, f"未知的文书类型“{kind}” (unknown document kind {kind!r}; known: {known})"))
+    return problems
 
 
 # ---------------------------------------------------------------- decision tables

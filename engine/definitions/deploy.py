@@ -21,13 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import forms
-from documents.check import check_document_properties
 from engine.calendar.workdays import WorkCalendar
 from engine.core.config import REPO_ROOT
 from engine.core.errors import DeployError
 from engine.core.runtime import Runtime
 from engine.core.scripting import ScriptRejected, compile_source
-from engine.core.specs import MAIN_PROCESS, ParsedBundle, latest_definition, parse_bundle
+from engine.core.specs import MAIN_PROCESS, ParsedBundle, latest_definition, parse_bundle, properties
 from engine.core.step_context import StepContext
 from engine.definitions import checks as diagram_checks
 from engine.definitions import form_store, task_properties
@@ -90,7 +89,7 @@ def validate_bundle(bundle: ParsedBundle, runtime: Runtime, forms_dir: Path | No
                         problems += _check_source(element, source, "eval", "条件 condition")
             if isinstance(ts, CatchingEvent) and isinstance(ts.event_definition, TimerEventDefinition):
                 problems += _check_timer(ts, element, engine, sample)
-    problems += check_document_properties(bundle)
+    problems += diagram_checks.check_document_properties(bundle)
     problems += task_properties.check_task_page_properties(bundle, lambda name: _load_form(name, forms_dir, session))
     if bundle.files is not None:
         problems += diagram_checks.check_files(*bundle.files)
@@ -102,7 +101,7 @@ def _check_user_task(ts, element: str, forms_dir: Path | None,
     problems = []
     if not ts.lane:
         problems.append((element, f"用户任务“{ts.bpmn_name or element}”不在任何泳道中 (user task has no lane)"))
-    form = ts.extensions.get("properties", {}).get("form")
+    form = properties(ts).get("form")
     if not form:
         problems.append((element, "用户任务没有指定表单 (user task names no form: set property 'form')"))
     else:

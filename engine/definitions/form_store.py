@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import forms
 from engine.core.errors import AdminError, GreenloopError, NotFound, Problem
-from engine.core.specs import bundle_for, latest_definition
+from engine.core.specs import bundle_for, latest_definition, properties
 from engine.definitions import task_properties
 from engine.models import ProcessDefinition
 from engine.models.form_versions import FormVersion
@@ -313,7 +313,7 @@ def diagram_references(bundle) -> tuple[set[str], list[Reference]]:
             if not getattr(ts, "bpmn_id", None):
                 continue
             if ts.manual:
-                name = ts.extensions.get("properties", {}).get("form")
+                name = properties(ts).get("form")
                 if name:
                     used.add(name)
                 _expressions, filled = task_properties.page_uses(ts.extensions.get("properties", {}))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
-from engine.core.specs import ParsedBundle, bundle_for
+from engine.core.specs import ParsedBundle, bundle_for, properties
 from engine.core.workflow_io import dump, load
 from engine.models import AuditEvent, Case, ProcessDefinition, ProcessInstance, Task
 
@@ -192,7 +192,7 @@ def _refresh_ready_rows(session: Session, workflow, instance_id: int) -> None:
         if row is None:
             continue
         spec = task.task_spec
-        props = getattr(spec, "extensions", {}).get("properties", {})
+        props = properties(spec)
         row.name = spec.bpmn_name or spec.bpmn_id
         row.form = props.get("form")
         row.stage = props.get("stage")

@@ -30,6 +30,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 import forms
 from engine.core.scripting import ScriptRejected, compile_source, guard_globals
+from engine.core.specs import properties
 
 CONTEXT = "context"
 PREFILL = "prefill"
@@ -192,17 +193,13 @@ def evaluate_or_none(element: str, expression: str, data: Mapping[str, Any],
 # ---------------------------------------------------------------- deploy-time checks
 
 
-def task_properties(task_spec) -> dict[str, str]:
-    return dict((getattr(task_spec, "extensions", None) or {}).get("properties") or {})
-
-
 def user_tasks(bundle) -> dict[str, dict[str, str]]:
     """User task id → its properties, across the process and its sub-processes."""
     found: dict[str, dict[str, str]] = {}
     for _pid, spec in bundle.all_specs():
         for ts in spec.task_specs.values():
             if getattr(ts, "bpmn_id", None) and ts.manual:
-                found.setdefault(ts.bpmn_id, task_properties(ts))
+                found.setdefault(ts.bpmn_id, properties(ts))
     return found
 
 
@@ -233,7 +230,7 @@ def known_variables(bundle, form_fields: Callable[[str], list[str]]) -> set[str]
     known: set[str] = set()
     for _pid, spec in bundle.all_specs():
         for ts in spec.task_specs.values():
-            props = task_properties(ts)
+            props = properties(ts)
             if ts.manual and props.get("form"):
                 known.update(form_fields(props["form"]))
             if props.get("output"):

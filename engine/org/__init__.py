@@ -2,5 +2,5 @@
 town → work area → village) with its CSV import and place lookups, API tokens for outside
 systems, and the seed data of a demo county.
 
-May import: engine.models, engine.core, engine.definitions.
+May import: engine.models, engine.vocabulary, engine.core, engine.definitions.
 """

@@ -9,6 +9,8 @@ Chinese is the source language: every string is the Chinese text and, on screens
 the web app translates (webapp/labels.py; extracted by scripts/i18n.sh through the ``N_``
 marker). Documents and engine messages use the Chinese as it stands.
 
-This package sits at the bottom of the engine: it may import engine/models and the standard
-library, nothing else, so that any layer (documents, notifications, the web app) can use it.
+This package sits at the bottom of the engine, so that any layer (documents, notifications, the web
+app) can use it.
+
+May import: engine.models.
 """

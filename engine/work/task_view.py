@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 import forms
-from engine.definitions.deploy import bundle_for
+from engine.core.specs import bundle_for
 from engine.definitions.form_store import get_form
 from engine.definitions.task_properties import (
     CONTEXT,

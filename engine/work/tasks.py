@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 import forms
 from engine.core.errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
+from engine.core.specs import properties
 from engine.definitions import form_store
 from engine.models import AuditEvent, Case, ProcessInstance, Task
 
@@ -40,7 +41,7 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
         # loop (say the last review's comment) can never be mistaken for this one.
         values = {name: None for name in fields}
         values.update(clean)
-        output = task.task_spec.extensions.get("properties", {}).get("output")
+        output = properties(task.task_spec).get("output")
         if output:
             values[output] = dict(clean)
         task.set_data(**values)

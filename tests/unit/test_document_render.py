@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from documents.kinds import KINDS, parse_kinds, unknown_kinds
 from documents.render import CaseImageFetcher, Image, RefusedURL, render_html
+from engine.vocabulary.document_kinds import KINDS, parse_kinds, unknown_kinds
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 

@@ -15,11 +15,11 @@ from flask import current_app, send_file, url_for
 from sqlalchemy import select
 
 from documents.issue import get_document, list_documents
-from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, stored_pdf
 from engine.cases.masking import gets_masked_copy
 from engine.models import Case
+from engine.vocabulary.document_kinds import KINDS
 from webapp.api.auth import acting_staff, visible_cases
 from webapp.api.blueprints import v1
 from webapp.api.cases import CASE_ID

@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 
 from documents import settings as document_settings
 from documents.issue import get_document, issue_now, list_documents, regenerate
-from documents.kinds import KINDS
 from documents.mask import masked_pdf
 from documents.storage import ensure_rendered, mark_failed, stored_pdf
 from engine.cases.masking import gets_masked_copy
+from engine.vocabulary.document_kinds import KINDS
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root
 from webapp.runtime import current_runtime as _runtime

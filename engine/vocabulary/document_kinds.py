@@ -1,5 +1,5 @@
-"""The document kinds a bureau issues, keyed by the name a BPMN element's
-`document` property uses (a comma-separated list of these keys).
+"""The document kinds a bureau issues (the official papers' names, number prefixes, audiences),
+keyed by the name a BPMN element's `document` property uses (a comma-separated list of keys).
 
 `audience` says who receives the paper: the complainant, the bureau's own file
 (internal), or the reported party / another department (external).
@@ -8,6 +8,10 @@ administrator's setting allows it — they leave the bureau.
 `prefix` starts the per-year number series, e.g. 环受告〔2026〕第12号.
 """
 from __future__ import annotations
+
+# The diagram property that names what an element issues (engine/definitions/checks.py checks it
+# at deploy, documents/issue.py issues it when the element completes).
+DOCUMENT_PROPERTY = "document"
 
 KINDS: dict[str, dict] = {
     "acceptance_notice": {
