@@ -21,8 +21,7 @@ def deploy_edited(env, *edits: tuple[str, str]) -> None:
         assert old in text, old
         text = text.replace(old, new, 1)
     with env.db.write() as s:
-        deploy(s, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="v2",
-               now=env.clock.now())
+        deploy(s, env.runtime, {"complaint.bpmn": text}, shipped_files()[1], deployed_by="admin", comment="v2")
 
 
 def save_raw(env, name: str, raw: dict) -> None:
