@@ -1,4 +1,4 @@
-"""Page arithmetic (engine/core/paging.py); paginate's query runs in tests/web/test_cases.py."""
+"""Page arithmetic (engine/core/paging.py); paginate's query runs in tests/web/cases/test_cases.py."""
 from __future__ import annotations
 
 import pytest

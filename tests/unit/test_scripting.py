@@ -1,5 +1,5 @@
 """The sandbox every diagram script, condition and timer expression runs in
-(engine/core/scripting.py); tests/engine/test_sandbox.py runs a hostile diagram through the runtime."""
+(engine/core/scripting.py); tests/engine/core/test_sandbox.py runs a hostile diagram through the runtime."""
 from __future__ import annotations
 
 import pytest

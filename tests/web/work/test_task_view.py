@@ -7,7 +7,7 @@ import re
 
 from engine.definitions.deploy import deploy, shipped_files
 from engine.definitions.form_store import create_form, current_raw, save_form, starting_definition
-from tests.web.test_task_page import field_html
+from tests.web.work.test_task_page import field_html
 
 
 def sections(html: str) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.test_inbox import titles
+from tests.web.work.test_inbox import titles
 
 
 def kind_counts(html: str) -> dict[str, int]:

@@ -86,7 +86,7 @@ def test_handler_gets_the_slip_as_issued_and_a_masked_copy_of_the_notice_naming_
 
 
 def test_lead_reads_a_masked_closure_report_and_the_official_file_stays_as_issued(env, as_user, tmp_path):
-    from tests.engine.test_documents import run_full_loop
+    from tests.documents.test_documents import run_full_loop
 
     case = env.register(description="每晚十点后有刺鼻气味。联系人张三，电话13800000000。")
     run_full_loop(env, case)

@@ -11,7 +11,7 @@ from documents.mask import masked_pdf
 from documents.storage import ensure_rendered
 from engine.cases.masking import mask_name, mask_phone
 from engine.models.documents import Document
-from tests.engine.test_documents import NAME, PHONE, _look, docs, flat, run_full_loop
+from tests.documents.test_documents import NAME, PHONE, _look, docs, flat, run_full_loop
 
 MARKER = "脱敏副本·不作正式文书使用"
 

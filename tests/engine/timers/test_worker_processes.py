@@ -36,7 +36,7 @@ pytestmark = [
                                           "set GREENLOOP_TEST_DATABASE_URL"),
 ]
 
-DIAGRAM = Path(__file__).resolve().parent.parent / "fixtures" / "bpmn" / "timer_test.bpmn"
+DIAGRAM = Path(__file__).resolve().parents[2] / "fixtures" / "bpmn" / "timer_test.bpmn"
 INSTANCES = 1000
 BATCH = 100  # instances started per transaction
 FIRE_AT = "2026-03-02T02:00:00+00:00"
