@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import forms
-from engine.cases.masking import complainant
+from engine.cases.masking import complainant, readable_case, staff_redactor
 from engine.core.errors import FormInvalid, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
@@ -70,7 +70,8 @@ def _summary(session, case: Case | None) -> dict | None:
     grid = session.get(Grid, case.grid_id) if case.grid_id else None
     department = session.get(Department, case.department_id) if case.department_id else None
     person = complainant(case, current_user.sees_identity)
-    return dict(case=case, place=" · ".join(p for p in (case.address, grid.name if grid else None) if p),
+    shown = readable_case(case, current_user.sees_identity)
+    return dict(case=shown, place=" · ".join(p for p in (shown.address, grid.name if grid else None) if p),
                 department=department.name if department else "", complainant=person["name"], phone=person["phone"])
 
 
@@ -86,8 +87,11 @@ def _prefill(task: Task, form: forms.FormDefinition, data: dict, departments: di
     return values
 
 
-def _context(task: Task, data: dict, departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(form title, [(label, value)]) for each earlier step this task builds on."""
+def _context(task: Task, case: Case | None, data: dict,
+             departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(form title, [(label, value)]) for each earlier step this task builds on, what someone typed
+    in it masked for a reader who may not see the complainant."""
+    redact = staff_redactor(case, current_user.sees_identity) if case is not None else None
     sections = []
     with _runtime().db.read() as session:
         earlier_forms = {name: get_form(session, name) for name in CONTEXT_FORMS.get(task.form or "", ())}
@@ -98,6 +102,8 @@ def _context(task: Task, data: dict, departments: dict[str, str]) -> list[tuple[
             continue
         items = [(earlier.label(f, lang()), display_value(earlier, f, data[f], lang(), departments))
                  for f in earlier.fields if data.get(f) not in (None, "", [])]
+        if redact is not None:
+            items = [(label, redact(value) if isinstance(value, str) else value) for label, value in items]
         if items:
             sections.append((earlier.title["en" if lang() == "en" else "zh_CN"], items))
     return sections
@@ -165,7 +171,7 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
     key = "en" if lang() == "en" else "zh_CN"
     return render_template(
         "task.html", task=task, form=form, fields=fields, form_errors=errors.get(ALL, []), summary=summary,
-        assignee=assignee, ready=ready, draft=draft, context=_context(task, data, names), row=row,
+        assignee=assignee, ready=ready, draft=draft, context=_context(task, case, data, names), row=row,
         route_hint=_route_hint(task, data, names), title=task_title(task, lang()),
         form_title=form.title[key] if form else "", stage=label(STAGES, task.stage),
         colour=label(COLOURS, task.colour), category=label(CATEGORIES, case.category) if case else "",
