@@ -5,8 +5,9 @@ dicts; times already written out in the bureau's local time), so the PDF rendere
 what was true when the document was issued, and templates never touch ORM objects.
 
 Documents that leave the bureau (engine/vocabulary/document_kinds.py, "confidential") carry no complainant identity
-unless the administrator allows it: the name and phone are left out and masked wherever
-someone typed them into a text (engine/cases/masking.py, PAPER style).
+unless the administrator allows it: the name and phone are left out, and every identity in a text
+(the complainant's, any phone number, ID number or e-mail address) and the tracking code are
+masked (engine/cases/masking.paper_redactor).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
-from engine.cases.masking import PAPER, case_redactor, complainant_on_paper, scrub
+from engine.cases.masking import complainant_on_paper, paper_redactor, scrub
 from engine.cases.read_model import form_fields, timeline
 from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
@@ -184,7 +185,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
                                   for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
         context["documents"] = _documents(session, case, zone)
     if not show_identity:
-        context = scrub(context, case_redactor(case, PAPER))
+        context = scrub(context, paper_redactor(case))
     return context
 
 

@@ -4,8 +4,10 @@ Only intake and supervisors may see the complainant (README, "Who sees what"), y
 report they approve and a handler the reply they drafted. Those people get a copy rendered from
 the same stored snapshot with the name and phone masked the way staff pages mask them
 (engine/cases/masking.py), everywhere: the complainant block, free text someone typed them into,
-and the documents a case file embeds. Every page says it is a masked copy and there is no seal
-area, so nobody takes it for the official paper.
+and the documents a case file embeds; so are any other phone, ID number or e-mail address in a
+text, and the tracking code (a notice to the complainant prints it, and whoever holds it may
+rate the reply in the complainant's name). Every page says it is a masked copy and there is no
+seal area, so nobody takes it for the official paper.
 
 The copy is not a document version: the row, its checksum and its official PDF are never touched.
 It is cached next to the official PDF under a name keyed by the document id and a checksum of
@@ -32,7 +34,8 @@ from engine.models.documents import Document
 
 log = logging.getLogger(__name__)
 # Bump when the masking, the marker or the templates change: copies cached before are then ignored.
-MASK_FORMAT = 1
+# 2: pattern rules (any phone, ID number, e-mail) and the tracking code.
+MASK_FORMAT = 2
 
 
 def _identities(context: dict, case: Case | None) -> list[tuple[str, str]]:
@@ -53,16 +56,24 @@ def _identities(context: dict, case: Case | None) -> list[tuple[str, str]]:
     return unique
 
 
-def masked_context(context: dict, identities: list[tuple[str, str]]) -> dict:
+def _codes(context: dict, case: Case | None) -> list[str]:
+    """The tracking codes to hide: the case's and each snapshot's."""
+    contexts = [context] + [d.get("context") or {} for d in context.get("documents") or []]
+    found = [case.tracking_code] if case is not None and case.tracking_code else []
+    found += [(ctx.get("case") or {}).get("tracking_code") or "" for ctx in contexts]
+    return [code for code in dict.fromkeys(found) if code]
+
+
+def masked_context(context: dict, identities: list[tuple[str, str]], codes: list[str] = ()) -> dict:
     """The snapshot as a person who may not see the complainant is allowed to read it."""
-    context = dict(scrub(context, redactor(identities, STAFF)), masked=True)
+    context = dict(scrub(context, redactor(identities, STAFF, codes)), masked=True)
     if context.get("documents"):
         context["documents"] = [dict(d, context=dict(d["context"], masked=True)) for d in context["documents"]]
     return context
 
 
-def _key(context: dict, identities: list[tuple[str, str]]) -> str:
-    source = json.dumps({"format": MASK_FORMAT, "context": context, "identities": identities},
+def _key(context: dict, identities: list[tuple[str, str]], codes: list[str]) -> str:
+    source = json.dumps({"format": MASK_FORMAT, "context": context, "identities": identities, "codes": codes},
                         sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(source.encode()).hexdigest()
 
@@ -74,13 +85,14 @@ def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attac
         if row is None:
             raise NotFound(f"文书 {document_id} 不存在 (no such document)")
         context: dict[str, Any] = row.context
-        identities = _identities(context, session.get(Case, row.case_id))
+        case = session.get(Case, row.case_id)
+        identities, codes = _identities(context, case), _codes(context, case)
         folder = Path(documents_dir) / str(row.case_id)
-        target = folder / f"masked-{row.id}-{_key(context, identities)}.pdf"
+        target = folder / f"masked-{row.id}-{_key(context, identities, codes)}.pdf"
         if target.is_file():
             return target
         images = case_images(session, row.case_id, attachments_dir, documents_dir) if context.get("photos") else {}
-    rendered = render_pdf(masked_context(context, identities), images)
+    rendered = render_pdf(masked_context(context, identities, codes), images)
     if rendered.refused:
         log.warning("masked copy of document %s: refused to fetch %s", document_id, rendered.refused)
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ request, the spec's query rules, and a POSTed request turned into an intake regi
 What GET /requests shows anyone: GeoReport v2 lists requests without an API key, like the
 bureau's published complaint-handling results (信访投诉办理情况公开). So a request carries the
 place, the category, the status with a short public note and the department, and the
-description with the complainant's name and phone masked wherever they were typed. Never the
+description and address with every identity masked (the complainant's name and phone, anybody's
+phone number, ID number or e-mail address: engine/cases/masking.public_redactor). Never the
 complainant, never the tracking code (it lets its holder act on the case in the public portal;
 it is only handed back to the client that submitted the request, as its token).
 """
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from documents import settings as document_settings
 from engine.cases.intake import register_case
-from engine.cases.masking import PUBLIC, case_redactor
+from engine.cases.masking import public_redactor
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.models import CATEGORIES as CATEGORY_CODES
@@ -267,19 +268,19 @@ def _requests(session: Session, cases: list[Case], zone: ZoneInfo) -> list[dict]
         if parent_ids else {}
     out = []
     for case in cases:
-        redact = case_redactor(case, PUBLIC)
+        redact = public_redactor(case)
         status = open311_status(case)
         responsible = case.transferred_to if case.status == "transferred" and case.transferred_to else \
             departments.get(case.department_id) or bureau
         out.append({
             "service_request_id": case.number, "status": status,
-            "status_notes": status_notes(case, parents.get(case.parent_id)),
+            "status_notes": redact(status_notes(case, parents.get(case.parent_id))),
             "service_name": service_name(case.category), "service_code": case.category,
             "description": redact(case.description or ""), "agency_responsible": responsible, "service_notice": None,
             "requested_datetime": _w3c(case.received_at, zone),
             "updated_datetime": _w3c(updated.get(case.id) or case.received_at, zone),
             "expected_datetime": _w3c(case.stage_due, zone) if status == "open" else None,
-            "address": case.address, "address_id": ((case.details or {}).get("open311") or {}).get("address_id"),
+            "address": redact(case.address) if case.address else case.address, "address_id": ((case.details or {}).get("open311") or {}).get("address_id"),
             "zipcode": None, "lat": case.latitude, "long": case.longitude,
             "media_url": ((case.details or {}).get("open311") or {}).get("media_url"),
         })

@@ -3,8 +3,13 @@ adds information while it is open, and rates the reply.
 
 Who may do what is decided by the tracking code alone (10 characters from a 32-letter alphabet,
 drawn with ``secrets``: 50 bits, about 10^15 codes, and every lookup is rate-limited by the web
-app). No second factor: anonymous complainants have no phone to check, and the public view holds
-nothing that identifies anybody.
+app). So the code is the complainant's secret: it is handed to the complainant (the page after
+submitting, the intake desk reading it out on the phone, the notices addressed to them, the
+Open311 client that submitted the request) and shown to staff only where the complainant's
+identity is (intake, supervisors); for everyone else pages leave it out and texts and document
+copies mask it (engine/cases/masking.py). No second factor: anonymous complainants have no phone
+to check, and the public view holds nothing that identifies anybody (its texts go through the
+public redactor).
 
 What the public sees is an allow-list: the audit kinds that have public wording in
 engine/vocabulary/events.py, each with only the facts a complainant is told anyway (the
@@ -33,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.attachments import MAX_FILES_PER_CASE, CheckedFile, count_attachments, store_attachments
 from engine.cases.intake import IntakeSchema, register_case
+from engine.cases.masking import public_redactor, scrub
 from engine.core.errors import FormInvalid, GreenloopError, NotFound, TaskConflict
 from engine.core.runtime import Runtime
 from engine.models import OPEN_STATUSES, SET_ASIDE_STATUSES, Attachment, AuditEvent, Case, Department
@@ -235,15 +241,20 @@ def _ready_follow_up(session: Session, case: Case) -> TaskRow | None:
 
 
 def public_view(session: Session, raw_code: str) -> PublicView:
+    """What the tracking page shows. Its texts go through the public redactor like Open311's: a
+    tracking page is a link that travels (a shared screenshot, a relative's phone), and a reply
+    or a comment may name the complainant or repeat a phone number."""
     case = _case_by_code(session, raw_code)
+    redact = public_redactor(case)
     attachments = list(session.scalars(select(Attachment).where(Attachment.case_id == case.id,
                                                                  Attachment.visibility == "public")
                                        .order_by(Attachment.uploaded_at, Attachment.id)))
     return PublicView(
-        code=case.tracking_code, title=case.title, category=case.category, received_at=case.received_at,
+        code=case.tracking_code, title=redact(case.title), category=case.category, received_at=case.received_at,
         place=place_names(session, case.grid_path), status=public_status(case),
         department=case.department.name if case.department is not None else None,
-        timeline=public_timeline(session, case), attachments=attachments,
+        timeline=[PublicEntry(e.at, e.kind, scrub(e.detail, redact)) for e in public_timeline(session, case)],
+        attachments=attachments,
         can_add=case.status in OPEN_STATUSES, rating=rating_state(session, case),
         satisfaction=case.satisfaction)
 

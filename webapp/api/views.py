@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.masking import complainant, visible_details
+from engine.cases.masking import case_text, complainant, staff_redactor, visible_details
 from engine.models import Case, Department, Task, User
 from webapp.access import Staff
 
@@ -14,14 +14,17 @@ def department_codes(session: Session) -> dict[int, str]:
 
 
 def case_out(case: Case, staff: Staff | None, departments: dict[int, str], parent_number: str | None) -> dict:
+    """A machine client (no staff member) reads like a colleague who may not see the complainant:
+    it registered the case, but whatever it sends on goes further than the intake desk."""
     shows_identity = staff is not None and staff.sees_identity
     details = visible_details(case.details, shows_identity) if case.details else None
     person = complainant(case, shows_identity)
+    text = case_text(case, staff_redactor(case, shows_identity))
     return {
         "id": case.id, "number": case.number, "channel": case.channel, "category": case.category,
-        "title": case.title, "description": case.description or "", "address": case.address,
+        "title": text["title"], "description": text["description"] or "", "address": text["address"],
         "latitude": case.latitude, "longitude": case.longitude, "grid_path": case.grid_path,
-        "subject_type": case.subject_type, "subject_enterprise": case.subject_enterprise,
+        "subject_type": case.subject_type, "subject_enterprise": text["subject_enterprise"],
         "complainant": {"anonymous": person["anonymous"], "name": person["name"] or None,
                         "phone": person["phone"] or None},
         "urgent": case.urgent, "status": case.status, "stage": case.stage, "colour": case.colour,

@@ -1,6 +1,8 @@
 """Case list (案件查询), the case page with its timeline, and attachment downloads."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -8,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from engine.cases.attachments import get_attachment
-from engine.cases.masking import case_redactor, complainant, visible_details
+from engine.cases.masking import complainant, readable_case, staff_redactor, visible_details
 from engine.cases.read_model import CaseFilters, load_case_file, search_cases
 from engine.models import Task
 from engine.org.places import town_choices, town_code
@@ -49,6 +51,7 @@ def index():
     filters = CaseFilters(q=args.get("q", "")[:200], town=args.get("town", "")[:64], **chosen)
     with _runtime().db.read() as session:
         page = search_cases(session, case_scope(current_user), filters, _int_arg("page"), PER_PAGE)
+        page = replace(page, items=[readable_case(case, current_user.sees_identity) for case in page.items])
         towns = town_choices(session)
     query = {k: v for k, v in {**chosen, "q": filters.q, "town": filters.town}.items() if v}
     return render_template("cases.html", page=page, filters=filters, towns=towns, town_names=dict(towns),
@@ -61,12 +64,12 @@ def show(case_id: int):
     lang = str(get_locale())
     with _runtime().db.read() as session:
         case = visible_case(session, current_user, case_id)
-        redact = None if current_user.sees_identity else case_redactor(case)
+        redact = staff_redactor(case, current_user.sees_identity)
         casefile = load_case_file(session, case, scope=case_scope(current_user), lang=lang, redact=redact)
         workable = set(session.scalars(select(Task.id).where(Task.case_id == case.id, Task.state == "ready",
                                                              task_scope(current_user))))
     links = {h.task.id: task_link(h.task.id) for h in casefile.holders if h.task.id in workable}
-    return render_template("case.html", file=casefile, case=casefile.case,
+    return render_template("case.html", file=casefile, case=readable_case(case, current_user.sees_identity),
                            complainant=complainant(case, current_user.sees_identity),
                            details=visible_details(case.details, current_user.sees_identity), task_links=links)
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import forms
-from engine.cases.masking import complainant
+from engine.cases.masking import complainant, readable_case, staff_redactor
 from engine.core.errors import FormInvalid, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
@@ -61,16 +61,25 @@ def _summary(session, case: Case | None) -> dict | None:
     grid = session.get(Grid, case.grid_id) if case.grid_id else None
     department = session.get(Department, case.department_id) if case.department_id else None
     person = complainant(case, current_user.sees_identity)
-    return dict(case=case, place=" · ".join(p for p in (case.address, grid.name if grid else None) if p),
+    shown = readable_case(case, current_user.sees_identity)
+    return dict(case=shown, place=" · ".join(p for p in (shown.address, grid.name if grid else None) if p),
                 department=department.name if department else "", complainant=person["name"], phone=person["phone"])
 
 
-def _context(view: TaskView, departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(form title, [(label, value)]) for each earlier step this task builds on."""
+def _context(view: TaskView, case: Case | None,
+             departments: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(form title, [(label, value)]) for each earlier step this task builds on, what someone typed
+    in it masked for a reader who may not see the complainant."""
+    redact = staff_redactor(case, current_user.sees_identity) if case is not None else None
     key = "en" if lang() == "en" else "zh_CN"
-    return [(earlier.title[key], [(earlier.label(f, lang()), display_value(earlier, f, v, lang(), departments))
-                                  for f, v in values.items()])
-            for earlier, values in view.records]
+    sections = []
+    for earlier, values in view.records:
+        items = [(earlier.label(f, lang()), display_value(earlier, f, v, lang(), departments))
+                 for f, v in values.items()]
+        if redact is not None:
+            items = [(label, redact(value) if isinstance(value, str) else value) for label, value in items]
+        sections.append((earlier.title[key], items))
+    return sections
 
 
 def _suggestion(form: forms.FormDefinition | None, view: TaskView, departments: dict[str, str]) -> str | None:
@@ -138,7 +147,7 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
     key = "en" if lang() == "en" else "zh_CN"
     return render_template(
         "task.html", task=task, form=form, fields=fields, form_errors=errors.get(ALL, []), summary=summary,
-        assignee=assignee, ready=ready, draft=draft, context=_context(view, names), row=row,
+        assignee=assignee, ready=ready, draft=draft, context=_context(view, case, names), row=row,
         suggestion=_suggestion(form, view, names), title=task_title(task, lang()),
         form_title=form.title[key] if form else "", stage=label(STAGES, task.stage),
         colour=label(COLOURS, task.colour), category=label(CATEGORIES, case.category) if case else "",
