@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -253,7 +253,7 @@ def public_view(session: Session, raw_code: str) -> PublicView:
         code=case.tracking_code, title=redact(case.title), category=case.category, received_at=case.received_at,
         place=place_names(session, case.grid_path), status=public_status(case),
         department=case.department.name if case.department is not None else None,
-        timeline=[PublicEntry(e.at, e.kind, scrub(e.detail, redact)) for e in public_timeline(session, case)],
+        timeline=[replace(e, detail=scrub(e.detail, redact)) for e in public_timeline(session, case)],
         attachments=attachments,
         can_add=case.status in OPEN_STATUSES, rating=rating_state(session, case),
         satisfaction=case.satisfaction)
