@@ -81,6 +81,8 @@ def describe(kind: str, stage: str | None, task_name: str | None, d: dict) -> st
         return "流程结束"
     if kind == "attachment_added":
         return f"上传附件「{d.get('filename', '')}」"
+    if kind == "attachment_removed":
+        return f"移除附件「{d.get('filename', '')}」：{d.get('reason', '')}"
     if kind == "document_issued":
         return f"制发文书《{d.get('title', '')}》{d.get('number', '')}"
     if kind == "document_failed":

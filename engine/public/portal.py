@@ -239,7 +239,8 @@ def _ready_follow_up(session: Session, case: Case) -> TaskRow | None:
 def public_view(session: Session, raw_code: str) -> PublicView:
     case = _case_by_code(session, raw_code)
     attachments = list(session.scalars(select(Attachment).where(Attachment.case_id == case.id,
-                                                                 Attachment.visibility == "public")
+                                                                 Attachment.visibility == "public",
+                                                                 Attachment.removed_at.is_(None))
                                        .order_by(Attachment.uploaded_at, Attachment.id)))
     return PublicView(
         code=case.tracking_code, title=case.title, category=case.category, received_at=case.received_at,
@@ -253,7 +254,8 @@ def public_view(session: Session, raw_code: str) -> PublicView:
 def public_attachment(session: Session, raw_code: str, attachment_id: int) -> Attachment:
     case = _case_by_code(session, raw_code)
     row = session.scalars(select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id,
-                                                   Attachment.visibility == "public")).first()
+                                                   Attachment.visibility == "public",
+                                                   Attachment.removed_at.is_(None))).first()
     if row is None:
         raise NotFound("附件不存在 (no such attachment)")
     return row
