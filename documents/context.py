@@ -181,7 +181,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
         context["photos"] = [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
                               "uploaded_at": fmt_time(a.uploaded_at, zone)}
                              for a in list_attachments(session, case.id) if a.content_type in IMAGE_TYPES]
-        context["attachments"] = [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+        context["attachments"] = [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
                                   for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
         context["documents"] = _documents(session, case, zone)
     if not show_identity:

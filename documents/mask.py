@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from documents.render import render_pdf
-from documents.storage import case_images
+from documents.storage import case_images, without_removed
 from engine.cases.masking import STAFF, redactor, scrub
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
@@ -84,7 +84,7 @@ def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attac
         row = session.get(Document, document_id)
         if row is None:
             raise NotFound(f"文书 {document_id} 不存在 (no such document)")
-        context: dict[str, Any] = row.context
+        context: dict[str, Any] = without_removed(session, row.case_id, row.context)
         case = session.get(Case, row.case_id)
         identities, codes = _identities(context, case), _codes(context, case)
         folder = Path(documents_dir) / str(row.case_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,14 @@ def _fonts() -> FontConfiguration:
     return fonts
 
 
-def render_html(context: dict) -> str:
+def render_html(context: dict, available: Collection[int] = ()) -> str:
+    """``available``: the ids of the case images the renderer can serve; any other photo of the
+    context is printed as a placeholder naming the file, never a broken or refused image."""
     kind = context["kind"]
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
     template = "case_file.html" if kind == "case_file" else "page.html"
-    return _env.get_template(template).render(doc=context)
+    return _env.get_template(template).render(doc=context, available=frozenset(available))
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class Rendered:
 
 def render_pdf(context: dict, images: dict[int, Image] | None = None) -> Rendered:
     fetcher = CaseImageFetcher(images or {})
-    html = HTML(string=render_html(context), url_fetcher=fetcher, base_url=None)
+    html = HTML(string=render_html(context, fetcher.images.keys()), url_fetcher=fetcher, base_url=None)
     fonts = _fonts()
     stylesheets = [_css, _masked_css] if context.get("masked") else [_css]
     document = html.render(stylesheets=stylesheets, font_config=fonts)

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from documents.render import Image, render_pdf
-from engine.cases.attachments import list_attachments, stored_file
+from engine.cases.attachments import image_too_large, list_attachments, removed_attachment_ids, stored_file
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
@@ -31,6 +31,8 @@ BACKLOG_BATCH = 5
 
 
 def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Image | None:
+    """A small JPEG of the photo, or None if it cannot be read (the document then prints a
+    placeholder in its place)."""
     target = cache / f"{sha256}.jpg"
     if target.is_file():
         return Image(target.read_bytes(), "image/jpeg")
@@ -38,12 +40,17 @@ def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Ima
 
     try:
         with PILImage.open(source) as img:
+            # Uploads over the limit are refused (engine/cases/attachments.py), but a file stored
+            # before that check, or put there by other means, must not be decoded at full size.
+            if image_too_large(*img.size):
+                raise ValueError(f"{img.size[0]}×{img.size[1]} pixels is over the limit")
             img.draft("RGB", (THUMB_PX, THUMB_PX))  # JPEG: decode at reduced size, much faster
             img.thumbnail((THUMB_PX, THUMB_PX))
             out = io.BytesIO()
             img.convert("RGB").save(out, "JPEG", quality=80)
-    except (OSError, ValueError) as err:  # a damaged photo must not stop the case file
-        log.warning("photo %s could not be read: %s", source.name, err)
+    except Exception as err:  # noqa: BLE001 — a damaged photo (truncated, a decompression bomb, any
+        # exception of an image parser) must not stop the case file
+        log.warning("photo %s could not be read: %s: %s", source.name, type(err).__name__, err)
         return None
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{uuid.uuid4().hex}.tmp"
@@ -52,8 +59,23 @@ def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Ima
     return Image(out.getvalue(), "image/jpeg")
 
 
+def without_removed(session, case_id: int, context: dict) -> dict:
+    """The snapshot less the files removed from the case since it was taken: a removed file is
+    printed in no document rendered after its removal."""
+    removed = removed_attachment_ids(session, case_id) if context.get("photos") or context.get("attachments") \
+        else set()
+    if not removed:
+        return context
+    context = dict(context)
+    for key in ("photos", "attachments"):
+        if key in context:
+            context[key] = [item for item in context[key] if item.get("id") not in removed]
+    return context
+
+
 def case_images(session, case_id: int, attachments_dir: Path, documents_dir: Path) -> dict[int, Image]:
-    """The case's own photos, downscaled: the only images a document may show."""
+    """The case's own photos (not the removed ones), downscaled: the only images a document may
+    show. A photo that cannot be read is left out; the document prints a placeholder for it."""
     images = {}
     for att in list_attachments(session, case_id):
         if not att.content_type.startswith("image/") or att.content_type == "image/heic":
@@ -85,7 +107,7 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: Path, 
             raise NotFound(f"文书 {document_id} 不存在 (no such document)")
         if row.status == "rendered" and stored_pdf(documents_dir, row).is_file():
             return row
-        context = row.context
+        context = without_removed(session, row.case_id, row.context)
         images = case_images(session, row.case_id, attachments_dir, documents_dir) \
             if context.get("photos") else {}
     rendered = render_pdf(context, images)

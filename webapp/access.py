@@ -15,10 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Case, Grid, User
-from engine.org.scopes import StaffMember, case_scope, notification_scope, task_scope
+from engine.org.scopes import (
+    StaffMember,
+    attachment_removal_scope,
+    case_scope,
+    may_remove_attachments,
+    notification_scope,
+    task_scope,
+)
 
-__all__ = ["Staff", "case_scope", "load_staff", "notification_scope", "roles_required", "task_scope",
-           "visible_case"]
+__all__ = ["Staff", "attachment_removal_scope", "case_scope", "load_staff", "may_remove_attachments",
+           "notification_scope", "roles_required", "task_scope", "visible_case"]
 
 @dataclass(frozen=True)
 class Staff(StaffMember, UserMixin):

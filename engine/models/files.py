@@ -25,6 +25,15 @@ class Attachment(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column()
+    # A wrongly attached file is removed, not deleted: the row and the file stay for the record
+    # (an administrator may still open it), but nothing shows, serves or prints it any more.
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String(100))
+    removed_reason: Mapped[str | None] = mapped_column(String(500))
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class TaskDraft(Base):

@@ -13,6 +13,8 @@ The rules:
 - department lead: their department's cases;
 - handler / grid officer: their department's cases, plus, when posted to a town, work area or
   village, the cases in that subtree;
+- removing a wrongly attached file from a case: intake staff and supervisors, each within their
+  case rule (so not a handler or lead, and not another town's supervisor); administrators;
 - a task is for one candidate group and is worked only by that group's members, within that
   group's rule: intake as their cases; handlers as their cases; leads their department's;
   supervisors those of exactly their tier, in their subtree or without a place.
@@ -203,6 +205,24 @@ def case_scope(staff: StaffMember):
 def sees_case(staff: StaffMember, case: Any) -> bool:
     """``case_scope`` in Python, for one case (anything with department_id and grid_path)."""
     return staff.is_admin or any(CASE_RULES[g].holds(staff, case) for g in staff.groups)
+
+
+# Who may take a wrongly attached file off a case (engine/cases/attachments.remove_attachment).
+ATTACHMENT_REMOVERS = ("intake", "supervisor")
+
+
+def attachment_removal_scope(staff: StaffMember):
+    """WHERE clause on Case: the cases on which this person may remove an attachment — the case
+    rule of their intake / supervisor role only, not of any other role they also hold."""
+    if staff.is_admin:
+        return true()
+    return or_(false(), *(CASE_RULES[g].clause(staff, Case) for g in staff.groups if g in ATTACHMENT_REMOVERS))
+
+
+def may_remove_attachments(staff: StaffMember, case: Any) -> bool:
+    """``attachment_removal_scope`` in Python, for one case."""
+    return staff.is_admin or any(CASE_RULES[g].holds(staff, case) for g in staff.groups
+                                 if g in ATTACHMENT_REMOVERS)
 
 
 def task_scope(staff: StaffMember):

@@ -247,7 +247,8 @@ def public_view(session: Session, raw_code: str) -> PublicView:
     case = _case_by_code(session, raw_code)
     redact = public_redactor(case)
     attachments = list(session.scalars(select(Attachment).where(Attachment.case_id == case.id,
-                                                                 Attachment.visibility == "public")
+                                                                 Attachment.visibility == "public",
+                                                                 Attachment.removed_at.is_(None))
                                        .order_by(Attachment.uploaded_at, Attachment.id)))
     return PublicView(
         code=case.tracking_code, title=redact(case.title), category=case.category, received_at=case.received_at,
@@ -262,7 +263,8 @@ def public_view(session: Session, raw_code: str) -> PublicView:
 def public_attachment(session: Session, raw_code: str, attachment_id: int) -> Attachment:
     case = _case_by_code(session, raw_code)
     row = session.scalars(select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id,
-                                                   Attachment.visibility == "public")).first()
+                                                   Attachment.visibility == "public",
+                                                   Attachment.removed_at.is_(None))).first()
     if row is None:
         raise NotFound("附件不存在 (no such attachment)")
     return row

@@ -125,6 +125,7 @@ EVENTS: dict[str, Event] = {
     "public_supplement": Event(N_("投诉人补充材料"), public=Told("supplement", N_("您补充了材料")),
                                clauses=(Clause(_FILES, given("files"), public=_FILES),)),
     "attachment_added": Event(N_("上传附件「%(filename)s」")),
+    "attachment_removed": Event(N_("移除附件「%(filename)s」：%(reason)s")),
     "document_issued": Event(N_("制发文书《%(title)s》%(number)s"), clauses=(
         Clause(N_("（第 %(version)s 版）"), lambda values: (values.get("version") or 1) > 1),)),
     "document_failed": Event(N_("文书《%(title)s》生成失败，请在文书栏重新制发：%(error)s"),

@@ -9,9 +9,8 @@ checksum; a machine client acting for nobody neither sees nor downloads it.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import current_app, send_file, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from documents.issue import get_document, list_documents
@@ -27,6 +26,7 @@ from webapp.api.errors import ApiError
 from webapp.api.openapi import operation
 from webapp.api.schemas.documents import DocumentListSchema
 from webapp.cases.attachments import attachments_root
+from webapp.downloads import send_download
 from webapp.runtime import current_runtime
 
 
@@ -88,7 +88,7 @@ def download_document(client, case_id: int, document_id: int):
     else:
         row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
         path = stored_pdf(documents_root(), row)
-    response = send_file(path, mimetype="application/pdf", max_age=0)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name + '.pdf')}"
+    response = send_download(path, mimetype="application/pdf", name=name + ".pdf",
+                             fallback=f"{row.kind}-{row.id}" + ("-masked" if copy == "masked" else "") + ".pdf")
     response.headers["X-Document-Copy"] = copy
     return response

@@ -3,23 +3,23 @@ download route lives in cases.py, the upload in intake.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from engine.cases.attachments import (
     ALLOWED,
     MAX_FILE_BYTES,
     MAX_FILES_PER_CASE,
+    MAX_IMAGE_PIXELS,
+    MAX_IMAGE_SIDE,
     AttachmentRejected,
     stored_file,
 )
 from engine.models import Attachment
+from webapp.downloads import send_download
 
 FIELD = "attachments"
-# Shown inline in the browser; anything else (HEIC) is offered as a download.
-INLINE = {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
 
 
 def attachments_root() -> Path:
@@ -45,6 +45,11 @@ def rejection_message(err: AttachmentRejected) -> str:
         return _("每件案件最多 %(n)s 个附件", n=MAX_FILES_PER_CASE)
     if err.reason == "empty":
         return _("文件“%(name)s”是空文件", name=err.filename)
+    if err.reason == "pixels":
+        return _("图片“%(name)s”尺寸过大，未上传：每边不超过 %(side)s 像素、总计不超过 %(mp)s 百万像素，请缩小后再上传",
+                 name=err.filename, side=MAX_IMAGE_SIDE, mp=MAX_IMAGE_PIXELS // 1_000_000)
+    if err.reason == "damaged":
+        return _("图片“%(name)s”已损坏或不完整，无法读取，未上传", name=err.filename)
     return _("文件“%(name)s”不是允许的类型：只接受 JPEG、PNG、GIF、WebP、HEIC 图片和 PDF（按文件内容识别，不看扩展名）",
              name=err.filename)
 
@@ -56,19 +61,13 @@ def _download_name(row: Attachment) -> str:
 
 
 def send_attachment(row: Attachment):
+    """The file, with webapp/downloads.py's headers: photos may show inline, a PDF or HEIC is a
+    download."""
     try:
         path = stored_file(attachments_root(), row)
     except ValueError:
         abort(404)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=row.content_type, conditional=True, max_age=0)
-    name = _download_name(row)
-    fallback = f"attachment-{row.id}.{ALLOWED.get(row.content_type, 'bin')}"
-    disposition = "inline" if row.content_type in INLINE else "attachment"
-    # RFC 6266/5987: an ASCII name for old clients, the real (UTF-8) one for everyone else.
-    response.headers["Content-Disposition"] = f"{disposition}; filename=\"{fallback}\"; " \
-                                              f"filename*=UTF-8''{quote(name, safe='')}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_download(path, mimetype=row.content_type, name=_download_name(row),
+                         fallback=f"attachment-{row.id}.{ALLOWED.get(row.content_type, 'bin')}", inline=True)

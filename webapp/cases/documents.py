@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +17,7 @@ from engine.cases.masking import gets_masked_copy
 from engine.vocabulary.document_kinds import KINDS
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root
+from webapp.downloads import send_download
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -84,14 +84,11 @@ def _send_masked(runtime, case_id: int, row):
 
 
 def _pdf_response(path: Path, row, *, masked: bool):
-    response = send_file(path, mimetype="application/pdf", conditional=True, max_age=0)
     name = f"{KINDS[row.kind]['zh']}-{row.number}" + (f"-v{row.version}" if row.version > 1 else "") \
         + ("-脱敏副本" if masked else "") + ".pdf"
     fallback = f"{row.kind}-{row.id}" + ("-masked" if masked else "") + ".pdf"
-    # RFC 6266/5987: an ASCII name for old clients, the real (UTF-8) one for everyone else.
-    response.headers["Content-Disposition"] = f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    # Always a download (webapp/downloads.py): a PDF shown inline would run in this site's origin.
+    response = send_download(path, mimetype="application/pdf", name=name, fallback=fallback)
     response.headers["X-Document-Copy"] = "masked" if masked else "official"
     return response
 

@@ -18,8 +18,9 @@ from engine.public.portal import (
     rate,
     submit,
 )
+from tests import images
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+JPEG = images.jpeg()
 FORM = {"category": "noise", "description": "工地每晚十一点后还在打桩，噪声很大", "grid_code": "T01-A01-V01",
         "address": "城关镇幸福路 8 号旁工地", "complainant_name": "李四", "complainant_phone": "13900001111"}
 
@@ -201,7 +202,7 @@ def test_add_information_while_open_reaches_the_holders(env, tmp_path):
     case = _submit(env, tmp_path)
     code = env.case(case).tracking_code
     env.accept_and_assign(case, "enforcement")
-    event = env.run(add_information, code, "今晚 23:40 又在施工，补充照片", [check_upload("夜间.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50)],
+    event = env.run(add_information, code, "今晚 23:40 又在施工，补充照片", [check_upload("夜间.png", images.png())],
                             root=tmp_path)
     assert (event.kind, event.actor, event.stage) == ("public_supplement", "public", "handle")
     with env.db.read() as s:

@@ -15,13 +15,15 @@ from engine.cases.attachments import (
     store_attachments,
 )
 from engine.models import Attachment, Case
+from tests import images
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 100
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-GIF = b"GIF89a" + b"\x00" * 100
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 100
+# Real (tiny) images: uploads are parsed and measured, not only recognised by their first bytes.
+JPEG = images.jpeg()
+PNG = images.png()
+GIF = images.gif()
+WEBP = images.webp()
 PDF = b"%PDF-1.4\n" + b"0" * 100
-HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 100
+HEIC = images.heic()
 HTML = b"<!doctype html><script>alert(1)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 

@@ -6,8 +6,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engine.models import Attachment, AuditEvent, Case
+from tests import images
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = images.png()
 PDF = b"%PDF-1.7\n" + b"0" * 64
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

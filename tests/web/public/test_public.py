@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from engine.cases.attachments import check_upload, store_attachments
 from engine.models import Attachment, Case, Notification, User
+from tests import images
 from webapp.extensions import limiter
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 300
+JPEG = images.jpeg()
 FORM = {"category": "noise", "description": "工地每晚十一点后还在打桩，噪声很大", "grid_code": "T01-A01-V01",
         "address": "城关镇幸福路 8 号旁工地", "complainant_name": "李四", "complainant_phone": "13900001111",
         "subject_type": "construction"}
