@@ -29,6 +29,7 @@ from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, tra
 from webapp.extensions import limiter
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
+from webapp.security_headers import locating_page
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -81,8 +82,8 @@ def _context():
 
 @bp.after_request
 def _private(response):
-    # Tracking pages carry the code in their address: keep it out of caches and other sites' logs.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Tracking pages carry the code in their address: keep it out of caches (and, by the app's
+    # Referrer-Policy, webapp/security_headers.py, out of other sites' logs).
     if request.endpoint and request.endpoint.startswith("public.track"):
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
@@ -151,6 +152,7 @@ def _render_new(values: dict, errors: dict, status: int = 200, had_files: bool =
 
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_limit("PUBLIC_SUBMIT_LIMIT"), methods=["POST"])
+@locating_page
 def new():
     if request.method == "GET":
         return _render_new({"subject_type": "other"}, {})
