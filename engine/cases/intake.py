@@ -1,13 +1,14 @@
 """Registering a complaint: validate what came in, number it, start its process."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.numbering import next_case_number, tracking_code
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
+from engine.core.text import UnsafeText, clean_text
 from engine.models import CATEGORIES, CHANNELS, Case, Grid
 
 SUBJECT_TYPES = ("enterprise", "construction", "catering", "residential", "traffic", "livestock", "other")
@@ -29,6 +30,22 @@ class IntakeSchema(Schema):
                                       validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$"))
     complainant_anonymous = fields.Boolean(load_default=False)
     urgent = fields.Boolean(load_default=False)
+
+    @pre_load
+    def _clean_text(self, data, **_kwargs):
+        # The web app cleans every request (webapp/input_hygiene.py); this holds for the CLI, the
+        # demo and anything else that registers a case (engine/core/text.py says what is cleaned).
+        if not isinstance(data, dict):
+            return data
+        cleaned, refused = {}, {}
+        for key, value in data.items():
+            try:
+                cleaned[key] = clean_text(value) if isinstance(value, str) else value
+            except UnsafeText as err:
+                refused[key] = [str(err)]
+        if refused:
+            raise ValidationError(refused)
+        return cleaned
 
     @validates_schema
     def _contact(self, data, **_kwargs):

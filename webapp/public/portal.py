@@ -27,6 +27,7 @@ from webapp.cases.attachments import attachments_root, read_uploads, rejection_m
 from webapp.cases.case_pages import LABELS
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
 from webapp.extensions import limiter
+from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.security_headers import locating_page
@@ -102,6 +103,11 @@ def _too_many(err):
 @bp.errorhandler(413)
 def _too_large(err):
     return _error(413, _("上传的文件太大：一次合计不超过 25 MB。"))
+
+
+@bp.errorhandler(UnsafeInput)
+def _unsafe(err):
+    return _error(400, _("提交的内容含有空字符（NUL），未能提交。请删除该字符后重试。"))
 
 
 @bp.errorhandler(CSRFError)
