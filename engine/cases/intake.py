@@ -57,10 +57,12 @@ class IntakeSchema(Schema):
 
 def register_case(session: Session, runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
                   details: dict | None = None, api_token_id: int | None = None,
-                  external_id: str | None = None) -> Case:
+                  external_id: str | None = None, submission_key: str | None = None) -> Case:
     """``details``: what a machine sent beyond the form (e.g. a monitor's measurement);
     ``api_token_id`` and ``external_id``: the API client that registered the case and its own id
-    for it (unique per client)."""
+    for it (unique per client); ``submission_key``: the submitted form (unique; a second case
+    with it fails with IntegrityError when flushed, before its process starts — see
+    ``submitted_case``)."""
     try:
         clean = IntakeSchema().load(data)
     except ValidationError as err:
@@ -81,12 +83,19 @@ def register_case(session: Session, runtime: Runtime, data: dict, actor: str, cr
         complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
         complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
         colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
-        api_token_id=api_token_id, external_id=external_id,
+        api_token_id=api_token_id, external_id=external_id, submission_key=submission_key,
     )
     session.add(case)
     session.flush()
     runtime.start(session, case, _process_data(case, grid, session), actor)
     return case
+
+
+def submitted_case(session: Session, submission_key: str | None) -> Case | None:
+    """The case already registered from this submitted form, if any."""
+    if not submission_key:
+        return None
+    return session.scalars(select(Case).where(Case.submission_key == submission_key)).first()
 
 
 def _town_code(grid: Grid | None, session) -> str | None:
