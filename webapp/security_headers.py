@@ -1,9 +1,9 @@
 """Security headers on every answer the app gives: staff and public pages, the diagram editors,
 Open311 and API JSON, vendor and static files, error pages.
 
-flask-talisman sets them (one policy for the whole app, widened for a few views with the
-decorators below); Cross-Origin-Opener-Policy and
-Cross-Origin-Resource-Policy, which it does not know, are added here after it.
+flask-talisman 1.1 sets them (one policy for the whole app, widened for a few views with the
+decorators below; it works with Flask 3.1, tests/security/test_headers.py); the
+Cross-Origin-Opener- and -Resource-Policy, which it does not know, are added here after it.
 
 - Content-Security-Policy: scripts and styles only from files this app serves (no inline
   script, no inline style, no ``eval``); tests/security/test_headers.py fails on any inline
