@@ -40,9 +40,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
-    from webapp import i18n
+    from webapp import i18n, input_hygiene, security_headers
     from webapp.extensions import csrf, limiter, login_manager
 
+    input_hygiene.init_app(app)
+    security_headers.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from engine.core.errors import NotFound, PermissionDenied, TaskConflict
+from webapp.input_hygiene import UnsafeInput
 
 MESSAGES = {
     400: _l("请求无效"),
@@ -48,6 +49,10 @@ def _display_name(username: str | None) -> str | None:
 def init_app(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda err, code=code: render_error(code))
+
+    @app.errorhandler(UnsafeInput)
+    def unsafe_input(err):
+        return render_error(400, _("提交的内容含有空字符（NUL），未保存任何内容。请删除该字符后重试。"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(err):

@@ -1,13 +1,14 @@
 """Registering a complaint: validate what came in, number it, start its process."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.numbering import next_case_number, tracking_code
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
+from engine.core.text import UnsafeText, clean_text
 from engine.models import CATEGORIES, CHANNELS, SUBJECT_TYPES, Case, Grid
 from engine.org.places import town_code
 
@@ -29,6 +30,22 @@ class IntakeSchema(Schema):
     complainant_anonymous = fields.Boolean(load_default=False)
     urgent = fields.Boolean(load_default=False)
 
+    @pre_load
+    def _clean_text(self, data, **_kwargs):
+        # The web app cleans every request (webapp/input_hygiene.py); this holds for the CLI, the
+        # demo and anything else that registers a case (engine/core/text.py says what is cleaned).
+        if not isinstance(data, dict):
+            return data
+        cleaned, refused = {}, {}
+        for key, value in data.items():
+            try:
+                cleaned[key] = clean_text(value) if isinstance(value, str) else value
+            except UnsafeText as err:
+                refused[key] = [str(err)]
+        if refused:
+            raise ValidationError(refused)
+        return cleaned
+
     @validates_schema
     def _contact(self, data, **_kwargs):
         if not data.get("complainant_anonymous") and data.get("channel") in ("public", "hotline", "visit", "letter") \
@@ -39,10 +56,12 @@ class IntakeSchema(Schema):
 
 def register_case(session: Session, runtime: Runtime, data: dict, actor: str, created_by_id: int | None = None, *,
                   details: dict | None = None, api_token_id: int | None = None,
-                  external_id: str | None = None) -> Case:
+                  external_id: str | None = None, submission_key: str | None = None) -> Case:
     """``details``: what a machine sent beyond the form (e.g. a monitor's measurement);
     ``api_token_id`` and ``external_id``: the API client that registered the case and its own id
-    for it (unique per client)."""
+    for it (unique per client); ``submission_key``: the submitted form (unique; a second case
+    with it fails with IntegrityError when flushed, before its process starts — see
+    ``submitted_case``)."""
     try:
         clean = IntakeSchema().load(data)
     except ValidationError as err:
@@ -63,12 +82,19 @@ def register_case(session: Session, runtime: Runtime, data: dict, actor: str, cr
         complainant_phone=None if clean["complainant_anonymous"] else clean["complainant_phone"],
         complainant_anonymous=clean["complainant_anonymous"], urgent=clean["urgent"], status="received",
         colour="blue", tier=1, received_at=now, created_by_id=created_by_id, details=details,
-        api_token_id=api_token_id, external_id=external_id,
+        api_token_id=api_token_id, external_id=external_id, submission_key=submission_key,
     )
     session.add(case)
     session.flush()
     runtime.start(session, case, _process_data(case), actor)
     return case
+
+
+def submitted_case(session: Session, submission_key: str | None) -> Case | None:
+    """The case already registered from this submitted form, if any."""
+    if not submission_key:
+        return None
+    return session.scalars(select(Case).where(Case.submission_key == submission_key)).first()
 
 
 def _process_data(case: Case) -> dict:

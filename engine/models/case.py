@@ -59,6 +59,9 @@ class Case(Base):
     # The client's own id for what it sent (an alarm id): a retried submission finds its case
     # instead of opening a second one.
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # The form a person submitted it with (webapp/submissions.py): unique, so a double click, a
+    # resent form or two concurrent posts of one form register one case, not two.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     status: Mapped[str] = mapped_column(String(32), default="received", index=True)
     stage: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -89,6 +92,7 @@ class Case(Base):
 
 Index("ix_case_open_colour", Case.status, Case.colour)
 Index("ux_case_client_external_id", Case.api_token_id, Case.external_id, unique=True)
+Index("ux_case_submission_key", Case.submission_key, unique=True)
 
 
 class CaseCounter(Base):

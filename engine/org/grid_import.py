@@ -25,6 +25,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.core.errors import AdminError, Problem
+from engine.core.text import UnsafeText, clean_text
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_tree
@@ -126,7 +127,10 @@ def read_rows(raw: bytes, plan: Plan) -> list[Row]:
         return []
     try:
         text, plan.encoding = decode(raw)
-    except UnicodeDecodeError:
+        # A NUL means a binary file, or UTF-16 without its byte-order mark read as UTF-8; bidi and
+        # other control characters are removed from names and codes (engine/core/text.py).
+        text = clean_text(text)
+    except (UnicodeDecodeError, UnsafeText):
         plan.file_errors.append(Problem("file_encoding"))
         return []
     first = text.split("\n", 1)[0]

@@ -94,8 +94,10 @@ def _derived_title(description: str) -> str:
     return first if len(first) <= 40 else first[:40] + "…"
 
 
-def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: Path) -> Case:
-    """Register a complaint from the portal (channel ``public``) with its checked photos."""
+def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: Path,
+           submission_key: str | None = None) -> Case:
+    """Register a complaint from the portal (channel ``public``) with its checked photos.
+    ``submission_key``: the submitted form; one case per form (engine.cases.intake.register_case)."""
     values = {key: data[key] for key in PUBLIC_FIELDS if key in data and data[key] not in (None, "")}
     values.update(channel="public", urgent=False)
     try:
@@ -105,7 +107,7 @@ def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[Check
     clean["title"] = clean["title"].strip() or _derived_title(clean["description"])
     if len(files) > MAX_FILES_PER_SUBMISSION:
         raise FormInvalid({"attachments": [f"最多 {MAX_FILES_PER_SUBMISSION} 个文件 (too many files)"]})
-    case = register_case(session, runtime, clean, PUBLIC_ACTOR)
+    case = register_case(session, runtime, clean, PUBLIC_ACTOR, submission_key=submission_key)
     store_attachments(session, runtime, case.id, list(files), root=root, actor=PUBLIC_ACTOR, visibility="public")
     return case
 

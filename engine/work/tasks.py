@@ -11,6 +11,7 @@ import forms
 from engine.core.errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
 from engine.core.specs import properties
+from engine.core.text import UnsafeText, clean_tree
 from engine.definitions import form_store
 from engine.models import AuditEvent, Case, ProcessInstance, Task
 
@@ -61,6 +62,11 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
 def _validated(session, row: Task, data: dict, lang: str) -> dict:
     if not row.form:
         return {}
+    try:
+        # As every web request's input is (webapp/input_hygiene.py), for callers that are not one.
+        data = clean_tree(data)
+    except UnsafeText as err:
+        raise FormInvalid({"": [str(err)]}) from None
     try:
         return form_store.get_form(session, row.form).validate(data, lang=lang)
     except forms.FormValidationError as err:

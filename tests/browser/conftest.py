@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext
 from waitress.server import create_server
 
 from tests.conftest import TEST_PASSWORD
@@ -31,6 +32,41 @@ def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+# Runs in every document before the page's own scripts (Playwright injects it outside the page's
+# Content-Security-Policy) and reports each violation the browser sees.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : "";
+  window.__cspViolation(`${location.pathname}: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` (${e.sourceFile || ""}:${e.lineNumber}) ${e.sample || ""} on ${where}`);
+}, true);
+"""
+
+
+def watch_csp(context: BrowserContext, found: list[str]) -> None:
+    context.expose_function("__cspViolation", lambda text: found.append(text))
+    context.add_init_script(CSP_REPORTER)
+    context.on("console", lambda message: found.append(f"console: {message.text}")
+               if "Content Security Policy" in message.text else None)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(monkeypatch):
+    """Every browser test fails if a page it opened broke the Content-Security-Policy
+    (webapp/security_headers.py): the pages must work without inline script or style."""
+    found: list[str] = []
+    new_context = Browser.new_context
+
+    def watched(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        watch_csp(context, found)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", watched)
+    yield found
+    assert found == [], "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from webapp.access import roles_required
 from webapp.labels import STAGES as STAGE_LABELS
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
+from webapp.security_headers import decision_editor_page, diagram_editor_page
 
 bp = Blueprint("admin_diagrams", __name__, url_prefix="/admin")
 
@@ -92,12 +93,14 @@ def index():
 
 
 @bp.get("/diagrams/<process_id>/edit")
+@diagram_editor_page
 def edit(process_id: str):
     return _editor_page(process_id, "bpmn")
 
 
 @bp.get("/decisions", defaults={"process_id": MAIN_PROCESS})
 @bp.get("/diagrams/<process_id>/decisions")
+@decision_editor_page
 def decisions(process_id: str):
     return _editor_page(process_id, "dmn")
 

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from engine.core.errors import FormInvalid, NotFound, PermissionDenied, TaskConflict
+from webapp.input_hygiene import UnsafeInput
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
@@ -94,7 +95,7 @@ def install(bp: Blueprint) -> None:
     def http_error(err: HTTPException):
         status = err.code or 500
         headers = {"Retry-After": "60"} if status == 429 else None
-        return error_response(status, headers=headers)
+        return error_response(status, err.description if isinstance(err, UnsafeInput) else None, headers=headers)
 
     # Flask prefers the app's handler for a status code over a blueprint's for HTTPException in
     # general, and the app has HTML ones for 400/403/404/409/413/429/500: register per code.

@@ -123,7 +123,8 @@ def _responses(op: Operation) -> dict:
     if op.path_params:
         codes.add(404)
     if op.query or op.body:
-        codes.add(422)
+        # 400: a NUL anywhere in the input refuses the request (webapp/input_hygiene.py).
+        codes |= {400, 422}
     if op.body:
         codes |= {400, 413}
     responses = {str(op.status): ok}

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from engine.cases.attachments import (
     MAX_FILE_BYTES,
@@ -19,13 +20,14 @@ from engine.cases.attachments import (
     store_attachments,
 )
 from engine.cases.duplicates import merge_new_case, suggest_duplicates
-from engine.cases.intake import IntakeSchema, register_case
+from engine.cases.intake import IntakeSchema, register_case, submitted_case
 from engine.core.errors import FormInvalid, GreenloopError
 from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
+from webapp.submissions import new_token, submission_key
 
 bp = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)
@@ -112,7 +114,7 @@ def _render(values: dict, errors: dict, status: int = 200, had_files: bool = Fal
     return render_template("intake.html", values=values, errors=errors, village_groups=groups,
                            suggestions=suggestions, asked=_asked(values), max_mb=MAX_FILE_BYTES // (1024 * 1024),
                            max_files=MAX_FILES_PER_CASE, duplicate_fields=DUPLICATE_FIELDS,
-                           had_files=had_files), status
+                           had_files=had_files, submission_token=new_token()), status
 
 
 @bp.route("/intake/new", methods=["GET", "POST"])
@@ -120,6 +122,10 @@ def _render(values: dict, errors: dict, status: int = 200, had_files: bool = Fal
 def new():
     if request.method == "GET":
         return _render({**{n: "" for n in TEXT_FIELDS}, **{n: False for n in CHECKBOXES}, **DEFAULTS}, {})
+    key = submission_key(request.form)
+    earlier = _submitted_before(key)
+    if earlier is not None:
+        return _registered_before(earlier)
     values = _values(request.form)
     parent = _merge_target(request.form.get("merge_into"))
     errors: dict[str, list[str]] = {}
@@ -142,7 +148,8 @@ def new():
     # nothing (and removes the files already written), so the person can simply submit again.
     try:
         with transaction() as session:
-            case = register_case(session, runtime, data, current_user.username, created_by_id=current_user.id)
+            case = register_case(session, runtime, data, current_user.username, created_by_id=current_user.id,
+                                 submission_key=key)
             store_attachments(session, runtime, case.id, files, root=attachments_root(),
                               actor=current_user.username, visibility="public")
             if parent is not None:
@@ -150,6 +157,12 @@ def new():
                                lang=str(get_locale()))
     except FormInvalid as err:
         return _render(values, translated_errors(err.errors), 400, had_files=bool(uploads))
+    except IntegrityError:
+        # The same form posted twice at once: the other post registered it (webapp/submissions.py).
+        earlier = _submitted_before(key)
+        if earlier is None:
+            raise
+        return _registered_before(earlier)
     except (GreenloopError, OSError) as err:
         log.exception("intake by %s failed; nothing was registered", current_user.username)
         message = str(err) if isinstance(err, GreenloopError) else _("附件未能保存")
@@ -160,6 +173,19 @@ def new():
     else:
         flash(_("已登记 %(number)s（查询码 %(code)s），并作为重复件并入 %(parent)s", number=case.number,
                 code=case.tracking_code, parent=parent.number), "info")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _submitted_before(key: str | None):
+    if key is None:
+        return None
+    with _runtime().db.read() as session:
+        return submitted_case(session, key)
+
+
+def _registered_before(case):
+    flash(_("这份表单已经提交过，没有重复登记：%(number)s，查询码 %(code)s", number=case.number,
+            code=case.tracking_code), "info")
     return redirect(url_for("cases.show", case_id=case.id))
 
 

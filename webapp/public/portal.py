@@ -18,16 +18,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
+from engine.cases.intake import submitted_case
 from engine.core.errors import FormInvalid, NotFound
 from engine.org.places import villages_by_area
 from engine.public import portal as portal
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
 from webapp.extensions import limiter
+from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
+from webapp.security_headers import locating_page
+from webapp.submissions import new_token, submission_key
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -69,8 +74,8 @@ def _limit(key: str):
 
 @bp.after_request
 def _private(response):
-    # Tracking pages carry the code in their address: keep it out of caches and other sites' logs.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Tracking pages carry the code in their address: keep it out of caches (and, by the app's
+    # Referrer-Policy, webapp/security_headers.py, out of other sites' logs).
     if request.endpoint and request.endpoint.startswith("public.track"):
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Robots-Tag"] = "noindex"
@@ -89,6 +94,11 @@ def _too_many(err):
 @bp.errorhandler(413)
 def _too_large(err):
     return _error(413, _("上传的文件太大：一次合计不超过 25 MB。"))
+
+
+@bp.errorhandler(UnsafeInput)
+def _unsafe(err):
+    return _error(400, _("提交的内容含有空字符（NUL），未能提交。请删除该字符后重试。"))
 
 
 @bp.errorhandler(CSRFError)
@@ -134,11 +144,12 @@ def _render_new(values: dict, errors: dict, status: int = 200, had_files: bool =
         groups = villages_by_area(db)
     return render_template("public/new.html", values=values, errors=errors, village_groups=groups,
                            max_mb=MAX_FILE_BYTES // (1024 * 1024), max_files=portal.MAX_FILES_PER_SUBMISSION,
-                           had_files=had_files, honeypot=HONEYPOT), status
+                           had_files=had_files, honeypot=HONEYPOT, submission_token=new_token()), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_limit("PUBLIC_SUBMIT_LIMIT"), methods=["POST"])
+@locating_page
 def new():
     if request.method == "GET":
         return _render_new({"subject_type": "other"}, {})
@@ -146,6 +157,11 @@ def new():
     values["complainant_anonymous"] = bool(request.form.get("complainant_anonymous"))
     if request.form.get(HONEYPOT):
         return _error(400, _("提交未完成，请刷新页面后重试。"))
+    key = submission_key(request.form)
+    earlier = _submitted_before(key)
+    if earlier is not None:
+        # The same form again (a double tap, a resend): its case, not a second one.
+        return _submitted(earlier)
     errors: dict[str, list[str]] = {}
     files, had_files = _checked_files(errors)
     data = {k: v for k, v in values.items() if k not in ("grid_code", "area", "town")}
@@ -156,9 +172,26 @@ def new():
         return _render_new(values, {**_dry_run(data), **errors}, 400, had_files)
     try:
         with transaction() as db:
-            case = portal.submit(db, _runtime(), data, files, root=attachments_root())
+            case = portal.submit(db, _runtime(), data, files, root=attachments_root(), submission_key=key)
     except FormInvalid as err:
         return _render_new(values, _field_errors(err.errors), 400, had_files)
+    except IntegrityError:
+        # The same form posted at the same moment: the other post registered it (the unique
+        # submission key, webapp/submissions.py); this one rolled back, photos included.
+        case = _submitted_before(key)
+        if case is None:
+            raise
+    return _submitted(case)
+
+
+def _submitted_before(key: str | None):
+    if key is None:
+        return None
+    with _runtime().db.read() as db:
+        return submitted_case(db, key)
+
+
+def _submitted(case):
     session[LAST_CODE] = case.tracking_code
     return redirect(url_for("public.submitted"), 303)
 
