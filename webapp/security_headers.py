@@ -22,7 +22,7 @@ Cross-Origin-Opener- and -Resource-Policy, which it does not know, are added her
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_talisman import DENY, Talisman
 
 SELF = "'self'"
@@ -69,6 +69,16 @@ locating_page = talisman(permissions_policy=LOCATING_PERMISSIONS)
 
 
 def init_app(app: Flask) -> None:
+    # A response that brings its own policy (a file download's sandbox, webapp/downloads.py) keeps
+    # it: talisman overwrites the header, so it is noted before talisman runs and put back after.
+    # Flask runs after_request hooks in the reverse order of registration.
+    @app.after_request
+    def _restore_own_policy(response):
+        own = g.pop("own_content_security_policy", None)
+        if own is not None:
+            response.headers["Content-Security-Policy"] = own
+        return response
+
     talisman.init_app(
         app,
         content_security_policy=CSP,
@@ -84,6 +94,12 @@ def init_app(app: Flask) -> None:
         session_cookie_http_only=app.config.get("SESSION_COOKIE_HTTPONLY", True),
         session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
     )
+
+    @app.after_request
+    def _note_own_policy(response):
+        if "Content-Security-Policy" in response.headers:
+            g.own_content_security_policy = response.headers["Content-Security-Policy"]
+        return response
 
     @app.after_request
     def _isolation(response):

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 import webapp.public.portal as portal_views
 from engine.models import Attachment, Case
+from tests import images
 from tests.web.conftest import csrf_of
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 300
+JPEG = images.jpeg()
 FORM = {"category": "noise", "description": "工地每晚十一点后还在打桩，噪声很大", "grid_code": "T01-A01-V01",
         "complainant_name": "李四", "complainant_phone": "13900001111", "subject_type": "construction"}
 TOKEN_RE = re.compile(r'name="submission_token" value="([^"]+)"')
