@@ -52,6 +52,19 @@ def _load(token: str):
         return load_staff(session_, user_id, session_token=token)
 
 
+# Files that need no one signed in: no session lookup for them.
+_ASSET_ENDPOINTS = ("static", "vendor.asset")
+
+
+@bp.before_app_request
+def _resume_session():
+    """Find who is signed in before the view runs. The session's bookkeeping commits on its own
+    (engine/org/login_sessions.py); were the person first looked up inside the view's write
+    transaction, on SQLite the two writes would wait on each other."""
+    if "_user_id" in session and request.endpoint not in _ASSET_ENDPOINTS:
+        current_user._get_current_object()
+
+
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("请先登录")
 login_manager.session_protection = "basic"

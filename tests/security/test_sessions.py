@@ -221,3 +221,23 @@ def test_behind_a_trusted_proxy_its_https_counts(env, tmp_path, translations, mo
     assert "Secure" not in session_cookie_header(direct)
     with env.db.read() as s:
         assert s.scalars(select(LoginSession.address).order_by(LoginSession.id.desc())).first() == "127.0.0.1"
+
+
+def test_the_session_is_looked_up_before_the_view_writes(app, as_user, env):
+    """A view that first asks who is signed in inside its write transaction must not wait on the
+    session's own bookkeeping (on SQLite both take the write lock)."""
+    from flask_login import current_user
+
+    from webapp.runtime import transaction
+
+    @app.post("/test-only/write-then-ask")
+    def write_then_ask():
+        with transaction() as s:
+            s.execute(select(1))  # the transaction has begun (on SQLite: holds the write lock)
+            return str(current_user.id)
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    person = as_user("intake")
+    env.clock.advance(minutes=5)  # the last activity is due to be written
+    answer = person.client.post("/test-only/write-then-ask")
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == str(user_id(env, "intake"))
