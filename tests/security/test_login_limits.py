@@ -159,3 +159,22 @@ def test_a_password_reset_lifts_the_block(app, env, as_user):
                                                  (1000, 300)])
 def test_block_lengths(failures, block):
     assert login_throttle.block_for(failures) == (timedelta(seconds=block) if block else None)
+
+
+def test_failures_counted_at_the_same_moment_are_all_counted(env):
+    import threading
+
+    key, start = login_throttle.account_key("intake"), threading.Barrier(8)
+
+    def one_failure():
+        start.wait()
+        with env.db.write() as s:
+            login_throttle.record_failure(s, key, env.clock.now())
+
+    threads = [threading.Thread(target=one_failure) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with env.db.read() as s:
+        assert s.get(login_throttle.LoginThrottle, key).failures == 8
