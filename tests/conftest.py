@@ -3,6 +3,7 @@ GREENLOOP_TEST_DATABASE_URL is set (CI sets it)."""
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -27,6 +28,9 @@ TEST_PASSWORD = "test-password-1"
 # Staff passwords are hashed at the cheapest argon2 cost in tests (engine/org/passwords.py);
 # tests/unit/test_passwords.py checks the production cost. Subprocesses inherit it.
 os.environ.setdefault("GREENLOOP_PASSWORD_HASH", "fast")
+# Apps made by the tests sign cookies with a random key of the run's own, rather than creating the
+# key file in the checkout's instance/ folder (tests/security/test_session_secret.py tests that).
+os.environ.setdefault("GREENLOOP_SECRET_KEY", secrets.token_urlsafe(48))
 
 
 def _reset_postgres(url: str) -> None:

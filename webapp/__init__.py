@@ -10,6 +10,7 @@ from flask import Flask
 from engine.bootstrap import make_runtime
 from engine.core.config import Settings, load_settings
 from engine.core.runtime import Runtime
+from engine.core.secret_key import session_secret
 from engine.core.timefmt import deadline_text
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
@@ -24,13 +25,24 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        # Never a key anyone else knows (engine/core/secret_key.py): GREENLOOP_SECRET_KEY checked,
+        # or the installation's own random key in the data folder.
+        SECRET_KEY=config.get("SECRET_KEY") or session_secret(settings),
         GREENLOOP_SETTINGS=settings,
-        # Idle timeout: the session cookie expires 30 minutes after the last request.
+        # Idle timeout: a session ends 30 minutes after its last request, on the server
+        # (engine/org/login_sessions.py) and in the browser (the cookie expires).
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        # However active, a session ends this long after sign-in.
+        SESSION_ABSOLUTE_LIFETIME=timedelta(hours=12),
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The session cookie is Secure whenever the request is HTTPS (webapp/https.py). No
+        # remember-me cookie is ever set (sign-in never asks for one); should one be, it never
+        # travels over plain HTTP.
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=UPLOAD_LIMIT_MB * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
@@ -40,9 +52,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
-    from webapp import i18n, input_hygiene, security_headers
+    from webapp import https, i18n, input_hygiene, security_headers
     from webapp.extensions import csrf, limiter, login_manager
 
+    https.init_app(app, settings.trusted_proxies)
     input_hygiene.init_app(app)
     security_headers.init_app(app)
     csrf.init_app(app)

@@ -6,7 +6,7 @@ revealed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import abort
@@ -35,12 +35,18 @@ class Staff(StaffMember, UserMixin):
     display_name: str
     locale: str
     email: str | None
+    # The sign-in session (engine/org/login_sessions.py) this request is signed in with; None for
+    # the staff member an API token acts for.
+    session_token: str | None = field(default=None, compare=False, repr=False)
 
-    def get_id(self) -> str:
-        return str(self.id)
+    def get_id(self) -> str | None:
+        # What Flask-Login keeps in the cookie and hands back to the user loader (webapp/auth.py):
+        # the session's token rather than the user id, so ending the session on the server ends
+        # every copy of the cookie (Flask-Login's "alternative tokens").
+        return self.session_token
 
 
-def load_staff(session: Session, user_id: int) -> Staff | None:
+def load_staff(session: Session, user_id: int, session_token: str | None = None) -> Staff | None:
     row = session.get(User, user_id)
     if row is None or not row.active:
         return None
@@ -48,7 +54,7 @@ def load_staff(session: Session, user_id: int) -> Staff | None:
     return Staff(id=row.id, username=row.username, display_name=row.display_name, roles=frozenset(row.roles),
                  department_id=row.department_id, grid_path=grid.path if grid else None,
                  grid_level=grid.level if grid else None, tier=row.tier, locale=row.locale or "zh_CN",
-                 email=row.email)
+                 email=row.email, session_token=session_token)
 
 
 def visible_case(session: Session, staff: Staff, case_id: int) -> Case:

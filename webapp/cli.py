@@ -66,8 +66,13 @@ def cmd_run(args) -> int:
     if not args.no_worker:
         worker = TimerWorker(runtime_of(app), poll_seconds=args.poll)
         worker.start_background()
-    if settings.secret_key == "greenloop-development-key":
-        print("warning: GREENLOOP_SECRET_KEY is not set; using the development key", file=sys.stderr)
+    if settings.secret_key is None:
+        # Fine for one server; web servers sharing a database need one key (README, configuration).
+        print(f"GREENLOOP_SECRET_KEY is not set: cookies are signed with this installation's own key, "
+              f"{settings.secret_key_file}", file=sys.stderr)
+    if settings.trusted_proxies:
+        print(f"believing X-Forwarded-For/-Proto from {settings.trusted_proxies} reverse prox"
+              f"{'y' if settings.trusted_proxies == 1 else 'ies'} (GREENLOOP_TRUSTED_PROXIES)", file=sys.stderr)
     if fast_hashing():
         print(f"warning: {COST_VARIABLE}=fast: passwords are hashed at the cost meant for tests", file=sys.stderr)
     print(f"greenloop on http://{args.host}:{args.port}/  (database {_safe_url(settings.database_url)})")

@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.core.errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -12,9 +14,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 class Settings:
     database_url: str
     data_dir: Path
-    secret_key: str
+    # GREENLOOP_SECRET_KEY as given, or None: then the web app uses the key kept in the data
+    # folder (engine/core/secret_key.py session_secret), never a key known to anyone else.
+    secret_key: str | None
     smtp_url: str | None
     timezone: str
+    # How many reverse proxies in front of the web app may be believed about the client's address
+    # and scheme (X-Forwarded-For, X-Forwarded-Proto); 0: none, the headers are ignored.
+    trusted_proxies: int = 0
 
     @property
     def documents_dir(self) -> Path:
@@ -24,6 +31,10 @@ class Settings:
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
 
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"
+
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
@@ -32,9 +43,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        # A random per-process key would log everyone out on restart; the default is only
-        # acceptable for the embedded demo, which the run command prints a warning about.
-        secret_key=env.get("GREENLOOP_SECRET_KEY") or "greenloop-development-key",
+        secret_key=env.get("GREENLOOP_SECRET_KEY") or None,
         smtp_url=env.get("GREENLOOP_SMTP_URL") or None,
         timezone=env.get("GREENLOOP_TIMEZONE") or "Asia/Shanghai",
+        trusted_proxies=_proxies(env.get("GREENLOOP_TRUSTED_PROXIES")),
     )
+
+
+def _proxies(value: str | None) -> int:
+    text = (value or "").strip()
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) > 10:
+        raise ConfigError(f"GREENLOOP_TRUSTED_PROXIES 须为 0–10 的整数，现为 {text!r} "
+                          f"(must be the number of reverse proxies in front of greenloop, 0–10)")
+    return int(text)

@@ -47,6 +47,10 @@ class PermissionDenied(GreenloopError):
     pass
 
 
+class ConfigError(GreenloopError):
+    """A setting greenloop refuses to start with (unsafe or malformed); says what to change."""
+
+
 class Problem:
     """One thing wrong, as a code the web app translates, with the values its message needs."""
 

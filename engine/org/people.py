@@ -45,6 +45,8 @@ from engine.models import (
     User,
     UserRole,
 )
+from engine.models.auth import LoginSession
+from engine.org import login_sessions, login_throttle
 from engine.org.passwords import hash_password
 from engine.org.places import town_path
 
@@ -265,13 +267,15 @@ def update_user(session: Session, user_id: int, data: dict, actor: str, now: dat
 
 
 def set_active(session: Session, user_id: int, active: bool, actor: str, now: datetime) -> User:
-    """Deactivating signs the person out at their next request (access.load_staff) and stops
-    their notifications; their history stays theirs."""
+    """Deactivating ends the person's sessions (they are signed out at their next request) and
+    stops their notifications; their history stays theirs."""
     user = get_user(session, user_id)
     if user.active == active:
         return user
     _admin_guard(session, user, actor, keeps_admin=True, stays_active=active)
     user.active = active
+    if not active:
+        login_sessions.end_sessions(session, user.id, now, login_sessions.DEACTIVATED)
     audit(session, actor, "user_activated" if active else "user_deactivated", now, username=user.username,
           before={"active": not active}, after={"active": active})
     return user
@@ -285,8 +289,13 @@ def _check_password(password: str) -> None:
 
 
 def reset_password(session: Session, user_id: int, actor: str, now: datetime,
-                   password: str | None = None) -> str | None:
-    """Set ``password``, or a generated one that is returned to be shown once."""
+                   password: str | None = None, *, keep_session: str | None = None) -> str | None:
+    """Set ``password``, or a generated one that is returned to be shown once.
+
+    Whoever knew the old password may be signed in with it: every session of the account ends,
+    except ``keep_session`` (the token of the session making the change, when people change their
+    own). A sign-in back-off on the account name is lifted: the new password is its owner's.
+    """
     user = get_user(session, user_id)
     generated = None
     if password:
@@ -294,8 +303,20 @@ def reset_password(session: Session, user_id: int, actor: str, now: datetime,
     else:
         password = generated = generate_password()
     user.password_hash = hash_password(password)
-    audit(session, actor, "password_reset", now, username=user.username, generated=generated is not None)
+    ended = login_sessions.end_sessions(session, user.id, now, login_sessions.PASSWORD_RESET, keep=keep_session)
+    login_throttle.clear(session, login_throttle.account_key(user.username))
+    audit(session, actor, "password_reset", now, username=user.username, generated=generated is not None,
+          sessions_ended=ended)
     return generated
+
+
+def sign_out_everywhere(session: Session, user_id: int, actor: str, now: datetime) -> int:
+    """End every session of the account (a lost phone, a shared computer left signed in);
+    returns how many were open."""
+    user = get_user(session, user_id)
+    ended = login_sessions.end_sessions(session, user.id, now, login_sessions.ENDED_BY_ADMIN)
+    audit(session, actor, "sessions_ended", now, username=user.username, sessions_ended=ended)
+    return ended
 
 
 def history_of(session: Session, user: User) -> list[str]:
@@ -319,8 +340,10 @@ def delete_user(session: Session, user_id: int, actor: str, now: datetime) -> No
         raise refuse("user_has_history", history=history)
     _admin_guard(session, user, actor, keeps_admin=False, stays_active=False)
     before, username = snapshot(user), user.username
-    # Notifications fanned out to them are deliveries, not history: nobody else reads them.
+    # Notifications fanned out to them are deliveries, not history: nobody else reads them; nor
+    # are their sign-in sessions.
     session.execute(delete(Notification).where(Notification.user_id == user.id))
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     try:
         with session.begin_nested():
             session.delete(user)
@@ -379,7 +402,8 @@ def search_users(session: Session, filters: UserFilters, page: int = 1, per_page
 
 def recent_changes(session: Session, username: str, limit: int = 20) -> list[AuditEvent]:
     """Administrative events about one account, newest first."""
-    kinds = ("user_created", "user_changed", "user_activated", "user_deactivated", "password_reset")
+    kinds = ("user_created", "user_changed", "user_activated", "user_deactivated", "password_reset",
+             "sessions_ended")
     return list(session.scalars(select(AuditEvent).where(
         AuditEvent.case_id.is_(None), AuditEvent.kind.in_(kinds), AuditEvent.detail["username"].as_string() == username)
         .order_by(AuditEvent.id.desc()).limit(limit)))

@@ -35,8 +35,11 @@ def translations(tmp_path_factory):
 
 # Entry points that commit apart from the request's one transaction by design
 # (docs/architecture.md, transactions): a PDF rendered on first download, a token's last use,
-# instance migration (one transaction per moved case).
-SEPARATE_UNITS = ("documents/storage.py", "engine/org/api_tokens.py", "engine/definitions/migration.py")
+# a sign-in session's last activity (at most once a minute) or its end when found idle or too
+# old, both checked before the request's own work; instance migration (one transaction per
+# moved case).
+SEPARATE_UNITS = ("documents/storage.py", "engine/org/api_tokens.py", "engine/org/login_sessions.py",
+                  "engine/definitions/migration.py")
 
 
 @pytest.fixture

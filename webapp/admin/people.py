@@ -6,7 +6,17 @@ into sentences.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +25,7 @@ from sqlalchemy import select
 from engine.core.errors import AdminError, NotFound, Problem
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, ROLES, Department, Grid, User
 from engine.models.people_admin import GridImport
-from engine.org import grid_import, grid_tree
+from engine.org import grid_import, grid_tree, login_sessions
 from engine.org import people as pa
 from engine.org.places import town_choices
 from webapp import labels
@@ -184,10 +194,18 @@ def _grid_choices(session) -> list[tuple[str, str]]:
 def _user_form(values: dict, errors: dict | None = None, user: User | None = None, status: int = 200,
                history: list | None = None, used: list | None = None):
     with _runtime().db.read() as s:
-        context = dict(departments=_departments(s), grids=_grid_choices(s))
+        context = dict(departments=_departments(s), grids=_grid_choices(s),
+                       sessions=_open_sessions(s, user.id) if user else [])
+    own = login_sessions.hash_token(current_user.session_token) if current_user.session_token else None
     return render_template("admin/people_user.html", values=values, errors=errors or {}, user=user,
                            history=history or [], used=used or [], locale_names=LOCALE_NAMES, roles=ROLES,
-                           **context), status
+                           own_session=own, **context), status
+
+
+def _open_sessions(session, user_id: int) -> list:
+    config = current_app.config
+    return login_sessions.open_sessions(session, user_id, _now(), idle=config["PERMANENT_SESSION_LIFETIME"],
+                                        lifetime=config["SESSION_ABSOLUTE_LIFETIME"])
 
 
 def _submitted() -> dict:
@@ -278,10 +296,13 @@ def _password_page(user_id: int, username: str, password: str):
 @roles_required("admin")
 def password(user_id: int):
     given = request.form.get("password", "")
+    # Administrators resetting their own password stay signed in here; every other session ends.
+    keep = current_user.session_token if user_id == current_user.id else None
     try:
         with _runtime().db.write() as s:
             username = _load_user(s, user_id).username
-            generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None)
+            generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None,
+                                          keep_session=keep)
     except AdminError as err:
         _refused(err)
         return redirect(url_for(".edit_user", user_id=user_id) + "#password")
@@ -289,6 +310,19 @@ def password(user_id: int):
         return _password_page(user_id, username, generated)
     flash(_("密码已重设"), "info")
     return redirect(url_for(".edit_user", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/sessions/end")
+@roles_required("admin")
+def end_sessions(user_id: int):
+    """Sign the person out everywhere (a lost phone, a computer left signed in)."""
+    try:
+        with _runtime().db.write() as s:
+            ended = pa.sign_out_everywhere(s, user_id, current_user.username, _now())
+    except NotFound:
+        abort(404)
+    flash(_("已结束该账号的 %(n)s 个登录会话，该人员需重新登录", n=ended), "info")
+    return redirect(url_for(".edit_user", user_id=user_id) + "#sessions")
 
 
 @bp.post("/<int:user_id>/delete")

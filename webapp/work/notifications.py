@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from engine.notify import notifications
 from webapp.access import notification_scope
+from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -36,8 +37,8 @@ def index():
 
 
 def _back():
-    target = request.form.get("next") or ""
-    # Only our own list pages: anything else would be an open redirect.
+    target = safe_next(request.form.get("next"), "")
+    # Only our own list pages.
     if not target.startswith("/notifications"):
         target = url_for("notifications.index")
     return redirect(target, 303)

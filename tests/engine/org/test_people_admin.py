@@ -188,8 +188,8 @@ def test_reset_password_generated_or_given(env):
     with env.db.write() as s:
         assert pa.reset_password(s, uid, "admin", env.clock.now(), "another-long-one") is None
     events = admin_events(env, "password_reset")
-    assert [e.detail for e in events] == [{"username": "handler", "generated": True},
-                                          {"username": "handler", "generated": False}]
+    assert [e.detail for e in events] == [{"username": "handler", "generated": True, "sessions_ended": 0},
+                                          {"username": "handler", "generated": False, "sessions_ended": 0}]
 
 
 def test_someone_with_history_is_never_deleted(env):

@@ -180,6 +180,7 @@ def test_due_and_colour_filters_follow_the_clock_and_the_bureau_timezone(env, as
 
     # 00:30 on Tuesday in Shanghai is still Monday in UTC: "today" is the bureau's Tuesday.
     env.clock.set(datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc))
+    intake.login("intake")  # hours later: the session ended after 30 idle minutes
     assert listed("due=today") == ["本周到期"]
     assert sorted(listed("due=overdue")) == ["紧急今天到期", "紧急已超期"]
 
@@ -196,6 +197,7 @@ def test_rows_show_remaining_working_days_and_sort_by_due_date(env, as_user):
     assert titles(page(intake, "/inbox?view=group&sort=-due")) == ["十五个工作日", "一个工作日"]
 
     env.clock.set(env.clock.now() + timedelta(days=4))  # Friday 10:00: Wednesday and Thursday have begun
+    intake.login("intake")  # days later: the session ended after 30 idle minutes
     assert "已超期 3 个工作日" in page(intake, "/inbox?view=group")
 
 
