@@ -92,6 +92,10 @@ def test_the_language_switch_never_leaves_the_site_nor_fails(target, app):
     client = app.test_client()
     token = csrf_of(client.get("/login").get_data(as_text=True))
     response = client.post("/lang/en", data={"next": target, "csrf_token": token})
+    if "\x00" in target:
+        # A NUL byte is refused before any view sees it (engine/core/text.py).
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert stays_on_site(response.headers["Location"])
 
