@@ -26,16 +26,16 @@ from engine.public import portal as portal
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from webapp.cases.case_pages import LABELS
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
-from webapp.extensions import limiter
+from webapp.extensions import code_lookup_limit, limiter
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-# Per client address; tests raise them. Tracking lookups are limited so codes cannot be tried in bulk.
+# Per client address; tests raise them. Tracking lookups are limited so codes cannot be tried in
+# bulk: by webapp.extensions.code_lookup_limit, shared with Open311's token lookup.
 DEFAULT_LIMITS = {
     "PUBLIC_SUBMIT_LIMIT": "10 per hour;30 per day",
-    "PUBLIC_TRACK_LIMIT": "30 per minute;300 per hour",
     "PUBLIC_ACTION_LIMIT": "20 per hour",
     "PUBLIC_FILE_LIMIT": "120 per minute",
 }
@@ -193,7 +193,7 @@ def submitted():
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_limit("PUBLIC_TRACK_LIMIT"), methods=["POST"])
+@code_lookup_limit(methods=["POST"])
 def track_lookup():
     if request.method == "GET":
         return render_template("public/track_form.html", code="", not_found=False)
@@ -222,7 +222,7 @@ def _render_track(code: str, status: int = 200, add_errors=None, rate_errors=Non
 
 
 @bp.get("/track/<code>")
-@limiter.limit(_limit("PUBLIC_TRACK_LIMIT"))
+@code_lookup_limit()
 def track(code: str):
     normal = portal.normalize_code(code)
     if normal is None:
