@@ -17,4 +17,5 @@ errors.install(v1)
 @v1.before_request
 def _body_limit():
     # The app's 25 MB is for the staff pages' uploads; no API body comes near 1 MB.
-    request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", API_BODY_BYTES)
+    limits = (current_app.config.get("MAX_CONTENT_LENGTH"), current_app.config.get("API_MAX_BODY_BYTES", API_BODY_BYTES))
+    request.max_content_length = min(limit for limit in limits if limit)
