@@ -31,6 +31,12 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, detail: str | None = None):
+    if request.path.startswith("/open311/"):
+        # A path no Open311 route matches (a newline in it, say) never reaches the blueprint's
+        # handlers: answer in the spec's error format all the same.
+        from webapp.open311.errors import DESCRIPTIONS, errors, request_format
+
+        return errors(request_format(), code, [detail or DESCRIPTIONS.get(code, str(MESSAGES.get(code, "")))])
     message = str(MESSAGES.get(code) or _("出错了"))
     if _wants_json():
         return jsonify(error=code, message=message, detail=detail), code

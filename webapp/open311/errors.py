@@ -15,7 +15,15 @@ DESCRIPTIONS = {400: "请求无效 (bad request)", 403: "api_key 无效或无权
 
 
 def request_format() -> str:
-    return "xml" if (request.view_args or {}).get("fmt") == "xml" else "json"
+    fmt = (request.view_args or {}).get("fmt") or request.path.rsplit(".", 1)[-1]
+    return "xml" if fmt == "xml" else "json"
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(_rest: str):
+    # Without this, a path under /open311/v2 that matches no route (an unknown format, say)
+    # would get the staff pages' HTML 404 instead of the spec's error list.
+    fail(404, "不存在 (not found)")
 
 
 def form_errors(err: FormInvalid) -> list[str]:
