@@ -57,7 +57,7 @@ _DISCOVERY = {"type": "object", "required": ["endpoints"], "properties": {
     "endpoints": {"type": "array", "items": {"type": "object", "properties": {
         "specification": _TEXT, "url": _TEXT, "changeset": _TEXT, "type": _TEXT,
         "formats": {"type": "array", "items": _TEXT}}}}}}
-_W3C = {"type": "string", "description": "W3C 日期时间，带时区 (a W3C datetime with offset), e.g. 2026-03-02T10:00:00+08:00"}
+_W3C = {"type": "string", "format": "date-time", "description": "W3C 日期时间，带时区 (a W3C datetime with offset), e.g. 2026-03-02T10:00:00+08:00"}
 _SUBMISSION = {"type": "object", "required": ["api_key", "service_code"], "properties": {
     "api_key": {"type": "string", "description": "API 令牌，需 open311:submit 权限 (a token with open311:submit)"},
     "service_code": {"type": "string", "enum": list(CATEGORIES)},
