@@ -141,6 +141,22 @@ def test_a_stored_diagram_calling_an_undefined_function_answers_409_and_register
     assert _cases(env) == 0
 
 
+def test_the_public_hears_only_that_nothing_was_saved(env, app, as_user):
+    bpmn, dmn = _with_script("notify_everyone(stage)"), shipped_files()[1]
+    with env.db.write() as s:
+        s.add(ProcessDefinition(process_id="complaint", version=2, bpmn_files=bpmn, dmn_files=dmn,
+                                checksum=checksum(bpmn, dmn), deployed_at=env.clock.now()))
+    app.config["PUBLIC_SUBMIT_LIMIT"] = "1000 per minute"
+    form = {"category": "noise", "description": "工地每晚十一点后还在打桩", "grid_code": "T01-A01-V01",
+            "address": "城关镇幸福路 8 号", "complainant_name": "李四", "complainant_phone": "13900001111",
+            "subject_type": "construction"}
+    response = as_user().post("/public/new", data=form, page_url="/public/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "12369" in page
+    assert "stage_receive_enter" not in page and "notify_everyone" not in page
+    assert _cases(env) == 0
+
+
 def test_an_engine_error_no_view_handles_is_a_400_not_a_500(app):
     def boom():
         raise GreenloopError("这个值不行 (that value will not do)")

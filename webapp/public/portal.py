@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 
 from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
 from engine.cases.read_model import villages_by_area
-from engine.core.errors import FormInvalid, NotFound
+from engine.core.errors import FormInvalid, GreenloopError, NotFound, WorkflowFault
 from engine.public import portal as portal
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from webapp.cases.case_pages import LABELS
@@ -111,6 +111,19 @@ def _expired(err):
 @bp.errorhandler(404)
 def _missing(err):
     return _error(404, _("页面不存在。"))
+
+
+@bp.errorhandler(WorkflowFault)
+def _process_failed(err):
+    # The staff pages name the failing element (webapp/errors.py); the public is told only that
+    # nothing was saved. Administrators find it in the log.
+    current_app.logger.error("workflow fault at %s: %s", err.element, err, exc_info=err)
+    return _error(409, _("暂时无法办理，您提交的内容未保存，请稍后再试。如情况紧急，请拨打 12369 环保举报热线。"))
+
+
+@bp.errorhandler(GreenloopError)
+def _refused(err):
+    return _error(400, _("提交未完成，请刷新页面后重试。"))
 
 
 def _field_errors(errors: dict) -> dict[str, list[str]]:
