@@ -75,8 +75,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
 
-    from webapp import errors, navigation
+    from webapp import errors, json_limits, navigation
 
+    json_limits.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     return app

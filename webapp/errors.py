@@ -1,12 +1,19 @@
 """Error pages and the engine's errors turned into HTTP answers people can act on."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from engine.core.errors import NotFound, PermissionDenied, TaskConflict
+from engine.core.errors import (
+    GreenloopError,
+    NotFound,
+    PermissionDenied,
+    TaskClaimed,
+    TaskConflict,
+    WorkflowFault,
+)
 from webapp.input_hygiene import UnsafeInput
 
 MESSAGES = {
@@ -25,6 +32,12 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, detail: str | None = None):
+    if request.path.startswith("/open311/"):
+        # A path no Open311 route matches (a newline in it, say) never reaches the blueprint's
+        # handlers: answer in the spec's error format all the same.
+        from webapp.open311.errors import DESCRIPTIONS, errors, request_format
+
+        return errors(request_format(), code, [detail or DESCRIPTIONS.get(code, str(MESSAGES.get(code, "")))])
     message = str(MESSAGES.get(code) or _("出错了"))
     if _wants_json():
         return jsonify(error=code, message=message, detail=detail), code
@@ -64,6 +77,26 @@ def init_app(app: Flask) -> None:
         detail = _("该任务已由 %(who)s 办理，您的提交未保存。", who=who) if who else \
             _("该任务已不可办理（流程已继续），您的提交未保存。")
         return render_error(409, detail)
+
+    @app.errorhandler(TaskClaimed)
+    def claimed(err):
+        return render_error(409, _("该任务已由 %(who)s 认领，只有认领人可以办理（可请其释放，或由督办人员改派），"
+                                   "您的操作未执行。", who=err.holder_name))
+
+    @app.errorhandler(WorkflowFault)
+    def workflow_fault(err):
+        # The request was fine; the diagram could not carry it out (a script that fails or runs
+        # past its limit). Nothing was saved: the transaction rolled back. Administrators must
+        # hear of it, so it is logged as an error, but the person gets an answer they can act on.
+        current_app.logger.error("workflow fault at %s: %s", err.element, err, exc_info=err)
+        return render_error(409, _("流程在“%(element)s”处出错，您的操作未保存，请联系管理员：%(message)s",
+                                   element=err.element or "—", message=str(err)))
+
+    @app.errorhandler(GreenloopError)
+    def refused(err):
+        # Every engine error is meant for the person who caused it (engine/core/errors.py); one
+        # that no view turned into a page of its own is still their mistake, not a crash.
+        return render_error(400, str(err))
 
     @app.errorhandler(NotFound)
     def not_found(err):

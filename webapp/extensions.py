@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app (Babel: one per app, see i18n.py)."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,3 +11,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # In-memory counters are per process; the embedded deployment runs one web process.
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+# Looking a case up by its tracking code — the public portal's tracking page and Open311's
+# tokens/CODE — is guessing at a secret (engine/public/portal.py): one configuration value, and
+# one counter per address shared by every way of doing it, so the ways cannot be added up.
+CODE_LOOKUP_LIMIT = "CASE_CODE_LOOKUP_LIMIT"
+CODE_LOOKUP_DEFAULT = "30 per minute;300 per hour"
+
+
+def code_lookup_limit(**kwargs):
+    """The decorator for a view that finds a case by its tracking code."""
+    return limiter.shared_limit(lambda: current_app.config.get(CODE_LOOKUP_LIMIT, CODE_LOOKUP_DEFAULT),
+                                scope="case-code-lookup", **kwargs)

@@ -21,6 +21,21 @@ class TaskConflict(GreenloopError):
         super().__init__(f"任务 {task_id} 已不可办理：{who}")
 
 
+class TaskClaimed(TaskConflict):
+    """The task is ready but claimed (认领) by someone else: only the holder may work it, until they
+    release it or a supervisor reassigns it (改派). ``holder`` is the login name,
+    ``holder_name`` the name colleagues know them by."""
+
+    def __init__(self, task_id: str, holder: str, holder_name: str):
+        self.holder = holder
+        self.holder_name = holder_name
+        GreenloopError.__init__(self, f"任务 {task_id} 已由 {holder_name} 认领，只有认领人可以办理 "
+                                      f"(claimed by {holder_name}: only they can work it)")
+        self.task_id = task_id
+        self.completed_by = None
+        self.state = "claimed"
+
+
 class FormInvalid(GreenloopError):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors

@@ -26,7 +26,7 @@ from engine.core import history, projection, spiff_clock
 from engine.core.clock import Clock, SystemClock, active_clock
 from engine.core.db import Database
 from engine.core.errors import WorkflowFault
-from engine.core.scripting import ScriptRejected, make_script_engine
+from engine.core.scripting import ScriptLimitExceeded, ScriptRejected, make_script_engine
 from engine.core.specs import ParsedBundle, bundle_for, require_latest
 from engine.core.step_context import StepContext
 from engine.core.workflow_io import dump, load
@@ -196,6 +196,8 @@ def _fault(err: WorkflowTaskException) -> WorkflowFault:
         cause = cause.__cause__ or cause.__context__
     if isinstance(cause, WorkflowFault):
         return cause
+    if isinstance(cause, ScriptLimitExceeded):
+        return WorkflowFault(f"脚本超出运行限制，已停止 (script stopped at its limit): {cause}", element=element)
     if isinstance(cause, ScriptRejected):
         return WorkflowFault(f"脚本被拒绝 (script rejected): {cause}", element=element)
     return WorkflowFault(str(err), element=element)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.core.scripting import ScriptRejected, compile_source
+from engine.core.scripting import BUILTIN_NAMES, ScriptRejected, compile_source
 from engine.core.specs import properties
 from engine.definitions import task_properties
 from engine.models import STAGES, TOP_TIER
@@ -82,7 +82,10 @@ def _parse(xml: str):
         return None  # the BPMN/DMN parser already reported it, with the line
 
 
-def check_files(bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> list[Problem]:
+def check_files(bpmn_files: dict[str, str], dmn_files: dict[str, str],
+                callable_names: frozenset[str] | None = None) -> list[Problem]:
+    """``callable_names``: what a decision table's cells may call (see unknown_calls); None
+    leaves calls unchecked."""
     problems: list[Problem] = []
     for xml in bpmn_files.values():
         root = _parse(xml)
@@ -91,8 +94,46 @@ def check_files(bpmn_files: dict[str, str], dmn_files: dict[str, str]) -> list[P
     for xml in dmn_files.values():
         root = _parse(xml)
         if root is not None:
-            problems += check_decision_tables(root)
+            problems += check_decision_tables(root, callable_names)
     return problems
+
+
+# ---------------------------------------------------------------- what a source calls
+
+
+def unknown_calls(source: str, mode: str, callable_names: frozenset[str]) -> list[str]:
+    """The names ``source`` calls as functions that are none of ``callable_names`` (the diagram's
+    functions and the sandbox's builtins) and that the source does not bind itself (a ``def``,
+    an assignment, a lambda's or a loop's variable). Task data is JSON and never holds a function,
+    so such a call fails at run time, for every case that reaches it: deploy refuses it instead."""
+    try:
+        tree = ast.parse(source, mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # compile_source reports it
+    bound: set[str] = set()
+    called: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            called.append(node.func.id)
+    return list(dict.fromkeys(name for name in called if name not in callable_names and name not in bound))
+
+
+def undefined_call_message(names: list[str], callable_names: frozenset[str]) -> str:
+    """One message for the names unknown_calls found, with the diagram's own functions listed."""
+    hints = [hint for name in names for hint in difflib.get_close_matches(name, callable_names, n=1)]
+    offered = ", ".join(sorted(n for n in callable_names - BUILTIN_NAMES if not n.startswith("_")))
+    listed = ", ".join(f"{n}()" for n in names)
+    guess = f"；是否应为 {hints[0]}()？(did you mean {hints[0]}()?)" if hints else ""
+    return (f"调用了未定义的函数 {listed}{guess} (calls undefined function {listed}; "
+            f"a diagram may call: {offered}, and Python's basic built-ins)")
 
 
 # ---------------------------------------------------------------- BPMN extension properties
@@ -171,13 +212,29 @@ def check_document_properties(bundle) -> list[Problem]:
 # ---------------------------------------------------------------- decision tables
 
 
-def check_decision_tables(root) -> list[Problem]:
+def check_decision_tables(root, callable_names: frozenset[str] | None = None) -> list[Problem]:
     ns = etree.QName(root).namespace
     if ns not in DMN_NAMESPACES:
         return [(root.get("id"), f"不支持的 DMN 命名空间 (unsupported DMN namespace) {ns}")]
     problems: list[Problem] = []
     for table in root.iter(f"{{{ns}}}decisionTable"):
         problems += _check_table(table, ns)
+        if callable_names is not None:
+            problems += _table_calls(table, ns, callable_names)
+    return problems
+
+
+def _table_calls(table, ns: str, callable_names: frozenset[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for tag in ("inputExpression", "inputEntry", "outputEntry"):
+        for node in table.iter(_q(ns, tag)):
+            source = _QUESTION.sub("value", (node.findtext(_q(ns, "text")) or "").strip())
+            if source in ("", "-"):
+                continue
+            names = unknown_calls(source, "eval", callable_names)
+            if names:
+                owner = node if node.get("id") else node.getparent()
+                problems.append((owner.get("id"), undefined_call_message(names, callable_names)))
     return problems
 
 

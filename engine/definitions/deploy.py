@@ -25,7 +25,7 @@ from engine.calendar.workdays import WorkCalendar
 from engine.core.config import REPO_ROOT
 from engine.core.errors import DeployError
 from engine.core.runtime import Runtime
-from engine.core.scripting import ScriptRejected, compile_source
+from engine.core.scripting import BUILTIN_NAMES, Budget, ScriptRejected, compile_source
 from engine.core.specs import MAIN_PROCESS, ParsedBundle, latest_definition, parse_bundle, properties
 from engine.core.step_context import StepContext
 from engine.definitions import checks as diagram_checks
@@ -72,6 +72,7 @@ def validate_bundle(bundle: ParsedBundle, runtime: Runtime, forms_dir: Path | No
     administrators created in the database, as the runtime resolves them the same way."""
     problems: list[tuple[str | None, str]] = []
     engine = _validation_engine(runtime)
+    callable_names = callable_names_of(engine)
     sample = _sample_data(_SAMPLE_NOW)
     for _pid, spec in bundle.all_specs():
         for ts in spec.task_specs.values():
@@ -81,19 +82,24 @@ def validate_bundle(bundle: ParsedBundle, runtime: Runtime, forms_dir: Path | No
             if ts.manual:
                 problems += _check_user_task(ts, element, forms_dir, session)
             if isinstance(ts, ScriptTask):
-                problems += _check_source(element, ts.script, "exec", "脚本 script")
+                problems += _check_source(element, ts.script, "exec", "脚本 script", callable_names)
             if isinstance(ts, ExclusiveGateway):
                 for cond, _target in ts.cond_task_specs:
                     source = getattr(cond, "args", [None])[0] if cond is not None else None
                     if isinstance(source, str):
-                        problems += _check_source(element, source, "eval", "条件 condition")
+                        problems += _check_source(element, source, "eval", "条件 condition", callable_names)
             if isinstance(ts, CatchingEvent) and isinstance(ts.event_definition, TimerEventDefinition):
-                problems += _check_timer(ts, element, engine, sample)
+                problems += _check_timer(ts, element, engine, sample, callable_names)
     problems += diagram_checks.check_document_properties(bundle)
     problems += task_properties.check_task_page_properties(bundle, lambda name: _load_form(name, forms_dir, session))
     if bundle.files is not None:
-        problems += diagram_checks.check_files(*bundle.files)
+        problems += diagram_checks.check_files(*bundle.files, callable_names=callable_names)
     return problems
+
+
+def callable_names_of(engine) -> frozenset[str]:
+    """What a diagram may call: the runtime's diagram functions and the sandbox's builtins."""
+    return frozenset(name for name in engine.environment.globals if not name.startswith("_")) | BUILTIN_NAMES
 
 
 def _check_user_task(ts, element: str, forms_dir: Path | None,
@@ -118,17 +124,23 @@ def _load_form(name: str, forms_dir: Path | None, session: Session | None) -> fo
     return forms.load_form(name, directory=forms_dir)
 
 
-def _check_source(element: str, source: str, mode: str, what: str) -> list[tuple[str, str]]:
+def _check_source(element: str, source: str, mode: str, what: str,
+                  callable_names: frozenset[str]) -> list[tuple[str, str]]:
+    source = source.strip() if mode == "eval" else source
     try:
-        compile_source(source.strip() if mode == "eval" else source, mode)
+        compile_source(source, mode)
     except ScriptRejected as err:
         return [(element, f"{what}不允许或无法编译 (rejected): {err}")]
+    names = diagram_checks.unknown_calls(source, mode, callable_names)
+    if names:
+        return [(element, f"{what}{diagram_checks.undefined_call_message(names, callable_names)}")]
     return []
 
 
-def _check_timer(ts, element: str, engine, sample: dict[str, Any]) -> list[tuple[str, str]]:
+def _check_timer(ts, element: str, engine, sample: dict[str, Any],
+                 callable_names: frozenset[str]) -> list[tuple[str, str]]:
     expression = ts.event_definition.expression
-    problems = _check_source(element, expression, "eval", "定时器表达式 timer expression")
+    problems = _check_source(element, expression, "eval", "定时器表达式 timer expression", callable_names)
     if problems:
         return problems
     try:
@@ -164,7 +176,11 @@ def _evaluate_with_samples(engine, expression: str, sample: dict[str, Any]):
     env = engine.environment
     code = compile_source(expression.strip(), "eval")
     reserved = set(env.globals) | set(env.globals["__builtins__"])
-    return eval(code, dict(env.globals), _SampleScope(sample, reserved))  # noqa: S307 - restricted code
+    # The budget a timer expression runs on in a case: one that exceeds it is refused now.
+    budget = Budget()
+    value = eval(code, budget.bind(dict(env.globals)), _SampleScope(sample, reserved))  # noqa: S307 - restricted code
+    budget.check()
+    return value
 
 
 def sample_now(sample: dict[str, Any]) -> datetime:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.core import spreadsheet
 from engine.core.errors import AdminError, Problem
 from engine.core.text import UnsafeText, clean_text
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Grid, User
@@ -152,7 +153,9 @@ def read_rows(raw: bytes, plan: Plan) -> list[Row]:
         if len(rows) >= MAX_ROWS:
             plan.file_errors.append(Problem("too_many_rows", {"n": MAX_ROWS}))
             return []
-        value = {key: cells[i].strip() if i < len(cells) else "" for key, i in header.items()}
+        # A cell our export guarded against formula injection (engine/core/spreadsheet.py) comes
+        # back as it was, so an exported file imports back unchanged.
+        value = {key: spreadsheet.unguard(cells[i].strip()).strip() if i < len(cells) else "" for key, i in header.items()}
         level_word = value["level"]
         officers = [u for u in OFFICER_SPLIT.split(value.get("officers", "")) if u]
         row = Row(start, value["code"], value["name"], LEVEL_WORDS.get(level_word.lower(), LEVEL_WORDS.get(level_word)),
@@ -378,10 +381,11 @@ def apply_upload(session: Session, upload: GridImport, actor: str, now: datetime
 
 def export_csv(session: Session) -> bytes:
     """The current tree as an import file (UTF-8 with BOM, which Excel opens correctly):
-    importing it back changes nothing."""
+    importing it back changes nothing. Cells a spreadsheet would run as formulas are guarded
+    with a leading quote (engine/core/spreadsheet.py); read_rows takes it off again."""
     officers = grid_tree.officers_by_grid(session)
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
     codes = {g.id: g.code for g in session.scalars(select(Grid))}
     for node in grid_tree.ordered_nodes(session):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -300,16 +300,30 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in (value or "").split(",") if v.strip()))
 
 
+# Dates a query may name. Outside them no case exists, and the 90-day windows computed from a
+# date near datetime's own limits (year 1 or 9999) would overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+_W3C = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
 def _when(value: str | None, name: str, errors: dict) -> datetime | None:
+    """A W3C datetime with its offset (GeoReport's format), between EARLIEST and LATEST."""
     if not value:
         return None
+    text = value.strip()
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        # fromisoformat alone reads far more than W3C (week dates, "+0800", a space for "T").
+        when = datetime.fromisoformat(text.replace("Z", "+00:00")) if _W3C.fullmatch(text) else None
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
         errors[name] = [f"{name} 需为带时区的 W3C 日期时间，如 2026-03-02T10:00:00+08:00 "
                         f"(a W3C datetime with offset)"]
+        return None
+    if not EARLIEST <= when < LATEST:
+        errors[name] = [f"{name} 需在 {EARLIEST.year} 年至 {LATEST.year - 1} 年之间 "
+                        f"(between {EARLIEST.year} and {LATEST.year - 1})"]
         return None
     return when
 

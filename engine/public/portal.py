@@ -22,6 +22,10 @@ to rate; after it the follow-up is done (by the public or by the intake desk's p
 rating completes that task through ``engine.tasks.complete_task`` as actor ``public``, so the
 process decides what follows (unsatisfied: reopened once, then the supervisor's review). One
 rating per reply: after "unsatisfied" reopens the case, its next reply can be rated again.
+The rating completes the follow-up even while an intake clerk has claimed it for the phone
+call: a claim keeps colleagues from working a task twice, it does not stand between the
+complainant and their own answer, which is what the call was going to ask for (the clerk then
+finds the task done by ``public``, a 409 naming who did it).
 """
 from __future__ import annotations
 

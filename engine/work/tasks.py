@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
-from engine.core.errors import FormInvalid, NotFound, TaskConflict, WorkflowFault
+from engine.core.errors import FormInvalid, NotFound, TaskClaimed, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
 from engine.core.specs import properties
 from engine.core.text import UnsafeText, clean_tree
 from engine.definitions import form_store
-from engine.models import AuditEvent, Case, ProcessInstance, Task
+from engine.models import AuditEvent, Case, ProcessInstance, Task, User
 
 
 def _ready_row(session, task_id: str) -> Task:
@@ -23,14 +23,29 @@ def _ready_row(session, task_id: str) -> Task:
     return row
 
 
-def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, actor: str, lang: str = "zh_CN") -> StepResult:
+def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, actor: str, lang: str = "zh_CN",
+                  *, user_id: int | None = None) -> StepResult:
+    """Complete a ready task with its form data.
+
+    ``user_id``: the staff member completing it (the web app and the API pass theirs). A task
+    someone else has claimed is theirs alone (TaskClaimed) until they release it or a supervisor
+    reassigns it; an unclaimed task may be completed by anyone allowed to see it (the inbox's
+    one-step "open and do"). Without ``user_id`` the process itself is acting, not a colleague:
+    the complainant's own rating completes the follow-up (回访) even while an intake clerk holds
+    it for a phone call (engine/public/portal.py), and so do the demo and the benchmarks.
+    """
     row = _ready_row(session, task_id)
     # Validate before taking the lock: invalid input must change nothing and cost little.
     clean = _validated(session, row, data, lang)
     instance = runtime.lock_instance(session, row.instance_id)
+    # Not locked FOR UPDATE: a supervisor's reassign locks the case, then the task, and a step
+    # changes the case after this; locking the task here would order them the other way round.
+    # A claim racing this completion is as if it came just after it.
     session.refresh(row)
     if row.state != "ready":
         raise TaskConflict(task_id, row.completed_by, row.state)
+    if user_id is not None:
+        _refuse_if_claimed_by_another(session, row, user_id)
     case = session.get(Case, row.case_id) if row.case_id else None
     fields = _form_fields(session, row)
 
@@ -84,12 +99,19 @@ def _locked_row(session, task_id: str) -> Task:
     return row
 
 
+def _refuse_if_claimed_by_another(session, row: Task, user_id: int) -> None:
+    if row.assignee_id in (None, user_id):
+        return
+    holder = session.get(User, row.assignee_id)
+    username = holder.username if holder else str(row.assignee_id)
+    raise TaskClaimed(row.id, username, (holder.display_name if holder else None) or username)
+
+
 def claim_task(session: Session, runtime: Runtime, task_id: str, user_id: int, actor: str) -> Task:
     row = _locked_row(session, task_id)
     if row.state != "ready":
         raise TaskConflict(task_id, row.completed_by, row.state)
-    if row.assignee_id not in (None, user_id):
-        raise TaskConflict(task_id, None, "claimed by another user")
+    _refuse_if_claimed_by_another(session, row, user_id)
     row.assignee_id = user_id
     _audit(session, runtime, row, actor, "task_claimed")
     return row

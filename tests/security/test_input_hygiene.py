@@ -45,7 +45,7 @@ def newest(env) -> Case:
 
 @pytest.fixture(autouse=True)
 def _generous_limits(app):
-    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", PUBLIC_TRACK_LIMIT="1000 per minute")
+    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", CASE_CODE_LOOKUP_LIMIT="1000 per minute")
 
 
 # ---------------------------------------------------------------------------- the rule

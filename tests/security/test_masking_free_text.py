@@ -139,7 +139,7 @@ def _to_reply(env, case, reply: str):
 
 
 def test_tracking_page_masks_the_title_and_the_reply(env, as_user, app):
-    app.config.update(PUBLIC_TRACK_LIMIT="1000 per minute")
+    app.config.update(CASE_CODE_LOOKUP_LIMIT="1000 per minute")
     case = env.register(title=TITLE, description=TEXT)
     _to_reply(env, case, f"{NAME}您好：{TEXT}")
     html = as_user().get(f"/public/track/{case.tracking_code}").get_data(as_text=True)

@@ -28,7 +28,7 @@ WITHOUT_THE_RIGHT = ("handler", "lead", "gridofficer")
 
 @pytest.fixture(autouse=True)
 def _documents_and_limits(app, tmp_path):
-    app.config.update(DOCUMENTS_DIR=str(tmp_path / "documents"), PUBLIC_TRACK_LIMIT="1000 per minute",
+    app.config.update(DOCUMENTS_DIR=str(tmp_path / "documents"), CASE_CODE_LOOKUP_LIMIT="1000 per minute",
                       PUBLIC_ACTION_LIMIT="1000 per minute")
 
 

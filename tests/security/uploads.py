@@ -17,7 +17,7 @@ from engine.models.documents import Document
 
 def limits_off(app) -> None:
     # The public portal's per-address limits would stop a test's second submission.
-    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", PUBLIC_TRACK_LIMIT="1000 per minute",
+    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", CASE_CODE_LOOKUP_LIMIT="1000 per minute",
                       PUBLIC_ACTION_LIMIT="1000 per minute", PUBLIC_FILE_LIMIT="1000 per minute")
 
 

@@ -4,11 +4,19 @@ Handlers sit on the /api/v1 blueprint only; the staff pages keep their HTML erro
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine.core.errors import FormInvalid, NotFound, PermissionDenied, TaskConflict
+from engine.core.errors import (
+    FormInvalid,
+    GreenloopError,
+    NotFound,
+    PermissionDenied,
+    TaskClaimed,
+    TaskConflict,
+    WorkflowFault,
+)
 from webapp.input_hygiene import UnsafeInput
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -83,6 +91,23 @@ def install(bp: Blueprint) -> None:
         who = f"已由 {err.completed_by} 办理 (completed by {err.completed_by})" if err.completed_by else \
             f"任务已不可办理：{err.state} (no longer ready)"
         return error_response(409, who, {"completed_by": [err.completed_by]} if err.completed_by else None)
+
+    @bp.errorhandler(TaskClaimed)
+    def claimed(err: TaskClaimed):
+        return error_response(409, f"已由 {err.holder_name} 认领，只有认领人可以办理 (claimed by {err.holder_name}: "
+                                   "only they can work it until they release it or a supervisor reassigns it)",
+                              {"claimed_by": [err.holder]})
+
+    @bp.errorhandler(WorkflowFault)
+    def workflow_fault(err: WorkflowFault):
+        # See webapp/errors.py: nothing was saved, the administrators must hear of it.
+        current_app.logger.error("workflow fault at %s: %s", err.element, err, exc_info=err)
+        return error_response(409, f"流程出错，未保存 (the process could not go on; nothing was saved): {err}",
+                              code="workflow_fault")
+
+    @bp.errorhandler(GreenloopError)
+    def refused(err: GreenloopError):
+        return error_response(400, str(err))
 
     @bp.errorhandler(NotFound)
     def not_found(err: NotFound):

@@ -21,6 +21,7 @@ from webapp.api.auth import rate_key, rate_limit, require
 from webapp.api.errors import MESSAGES, ApiError
 from webapp.api.schemas.common import ErrorSchema
 from webapp.extensions import limiter
+from webapp.json_limits import read_json_body
 
 TITLE = "greenloop API"
 VERSION = "1.0.0"
@@ -92,9 +93,9 @@ def operation(bp: Blueprint, rule: str, method: str = "GET", *, summary: str, ta
             if query is not None:
                 kwargs["query"] = query().load(request.args.to_dict())
             if body is not None:
-                payload = request.get_json(silent=True)
-                if not isinstance(payload, dict):
-                    raise ApiError(400, "请求体须为 JSON 对象 (the body must be a JSON object)")
+                payload, problem = read_json_body()
+                if problem or not isinstance(payload, dict):
+                    raise ApiError(400, problem or "请求体须为 JSON 对象 (the body must be a JSON object)")
                 kwargs["body"] = body().load(payload)
             result = view(client, **kwargs)
             if isinstance(result, Response):

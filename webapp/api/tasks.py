@@ -1,5 +1,6 @@
 """/api/v1/tasks: the token's user's tasks, one task with its form, claim and complete — with
-exactly the web's rules (task_scope, form validation, 409 when someone else was first)."""
+exactly the web's rules (task_scope, form validation, 409 when someone else was first, 409 naming
+the holder when a colleague has claimed it)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -85,7 +86,7 @@ def claim(client, task_id: str):
            tag="tasks", scope="tasks:write", body=CompleteSchema, response=CompletedSchema, errors=(409,))
 def complete(client, task_id: str, body):
     """Validates `data` against the task's form (422 with field messages, nothing saved) and
-    completes it; 409 names who completed it first."""
+    completes it; 409 names who completed it first, or the colleague who has claimed it."""
     staff = require_staff(client)
     runtime = current_runtime()
     with runtime.db.read() as session:
@@ -93,7 +94,7 @@ def complete(client, task_id: str, body):
     if task.state != "ready":
         raise TaskConflict(task.id, task.completed_by, task.state)
     with transaction() as session:
-        complete_task(session, runtime, task.id, body["data"], staff.username, staff.locale)
+        complete_task(session, runtime, task.id, body["data"], staff.username, staff.locale, user_id=staff.id)
     with runtime.db.read() as session:
         task = session.get(Task, task_id)
         case = session.get(Case, task.case_id) if task.case_id else None

@@ -10,7 +10,7 @@ from flask import current_app, request
 
 from engine.org.api_tokens import authenticate
 from engine.public import open311
-from webapp.extensions import limiter
+from webapp.extensions import code_lookup_limit, limiter
 from webapp.open311.blueprint import bp
 from webapp.open311.errors import fail
 from webapp.open311.services import FORMATS, read_limit
@@ -84,8 +84,9 @@ def show(request_id: str, fmt: str):
 
 
 @bp.get(f"/tokens/<token>.<{FORMATS}:fmt>")
-@limiter.limit(read_limit)
+@code_lookup_limit()
 def token(token: str, fmt: str):
+    # A token is the case's tracking code: as limited as the portal's tracking page, with it.
     with current_runtime().db.read() as session:
         found = open311.request_by_token(session, token)
     if found is None:

@@ -22,12 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
 from engine.cases.intake import submitted_case
-from engine.core.errors import FormInvalid, NotFound
+from engine.core.errors import FormInvalid, GreenloopError, NotFound, WorkflowFault
 from engine.org.places import villages_by_area
 from engine.public import portal as portal
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
-from webapp.extensions import limiter
+from webapp.extensions import code_lookup_limit, limiter
 from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -36,10 +36,10 @@ from webapp.submissions import new_token, submission_key
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-# Per client address; tests raise them. Tracking lookups are limited so codes cannot be tried in bulk.
+# Per client address; tests raise them. Tracking lookups are limited so codes cannot be tried in
+# bulk: by webapp.extensions.code_lookup_limit, shared with Open311's token lookup.
 DEFAULT_LIMITS = {
     "PUBLIC_SUBMIT_LIMIT": "10 per hour;30 per day",
-    "PUBLIC_TRACK_LIMIT": "30 per minute;300 per hour",
     "PUBLIC_ACTION_LIMIT": "20 per hour",
     "PUBLIC_FILE_LIMIT": "120 per minute",
 }
@@ -109,6 +109,19 @@ def _expired(err):
 @bp.errorhandler(404)
 def _missing(err):
     return _error(404, _("页面不存在。"))
+
+
+@bp.errorhandler(WorkflowFault)
+def _process_failed(err):
+    # The staff pages name the failing element (webapp/errors.py); the public is told only that
+    # nothing was saved. Administrators find it in the log.
+    current_app.logger.error("workflow fault at %s: %s", err.element, err, exc_info=err)
+    return _error(409, _("暂时无法办理，您提交的内容未保存，请稍后再试。如情况紧急，请拨打 12369 环保举报热线。"))
+
+
+@bp.errorhandler(GreenloopError)
+def _refused(err):
+    return _error(400, _("提交未完成，请刷新页面后重试。"))
 
 
 def _field_errors(errors: dict) -> dict[str, list[str]]:
@@ -214,7 +227,7 @@ def submitted():
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_limit("PUBLIC_TRACK_LIMIT"), methods=["POST"])
+@code_lookup_limit(methods=["POST"])
 def track_lookup():
     if request.method == "GET":
         return render_template("public/track_form.html", code="", not_found=False)
@@ -243,7 +256,7 @@ def _render_track(code: str, status: int = 200, add_errors=None, rate_errors=Non
 
 
 @bp.get("/track/<code>")
-@limiter.limit(_limit("PUBLIC_TRACK_LIMIT"))
+@code_lookup_limit()
 def track(code: str):
     normal = portal.normalize_code(code)
     if normal is None:

@@ -2,7 +2,9 @@
 
 Also claim and release. A task outside the person's task scope answers 404; completing one
 someone else already completed raises TaskConflict, which webapp/errors.py turns into a 409
-naming who did it.
+naming who did it. A task a colleague has claimed is theirs: completing it, saving a draft of it
+or claiming it answers 409 naming them (TaskClaimed); they release it, or a supervisor reassigns
+it from the board (改派).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sqlalchemy import select
 
 import forms
 from engine.cases.masking import complainant, readable_case, staff_redactor
-from engine.core.errors import FormInvalid, TaskConflict
+from engine.core.errors import FormInvalid, TaskClaimed, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
@@ -103,6 +105,11 @@ def show(task_id: str):
         return _page(task, case, form)
     if task.state != "ready":
         raise TaskConflict(task.id, task.completed_by, task.state)
+    if task.assignee_id not in (None, current_user.id):
+        # Checked again under the lock by complete_task; here it also keeps drafts off it.
+        with runtime.db.read() as session:
+            holder = session.get(User, task.assignee_id)
+        raise TaskClaimed(task.id, holder.username, holder.display_name or holder.username)
     if request.form.get("save_draft"):
         with transaction() as session:
             save_draft(session, runtime, task.id, current_user.id,
@@ -112,7 +119,7 @@ def show(task_id: str):
     data = parse_submission(form, request.form, runtime.timezone) if form else {}
     try:
         with transaction() as session:
-            complete_task(session, runtime, task.id, data, current_user.username, lang())
+            complete_task(session, runtime, task.id, data, current_user.username, lang(), user_id=current_user.id)
             delete_draft(session, task.id)
     except FormInvalid as err:
         # Shown again exactly as typed, each message beside its field; nothing was saved.
@@ -147,8 +154,9 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
     key = "en" if lang() == "en" else "zh_CN"
     return render_template(
         "task.html", task=task, form=form, fields=fields, form_errors=errors.get(ALL, []), summary=summary,
-        assignee=assignee, ready=ready, draft=draft, context=_context(view, case, names), row=row,
-        suggestion=_suggestion(form, view, names), title=task_title(task, lang()),
+        assignee=assignee, ready=ready, draft=draft, held_by_other=bool(assignee and assignee.id != current_user.id),
+        context=_context(view, case, names), row=row, suggestion=_suggestion(form, view, names),
+        title=task_title(task, lang()),
         form_title=form.title[key] if form else "", stage=label(STAGES, task.stage),
         colour=label(COLOURS, task.colour), category=label(CATEGORIES, case.category) if case else "",
         channel=label(CHANNELS, case.channel) if case else "", case_stage=label(STAGES, case.stage) if case else "",

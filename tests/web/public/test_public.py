@@ -23,7 +23,7 @@ CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z]{10})<')
 @pytest.fixture(autouse=True)
 def _generous_limits(app):
     # The counters are per address and per process; these tests are about behaviour, not limits.
-    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", PUBLIC_TRACK_LIMIT="1000 per minute",
+    app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute", CASE_CODE_LOOKUP_LIMIT="1000 per minute",
                       PUBLIC_ACTION_LIMIT="1000 per minute")
 
 
@@ -214,7 +214,7 @@ def test_internal_files_are_not_served_to_the_public(env, visitor, tmp_path, app
 
 def test_lookups_and_submissions_are_rate_limited_per_address(app, visitor):
     limiter.reset()
-    app.config.update(PUBLIC_TRACK_LIMIT="3 per minute", PUBLIC_SUBMIT_LIMIT="1 per minute")
+    app.config.update(CASE_CODE_LOOKUP_LIMIT="3 per minute", PUBLIC_SUBMIT_LIMIT="1 per minute")
     codes = [visitor.get("/public/track/ZZZZZZZZZZ").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
     html = visitor.get("/public/track/ZZZZZZZZZZ").get_data(as_text=True)
