@@ -55,6 +55,14 @@ class CleanParameters(ImmutableMultiDict):
         super().__init__([(_clean(key), _clean(value)) for key, value in pairs])
 
 
+def clean_json(value: Any) -> Any:
+    """A parsed JSON body with every string cleaned; UnsafeInput for a NUL anywhere in it."""
+    try:
+        return clean_tree(value)
+    except UnsafeText:
+        raise UnsafeInput() from None
+
+
 class CleanRequest(Request):
     parameter_storage_class = CleanParameters
 
@@ -63,9 +71,7 @@ class CleanRequest(Request):
         # app's JSON provider per request, so that cannot be the hook).
         value = super().get_json(force=force, silent=silent, cache=cache)
         try:
-            return clean_tree(value)
-        except UnsafeText:
-            raise UnsafeInput() from None
+            return clean_json(value)
         except RecursionError:
             # Nested about as deep as the parser goes: a bad body, not a server error.
             if silent:

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 
+from webapp.input_hygiene import clean_json
+
 MAX_DEPTH = 32
 API_BODY_BYTES = 1024 * 1024  # the API takes no files; its largest body is a case with its fields
 
@@ -58,7 +60,8 @@ def read_json_body() -> tuple[Any, str | None]:
         return None, "请求体须为 JSON (the body must be JSON: Content-Type application/json)"
     data = request.get_data(cache=True)
     try:
-        return current_app.json.loads(data), None
+        # The same cleaning every other input gets (webapp/input_hygiene.py; a NUL is refused).
+        return clean_json(current_app.json.loads(data)), None
     except JSONTooDeep as err:
         return None, str(err)
     except ValueError:

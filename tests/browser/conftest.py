@@ -120,3 +120,10 @@ def sign_in(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def htmx_ready(locator):
+    """The element once htmx has processed it: a control swapped in by htmx does nothing when
+    changed before htmx has bound its hx-* attributes (a race a loaded machine loses)."""
+    locator.page.wait_for_function("el => !!el['htmx-internal-data']", arg=locator.element_handle())
+    return locator

@@ -13,6 +13,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import htmx_ready
+
 NUMBER = re.compile(r"环字〔\d{4}〕第\d+号")
 NAMES = {"intake": "受理员 王芳", "handler": "大气科 李强", "gridofficer": "城关镇网格员 陈静",
          "lead": "大气科科长 刘伟", "supervisor": "督查科 吴刚"}
@@ -84,7 +86,7 @@ def test_a_complaint_goes_from_intake_to_closure_with_four_people(sqlite_only, p
     intake.get_by_label("标题").fill("城关镇化工厂夜间排放刺鼻气体")
     intake.get_by_label("问题描述").fill("每晚十点以后厂区方向有刺鼻气味，门窗紧闭仍能闻到。")
     intake.get_by_label("被投诉单位").fill("示范县宏达化工有限公司")
-    intake.get_by_label("乡镇（街道）").select_option(label="城关镇")  # the htmx picker replaces the single list
+    htmx_ready(intake.get_by_label("乡镇（街道）")).select_option(label="城关镇")  # the htmx picker replaces the single list
     area = intake.get_by_label("网格（片区）")
     expect(area.locator("option", has_text="城关镇第1网格")).to_have_count(1)
     area.select_option(label="城关镇第1网格")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, htmx_ready
 
 WIDE = {"viewport": {"width": 1400, "height": 950}}
 
@@ -38,7 +38,7 @@ def test_staff_pages_and_editors_work_under_the_csp(sqlite_only, sign_in, env, c
     page.goto(f"/cases/{case.id}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.goto("/intake/new")
-    page.get_by_label("乡镇（街道）").select_option("T01")  # the htmx place picker
+    htmx_ready(page.get_by_label("乡镇（街道）")).select_option("T01")  # the htmx place picker
     expect(page.locator("#grid-area option[value='T01-A01']")).to_have_count(1)
     page.goto("/no-such-page")
     expect(page.get_by_role("button", name="返回")).to_be_visible()
@@ -79,7 +79,7 @@ def test_public_portal_works_under_the_csp(sqlite_only, browser, live_server, cs
         page.get_by_label("问题类别").select_option("noise")
         page.get_by_label("问题描述").fill("幸福路工地每晚十一点后还在打桩，噪声很大")
         # htmx replaces the one-list picker with town → work area → village.
-        page.get_by_label("乡镇（街道）").select_option("T01")
+        htmx_ready(page.get_by_label("乡镇（街道）")).select_option("T01")
         expect(page.locator("#grid-area option[value='T01-A01']")).to_have_count(1)
         page.get_by_label("网格（片区）").select_option("T01-A01")
         page.get_by_text("位置坐标（可选）").click()

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from engine.models import Attachment, Case
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, htmx_ready
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def test_resident_submits_with_a_photo_tracks_and_rates_on_a_phone(sqlite_only, 
         page.get_by_label("问题描述").fill("幸福路工地每晚十一点后还在打桩，噪声很大，影响休息")
         page.get_by_label("被投诉对象").select_option("construction")
         # htmx replaces the one-list picker with town → work area → village.
-        page.get_by_label("乡镇（街道）").select_option("T01")
+        htmx_ready(page.get_by_label("乡镇（街道）")).select_option("T01")
         expect(page.locator("#grid-area option[value='T01-A01']")).to_have_count(1)
         page.get_by_label("网格（片区）").select_option("T01-A01")
         expect(page.locator("#grid-village option[value='T01-A01-V01']")).to_have_count(1)
