@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine.calendar.store import load_calendar
 from engine.core.paging import clamp, page_count
-from engine.models import AuditEvent, Case, Task, User
+from engine.core.specs import bundle_for, latest_definition, properties
+from engine.models import AuditEvent, Case, ProcessDefinition, Task, User
 from engine.org.places import town_path
 
 PAGE_SIZE = 25
@@ -195,19 +196,40 @@ def row_for(session: Session, task: Task, *, now: datetime, tz: str | ZoneInfo) 
 
 # ------------------------------------------------------------------ the lead's approvals
 
-APPROVAL_KINDS = ("review", "approve_extension")  # closure approval 办结审核, extension 延期审批
+APPROVAL_LANE = "lead"  # the department lead's lane in the diagrams: every task in it is an approval
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    spec: str  # the user task's id in the diagram
+    name: str  # its name in the diagram
+    form: str | None
+
+
+def approval_kinds(session: Session) -> list[ApprovalKind]:
+    """What a lead approves: the user tasks of the lead lane in the newest deployed version of each
+    process, in diagram order — an approval step added in the diagram editor shows up here."""
+    kinds: dict[str, ApprovalKind] = {}
+    for process_id in session.scalars(select(ProcessDefinition.process_id).distinct().order_by(
+            ProcessDefinition.process_id)):
+        for _pid, spec in bundle_for(latest_definition(session, process_id)).all_specs():
+            for ts in spec.task_specs.values():
+                if getattr(ts, "bpmn_id", None) and ts.manual and ts.lane == APPROVAL_LANE:
+                    kinds.setdefault(ts.bpmn_id, ApprovalKind(ts.bpmn_id, ts.bpmn_name or ts.bpmn_id,
+                                                              properties(ts).get("form")))
+    return list(kinds.values())
 
 
 def approval_queue(session: Session, scope: ColumnElement[bool], *, kind: str | None = None, page: int = 1,
                    now: datetime, tz: str | ZoneInfo, page_size: int = PAGE_SIZE) -> InboxPage:
-    """Ready approval tasks of the lead lane within ``scope``, oldest deadline first.
+    """Ready tasks of the lead lane within ``scope``, oldest deadline first.
 
     ``counts`` holds the number waiting per kind (task spec), whatever ``kind`` shows.
     """
-    where = [Task.state == "ready", Task.candidate_group == "lead", Task.spec.in_(APPROVAL_KINDS), scope]
-    counts = {k: 0 for k in APPROVAL_KINDS}
+    where = [Task.state == "ready", Task.candidate_group == APPROVAL_LANE, scope]
+    counts = {k.spec: 0 for k in approval_kinds(session)}
     counts.update(session.execute(select(Task.spec, func.count()).where(*where).group_by(Task.spec)).all())
-    if kind in APPROVAL_KINDS:
+    if kind in counts:
         where.append(Task.spec == kind)
         total = counts[kind]
     else:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from engine.models import Department
-from engine.work.inbox import APPROVAL_KINDS, approval_queue, recent_returns
+from engine.work.inbox import approval_kinds, approval_queue, recent_returns
 from webapp.access import case_scope, roles_required, task_scope
+from webapp.labels import task_title
 from webapp.runtime import current_runtime as _runtime
-from webapp.work.inbox import template_helpers
+from webapp.work.inbox import lang, template_helpers
 
 bp = Blueprint("approvals", __name__)
-KINDS = {"review": _l("办结审核"), "approve_extension": _l("延期审批")}
 RETURNS_SHOWN_DAYS = 30
 
 
@@ -24,7 +23,7 @@ RETURNS_SHOWN_DAYS = 30
 @roles_required("lead")
 def index():
     runtime = _runtime()
-    kind = request.args.get("kind") if request.args.get("kind") in APPROVAL_KINDS else None
+    kind = request.args.get("kind") or None
     try:
         page_no = max(1, int(request.args.get("page", "1")))
     except ValueError:
@@ -33,10 +32,12 @@ def index():
     with runtime.db.read() as session:
         queue = approval_queue(session, task_scope(current_user), kind=kind, page=page_no, now=now,
                                tz=runtime.timezone)
+        kinds = {k.spec: task_title(k, lang()) for k in approval_kinds(session)}
         code = session.scalar(select(Department.code).where(Department.id == current_user.department_id)) \
             if current_user.department_id else None
         departments = dict(session.execute(select(Department.code, Department.name)).all())
         returns = recent_returns(session, department_id=current_user.department_id, department_code=code,
                                  visible=case_scope(current_user), since=now - timedelta(days=RETURNS_SHOWN_DAYS))
-    return render_template("approvals.html", queue=queue, kind=kind, kinds=KINDS, returns=returns,
+    kind = kind if kind in queue.counts else None
+    return render_template("approvals.html", queue=queue, kind=kind, kinds=kinds, returns=returns,
                            departments=departments, days=RETURNS_SHOWN_DAYS, **template_helpers())

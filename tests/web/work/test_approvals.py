@@ -44,7 +44,7 @@ def test_queue_lists_the_departments_reviews_and_extensions_with_counts(env, as_
     html = lead.get("/approvals").get_data(as_text=True)
     assert sorted(titles(html)) == ["大气审核一", "大气审核二", "大气延期"]
     assert kind_counts(html) == {"review": 2, "approve_extension": 1}
-    assert "办结审核" in html and "延期审批" in html
+    assert "审核办结" in html and "延期审批" in html  # the tasks' names in the diagram
     assert sorted(titles(lead.get("/approvals?kind=approve_extension").get_data(as_text=True))) == ["大气延期"]
     assert sorted(titles(lead.get("/approvals?kind=review").get_data(as_text=True))) == ["大气审核一", "大气审核二"]
 
