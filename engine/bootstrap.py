@@ -20,7 +20,7 @@ from engine.core.config import Settings, load_settings
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
-from engine.notify import notifications
+from engine.notify import rules as notification_rules
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
@@ -29,7 +29,7 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
-                    after_step=(notifications.from_step, document_issue.from_step))
+                    after_step=(notification_rules.from_step, document_issue.from_step))
 
 
 def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:

@@ -47,7 +47,7 @@ from engine.core.errors import FormInvalid, GreenloopError, NotFound, TaskConfli
 from engine.core.runtime import Runtime
 from engine.models import OPEN_STATUSES, SET_ASIDE_STATUSES, Attachment, AuditEvent, Case, Department
 from engine.models import Task as TaskRow
-from engine.notify.notifications import Audience, Message, deliver
+from engine.notify.delivery import Audience, Message, deliver
 from engine.org.places import place_names
 from engine.vocabulary.events import public_variant, told
 from engine.work.tasks import complete_task

@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from documents.storage import render_backlog
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
-from engine.notify.notifications import send_pending
+from engine.notify.mail import send_pending
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)

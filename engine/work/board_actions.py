@@ -18,7 +18,7 @@ from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.timefmt import deadline_text
 from engine.models import CLOSED_STATUSES, TOP_TIER, AuditEvent, Case, Task, User
-from engine.notify.notifications import Audience, Message, deliver, eligible_users
+from engine.notify.delivery import Audience, Message, deliver, eligible_users
 from engine.org.places import place_names
 from engine.vocabulary.words import ROLES, TIERS
 

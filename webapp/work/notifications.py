@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from engine.notify import notifications
+from engine.notify import bell
 from webapp.access import notification_scope
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
@@ -30,7 +30,7 @@ def index():
     except ValueError:
         page = 1
     with _runtime().db.read() as session:
-        rows, total = notifications.list_for(session, notification_scope(current_user), unread_only=unread_only,
+        rows, total = bell.list_for(session, notification_scope(current_user), unread_only=unread_only,
                                              limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("notifications.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
                            unread_only=unread_only, KINDS=KINDS)
@@ -48,7 +48,7 @@ def _back():
 @login_required
 def read(notification_id: int):
     with transaction() as session:
-        notifications.mark_read(session, _runtime(), current_user.id, notification_id)
+        bell.mark_read(session, _runtime(), current_user.id, notification_id)
     return _back()
 
 
@@ -56,6 +56,6 @@ def read(notification_id: int):
 @login_required
 def read_all():
     with transaction() as session:
-        count = notifications.mark_read(session, _runtime(), current_user.id)
+        count = bell.mark_read(session, _runtime(), current_user.id)
     flash(_("已将 %(n)s 条通知标为已读", n=count), "info")
     return _back()

@@ -1,4 +1,4 @@
-"""Notification rules (one place: notifications.from_step), fan-out per person, and e-mail over a
+"""Notification rules (one place: engine/notify/rules.from_step), fan-out per person, and e-mail over a
 real SMTP server (aiosmtpd on 127.0.0.1)."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine.models import Notification, User
-from engine.notify.notifications import parse_smtp_url, send_pending
+from engine.notify.mail import parse_smtp_url, send_pending
 from engine.timers.worker import TimerWorker
 
 

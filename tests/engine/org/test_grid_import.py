@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from engine.core.errors import AdminError
 from engine.models import AuditEvent, Case, Grid, Task, User
-from engine.notify.notifications import Audience, Directory
+from engine.notify.delivery import Audience, Directory
 from engine.org import grid_import, grid_tree
 from engine.org import people as pa
 from engine.work.inbox import inbox_page

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
-from engine.notify.notifications import Audience, Directory
+from engine.notify.delivery import Audience, Directory
 from engine.org.scopes import (
     GROUPS,
     StaffMember,
