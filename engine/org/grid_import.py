@@ -30,8 +30,8 @@ from engine.core.text import UnsafeText, clean_text
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_tree
+from engine.org.changes import audit
 from engine.org.grid_tree import child_level, code_problem, name_problem
-from engine.org.people import audit
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000

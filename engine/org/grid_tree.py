@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from engine.core.errors import AdminError, NotFound, Problem, refuse
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Case, Grid, ProcessInstance, Task, User, UserRole
-from engine.org.people import GRID_OFFICER_TIER, audit
+from engine.org.changes import audit
+from engine.org.people import GRID_OFFICER_TIER
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NAME_MAX = 200

@@ -1,4 +1,5 @@
-"""Administering staff accounts and departments: validation, changes and their audit trail.
+"""Administering staff accounts: validation, changes and their audit trail (departments:
+engine/org/departments.py).
 
 An account must fit what the rest of the app assumes (engine/org/scopes.py, the scope rules;
 engine/cases/lifecycle.py escalate), or its holder silently sees
@@ -24,7 +25,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -39,31 +39,23 @@ from engine.models import (
     Department,
     Grid,
     Notification,
-    ProcessDefinition,
-    ProcessInstance,
     Task,
     User,
     UserRole,
 )
 from engine.models.auth import LoginSession
 from engine.org import login_sessions, login_throttle
+from engine.org.changes import audit, changed_fields, form_text
 from engine.org.passwords import hash_password
 from engine.org.places import town_path
 
 MIN_PASSWORD = 10
 LOCALES = ("zh_CN", "en")
-DEPARTMENT_KINDS = ("bureau", "external")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
-DEPARTMENT_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^[0-9+\- ()]{3,32}$")
 SUPERVISOR_TIERS = (2, 3, 4)
 GRID_OFFICER_TIER = 1
-
-
-def audit(session: Session, actor: str, kind: str, now: datetime, **detail) -> None:
-    """An administrative change: case-less, in the same append-only trail as case history."""
-    session.add(AuditEvent(case_id=None, at=now, actor=actor, kind=kind, detail=detail))
 
 
 def generate_password() -> str:
@@ -108,18 +100,13 @@ def form_values(user: User) -> dict:
             "grid": user.grid.code if user.grid else "", "tier": str(user.tier or ""), "locale": user.locale}
 
 
-def _text(data: dict, name: str) -> str:
-    value = data.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def validate_user(session: Session, data: dict, user: User | None = None) -> UserValues:
     """Clean form ``data`` for a new account (``user`` None) or an existing one; AdminError lists
     every problem by field."""
     problems: dict[str, list[Problem]] = defaultdict(list)
     add = lambda _field, _code, **params: problems[_field].append(Problem(_code, params))  # noqa: E731
 
-    username = user.username if user else _text(data, "username")
+    username = user.username if user else form_text(data, "username")
     if user is None:
         if not username:
             add("username", "required")
@@ -128,18 +115,18 @@ def validate_user(session: Session, data: dict, user: User | None = None) -> Use
         elif session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
             add("username", "username_taken", username=username)
 
-    display_name = _text(data, "display_name")
+    display_name = form_text(data, "display_name")
     if not display_name:
         add("display_name", "required")
     elif len(display_name) > 100:
         add("display_name", "too_long", n=100)
-    email = _text(data, "email") or None
+    email = form_text(data, "email") or None
     if email and (len(email) > 200 or not EMAIL_RE.match(email)):
         add("email", "email_format")
-    phone = _text(data, "phone") or None
+    phone = form_text(data, "phone") or None
     if phone and not PHONE_RE.match(phone):
         add("phone", "phone_format")
-    locale = _text(data, "locale") or "zh_CN"
+    locale = form_text(data, "locale") or "zh_CN"
     if locale not in LOCALES:
         add("locale", "choice")
 
@@ -151,18 +138,18 @@ def validate_user(session: Session, data: dict, user: User | None = None) -> Use
         add("roles", "roles_required")
 
     department = None
-    if code := _text(data, "department"):
+    if code := form_text(data, "department"):
         department = session.scalars(select(Department).where(Department.code == code)).first()
         if department is None:
             add("department", "unknown_department", code=code)
     grid = None
-    if code := _text(data, "grid"):
+    if code := form_text(data, "grid"):
         grid = session.scalars(select(Grid).where(Grid.code == code)).first()
         if grid is None:
             add("grid", "unknown_grid", code=code)
 
     tier = None
-    if raw := _text(data, "tier"):
+    if raw := form_text(data, "tier"):
         try:
             tier = int(raw)
         except ValueError:
@@ -203,11 +190,6 @@ def posting_problems(roles: set[str], department: Department | None, grid: Grid 
     if roles & {"intake", "supervisor"} and grid is None:
         found.append(("grid", Problem("posting_required")))
     return found
-
-
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
-    keys = [k for k in after if before.get(k) != after[k]]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
 def _admin_guard(session: Session, user: User, actor: str, *, keeps_admin: bool, stays_active: bool) -> None:
@@ -260,7 +242,7 @@ def update_user(session: Session, user_id: int, data: dict, actor: str, now: dat
     before = snapshot(user)
     _assign(user, values)
     session.flush()
-    old, new = _changes(before, {**values.snapshot(), "active": user.active})
+    old, new = changed_fields(before, {**values.snapshot(), "active": user.active})
     if new:
         audit(session, actor, "user_changed", now, username=user.username, before=old, after=new)
     return user
@@ -407,149 +389,3 @@ def recent_changes(session: Session, username: str, limit: int = 20) -> list[Aud
     return list(session.scalars(select(AuditEvent).where(
         AuditEvent.case_id.is_(None), AuditEvent.kind.in_(kinds), AuditEvent.detail["username"].as_string() == username)
         .order_by(AuditEvent.id.desc()).limit(limit)))
-
-
-# ---------------------------------------------------------------------------- departments
-
-
-@dataclass(frozen=True)
-class DepartmentUse:
-    users: int
-    cases: int
-    open_tasks: int
-    routing: list[dict]  # {"version", "file", "rule", "description"}
-
-    @property
-    def in_use(self) -> bool:
-        return bool(self.users or self.cases or self.open_tasks or self.routing)
-
-
-def _routing_definitions(session: Session) -> list[ProcessDefinition]:
-    """The latest version of each process, and every version an instance still runs."""
-    latest = select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v")) \
-        .group_by(ProcessDefinition.process_id).subquery()
-    ids = set(session.scalars(select(ProcessDefinition.id).join(
-        latest, (ProcessDefinition.process_id == latest.c.process_id) & (ProcessDefinition.version == latest.c.v))))
-    ids |= set(session.scalars(select(ProcessInstance.definition_id).where(ProcessInstance.status == "running")
-                               .distinct()))
-    return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(ids))
-                                .order_by(ProcessDefinition.version.desc())))
-
-
-def routing_index(session: Session) -> dict[str, list[dict]]:
-    """Department codes named by DMN rule outputs (where routing would send or transfer cases),
-    each with the rules: {"version", "file", "rule", "description"}."""
-    found: dict[str, list[dict]] = defaultdict(list)
-    seen = set()
-    for definition in _routing_definitions(session):
-        for name, xml in (definition.dmn_files or {}).items():
-            try:
-                root = etree.fromstring(xml.encode("utf-8"))
-            except etree.XMLSyntaxError:
-                continue
-            for rule in root.iter("{*}rule"):
-                ref = {"version": definition.version, "file": name, "rule": rule.get("id"),
-                       "description": (rule.findtext("{*}description") or "").strip()}
-                outputs = {(o.findtext("{*}text") or "").strip().strip('"').strip("'")
-                           for o in rule.iter("{*}outputEntry")}
-                for code in outputs - {""}:
-                    # Newest version first: an older one only adds what it routes differently.
-                    if (name, ref["rule"], code) not in seen:
-                        seen.add((name, ref["rule"], code))
-                        found[code].append(ref)
-    return found
-
-
-def department_use(session: Session, department: Department,
-                   routing: dict[str, list[dict]] | None = None) -> DepartmentUse:
-    """What refers to a department; ``routing`` is a routing_index read once for many of them."""
-    count = lambda q: session.scalar(select(func.count()).select_from(q.subquery())) or 0  # noqa: E731
-    routing = routing_index(session) if routing is None else routing
-    return DepartmentUse(
-        users=count(select(User.id).where(User.department_id == department.id)),
-        cases=count(select(Case.id).where(Case.department_id == department.id)),
-        open_tasks=count(select(Task.id).where(Task.department_id == department.id, Task.state == "ready")),
-        routing=list(routing.get(department.code, [])))
-
-
-def validate_department(session: Session, data: dict, department: Department | None = None) -> dict:
-    problems: dict[str, list[Problem]] = defaultdict(list)
-    code = department.code if department else _text(data, "code")
-    if department is None:
-        if not code:
-            problems["code"].append(Problem("required"))
-        elif not DEPARTMENT_CODE_RE.match(code):
-            problems["code"].append(Problem("department_code_format"))
-        elif session.scalar(select(Department.id).where(Department.code == code)):
-            problems["code"].append(Problem("department_code_taken", {"code": code}))
-    name = _text(data, "name")
-    if not name:
-        problems["name"].append(Problem("required"))
-    elif len(name) > 200:
-        problems["name"].append(Problem("too_long", n=200))
-    elif session.scalar(select(Department.id).where(Department.name == name,
-                                                    Department.id != (department.id if department else -1))):
-        problems["name"].append(Problem("department_name_taken", name=name))
-    kind = _text(data, "kind") or "bureau"
-    if kind not in DEPARTMENT_KINDS:
-        problems["kind"].append(Problem("choice"))
-    elif department is not None and kind != "bureau" and department.kind == "bureau":
-        staff = session.scalar(select(func.count()).select_from(User).join(UserRole).where(
-            User.department_id == department.id, UserRole.role.in_(("handler", "lead"))))
-        if staff:
-            problems["kind"].append(Problem("department_has_staff", n=staff))
-    if problems:
-        raise AdminError(problems)
-    return {"code": code, "name": name, "kind": kind}
-
-
-def create_department(session: Session, data: dict, actor: str, now: datetime) -> Department:
-    values = validate_department(session, data)
-    department = Department(**values)
-    session.add(department)
-    session.flush()
-    audit(session, actor, "department_created", now, code=department.code, after=values)
-    return department
-
-
-def update_department(session: Session, code: str, data: dict, actor: str, now: datetime) -> Department:
-    department = _department(session, code)
-    values = validate_department(session, data, department)
-    before = {"name": department.name, "kind": department.kind}
-    department.name, department.kind = values["name"], values["kind"]
-    old, new = _changes(before, {"name": department.name, "kind": department.kind})
-    if new:
-        audit(session, actor, "department_changed", now, code=code, before=old, after=new)
-    return department
-
-
-def delete_department(session: Session, code: str, actor: str, now: datetime) -> None:
-    """Only a department nothing refers to: no staff, cases, open tasks, or routing rule."""
-    department = _department(session, code)
-    use = department_use(session, department)
-    problems = []
-    if use.users:
-        problems.append(Problem("department_has_users", n=use.users))
-    if use.cases:
-        problems.append(Problem("department_has_cases", n=use.cases))
-    if use.open_tasks:
-        problems.append(Problem("department_has_tasks", n=use.open_tasks))
-    for ref in use.routing:
-        problems.append(Problem("department_in_routing", **ref))
-    if problems:
-        raise AdminError({"": problems})
-    before = {"code": department.code, "name": department.name, "kind": department.kind}
-    try:
-        with session.begin_nested():
-            session.delete(department)
-            session.flush()
-    except IntegrityError as err:  # notifications or history rows that still name it
-        raise refuse("department_has_records") from err
-    audit(session, actor, "department_deleted", now, code=code, before=before)
-
-
-def _department(session: Session, code: str) -> Department:
-    department = session.scalars(select(Department).where(Department.code == code)).first()
-    if department is None:
-        raise NotFound(f"department {code}")
-    return department

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from engine.core.errors import AdminError, NotFound, Problem
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, ROLES, Department, Grid, User
 from engine.models.people_admin import GridImport
+from engine.org import departments as dept
 from engine.org import grid_import, grid_tree, login_sessions
 from engine.org import people as pa
 from engine.org.places import town_choices
@@ -345,8 +346,8 @@ def delete_user(user_id: int):
 def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200,
                       editing: str | None = None):
     with _runtime().db.read() as s:
-        routing = pa.routing_index(s)
-        rows = [(d, pa.department_use(s, d, routing)) for d in _departments(s)]
+        routing = dept.routing_index(s)
+        rows = [(d, dept.department_use(s, d, routing)) for d in _departments(s)]
     return render_template("admin/people_departments.html", rows=rows, errors=errors or {}, values=values or {},
                            editing=editing), status
 
@@ -359,7 +360,7 @@ def departments():
     values = {k: request.form.get(k, "") for k in ("code", "name", "kind")}
     try:
         with _runtime().db.write() as s:
-            pa.create_department(s, values, current_user.username, _now())
+            dept.create_department(s, values, current_user.username, _now())
     except AdminError as err:
         return _departments_page(field_errors(err), values, 422, editing="")
     flash(_("部门 %(n)s 已添加", n=values["name"].strip()), "info")
@@ -372,7 +373,7 @@ def department_update(code: str):
     values = {k: request.form.get(k, "") for k in ("name", "kind")}
     try:
         with _runtime().db.write() as s:
-            pa.update_department(s, code, values, current_user.username, _now())
+            dept.update_department(s, code, values, current_user.username, _now())
     except NotFound:
         abort(404)
     except AdminError as err:
@@ -386,7 +387,7 @@ def department_update(code: str):
 def department_delete(code: str):
     try:
         with _runtime().db.write() as s:
-            pa.delete_department(s, code, current_user.username, _now())
+            dept.delete_department(s, code, current_user.username, _now())
     except NotFound:
         abort(404)
     except AdminError as err:

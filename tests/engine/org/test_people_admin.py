@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.core.errors import NotFound
 from engine.models import AuditEvent, Department, User
+from engine.org import departments
 from engine.org import people as pa
 from tests.conftest import TEST_PASSWORD
 
@@ -230,16 +231,16 @@ def test_search_filters_and_pages(env):
 
 def test_departments_create_rename_and_unused_delete(env):
     now = env.clock.now()
-    assert problems(env, lambda s: pa.create_department(s, {"code": "Air-2", "name": ""}, "admin", now)) == \
+    assert problems(env, lambda s: departments.create_department(s, {"code": "Air-2", "name": ""}, "admin", now)) == \
         {"code": ["department_code_format"], "name": ["required"]}
-    assert problems(env, lambda s: pa.create_department(s, {"code": "air", "name": "大气环境科"}, "admin", now)) == \
+    assert problems(env, lambda s: departments.create_department(s, {"code": "air", "name": "大气环境科"}, "admin", now)) == \
         {"code": ["department_code_taken"], "name": ["department_name_taken"]}
     with env.db.write() as s:
-        pa.create_department(s, {"code": "noise", "name": "噪声科", "kind": "bureau"}, "admin", now)
+        departments.create_department(s, {"code": "noise", "name": "噪声科", "kind": "bureau"}, "admin", now)
     with env.db.write() as s:
-        pa.update_department(s, "noise", {"name": "声环境科", "kind": "bureau"}, "admin", now)
+        departments.update_department(s, "noise", {"name": "声环境科", "kind": "bureau"}, "admin", now)
     with env.db.write() as s:
-        pa.delete_department(s, "noise", "admin", now)
+        departments.delete_department(s, "noise", "admin", now)
     assert [(e.kind, e.detail.get("after") or e.detail.get("before")) for e in admin_events(env)] == [
         ("department_created", {"code": "noise", "name": "噪声科", "kind": "bureau"}),
         ("department_changed", {"name": "声环境科"}),
@@ -251,22 +252,22 @@ def test_a_department_in_use_or_named_by_routing_is_not_deleted(env):
     case = env.register(category="water", grid_code="T02-A01-V01")
     env.accept_and_assign(case, "water")
     with env.db.read() as s:
-        use = pa.department_use(s, s.scalars(select(Department).where(Department.code == "air")).one())
+        use = departments.department_use(s, s.scalars(select(Department).where(Department.code == "air")).one())
     assert use.users == 2 and use.cases == 0
     assert [(r["rule"], r["description"]) for r in use.routing] == [("rule_09", "城区大气问题由大气科办理"),
                                                                     ("rule_10", "大气问题")]
     with pytest.raises(pa.AdminError) as err:
         with env.db.write() as s:
-            pa.delete_department(s, "water", "admin", now)
+            departments.delete_department(s, "water", "admin", now)
     assert err.value.codes("") == ["department_has_cases", "department_has_tasks", "department_in_routing"]
     with pytest.raises(pa.AdminError) as err:
         with env.db.write() as s:
-            pa.delete_department(s, "radiation", "admin", now)
+            departments.delete_department(s, "radiation", "admin", now)
     assert [(p.code, p.params.get("rule")) for p in err.value.problems[""]] == [("department_in_routing", "rule_08")]
     # An external agency nobody works in is still named by the routing table's transfers.
     with pytest.raises(pa.AdminError) as err:
         with env.db.write() as s:
-            pa.delete_department(s, "police", "admin", now)
+            departments.delete_department(s, "police", "admin", now)
     assert [(p.code, p.params["rule"], p.params["description"]) for p in err.value.problems[""]] == [
         ("department_in_routing", "rule_02", "社会生活噪声归公安"), ("department_in_routing", "rule_03", "交通噪声归公安交警")]
     with env.db.read() as s:
@@ -274,6 +275,6 @@ def test_a_department_in_use_or_named_by_routing_is_not_deleted(env):
 
 
 def test_a_bureau_department_with_staff_cannot_become_external(env):
-    found = problems(env, lambda s: pa.update_department(s, "air", {"name": "大气环境科", "kind": "external"},
+    found = problems(env, lambda s: departments.update_department(s, "air", {"name": "大气环境科", "kind": "external"},
                                                          "admin", env.clock.now()))
     assert found == {"kind": ["department_has_staff"]}
