@@ -74,12 +74,24 @@ def live_server(env):
     """The app on a free localhost port, sharing the test database and injected clock."""
     app = create_app(runtime=env.runtime, LOGIN_RATE_LIMIT="1000 per minute")
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve():
+        try:
+            server.run()
+        except OSError:
+            # Closing the listening socket under the poll loop ends it with EBADF: that is the stop.
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        stopping.set()
         server.close()
+        thread.join(5)
 
 
 @pytest.fixture
