@@ -31,6 +31,7 @@ from engine.org.places import town_choices
 from webapp import labels
 from webapp.access import roles_required
 from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 PER_PAGE = 25
@@ -142,8 +143,10 @@ def describe(problem: Problem) -> str:
     return f"{COLUMN_NAMES[column]}：{text}" if column in COLUMN_NAMES else text
 
 
-def field_errors(err: AdminError) -> dict[str, list[str]]:
-    return {name: [describe(p) for p in found] for name, found in err.problems.items()}
+def field_errors(err: AdminError, prefix: str = "") -> dict[str, list[str]]:
+    """The refusal's sentences by form field; ``prefix`` tells apart the fields of the several forms
+    on one page (the grid node's add_, rename_ and move_)."""
+    return {prefix + name: [describe(p) for p in found] for name, found in err.problems.items()}
 
 
 @bp.context_processor
@@ -153,6 +156,16 @@ def _labels():
 
 def _now():
     return _runtime().now()
+
+
+def _change(service, *args):
+    """``service(session, *args, actor, now)`` of engine/org in the request's one write transaction,
+    done by the signed-in administrator; a record that does not exist (any more) is a 404."""
+    try:
+        with transaction() as s:
+            return service(s, *args, current_user.username, _now())
+    except NotFound:
+        abort(404)
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -223,7 +236,7 @@ def new_user():
         return _user_form({"roles": [], "locale": "zh_CN"})
     values = _submitted()
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             user, generated = pa.create_user(s, values, current_user.username, _now())
             user_id, username = user.id, user.username
     except AdminError as err:
@@ -254,7 +267,7 @@ def edit_user(user_id: int):
         return _user_form(values, user=user, history=history, used=used)
     submitted = _submitted()
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             pa.update_user(s, user_id, submitted, current_user.username, _now())
     except AdminError as err:
         return _user_form({**submitted, "username": user.username}, field_errors(err), user, 422, history, used)
@@ -273,10 +286,7 @@ def _refused(err: AdminError) -> None:
 def set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
-        with _runtime().db.write() as s:
-            pa.set_active(s, user_id, active, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(pa.set_active, user_id, active)
     except AdminError as err:
         _refused(err)
     else:
@@ -299,7 +309,7 @@ def password(user_id: int):
     # Administrators resetting their own password stay signed in here; every other session ends.
     keep = current_user.session_token if user_id == current_user.id else None
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             username = _load_user(s, user_id).username
             generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None,
                                           keep_session=keep)
@@ -316,11 +326,7 @@ def password(user_id: int):
 @roles_required("admin")
 def end_sessions(user_id: int):
     """Sign the person out everywhere (a lost phone, a computer left signed in)."""
-    try:
-        with _runtime().db.write() as s:
-            ended = pa.sign_out_everywhere(s, user_id, current_user.username, _now())
-    except NotFound:
-        abort(404)
+    ended = _change(pa.sign_out_everywhere, user_id)
     flash(_("已结束该账号的 %(n)s 个登录会话，该人员需重新登录", n=ended), "info")
     return redirect(url_for(".edit_user", user_id=user_id) + "#sessions")
 
@@ -329,7 +335,7 @@ def end_sessions(user_id: int):
 @roles_required("admin")
 def delete_user(user_id: int):
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             username = _load_user(s, user_id).username
             pa.delete_user(s, user_id, current_user.username, _now())
     except AdminError as err:
@@ -358,7 +364,7 @@ def departments():
         return _departments_page()
     values = {k: request.form.get(k, "") for k in ("code", "name", "kind")}
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             pa.create_department(s, values, current_user.username, _now())
     except AdminError as err:
         return _departments_page(field_errors(err), values, 422, editing="")
@@ -371,10 +377,7 @@ def departments():
 def department_update(code: str):
     values = {k: request.form.get(k, "") for k in ("name", "kind")}
     try:
-        with _runtime().db.write() as s:
-            pa.update_department(s, code, values, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(pa.update_department, code, values)
     except AdminError as err:
         return _departments_page(field_errors(err), {**values, "code": code}, 422, editing=code)
     flash(_("已保存"), "info")
@@ -385,10 +388,7 @@ def department_update(code: str):
 @roles_required("admin")
 def department_delete(code: str):
     try:
-        with _runtime().db.write() as s:
-            pa.delete_department(s, code, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(pa.delete_department, code)
     except AdminError as err:
         return _departments_page({"": [describe(p) for p in err.problems.get("", [])]}, {"code": code}, 409,
                                  editing=code)
@@ -435,14 +435,10 @@ def grid_node(code: str):
 def grid_add(code: str):
     values = {"code": request.form.get("code", ""), "name": request.form.get("name", "")}
     try:
-        with _runtime().db.write() as s:
-            node = grid_tree.add_node(s, values["code"], values["name"], code, current_user.username, _now())
-            new_code = node.code
-    except NotFound:
-        abort(404)
+        node = _change(grid_tree.add_node, values["code"], values["name"], code)
     except AdminError as err:
-        return _node_page(code, {f"add_{k}": v for k, v in field_errors(err).items()}, values, 422)
-    flash(_("已添加 %(c)s", c=new_code), "info")
+        return _node_page(code, field_errors(err, "add_"), values, 422)
+    flash(_("已添加 %(c)s", c=node.code), "info")
     return redirect(url_for(".grid_node", code=code) + "#children")
 
 
@@ -451,12 +447,9 @@ def grid_add(code: str):
 def grid_rename(code: str):
     name = request.form.get("name", "")
     try:
-        with _runtime().db.write() as s:
-            grid_tree.rename_node(s, code, name, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(grid_tree.rename_node, code, name)
     except AdminError as err:
-        return _node_page(code, {f"rename_{k}": v for k, v in field_errors(err).items()}, {"name": name}, 422)
+        return _node_page(code, field_errors(err, "rename_"), {"name": name}, 422)
     flash(_("已保存"), "info")
     return redirect(url_for(".grid_node", code=code))
 
@@ -466,12 +459,9 @@ def grid_rename(code: str):
 def grid_move(code: str):
     parent = request.form.get("parent", "")
     try:
-        with _runtime().db.write() as s:
-            moved = grid_tree.move_node(s, code, parent, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        moved = _change(grid_tree.move_node, code, parent)
     except AdminError as err:
-        return _node_page(code, {f"move_{k}": v for k, v in field_errors(err).items()}, {"parent": parent}, 422)
+        return _node_page(code, field_errors(err, "move_"), {"parent": parent}, 422)
     flash(_("已移动：%(n)s 个网格节点、%(c)s 件在办案件、%(t)s 个待办任务随之更新", n=moved.nodes, c=moved.cases,
             t=moved.tasks), "info")
     return redirect(url_for(".grid_node", code=code))
@@ -491,19 +481,22 @@ def grid_sample():
     return response
 
 
+def _import_template(upload: GridImport | None = None, plan=None, refused: AdminError | None = None) -> str:
+    return render_template("admin/people_import.html", upload=upload, plan=plan, refused=refused,
+                           limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS))
+
+
 @bp.route("/grid/import", methods=["GET", "POST"])
 @roles_required("admin")
 def grid_import_upload():
     if request.method == "GET":
-        return render_template("admin/people_import.html", upload=None, plan=None,
-                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS))
+        return _import_template()
     upload = request.files.get("file")
     raw = upload.read(grid_import.MAX_BYTES + 1) if upload else b""
     if not upload or not upload.filename:
         flash(_("请选择要导入的 CSV 文件"), "error")
-        return render_template("admin/people_import.html", upload=None, plan=None,
-                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), 422
-    with _runtime().db.write() as s:
+        return _import_template(), 422
+    with transaction() as s:
         import_id = grid_import.store_upload(s, upload.filename, raw, current_user.username, _now()).id
     return redirect(url_for(".grid_import_preview", import_id=import_id))
 
@@ -514,8 +507,7 @@ def _import_page(import_id: int, status: int = 200, refused: AdminError | None =
         if upload is None:
             abort(404)
         plan = grid_import.preview(s, upload.content)
-    return render_template("admin/people_import.html", upload=upload, plan=plan, refused=refused,
-                           limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), status
+    return _import_template(upload, plan, refused), status
 
 
 @bp.get("/grid/import/<int:import_id>")
@@ -528,7 +520,7 @@ def grid_import_preview(import_id: int):
 @roles_required("admin")
 def grid_import_apply(import_id: int):
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             # Locked: a second click (or a second administrator) waits, then finds it applied.
             upload = s.get(GridImport, import_id, with_for_update=True)
             if upload is None:
