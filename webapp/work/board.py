@@ -129,25 +129,24 @@ def reassign(case_id: int):
     return _done(case_id, _("已改派") if task.assignee_id else _("已退回组内，由组内人员认领"))
 
 
+def _ownership(case_id: int, change, done: str):
+    """Take or give up the case as its 包案 leader (supervision.take_ownership / release_ownership)."""
+    try:
+        with transaction() as session:
+            change(session, _runtime(), case_id, user_id=current_user.id, actor=current_user.username,
+                   scope=case_scope(current_user))
+    except supervision.SupervisionRefused as err:
+        return _refused(case_id, err)
+    return _done(case_id, done)
+
+
 @bp.post("/board/cases/<int:case_id>/own")
 @roles_required("supervisor")
 def own(case_id: int):
-    try:
-        with transaction() as session:
-            supervision.take_ownership(session, _runtime(), case_id, user_id=current_user.id,
-                                       actor=current_user.username, scope=case_scope(current_user))
-    except supervision.SupervisionRefused as err:
-        return _refused(case_id, err)
-    return _done(case_id, _("已包案"))
+    return _ownership(case_id, supervision.take_ownership, _("已包案"))
 
 
 @bp.post("/board/cases/<int:case_id>/release")
 @roles_required("supervisor")
 def release(case_id: int):
-    try:
-        with transaction() as session:
-            supervision.release_ownership(session, _runtime(), case_id, user_id=current_user.id,
-                                          actor=current_user.username, scope=case_scope(current_user))
-    except supervision.SupervisionRefused as err:
-        return _refused(case_id, err)
-    return _done(case_id, _("已取消包案"))
+    return _ownership(case_id, supervision.release_ownership, _("已取消包案"))
