@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import webapp.public.portal as portal_views
+import webapp.submissions as submissions
 from engine.models import Attachment, Case
 from tests import images
 from tests.web.conftest import csrf_of
@@ -73,7 +73,7 @@ def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch)
     # only the database's unique key can keep the second case out.
     both_checked = threading.Barrier(2)
     looked = threading.local()
-    real_lookup = portal_views.submitted_case
+    real_lookup = submissions.submitted_case
 
     def lookup_then_wait(session, key):
         found = real_lookup(session, key)
@@ -82,7 +82,7 @@ def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch)
             both_checked.wait(timeout=20)
         return found
 
-    monkeypatch.setattr(portal_views, "submitted_case", lookup_then_wait)
+    monkeypatch.setattr(submissions, "submitted_case", lookup_then_wait)
     answers: dict[int, object] = {}
     errors: list[BaseException] = []
 
