@@ -187,7 +187,7 @@ def index():
                              status=args.get("status") if args.get("status") in STATUS_NAMES else "active")
     with _runtime().db.read() as s:
         page = pa.search_users(s, filters, _int_arg("page"), PER_PAGE)
-        departments = _departments(s)
+        departments = [(d.code, d.name) for d in _departments(s)]
         towns = town_choices(s)
     query = {k: v for k, v in vars(filters).items() if v and not (k == "status" and v == "active")}
     return render_template("admin/people_index.html", page=page, filters=filters, departments=departments,
