@@ -30,6 +30,7 @@ from engine.org import people as pa
 from engine.org.places import town_choices
 from webapp import labels
 from webapp.access import roles_required
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -168,13 +169,6 @@ def _change(service, *args):
         abort(404)
 
 
-def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        return default
-
-
 # ---------------------------------------------------------------------------- accounts
 
 
@@ -186,7 +180,7 @@ def index():
                              department=args.get("department", "")[:64], town=args.get("town", "")[:64],
                              status=args.get("status") if args.get("status") in STATUS_NAMES else "active")
     with _runtime().db.read() as s:
-        page = pa.search_users(s, filters, _int_arg("page"), PER_PAGE)
+        page = pa.search_users(s, filters, requested_page(), PER_PAGE)
         departments = [(d.code, d.name) for d in _departments(s)]
         towns = town_choices(s)
     query = {k: v for k, v in vars(filters).items() if v and not (k == "status" and v == "active")}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.models import Department
 from engine.work.inbox import APPROVAL_KINDS, approval_queue, recent_returns
 from webapp.access import case_scope, roles_required, task_scope
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.work.inbox import template_helpers
 
@@ -25,10 +26,7 @@ RETURNS_SHOWN_DAYS = 30
 def index():
     runtime = _runtime()
     kind = request.args.get("kind") if request.args.get("kind") in APPROVAL_KINDS else None
-    try:
-        page_no = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page_no = 1
+    page_no = requested_page()
     now = runtime.now()
     with runtime.db.read() as session:
         queue = approval_queue(session, task_scope(current_user), kind=kind, page=page_no, now=now,

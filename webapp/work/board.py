@@ -14,6 +14,7 @@ from engine.org.places import town_choices
 from engine.work import board as board_queries
 from engine.work import board_actions as supervision
 from webapp.access import case_scope, load_staff, roles_required, task_scope, visible_case
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -45,7 +46,7 @@ def _filters() -> board_queries.BoardFilters:
     stage = args.get("stage") if args.get("stage") in board_queries.STAGES else None
     colour = args.get("colour") if args.get("colour") in board_queries.COLOURS else None
     return board_queries.BoardFilters(town=args.get("town") or None, department_id=_int(args.get("department")),
-                                      stage=stage, colour=colour, page=max(1, _int(args.get("page")) or 1))
+                                      stage=stage, colour=colour, page=requested_page())
 
 
 @bp.get("/board")

@@ -3,7 +3,7 @@ from io import BytesIO
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.cases.attachments import (
     MAX_FILE_BYTES,
@@ -14,7 +14,7 @@ from engine.cases.attachments import (
     detect_type,
     store_attachments,
 )
-from engine.models import Attachment, Case
+from engine.models import Attachment
 from tests import images
 
 # Real (tiny) images: uploads are parsed and measured, not only recognised by their first bytes.
@@ -33,11 +33,6 @@ def form(**overrides) -> dict:
             "grid_code": "T01-A01-V01", "complainant_name": "李四", "complainant_phone": "13900001111"}
     data.update(overrides)
     return data
-
-
-def case_count(env) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(Case))
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -95,7 +90,7 @@ def test_a_refused_upload_is_explained_and_registers_nothing(env, as_user, name,
     response = post_with_file(as_user("intake"), name, content())
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
-    assert case_count(env) == 0
+    assert env.count() == 0
 
 
 def _case_with_attachment(env, as_user, grid_code="T01-A01-V01", name="现场 照片(1).png", data=PNG):
