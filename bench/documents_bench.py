@@ -21,16 +21,15 @@ import argparse
 import io
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image as PILImage
 from sqlalchemy import select, true
-from sqlalchemy.engine import make_url
 
-from bench.engine_bench import CASE_DATA, START, fresh_database, seed
+from bench.engine_bench import CASE_DATA, START, seed
+from bench.harness import bench_database, log, print_figures
 from bench.options import bench_parser
 from documents.issue import issue_now
 from documents.render import render_pdf
@@ -55,28 +54,15 @@ PHOTOS = 30
 NOTICE_TARGET_MS = 300
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return bench_parser("documents", __doc__).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as tmp:
-        work_dir = Path(tmp)
-        url = args.database_url or f"sqlite:///{work_dir / 'bench.db'}"
-        shown = make_url(url).render_as_string(hide_password=True)
-        log(f"documents bench on {shown}{' (quick)' if args.quick else ''}: dropping all tables, building schema")
-        fresh_database(url)
-        db = Database(url)
-        try:
-            figures = run(db, work_dir, repeats=3 if args.quick else 10)
-        finally:
-            db.dispose()
-    log(" ".join(f"{key}={figures[key]:.1f}" for key in KEYS))
+    with bench_database("documents", args) as (_url, db, work_dir):
+        figures = run(db, work_dir, repeats=3 if args.quick else 10)
+    print_figures(figures, KEYS)
     return 0
 
 

@@ -27,22 +27,20 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import MetaData, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, update
 
+from bench.harness import bench_database, log, print_figures
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
 from engine.core.db import Database
-from engine.core.migrate import upgrade
 from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy, deploy_shipped
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
@@ -81,25 +79,7 @@ QUICK = Plan(cases=20, long_cases=1, half_window=3, timers=60)
 POINTS = (10, 100)
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
 # ---------------------------------------------------------------- database
-
-
-def fresh_database(url: str) -> None:
-    """Drop every table (the bench owns this database) and build the current schema."""
-    db = Database(url)
-    try:
-        with db.engine.begin() as conn:
-            meta = MetaData()
-            meta.reflect(conn)
-            meta.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        db.dispose()
-    upgrade(url)
 
 
 def seed(runtime: Runtime) -> None:
@@ -273,18 +253,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan = QUICK if args.quick else FULL
-    with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as tmp:
-        work_dir = Path(tmp)
-        url = args.database_url or f"sqlite:///{work_dir / 'bench.db'}"
-        shown = make_url(url).render_as_string(hide_password=True)
-        log(f"engine bench on {shown}{' (quick)' if args.quick else ''}: dropping all tables, building schema")
-        fresh_database(url)
-        db = Database(url)
-        try:
-            figures = run(url, db, plan, work_dir)
-        finally:
-            db.dispose()
-    log(" ".join(f"{key}={figures[key]:.1f}" for key in KEYS))
+    with bench_database("engine", args) as (url, db, work_dir):
+        figures = run(url, db, plan, work_dir)
+    print_figures(figures, KEYS)
     return 0
 
 

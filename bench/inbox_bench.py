@@ -19,12 +19,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import func, select, text
 
+from bench.harness import fresh_database
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.db import Database
-from engine.core.migrate import upgrade
 from engine.definitions.deploy import deploy_shipped
 from engine.models import CATEGORIES, CHANNELS, Case, Department, Grid, Task
 from engine.org.seed import seed_departments, seed_grid, seed_staff
@@ -41,18 +41,6 @@ INSTANCE_COLS = ["id", "definition_id", "case_id", "state", "status", "row_versi
 TASK_COLS = ["id", "instance_id", "case_id", "spec", "name", "form", "stage", "candidate_group", "department_id",
              "grid_path", "category", "channel", "tier", "state", "due_at", "colour", "created_at"]
 WORDS = ["异味", "噪声", "扬尘", "污水", "黑臭水体", "焚烧", "油烟", "固废", "养殖废水", "施工噪声", "废气", "排污口"]
-
-
-def _reset(url: str) -> Database:
-    db = Database(url)
-    if db.is_postgres:
-        with db.engine.begin() as conn:
-            meta = MetaData()
-            meta.reflect(conn)
-            meta.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade(url)
-    return db
 
 
 def _rows(n_cases: int, open_share: float, definition_id: int, villages, departments, rng):
@@ -151,7 +139,8 @@ def main(argv=None) -> int:
         db = Database(url)
         runtime = build_runtime(db, ManualClock(NOW))
     else:
-        db = _reset(url)
+        fresh_database(url)
+        db = Database(url)
         runtime = build_runtime(db, ManualClock(NOW))
         with db.write() as s:
             seed_departments(s)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import MetaData, Table, delete, select, text
+from sqlalchemy import MetaData, Table, delete, func, select, text
 
 from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
@@ -133,6 +133,15 @@ class Env:
             if kind:
                 q = q.where(AuditEvent.kind == kind)
             return list(s.scalars(q))
+
+    def count(self, model=Case) -> int:
+        """How many rows the table of `model` holds (cases, unless told)."""
+        with self.db.read() as s:
+            return s.scalar(select(func.count()).select_from(model))
+
+    def newest_case(self) -> Case | None:
+        with self.db.read() as s:
+            return s.scalars(select(Case).order_by(Case.id.desc())).first()
 
     def at(self, iso: str) -> int:
         """Move the clock to a moment (ISO with offset) and fire whatever timers are due."""

@@ -16,6 +16,9 @@ import secrets
 
 from flask import session
 
+from engine.cases.intake import submitted_case
+from webapp.runtime import current_runtime
+
 FIELD = "submission_token"
 _SALT = "submission_salt"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -37,3 +40,11 @@ def submission_key(form) -> str | None:
     if not salt or not _TOKEN.fullmatch(token):
         return None
     return hashlib.sha256(f"{salt}:{token}".encode()).hexdigest()
+
+
+def submitted_before(key: str | None):
+    """The case this form already registered, or None (a first post, or no key to tell)."""
+    if key is None:
+        return None
+    with current_runtime().db.read() as db:
+        return submitted_case(db, key)

@@ -134,6 +134,25 @@ def sign_in(browser, live_server):
         context.close()
 
 
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page on a phone-sized screen (PHONE), nobody signed in; closed after the test."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", **PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def no_horizontal_overflow(page, where: str) -> None:
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    # A mobile browser widens its layout viewport to fit content that overflows (innerWidth grows
+    # with it), so the screen's own width is checked too.
+    screen = PHONE["viewport"]["width"]
+    assert wide <= inner + 1 and inner <= screen + 1, f"{where}: page is {wide}px wide on a {screen}px screen"
+
+
 def htmx_ready(locator):
     """The element once htmx has processed it: a control swapped in by htmx does nothing when
     changed before htmx has bound its hx-* attributes (a race a loaded machine loses)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, htmx_ready
+from tests.browser.conftest import htmx_ready
 
 WIDE = {"viewport": {"width": 1400, "height": 950}}
 
@@ -68,27 +68,22 @@ def test_staff_pages_and_editors_work_under_the_csp(sqlite_only, sign_in, env, c
     assert csp_violations == [] and errors == []
 
 
-def test_public_portal_works_under_the_csp(sqlite_only, browser, live_server, csp_violations):
-    context = browser.new_context(base_url=live_server, locale="zh-CN", **PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def test_public_portal_works_under_the_csp(sqlite_only, phone_page, csp_violations):
+    page = phone_page
     errors = script_errors(page)
-    try:
-        page.goto("/public/")
-        page.get_by_role("link", name="我要投诉", exact=True).first.click()
-        page.get_by_label("问题类别").select_option("noise")
-        page.get_by_label("问题描述").fill("幸福路工地每晚十一点后还在打桩，噪声很大")
-        # htmx replaces the one-list picker with town → work area → village.
-        htmx_ready(page.get_by_label("乡镇（街道）")).select_option("T01")
-        expect(page.locator("#grid-area option[value='T01-A01']")).to_have_count(1)
-        page.get_by_label("网格（片区）").select_option("T01-A01")
-        page.get_by_text("位置坐标（可选）").click()
-        page.get_by_label("匿名投诉").check()
-        page.get_by_role("button", name="提交投诉").click()
-        expect(page.locator("#tracking-code")).to_be_visible()
-        page.get_by_role("link", name="查看办理进度").click()
-        expect(page.get_by_role("heading", level=1)).to_be_visible()
-        page.goto("/public/no-such-page")
-        assert csp_violations == [] and errors == []
-    finally:
-        context.close()
+    page.goto("/public/")
+    page.get_by_role("link", name="我要投诉", exact=True).first.click()
+    page.get_by_label("问题类别").select_option("noise")
+    page.get_by_label("问题描述").fill("幸福路工地每晚十一点后还在打桩，噪声很大")
+    # htmx replaces the one-list picker with town → work area → village.
+    htmx_ready(page.get_by_label("乡镇（街道）")).select_option("T01")
+    expect(page.locator("#grid-area option[value='T01-A01']")).to_have_count(1)
+    page.get_by_label("网格（片区）").select_option("T01-A01")
+    page.get_by_text("位置坐标（可选）").click()
+    page.get_by_label("匿名投诉").check()
+    page.get_by_role("button", name="提交投诉").click()
+    expect(page.locator("#tracking-code")).to_be_visible()
+    page.get_by_role("link", name="查看办理进度").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto("/public/no-such-page")
+    assert csp_violations == [] and errors == []

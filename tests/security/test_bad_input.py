@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.core.errors import DeployError, GreenloopError
 from engine.definitions.deploy import checksum, deploy, shipped_files
-from engine.models import Case, ProcessDefinition
+from engine.models import ProcessDefinition
 from engine.org.api_tokens import create_token
 from webapp.json_limits import API_BODY_BYTES, MAX_DEPTH
 
@@ -22,11 +22,6 @@ ALARM = {"category": "air", "title": "在线监测超标", "description": "颗�
 def _headers(env, *scopes) -> dict:
     _row, token = env.run(create_token, "bad input", list(scopes), created_by="admin", username="admin")
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-
-def _cases(env) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(Case))
 
 
 # ---------------------------------------------------------------------------- JSON
@@ -44,7 +39,7 @@ def test_deeply_nested_json_is_a_400_naming_the_nesting(env, app, body):
         response = api.post(path, data=body, headers=headers)
         assert response.status_code == 400, (path, response.status_code)
         assert f"{MAX_DEPTH}" in response.get_json()["message"]
-    assert _cases(env) == 0
+    assert env.count() == 0
 
 
 def test_deeply_nested_json_to_a_staff_page_is_a_400(env, as_user):
@@ -60,7 +55,7 @@ def test_an_api_body_over_its_limit_is_a_413(env, app):
     body = dict(ALARM, description="污" * API_BODY_BYTES)  # 3 bytes a character in UTF-8
     response = app.test_client().post("/api/v1/cases", json=body, headers=_headers(env, "cases:write"))
     assert response.status_code == 413 and response.get_json()["code"] == "payload_too_large"
-    assert _cases(env) == 0
+    assert env.count() == 0
 
 
 # ---------------------------------------------------------------------------- Open311 dates
@@ -138,7 +133,7 @@ def test_a_stored_diagram_calling_an_undefined_function_answers_409_and_register
     assert response.status_code == 409
     body = response.get_json()
     assert body["code"] == "workflow_fault" and "stage_receive_enter" in body["message"]
-    assert _cases(env) == 0
+    assert env.count() == 0
 
 
 def test_the_public_hears_only_that_nothing_was_saved(env, app, as_user):
@@ -154,7 +149,7 @@ def test_the_public_hears_only_that_nothing_was_saved(env, app, as_user):
     page = response.get_data(as_text=True)
     assert response.status_code == 409 and "12369" in page
     assert "stage_receive_enter" not in page and "notify_everyone" not in page
-    assert _cases(env) == 0
+    assert env.count() == 0
 
 
 def test_an_engine_error_no_view_handles_is_a_400_not_a_500(app):

@@ -9,10 +9,9 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
 
-import webapp.public.portal as portal_views
-from engine.models import Attachment, Case
+import webapp.submissions as submissions
+from engine.models import Attachment
 from tests import images
 from tests.web.conftest import csrf_of
 
@@ -26,11 +25,6 @@ CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z]{10})<')
 @pytest.fixture(autouse=True)
 def _generous_limits(app):
     app.config.update(PUBLIC_SUBMIT_LIMIT="1000 per minute")
-
-
-def count(env, model=Case) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(model))
 
 
 def open_form(client, url="/public/new") -> dict:
@@ -56,10 +50,10 @@ def test_the_same_public_form_sent_again_gives_its_first_case(env, app):
     again = post(client, fields, description="工地每晚十一点后还在打桩（再次提交）")
     assert again.status_code == 303 and again.headers["Location"].endswith("/public/submitted")
     assert confirmed_code(client) == code
-    assert count(env) == 1 and count(env, Attachment) == 1
+    assert env.count() == 1 and env.count(Attachment) == 1
     # The same person filling in the form anew is a new complaint.
     assert post(client, open_form(client)).status_code == 303
-    assert count(env) == 2
+    assert env.count() == 2
 
 
 def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch):
@@ -73,7 +67,7 @@ def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch)
     # only the database's unique key can keep the second case out.
     both_checked = threading.Barrier(2)
     looked = threading.local()
-    real_lookup = portal_views.submitted_case
+    real_lookup = submissions.submitted_case
 
     def lookup_then_wait(session, key):
         found = real_lookup(session, key)
@@ -82,7 +76,7 @@ def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch)
             both_checked.wait(timeout=20)
         return found
 
-    monkeypatch.setattr(portal_views, "submitted_case", lookup_then_wait)
+    monkeypatch.setattr(submissions, "submitted_case", lookup_then_wait)
     answers: dict[int, object] = {}
     errors: list[BaseException] = []
 
@@ -99,7 +93,7 @@ def test_two_identical_public_posts_at_once_give_one_case(env, app, monkeypatch)
         thread.join(timeout=60)
     assert errors == []
     assert [answers[n].status_code for n in (0, 1)] == [303, 303]
-    assert count(env) == 1 and count(env, Attachment) == 1
+    assert env.count() == 1 and env.count(Attachment) == 1
     assert confirmed_code(first_client) == confirmed_code(second_client)
 
 
@@ -112,7 +106,7 @@ def test_a_form_token_taken_to_another_session_finds_nothing(env, app):
     own = open_form(stranger)
     assert post(stranger, {**fields, "csrf_token": own["csrf_token"]}).status_code == 303
     assert confirmed_code(stranger) != code  # a case of its own, not the owner's tracking code
-    assert count(env) == 2
+    assert env.count() == 2
 
 
 def test_a_double_clicked_intake_form_registers_one_case(env, as_user):
@@ -126,4 +120,4 @@ def test_a_double_clicked_intake_form_registers_one_case(env, as_user):
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
     page = intake.get(second.headers["Location"]).get_data(as_text=True)
     assert "这份表单已经提交过" in page
-    assert count(env) == 1
+    assert env.count() == 1

@@ -7,7 +7,6 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from documents.storage import ensure_rendered, render_backlog
 from engine.cases.attachments import AttachmentRejected, check_upload
@@ -67,9 +66,7 @@ def _public_form(name: str, data: bytes) -> dict:
 
 
 def _counts(env) -> tuple[int, int]:
-    with env.db.read() as s:
-        return (s.scalar(select(func.count()).select_from(Case)),
-                s.scalar(select(func.count()).select_from(Attachment)))
+    return env.count(Case), env.count(Attachment)
 
 
 def _refused(response, name: str, said: str) -> None:

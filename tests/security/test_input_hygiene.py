@@ -8,12 +8,12 @@ import io
 import unicodedata
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.cases.intake import register_case
 from engine.core.errors import FormInvalid
 from engine.core.text import BIDI_CONTROLS, UnsafeText, clean_text
-from engine.models import Attachment, Case
+from engine.models import Attachment
 from engine.models.people_admin import GridImport
 from engine.org import grid_import
 from engine.org.api_tokens import create_token
@@ -31,16 +31,6 @@ INTAKE = {"channel": "hotline", "category": "air", "subject_type": "enterprise",
           "complainant_phone": "13900001111"}
 PUBLIC = {"category": "noise", "description": "工地每晚十一点后还在打桩，噪声很大", "grid_code": "T01-A01-V01",
           "complainant_name": "李四", "complainant_phone": "13900001111", "subject_type": "construction"}
-
-
-def cases(env) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(Case))
-
-
-def newest(env) -> Case:
-    with env.db.read() as s:
-        return s.scalars(select(Case).order_by(Case.id.desc())).first()
 
 
 @pytest.fixture(autouse=True)
@@ -67,31 +57,31 @@ def test_the_rule_keeps_chinese_line_breaks_and_tabs_and_removes_every_bidi_cont
 
 def test_staff_intake_form_stores_clean_text_and_refuses_nul(env, as_user):
     intake = as_user("intake")
-    before = cases(env)
+    before = env.count()
     answer = intake.post("/intake/new", data={**INTAKE, "title": SPOOF, "description": TEXT})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
-    case = newest(env)
+    case = env.newest_case()
     assert (case.title, case.description) == ("工厂gpj.exe排污", CLEAN)
-    assert cases(env) == before + 1
+    assert env.count() == before + 1
 
     refused = intake.post("/intake/new", data={**INTAKE, "title": "化工厂\x00排放"})
     assert refused.status_code == 400 and "NUL" in refused.get_data(as_text=True)
     # Also in a field the view never reads, and in a field's name.
     assert intake.post("/intake/new", data={**INTAKE, "extra": "\x00"}).status_code == 400
     assert intake.post("/intake/new", data={**INTAKE, "ex\x00tra": "x"}).status_code == 400
-    assert cases(env) == before + 1
+    assert env.count() == before + 1
 
 
 def test_public_form_stores_clean_text_and_refuses_nul_with_its_own_page(env, as_user):
     visitor = as_user()
-    before = cases(env)
+    before = env.count()
     answer = visitor.post("/public/new", data={**PUBLIC, "description": TEXT})
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
-    assert newest(env).description == CLEAN
+    assert env.newest_case().description == CLEAN
     refused = visitor.post("/public/new", data={**PUBLIC, "description": "打桩\x00噪声很大很大"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "NUL" in page and 'class="public"' in page
-    assert cases(env) == before + 1
+    assert env.count() == before + 1
 
 
 def test_query_strings_are_cleaned_and_nul_refused(env, as_user):
@@ -123,13 +113,12 @@ def test_uploaded_file_names_are_cleaned_and_nul_refused(env, as_user):
         assert s.scalars(select(GridImport.filename)).one() == "网格vsc.exe"
 
     intake = as_user("intake")
-    before = cases(env)
+    before = env.count()
     refused = intake.post("/intake/new", data={**INTAKE, "attachments": (io.BytesIO(JPEG), "照片.jpg\x00.exe")},
                           content_type="multipart/form-data")
     assert refused.status_code == 400
-    assert cases(env) == before
-    with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert env.count() == before
+    assert env.count(Attachment) == 0
 
 
 def test_grid_csv_import_cleans_names_and_treats_nul_as_a_bad_file(env):
@@ -153,13 +142,13 @@ def test_api_json_is_cleaned_and_nul_refused_in_the_api_error_shape(env, app):
             "complainant_anonymous": True}
     answer = api.post("/api/v1/cases", json=body, headers=headers)
     assert answer.status_code == 201, answer.get_data(as_text=True)
-    assert (newest(env).title, newest(env).description) == ("工厂gpj.exe排污", CLEAN)
-    before = cases(env)
+    assert (env.newest_case().title, env.newest_case().description) == ("工厂gpj.exe排污", CLEAN)
+    before = env.count()
     for bad in ({**body, "description": "a\x00b"}, {**body, "external_id": "x\x00"}, {**body, "k\x00": 1}):
         refused = api.post("/api/v1/cases", json=bad, headers=headers)
         assert refused.status_code == 400, refused.get_data(as_text=True)
         assert refused.get_json()["code"] == "bad_request" and "NUL" in refused.get_json()["message"]
-    assert cases(env) == before
+    assert env.count() == before
 
 
 def test_open311_form_posts_are_cleaned_and_nul_refused_in_the_spec_format(env, app):
@@ -169,15 +158,15 @@ def test_open311_form_posts_are_cleaned_and_nul_refused_in_the_spec_format(env, 
               "description": TEXT, "first_name": "三", "last_name": "张", "phone": "13800000000"}
     answer = client.post("/open311/v2/requests.json", data=fields)
     assert answer.status_code == 201, answer.get_data(as_text=True)
-    assert newest(env).description == CLEAN
-    before = cases(env)
+    assert env.newest_case().description == CLEAN
+    before = env.count()
     refused = client.post("/open311/v2/requests.json", data={**fields, "description": "a\x00b"})
     assert refused.status_code == 400
     [error] = refused.get_json()
     assert error["code"] == 400 and "NUL" in error["description"]
     refused = client.post("/open311/v2/requests.xml", data={**fields, "last_name": "\x00"})
     assert refused.status_code == 400 and refused.mimetype == "text/xml" and b"NUL" in refused.data
-    assert cases(env) == before
+    assert env.count() == before
 
 
 # ---------------------------------------------------------------------------- callers that are not web requests

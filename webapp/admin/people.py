@@ -31,7 +31,9 @@ from engine.org import people as pa
 from engine.org.places import town_choices
 from webapp import labels
 from webapp.access import roles_required
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
+from webapp.runtime import transaction
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
 PER_PAGE = 25
@@ -143,8 +145,10 @@ def describe(problem: Problem) -> str:
     return f"{COLUMN_NAMES[column]}：{text}" if column in COLUMN_NAMES else text
 
 
-def field_errors(err: AdminError) -> dict[str, list[str]]:
-    return {name: [describe(p) for p in found] for name, found in err.problems.items()}
+def field_errors(err: AdminError, prefix: str = "") -> dict[str, list[str]]:
+    """The refusal's sentences by form field; ``prefix`` tells apart the fields of the several forms
+    on one page (the grid node's add_, rename_ and move_)."""
+    return {prefix + name: [describe(p) for p in found] for name, found in err.problems.items()}
 
 
 @bp.context_processor
@@ -156,11 +160,14 @@ def _now():
     return _runtime().now()
 
 
-def _int_arg(name: str, default: int = 1) -> int:
+def _change(service, *args):
+    """``service(session, *args, actor, now)`` of engine/org in the request's one write transaction,
+    done by the signed-in administrator; a record that does not exist (any more) is a 404."""
     try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        return default
+        with transaction() as s:
+            return service(s, *args, current_user.username, _now())
+    except NotFound:
+        abort(404)
 
 
 # ---------------------------------------------------------------------------- accounts
@@ -174,8 +181,8 @@ def index():
                              department=args.get("department", "")[:64], town=args.get("town", "")[:64],
                              status=args.get("status") if args.get("status") in STATUS_NAMES else "active")
     with _runtime().db.read() as s:
-        page = pa.search_users(s, filters, _int_arg("page"), PER_PAGE)
-        departments = _departments(s)
+        page = pa.search_users(s, filters, requested_page(), PER_PAGE)
+        departments = [(d.code, d.name) for d in _departments(s)]
         towns = town_choices(s)
     query = {k: v for k, v in vars(filters).items() if v and not (k == "status" and v == "active")}
     return render_template("admin/people_index.html", page=page, filters=filters, departments=departments,
@@ -224,7 +231,7 @@ def new_user():
         return _user_form({"roles": [], "locale": "zh_CN"})
     values = _submitted()
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             user, generated = pa.create_user(s, values, current_user.username, _now())
             user_id, username = user.id, user.username
     except AdminError as err:
@@ -255,7 +262,7 @@ def edit_user(user_id: int):
         return _user_form(values, user=user, history=history, used=used)
     submitted = _submitted()
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             pa.update_user(s, user_id, submitted, current_user.username, _now())
     except AdminError as err:
         return _user_form({**submitted, "username": user.username}, field_errors(err), user, 422, history, used)
@@ -274,10 +281,7 @@ def _refused(err: AdminError) -> None:
 def set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
-        with _runtime().db.write() as s:
-            pa.set_active(s, user_id, active, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(pa.set_active, user_id, active)
     except AdminError as err:
         _refused(err)
     else:
@@ -300,7 +304,7 @@ def password(user_id: int):
     # Administrators resetting their own password stay signed in here; every other session ends.
     keep = current_user.session_token if user_id == current_user.id else None
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             username = _load_user(s, user_id).username
             generated = pa.reset_password(s, user_id, current_user.username, _now(), given or None,
                                           keep_session=keep)
@@ -317,11 +321,7 @@ def password(user_id: int):
 @roles_required("admin")
 def end_sessions(user_id: int):
     """Sign the person out everywhere (a lost phone, a computer left signed in)."""
-    try:
-        with _runtime().db.write() as s:
-            ended = pa.sign_out_everywhere(s, user_id, current_user.username, _now())
-    except NotFound:
-        abort(404)
+    ended = _change(pa.sign_out_everywhere, user_id)
     flash(_("已结束该账号的 %(n)s 个登录会话，该人员需重新登录", n=ended), "info")
     return redirect(url_for(".edit_user", user_id=user_id) + "#sessions")
 
@@ -330,7 +330,7 @@ def end_sessions(user_id: int):
 @roles_required("admin")
 def delete_user(user_id: int):
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             username = _load_user(s, user_id).username
             pa.delete_user(s, user_id, current_user.username, _now())
     except AdminError as err:
@@ -359,7 +359,7 @@ def departments():
         return _departments_page()
     values = {k: request.form.get(k, "") for k in ("code", "name", "kind")}
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             dept.create_department(s, values, current_user.username, _now())
     except AdminError as err:
         return _departments_page(field_errors(err), values, 422, editing="")
@@ -372,10 +372,7 @@ def departments():
 def department_update(code: str):
     values = {k: request.form.get(k, "") for k in ("name", "kind")}
     try:
-        with _runtime().db.write() as s:
-            dept.update_department(s, code, values, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(dept.update_department, code, values)
     except AdminError as err:
         return _departments_page(field_errors(err), {**values, "code": code}, 422, editing=code)
     flash(_("已保存"), "info")
@@ -386,10 +383,7 @@ def department_update(code: str):
 @roles_required("admin")
 def department_delete(code: str):
     try:
-        with _runtime().db.write() as s:
-            dept.delete_department(s, code, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(dept.delete_department, code)
     except AdminError as err:
         return _departments_page({"": [describe(p) for p in err.problems.get("", [])]}, {"code": code}, 409,
                                  editing=code)
@@ -436,14 +430,10 @@ def grid_node(code: str):
 def grid_add(code: str):
     values = {"code": request.form.get("code", ""), "name": request.form.get("name", "")}
     try:
-        with _runtime().db.write() as s:
-            node = grid_tree.add_node(s, values["code"], values["name"], code, current_user.username, _now())
-            new_code = node.code
-    except NotFound:
-        abort(404)
+        node = _change(grid_tree.add_node, values["code"], values["name"], code)
     except AdminError as err:
-        return _node_page(code, {f"add_{k}": v for k, v in field_errors(err).items()}, values, 422)
-    flash(_("已添加 %(c)s", c=new_code), "info")
+        return _node_page(code, field_errors(err, "add_"), values, 422)
+    flash(_("已添加 %(c)s", c=node.code), "info")
     return redirect(url_for(".grid_node", code=code) + "#children")
 
 
@@ -452,12 +442,9 @@ def grid_add(code: str):
 def grid_rename(code: str):
     name = request.form.get("name", "")
     try:
-        with _runtime().db.write() as s:
-            grid_tree.rename_node(s, code, name, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        _change(grid_tree.rename_node, code, name)
     except AdminError as err:
-        return _node_page(code, {f"rename_{k}": v for k, v in field_errors(err).items()}, {"name": name}, 422)
+        return _node_page(code, field_errors(err, "rename_"), {"name": name}, 422)
     flash(_("已保存"), "info")
     return redirect(url_for(".grid_node", code=code))
 
@@ -467,12 +454,9 @@ def grid_rename(code: str):
 def grid_move(code: str):
     parent = request.form.get("parent", "")
     try:
-        with _runtime().db.write() as s:
-            moved = grid_tree.move_node(s, code, parent, current_user.username, _now())
-    except NotFound:
-        abort(404)
+        moved = _change(grid_tree.move_node, code, parent)
     except AdminError as err:
-        return _node_page(code, {f"move_{k}": v for k, v in field_errors(err).items()}, {"parent": parent}, 422)
+        return _node_page(code, field_errors(err, "move_"), {"parent": parent}, 422)
     flash(_("已移动：%(n)s 个网格节点、%(c)s 件在办案件、%(t)s 个待办任务随之更新", n=moved.nodes, c=moved.cases,
             t=moved.tasks), "info")
     return redirect(url_for(".grid_node", code=code))
@@ -492,19 +476,22 @@ def grid_sample():
     return response
 
 
+def _import_template(upload: GridImport | None = None, plan=None, refused: AdminError | None = None) -> str:
+    return render_template("admin/people_import.html", upload=upload, plan=plan, refused=refused,
+                           limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS))
+
+
 @bp.route("/grid/import", methods=["GET", "POST"])
 @roles_required("admin")
 def grid_import_upload():
     if request.method == "GET":
-        return render_template("admin/people_import.html", upload=None, plan=None,
-                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS))
+        return _import_template()
     upload = request.files.get("file")
     raw = upload.read(grid_import.MAX_BYTES + 1) if upload else b""
     if not upload or not upload.filename:
         flash(_("请选择要导入的 CSV 文件"), "error")
-        return render_template("admin/people_import.html", upload=None, plan=None,
-                               limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), 422
-    with _runtime().db.write() as s:
+        return _import_template(), 422
+    with transaction() as s:
         import_id = grid_import.store_upload(s, upload.filename, raw, current_user.username, _now()).id
     return redirect(url_for(".grid_import_preview", import_id=import_id))
 
@@ -515,8 +502,7 @@ def _import_page(import_id: int, status: int = 200, refused: AdminError | None =
         if upload is None:
             abort(404)
         plan = grid_import.preview(s, upload.content)
-    return render_template("admin/people_import.html", upload=upload, plan=plan, refused=refused,
-                           limits=(grid_import.MAX_BYTES // (1024 * 1024), grid_import.MAX_ROWS)), status
+    return _import_template(upload, plan, refused), status
 
 
 @bp.get("/grid/import/<int:import_id>")
@@ -529,7 +515,7 @@ def grid_import_preview(import_id: int):
 @roles_required("admin")
 def grid_import_apply(import_id: int):
     try:
-        with _runtime().db.write() as s:
+        with transaction() as s:
             # Locked: a second click (or a second administrator) waits, then finds it applied.
             upload = s.get(GridImport, import_id, with_for_update=True)
             if upload is None:

@@ -32,6 +32,7 @@ from webapp.access import (
 )
 from webapp.cases.attachments import send_attachment
 from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, STATUSES
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -55,13 +56,6 @@ def task_link(task_id: str) -> str | None:
         return None
 
 
-def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        return default
-
-
 @bp.get("/cases")
 @login_required
 def index():
@@ -71,7 +65,7 @@ def index():
     chosen = {key: args.get(key, "") if args.get(key, "") in names else "" for key, names in allowed.items()}
     filters = CaseFilters(q=args.get("q", "")[:200], town=args.get("town", "")[:64], **chosen)
     with _runtime().db.read() as session:
-        page = search_cases(session, case_scope(current_user), filters, _int_arg("page"), PER_PAGE)
+        page = search_cases(session, case_scope(current_user), filters, requested_page(), PER_PAGE)
         page = replace(page, items=[readable_case(case, current_user.sees_identity) for case in page.items])
         towns = town_choices(session)
     query = {k: v for k, v in {**chosen, "q": filters.q, "town": filters.town}.items() if v}

@@ -20,14 +20,14 @@ from engine.cases.attachments import (
     store_attachments,
 )
 from engine.cases.duplicates import merge_new_case, suggest_duplicates
-from engine.cases.intake import IntakeSchema, register_case, submitted_case
+from engine.cases.intake import IntakeSchema, register_case
 from engine.core.errors import FormInvalid, GreenloopError
 from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
-from webapp.submissions import new_token, submission_key
+from webapp.submissions import new_token, submission_key, submitted_before
 
 bp = Blueprint("intake", __name__)
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def new():
     if request.method == "GET":
         return _render({**{n: "" for n in TEXT_FIELDS}, **{n: False for n in CHECKBOXES}, **DEFAULTS}, {})
     key = submission_key(request.form)
-    earlier = _submitted_before(key)
+    earlier = submitted_before(key)
     if earlier is not None:
         return _registered_before(earlier)
     values = _values(request.form)
@@ -159,7 +159,7 @@ def new():
         return _render(values, translated_errors(err.errors), 400, had_files=bool(uploads))
     except IntegrityError:
         # The same form posted twice at once: the other post registered it (webapp/submissions.py).
-        earlier = _submitted_before(key)
+        earlier = submitted_before(key)
         if earlier is None:
             raise
         return _registered_before(earlier)
@@ -174,13 +174,6 @@ def new():
         flash(_("已登记 %(number)s（查询码 %(code)s），并作为重复件并入 %(parent)s", number=case.number,
                 code=case.tracking_code, parent=parent.number), "info")
     return redirect(url_for("cases.show", case_id=case.id))
-
-
-def _submitted_before(key: str | None):
-    if key is None:
-        return None
-    with _runtime().db.read() as session:
-        return submitted_case(session, key)
 
 
 def _registered_before(case):

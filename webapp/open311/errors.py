@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from engine.core.errors import FormInvalid, GreenloopError, WorkflowFault
 from webapp.open311.blueprint import bp
 from webapp.open311.xml import errors
+from webapp.runtime import current_runtime
 
 DESCRIPTIONS = {400: "请求无效 (bad request)", 403: "api_key 无效或无权提交 (invalid api_key)",
                 404: "不存在 (not found)", 405: "不支持此方法 (method not allowed)", 409: "操作冲突 (conflict)",
@@ -70,3 +71,13 @@ def fail(status: int, message: str):
     err = default_exceptions[status]()
     err.open311_message = message
     raise err
+
+
+def found_or_404(lookup, *args, missing: str):
+    """What ``lookup(session, *args)`` finds in a read-only session; nothing found is the spec's
+    404 with the description ``missing``."""
+    with current_runtime().db.read() as session:
+        found = lookup(session, *args)
+    if found is None:
+        fail(404, missing)
+    return found

@@ -12,7 +12,7 @@ from engine.org.api_tokens import authenticate
 from engine.public import open311
 from webapp.extensions import code_lookup_limit, limiter
 from webapp.open311.blueprint import bp
-from webapp.open311.errors import fail
+from webapp.open311.errors import fail, found_or_404
 from webapp.open311.services import FORMATS, read_limit
 from webapp.open311.xml import respond
 from webapp.runtime import current_runtime, transaction
@@ -76,10 +76,8 @@ def search(fmt: str):
 @bp.get(f"/requests/<request_id>.<{FORMATS}:fmt>")
 @limiter.limit(read_limit)
 def show(request_id: str, fmt: str):
-    with current_runtime().db.read() as session:
-        found = open311.request_by_number(session, request_id, _zone())
-    if found is None:
-        fail(404, f"服务请求不存在 (no service request {request_id})")
+    found = found_or_404(open311.request_by_number, request_id, _zone(),
+                         missing=f"服务请求不存在 (no service request {request_id})")
     return respond(fmt, [found], "service_requests", "request")
 
 
@@ -87,8 +85,5 @@ def show(request_id: str, fmt: str):
 @code_lookup_limit()
 def token(token: str, fmt: str):
     # A token is the case's tracking code: as limited as the portal's tracking page, with it.
-    with current_runtime().db.read() as session:
-        found = open311.request_by_token(session, token)
-    if found is None:
-        fail(404, "令牌不存在 (no such token)")
+    found = found_or_404(open311.request_by_token, token, missing="令牌不存在 (no such token)")
     return respond(fmt, [found], "service_requests", "request")

@@ -6,7 +6,7 @@ from flask import current_app, request, url_for
 from engine.public import open311
 from webapp.extensions import limiter
 from webapp.open311.blueprint import bp
-from webapp.open311.errors import fail
+from webapp.open311.errors import found_or_404
 from webapp.open311.xml import respond
 from webapp.runtime import current_runtime
 
@@ -39,8 +39,6 @@ def services(fmt: str):
 @bp.get(f"/services/<service_code>.<{FORMATS}:fmt>")
 @limiter.limit(read_limit)
 def service_definition(service_code: str, fmt: str):
-    with current_runtime().db.read() as session:
-        definition = open311.service_definition(session, service_code)
-    if definition is None:
-        fail(404, f"服务代码不存在 (no service {service_code})")
+    definition = found_or_404(open311.service_definition, service_code,
+                              missing=f"服务代码不存在 (no service {service_code})")
     return respond(fmt, definition, "service_definition")

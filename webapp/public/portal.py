@@ -21,7 +21,6 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_uploads
-from engine.cases.intake import submitted_case
 from engine.core.errors import FormInvalid, GreenloopError, NotFound, WorkflowFault
 from engine.org.places import villages_by_area
 from engine.public import portal as portal
@@ -32,7 +31,7 @@ from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.security_headers import locating_page
-from webapp.submissions import new_token, submission_key
+from webapp.submissions import new_token, submission_key, submitted_before
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -171,7 +170,7 @@ def new():
     if request.form.get(HONEYPOT):
         return _error(400, _("提交未完成，请刷新页面后重试。"))
     key = submission_key(request.form)
-    earlier = _submitted_before(key)
+    earlier = submitted_before(key)
     if earlier is not None:
         # The same form again (a double tap, a resend): its case, not a second one.
         return _submitted(earlier)
@@ -191,17 +190,10 @@ def new():
     except IntegrityError:
         # The same form posted at the same moment: the other post registered it (the unique
         # submission key, webapp/submissions.py); this one rolled back, photos included.
-        case = _submitted_before(key)
+        case = submitted_before(key)
         if case is None:
             raise
     return _submitted(case)
-
-
-def _submitted_before(key: str | None):
-    if key is None:
-        return None
-    with _runtime().db.read() as db:
-        return submitted_case(db, key)
 
 
 def _submitted(case):

@@ -12,6 +12,7 @@ from engine.models import Department
 from engine.work.inbox import approval_kinds, approval_queue, recent_returns
 from webapp.access import case_scope, roles_required, task_scope
 from webapp.labels import task_title
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.work.inbox import lang, template_helpers
 
@@ -24,10 +25,7 @@ RETURNS_SHOWN_DAYS = 30
 def index():
     runtime = _runtime()
     kind = request.args.get("kind") or None
-    try:
-        page_no = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page_no = 1
+    page_no = requested_page()
     now = runtime.now()
     with runtime.db.read() as session:
         queue = approval_queue(session, task_scope(current_user), kind=kind, page=page_no, now=now,

@@ -14,6 +14,7 @@ from engine.org.places import town_choices
 from engine.work import board as board_queries
 from engine.work import board_actions as supervision
 from webapp.access import case_scope, load_staff, roles_required, task_scope, visible_case
+from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
@@ -45,7 +46,7 @@ def _filters() -> board_queries.BoardFilters:
     stage = args.get("stage") if args.get("stage") in board_queries.STAGES else None
     colour = args.get("colour") if args.get("colour") in board_queries.COLOURS else None
     return board_queries.BoardFilters(town=args.get("town") or None, department_id=_int(args.get("department")),
-                                      stage=stage, colour=colour, page=max(1, _int(args.get("page")) or 1))
+                                      stage=stage, colour=colour, page=requested_page())
 
 
 @bp.get("/board")
@@ -129,25 +130,24 @@ def reassign(case_id: int):
     return _done(case_id, _("已改派") if task.assignee_id else _("已退回组内，由组内人员认领"))
 
 
+def _ownership(case_id: int, change, done: str):
+    """Take or give up the case as its 包案 leader (supervision.take_ownership / release_ownership)."""
+    try:
+        with transaction() as session:
+            change(session, _runtime(), case_id, user_id=current_user.id, actor=current_user.username,
+                   scope=case_scope(current_user))
+    except supervision.SupervisionRefused as err:
+        return _refused(case_id, err)
+    return _done(case_id, done)
+
+
 @bp.post("/board/cases/<int:case_id>/own")
 @roles_required("supervisor")
 def own(case_id: int):
-    try:
-        with transaction() as session:
-            supervision.take_ownership(session, _runtime(), case_id, user_id=current_user.id,
-                                       actor=current_user.username, scope=case_scope(current_user))
-    except supervision.SupervisionRefused as err:
-        return _refused(case_id, err)
-    return _done(case_id, _("已包案"))
+    return _ownership(case_id, supervision.take_ownership, _("已包案"))
 
 
 @bp.post("/board/cases/<int:case_id>/release")
 @roles_required("supervisor")
 def release(case_id: int):
-    try:
-        with transaction() as session:
-            supervision.release_ownership(session, _runtime(), case_id, user_id=current_user.id,
-                                          actor=current_user.username, scope=case_scope(current_user))
-    except supervision.SupervisionRefused as err:
-        return _refused(case_id, err)
-    return _done(case_id, _("已取消包案"))
+    return _ownership(case_id, supervision.release_ownership, _("已取消包案"))

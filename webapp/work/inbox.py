@@ -16,6 +16,7 @@ from engine.org.places import town_choices
 from engine.work.inbox import DUE_WINDOWS, SORTS, InboxFilters, inbox_page
 from webapp.access import task_scope
 from webapp.labels import task_title
+from webapp.paging import page_links, requested_page
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("inbox", __name__)
@@ -54,17 +55,6 @@ def remaining(row) -> str:
     return _("剩余 %(n)s 个工作日", n=_number(row.days_left))
 
 
-def page_links(current: int, pages: int, around: int = 2) -> list[int | None]:
-    """Page numbers to link: first, last and a window round the current one; None marks a gap."""
-    wanted = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
-    links: list[int | None] = []
-    for n in wanted:
-        if links and n - links[-1] > 1:
-            links.append(None)
-        links.append(n)
-    return links
-
-
 def deadline(when: datetime | None) -> str:
     return deadline_text(when, ZoneInfo(_runtime().timezone))
 
@@ -84,10 +74,7 @@ def template_helpers() -> dict:
 def index():
     runtime = _runtime()
     filters = read_filters()
-    try:
-        page_no = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page_no = 1
+    page_no = requested_page()
     with runtime.db.read() as session:
         page = inbox_page(session, task_scope(current_user), view=request.args.get("view", ""),
                           user_id=current_user.id, filters=filters, page=page_no, now=runtime.now(),

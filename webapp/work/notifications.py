@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from engine.notify import bell
 from webapp.access import notification_scope
+from webapp.paging import requested_page
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -25,10 +26,7 @@ KINDS = {
 @login_required
 def index():
     unread_only = request.args.get("unread") == "1"
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = requested_page()
     with _runtime().db.read() as session:
         rows, total = bell.list_for(session, notification_scope(current_user), unread_only=unread_only,
                                              limit=PER_PAGE, offset=(page - 1) * PER_PAGE)

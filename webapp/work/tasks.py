@@ -163,28 +163,36 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         case_colour=label(COLOURS, case.colour) if case else "", **template_helpers())
 
 
+def _in_scope(task_id: str) -> Task:
+    with _runtime().db.read() as session:
+        return scoped_task(session, task_id)
+
+
+def _hold(service, task: Task) -> None:
+    """claim_task or release_task, for the signed-in person, in the request's one transaction."""
+    with transaction() as session:
+        service(session, _runtime(), task.id, current_user.id, current_user.username)
+
+
+def _back():
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):
-    runtime = _runtime()
-    with runtime.db.read() as session:
-        task = scoped_task(session, task_id)
-    with transaction() as session:
-        claim_task(session, runtime, task.id, current_user.id, current_user.username)
+    _hold(claim_task, _in_scope(task_id))
     flash(_("已认领任务"), "info")
-    return redirect(_safe_next(request.form.get("next")))
+    return _back()
 
 
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str):
-    runtime = _runtime()
-    with runtime.db.read() as session:
-        task = scoped_task(session, task_id)
+    task = _in_scope(task_id)
     if task.assignee_id != current_user.id:
         flash(_("此任务不在您名下，无需释放"), "error")
     else:
-        with transaction() as session:
-            release_task(session, runtime, task.id, current_user.id, current_user.username)
+        _hold(release_task, task)
         flash(_("已释放任务，组内其他人可以认领"), "info")
-    return redirect(_safe_next(request.form.get("next")))
+    return _back()

@@ -34,12 +34,19 @@ def _v1_id(env):
         return s.scalar(select(ProcessInstance.definition_id).limit(1))
 
 
-def test_dry_run_lists_who_can_move_and_why_not(env):
+def _handling_and_replying(env):
+    """A case waiting in the handling task (it can move) and one waiting in the feedback task,
+    which version 2 renames (it cannot)."""
     handling = env.register(title="在办理")
     env.accept_and_assign(handling)
     replying = env.register(title="在反馈")
     env.accept_and_assign(replying)
     env.complete(replying, "handle", {"outcome": "done", "findings": "ok"})
+    return handling, replying
+
+
+def test_dry_run_lists_who_can_move_and_why_not(env):
+    handling, replying = _handling_and_replying(env)
     v1 = _v1_id(env)
     v2 = _v2(env)
     with env.db.read() as s:
@@ -51,11 +58,7 @@ def test_dry_run_lists_who_can_move_and_why_not(env):
 
 
 def test_migration_moves_compatible_cases_which_then_run_on_the_new_version(env):
-    handling = env.register(title="在办理")
-    env.accept_and_assign(handling)
-    replying = env.register(title="在反馈")
-    env.accept_and_assign(replying)
-    env.complete(replying, "handle", {"outcome": "done", "findings": "ok"})
+    handling, replying = _handling_and_replying(env)
     v1 = _v1_id(env)
     due_before = env.case(handling).stage_due
     v2 = _v2(env, form="handle")

@@ -29,6 +29,15 @@ def editor_post(raw, **extra):
     return data
 
 
+def post_editor(admin, name, data):
+    """Post the editor page of form `name` (saving, or a change of tab or rows)."""
+    return admin.post(f"/admin/forms/{name}", data, page_url=f"/admin/forms/{name}")
+
+
+def preview(admin, name, data):
+    return admin.post(f"/admin/forms/{name}/preview", data, page_url=f"/admin/forms/{name}")
+
+
 def history(env, name):
     with env.db.read() as s:
         return form_history(s, name)
@@ -60,16 +69,15 @@ def test_preview_renders_the_posted_state_without_saving(env, app, as_user):
     admin = as_user("admin")
     raw = shipped("review")
     data = editor_post(raw, **{"f-1-label_zh": "不同意的理由", "f-1-label_en": "Why not"})
-    html = admin.post("/admin/forms/review/preview", data, page_url="/admin/forms/review").get_data(as_text=True)
+    html = preview(admin, "review", data).get_data(as_text=True)
     assert "不同意的理由" in html and "<html" not in html
     assert history(env, "review") == []
     # A row error stops the preview with a message instead of rendering half a form.
     bad = editor_post(raw, **{"f-1-label_en": ""})
-    html = admin.post("/admin/forms/review/preview", bad, page_url="/admin/forms/review").get_data(as_text=True)
+    html = preview(admin, "review", bad).get_data(as_text=True)
     assert "无法预览" in html
     # The JSON tab previews what it holds, and says where JSON is broken.
-    html = admin.post("/admin/forms/review/preview", {"mode": "json", "json": "{oops"},
-                      page_url="/admin/forms/review").get_data(as_text=True)
+    html = preview(admin, "review", {"mode": "json", "json": "{oops"}).get_data(as_text=True)
     assert "JSON 格式错误" in html and "第 1 行" in html
 
 
@@ -79,7 +87,7 @@ def test_save_from_the_field_editor_creates_a_version_used_by_task_pages(env, ap
     first = raw["ui"]["order"][0]
     data = editor_post(raw, op="save", comment="改标签",
                        **{"f-0-label_zh": "给投诉人的答复（新）", "f-0-label_en": "Reply (new)"})
-    response = admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback")
+    response = post_editor(admin, "feedback", data)
     assert response.status_code == 302
     [v1] = history(env, "feedback")
     assert (v1.version, v1.created_by, v1.comment) == (1, "admin", "改标签")
@@ -89,7 +97,7 @@ def test_save_from_the_field_editor_creates_a_version_used_by_task_pages(env, ap
     assert "已保存为第 1 版" in page and "改标签" in page
 
     # Saving the same thing again makes no new version.
-    admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback")
+    post_editor(admin, "feedback", data)
     assert len(history(env, "feedback")) == 1
 
     # The handler's task page shows the new label.
@@ -104,14 +112,12 @@ def test_save_from_the_field_editor_creates_a_version_used_by_task_pages(env, ap
 def test_add_move_and_remove_rows_keep_unsaved_edits(env, app, as_user):
     admin = as_user("admin")
     raw = shipped("review")
-    page = admin.post("/admin/forms/review", editor_post(raw, op="add", title_zh="审核（改）"),
-                      page_url="/admin/forms/review").get_data(as_text=True)
+    page = post_editor(admin, "review", editor_post(raw, op="add", title_zh="审核（改）")).get_data(as_text=True)
     assert 'name="f-2-name" value="field_3"' in page and 'value="审核（改）"' in page
     data = editor_post(raw, op="up:1")
-    page = admin.post("/admin/forms/review", data, page_url="/admin/forms/review").get_data(as_text=True)
+    page = post_editor(admin, "review", data).get_data(as_text=True)
     assert page.index('value="comment"') < page.index('value="approved"')
-    page = admin.post("/admin/forms/review", editor_post(raw, op="remove:0"),
-                      page_url="/admin/forms/review").get_data(as_text=True)
+    page = post_editor(admin, "review", editor_post(raw, op="remove:0")).get_data(as_text=True)
     assert 'value="approved"' not in page.split("预览")[0]
     assert history(env, "review") == []
 
@@ -124,7 +130,7 @@ def test_new_field_with_choices_is_saved_and_required(env, app, as_user):
         f"f-{n}-key": "", f"f-{n}-name": "contact_channel", f"f-{n}-widget": "radio",
         f"f-{n}-label_zh": "回访方式", f"f-{n}-label_en": "Channel", f"f-{n}-required": "1",
         f"f-{n}-choices": "phone | 电话 | Phone\nvisit | 上门 | Visit"})
-    assert admin.post("/admin/forms/follow_up", data, page_url="/admin/forms/follow_up").status_code == 302
+    assert post_editor(admin, "follow_up", data).status_code == 302
     with env.db.read() as s:
         form = get_form(s, "follow_up")
     assert form.schema["properties"]["contact_channel"] == {"type": "string", "enum": ["phone", "visit"]}
@@ -136,7 +142,7 @@ def test_row_errors_are_shown_beside_the_row_and_nothing_is_saved(env, app, as_u
     admin = as_user("admin")
     raw = shipped("review")
     data = editor_post(raw, op="save", **{"f-1-name": "Bad Name", "f-0-choices": "true | 同意"})
-    response = admin.post("/admin/forms/review", data, page_url="/admin/forms/review")
+    response = post_editor(admin, "review", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "字段名须以小写字母开头" in page and "选项第 1 行应为" in page
@@ -150,7 +156,7 @@ def test_refusal_names_the_diagram_element_and_keeps_the_edit(env, app, as_user)
     choices = "\n".join(f"{v} | {t['zh_CN']} | {t['en']}" for v, t in raw["ui"]["fields"]["decision"]["choices"].items()
                         if v != "duplicate")
     data = editor_post(raw, op="save", comment="去掉重复件", **{"f-0-choices": choices})
-    response = admin.post("/admin/forms/receive", data, page_url="/admin/forms/receive")
+    response = post_editor(admin, "receive", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "未保存" in page and "gw_receive" in page and "duplicate" in page
@@ -163,18 +169,16 @@ def test_json_tab_save_and_refusals(env, app, as_user):
     assert 'name="json"' in admin.get("/admin/forms/review?tab=json").get_data(as_text=True)
     raw = shipped("review")
     raw["schema"]["properties"]["comment"]["maxLength"] = 500
-    response = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(raw, ensure_ascii=False),
-                                                  "op": "save", "comment": "限长"}, page_url="/admin/forms/review")
+    response = post_editor(admin, "review", {"mode": "json", "json": json.dumps(raw, ensure_ascii=False),
+                                             "op": "save", "comment": "限长"})
     assert response.status_code == 302 and "tab=json" in response.headers["Location"]
     assert [v.version for v in history(env, "review")] == [1]
 
-    response = admin.post("/admin/forms/review", {"mode": "json", "json": "[1, 2", "op": "save"},
-                          page_url="/admin/forms/review")
+    response = post_editor(admin, "review", {"mode": "json", "json": "[1, 2", "op": "save"})
     assert response.status_code == 422 and "JSON 格式错误" in response.get_data(as_text=True)
     broken = json.loads(json.dumps(raw))
     broken["ui"]["order"].append("ghost")
-    response = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(broken), "op": "save"},
-                          page_url="/admin/forms/review")
+    response = post_editor(admin, "review", {"mode": "json", "json": json.dumps(broken), "op": "save"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "ghost" in page and "[1, 2" not in page
     assert "&#34;ghost&#34;" in page or "&quot;ghost&quot;" in page or '"ghost"' in page  # the textarea keeps it
@@ -184,15 +188,14 @@ def test_json_tab_save_and_refusals(env, app, as_user):
 def test_switching_tabs_carries_the_unsaved_edit(env, app, as_user):
     admin = as_user("admin")
     raw = shipped("review")
-    page = admin.post("/admin/forms/review", editor_post(raw, op="tab:json", title_en="Review (draft)"),
-                      page_url="/admin/forms/review").get_data(as_text=True)
+    page = post_editor(admin, "review",
+                       editor_post(raw, op="tab:json", title_en="Review (draft)")).get_data(as_text=True)
     assert 'name="json"' in page and "Review (draft)" in page
     raw["title"]["en"] = "Review (json)"
-    page = admin.post("/admin/forms/review", {"mode": "json", "json": json.dumps(raw), "op": "tab:fields"},
-                      page_url="/admin/forms/review").get_data(as_text=True)
+    page = post_editor(admin, "review",
+                       {"mode": "json", "json": json.dumps(raw), "op": "tab:fields"}).get_data(as_text=True)
     assert 'value="Review (json)"' in page and 'name="f-0-name"' in page
-    response = admin.post("/admin/forms/review", {"mode": "json", "json": "{}", "op": "tab:fields"},
-                          page_url="/admin/forms/review")
+    response = post_editor(admin, "review", {"mode": "json", "json": "{}", "op": "tab:fields"})
     assert response.status_code == 422 and 'name="json"' in response.get_data(as_text=True)
 
 
@@ -201,7 +204,7 @@ def test_history_lists_versions_and_an_old_version_can_be_loaded(env, app, as_us
     raw = shipped("review")
     for label in ("一", "二"):
         data = editor_post(raw, op="save", comment=f"第{label}次", **{"f-1-label_zh": f"意见说明{label}"})
-        admin.post("/admin/forms/review", data, page_url="/admin/forms/review")
+        post_editor(admin, "review", data)
     page = admin.get("/admin/forms/review").get_data(as_text=True)
     assert re.search(r"第 2 版.*当前", page) and "第一次" in page
     view = admin.get("/admin/forms/review/versions/1").get_data(as_text=True)
@@ -275,7 +278,7 @@ def test_new_form_opens_in_the_editor_and_is_offered_to_the_diagram_editor(env, 
     # The editor saves it like any other form.
     data = editor_post(v1.definition, op="save", comment="改标签",
                        **{"f-0-label_zh": "核查情况", "f-0-label_en": "Findings"})
-    assert admin.post("/admin/forms/site_check", data, page_url="/admin/forms/site_check").status_code == 302
+    assert post_editor(admin, "site_check", data).status_code == 302
     assert [v.version for v in history(env, "site_check")] == [2, 1]
 
     # A copy starts from the live definition of its source.
@@ -319,12 +322,12 @@ def test_the_decision_flag_is_offered_and_saved(env, app, as_user):
     assert ticked.search(admin.get("/admin/forms/review").get_data(as_text=True))
     assert not ticked.search(admin.get("/admin/forms/feedback").get_data(as_text=True))
     data = editor_post(shipped("feedback"), op="save", comment="本人决定", no_prefill="1")
-    assert admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback").status_code == 302
+    assert post_editor(admin, "feedback", data).status_code == 302
     with env.db.read() as s:
         assert get_form(s, "feedback").prefill is False and current_raw(s, "feedback")["prefill"] is False
     assert ticked.search(admin.get("/admin/forms/feedback").get_data(as_text=True))
     # Unticked again: the default, written as no key at all.
     data = editor_post(shipped("feedback"), op="save", comment="可预填")
-    assert admin.post("/admin/forms/feedback", data, page_url="/admin/forms/feedback").status_code == 302
+    assert post_editor(admin, "feedback", data).status_code == 302
     with env.db.read() as s:
         assert get_form(s, "feedback").prefill is True and "prefill" not in current_raw(s, "feedback")

@@ -3,7 +3,7 @@ from io import BytesIO
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.cases.attachments import (
     MAX_FILE_BYTES,
@@ -14,7 +14,7 @@ from engine.cases.attachments import (
     detect_type,
     store_attachments,
 )
-from engine.models import Attachment, Case
+from engine.models import Attachment
 from tests import images
 
 # Real (tiny) images: uploads are parsed and measured, not only recognised by their first bytes.
@@ -33,11 +33,6 @@ def form(**overrides) -> dict:
             "grid_code": "T01-A01-V01", "complainant_name": "李四", "complainant_phone": "13900001111"}
     data.update(overrides)
     return data
-
-
-def case_count(env) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(Case))
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -80,39 +75,27 @@ def test_store_refuses_past_the_per_case_limit_and_leaves_no_files(env, attachme
     assert len(env.audit(case, "attachment_added")) == MAX_FILES_PER_CASE
 
 
-def test_html_named_jpg_is_rejected_on_upload(env, as_user):
-    data = form(attachments=[(BytesIO(HTML), "photo.jpg")])
-    response = as_user("intake").post("/intake/new", data=data, page_url="/intake/new",
-                                      content_type="multipart/form-data")
-    assert response.status_code == 400
-    assert "文件“photo.jpg”不是允许的类型" in response.get_data(as_text=True)
-    assert case_count(env) == 0
+def post_with_file(browser, name: str, data: bytes, **overrides):
+    """The intake form, posted with one file attached."""
+    return browser.post("/intake/new", data=form(attachments=[(BytesIO(data), name)], **overrides),
+                        page_url="/intake/new", content_type="multipart/form-data")
 
 
-def test_oversized_file_is_refused_with_a_clear_message(env, as_user):
-    big = PNG + b"\x00" * (MAX_FILE_BYTES + 1 - len(PNG))
-    data = form(attachments=[(BytesIO(big), "big.png")])
-    response = as_user("intake").post("/intake/new", data=data, page_url="/intake/new",
-                                      content_type="multipart/form-data")
-    assert response.status_code == 400
-    assert "文件“big.png”超过 10 MB，未上传" in response.get_data(as_text=True)
-    assert case_count(env) == 0
-
-
-def test_oversized_request_answers_413(env, as_user):
-    huge = b"\x00" * (26 * 1024 * 1024)
-    data = form(attachments=[(BytesIO(huge), "a.png")])
-    response = as_user("intake").post("/intake/new", data=data, page_url="/intake/new",
-                                      content_type="multipart/form-data")
-    assert response.status_code == 413
-    assert "上传的文件太大" in response.get_data(as_text=True)
-    assert case_count(env) == 0
+@pytest.mark.parametrize("name, content, status, message", [
+    ("photo.jpg", lambda: HTML, 400, "文件“photo.jpg”不是允许的类型"),  # the name does not decide the type
+    ("big.png", lambda: PNG + b"\x00" * (MAX_FILE_BYTES + 1 - len(PNG)), 400, "文件“big.png”超过 10 MB，未上传"),
+    ("a.png", lambda: b"\x00" * (26 * 1024 * 1024), 413, "上传的文件太大"),  # the whole request is too large
+], ids=["html_named_jpg", "oversized_file", "oversized_request"])
+def test_a_refused_upload_is_explained_and_registers_nothing(env, as_user, name, content, status, message):
+    response = post_with_file(as_user("intake"), name, content())
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert env.count() == 0
 
 
 def _case_with_attachment(env, as_user, grid_code="T01-A01-V01", name="现场 照片(1).png", data=PNG):
     browser = as_user("intake")
-    response = browser.post("/intake/new", data=form(grid_code=grid_code, attachments=[(BytesIO(data), name)]),
-                            page_url="/intake/new", content_type="multipart/form-data")
+    response = post_with_file(browser, name, data, grid_code=grid_code)
     assert response.status_code == 302
     with env.db.read() as s:
         row = s.scalars(select(Attachment).order_by(Attachment.id.desc())).first()

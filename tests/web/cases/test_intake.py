@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.models import Attachment, AuditEvent, Case
+from engine.models import Attachment, AuditEvent
 from tests import images
 
 PNG = images.png()
@@ -20,16 +20,6 @@ def form(**overrides) -> dict:
             "subject_enterprise": "示范化工有限公司", "complainant_name": "李四", "complainant_phone": "13900001111"}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def case_count(env) -> int:
-    with env.db.read() as s:
-        return s.scalar(select(func.count()).select_from(Case))
-
-
-def newest(env) -> Case:
-    with env.db.read() as s:
-        return s.scalars(select(Case).order_by(Case.id.desc())).first()
 
 
 def test_only_intake_staff_register(as_user):
@@ -72,7 +62,7 @@ def test_happy_path_registers_starts_the_process_and_stores_attachments(env, as_
     data["attachments"] = [(BytesIO(PNG), "现场照片.png"), (BytesIO(PDF), "监测报告.pdf")]
     response = browser.post("/intake/new", data=data, page_url="/intake/new", content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    case = newest(env)
+    case = env.newest_case()
     assert response.headers["Location"].endswith(f"/cases/{case.id}")
     assert (case.title, case.category, case.grid_path, case.subject_enterprise, case.urgent, case.latitude) == \
         ("化工厂夜间排放刺鼻异味", "air", "/C/T01/T01-A01/T01-A01-V01/", "示范化工有限公司", True, 34.5)
@@ -98,7 +88,7 @@ def test_three_select_picker_may_stop_at_a_work_area(env, as_user):
     browser = as_user("intake")
     response = browser.post("/intake/new", data=form(grid_code="", town="T02", area="T02-A01"), page_url="/intake/new")
     assert response.status_code == 302
-    assert newest(env).grid_path == "/C/T02/T02-A01/"
+    assert env.newest_case().grid_path == "/C/T02/T02-A01/"
 
 
 def test_missing_title_is_shown_beside_the_field_and_input_is_kept(env, as_user):
@@ -111,7 +101,7 @@ def test_missing_title_is_shown_beside_the_field_and_input_is_kept(env, as_user)
     assert "保留我输入的描述</textarea>" in html and 'value="示范化工有限公司"' in html
     assert '<option value="T01-A01-V01" selected>' in html
     assert "附件需要重新选择" not in html  # no files were chosen, so none are lost
-    assert case_count(env) == 0
+    assert env.count() == 0
 
 
 def test_bad_phone_and_missing_contact(env, as_user):
@@ -127,14 +117,14 @@ def test_bad_phone_and_missing_contact(env, as_user):
     assert 'id="err-latitude">请输入数字' in html
     html = browser.post("/intake/new", data=form(grid_code="NOWHERE"), page_url="/intake/new").get_data(as_text=True)
     assert 'id="err-grid_code">所选地点不存在' in html
-    assert case_count(env) == 0
+    assert env.count() == 0
 
 
 def test_anonymous_complaint_needs_no_contact(env, as_user):
     response = as_user("intake").post("/intake/new", data=form(complainant_name="", complainant_phone="",
                                                                complainant_anonymous="1"), page_url="/intake/new")
     assert response.status_code == 302
-    assert newest(env).complainant_anonymous is True
+    assert env.newest_case().complainant_anonymous is True
 
 
 def test_bad_attachment_keeps_the_typed_input_and_registers_nothing(env, as_user):
@@ -146,7 +136,7 @@ def test_bad_attachment_keeps_the_typed_input_and_registers_nothing(env, as_user
     assert response.status_code == 400
     assert 'id="err-attachments">文件“photo.jpg”不是允许的类型' in html
     assert "不要丢失</textarea>" in html and "附件需要重新选择" in html
-    assert case_count(env) == 0
+    assert env.count() == 0
 
 
 # ------------------------------------------------------------------ duplicates
@@ -205,7 +195,7 @@ def test_merge_registers_the_case_and_merges_it_through_the_process(env, as_user
     browser = as_user("intake")
     response = browser.post("/intake/new", data=data, page_url="/intake/new", content_type="multipart/form-data")
     assert response.status_code == 302
-    merged = newest(env)
+    merged = env.newest_case()
     assert merged.id != parent.id and response.headers["Location"].endswith(f"/cases/{merged.id}")
     assert (merged.status, merged.parent_id, merged.stage) == ("merged", parent.id, None)
     assert env.ready(merged) == []
@@ -220,7 +210,7 @@ def test_merge_registers_the_case_and_merges_it_through_the_process(env, as_user
 def test_merge_into_an_unknown_case_registers_nothing(env, as_user):
     response = as_user("intake").post("/intake/new", data=form(merge_into="999999"), page_url="/intake/new")
     assert response.status_code == 404
-    assert case_count(env) == 0
+    assert env.count() == 0
 
 
 
@@ -228,7 +218,7 @@ def test_a_failing_photo_step_registers_nothing_and_leaves_no_file(env, as_user,
     """The case, its photos and the merge are one transaction: the disk filling up while the
     second photo is written leaves no case, no counter step, no audit event and no file."""
     parent = env.register(title="化工厂夜间排放刺鼻异味")
-    before_cases, before_events = case_count(env), len(env.audit(parent))
+    before_cases, before_events = env.count(), len(env.audit(parent))
     real_write = Path.write_bytes
     writes = []
 
@@ -249,9 +239,9 @@ def test_a_failing_photo_step_registers_nothing_and_leaves_no_file(env, as_user,
     assert "未能登记，未保存任何内容" in page and "附件需要重新选择" in page
     assert 'value="化工厂夜间排放刺鼻异味"' in page  # what was typed is kept
     assert len(writes) == 2
-    assert case_count(env) == before_cases
+    assert env.count() == before_cases
+    assert env.count(Attachment) == 0
     with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Attachment)) == 0
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id != parent.id)) == 0
     assert len(env.audit(parent)) == before_events
     assert [p for p in attachments_dir.rglob("*") if p.is_file()] == []

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.cases.attachments import check_upload, store_attachments
 from engine.models import Attachment, Case, Notification, User
@@ -94,8 +94,7 @@ def test_a_file_is_checked_by_its_content_not_its_name(env, visitor):
     assert response.status_code == 400
     assert "photo.jpg" in html and "按文件内容识别" in html
     assert 'value="城关镇幸福路 8 号旁工地"' in html  # nothing typed is lost
-    with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    assert env.count() == 0
 
 
 def test_missing_fields_are_marked_and_nothing_is_registered(env, visitor):
@@ -105,16 +104,14 @@ def test_missing_fields_are_marked_and_nothing_is_registered(env, visitor):
     for field in ("category", "description", "address"):
         assert f'id="err-{field}"' in html, field
     assert "请选择地点，或填写详细地址" in html
-    with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    assert env.count() == 0
 
 
 def test_a_filled_honeypot_or_a_missing_csrf_token_registers_nothing(env, visitor):
     assert _submit(visitor, website="http://spam.example").status_code == 400
     bare = visitor.client.post("/public/new", data=FORM)
     assert bare.status_code == 400 and "页面已过期" in bare.get_data(as_text=True)
-    with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Case)) == 0
+    assert env.count() == 0
 
 
 def test_a_wrong_code_answers_like_an_unknown_one(env, visitor):

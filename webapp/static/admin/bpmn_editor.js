@@ -110,6 +110,25 @@
     return el;
   }
 
+  // A fieldset with its legend: a group of fields that belong together in the panel.
+  function group(className, legendText) {
+    const box = document.createElement("fieldset");
+    box.className = className;
+    const legend = document.createElement("legend");
+    legend.textContent = legendText;
+    box.appendChild(legend);
+    return box;
+  }
+
+  // An input without a visible label: its placeholder says what goes in, aria-label says it to screen readers.
+  function unlabelled(key, text) {
+    const el = document.createElement("input");
+    el.dataset.key = key;
+    el.setAttribute("aria-label", text);
+    el.placeholder = text;
+    return el;
+  }
+
   function heading(text) {
     const h = document.createElement("h3");
     h.textContent = text;
@@ -250,11 +269,7 @@
   }
 
   function timerFields(element, timer) {
-    const box = document.createElement("fieldset");
-    box.className = "prop-timer";
-    const legend = document.createElement("legend");
-    legend.textContent = T.timer;
-    box.appendChild(legend);
+    const box = group("prop-timer", T.timer);
     const kinds = ["timeDate", "timeDuration", "timeCycle"];
     const kind = kinds.find((k) => timer[k]) || "timeDate";
     const expr = timer[kind] ? timer[kind].body || "" : "";
@@ -294,19 +309,9 @@
   }
 
   function addPropertyRow(element, props) {
-    const box = document.createElement("fieldset");
-    box.className = "prop-add";
-    const legend = document.createElement("legend");
-    legend.textContent = T.add_property;
-    box.appendChild(legend);
-    const name = document.createElement("input");
-    name.dataset.key = "add-name";
-    name.setAttribute("aria-label", T.property_name);
-    name.placeholder = T.property_name;
-    const value = document.createElement("input");
-    value.dataset.key = "add-value";
-    value.setAttribute("aria-label", T.property_value);
-    value.placeholder = T.property_value;
+    const box = group("prop-add", T.add_property);
+    const name = unlabelled("add-name", T.property_name);
+    const value = unlabelled("add-value", T.property_value);
     const button = document.createElement("button");
     button.type = "button";
     button.className = "small";
