@@ -227,3 +227,9 @@ def test_place_picker_partials_work_without_sign_in(visitor):
     assert 'hx-get="/public/grid-options"' in picker and 'name="grid_code"' in picker
     options = visitor.get("/public/grid-options?town=T01").get_data(as_text=True)
     assert "T01-A01" in options
+
+
+def test_the_coordinate_examples_are_plain_placeholders(as_user):
+    html = as_user().get("/public/new").get_data(as_text=True)
+    assert re.search(r'id="f-latitude"[^>]* placeholder="\d+\.\d+"', html)
+    assert "&#34;" not in html.split('id="f-latitude"', 1)[1].split(">", 1)[0]
