@@ -70,7 +70,8 @@ def test_set_a_day_with_a_note_and_back_to_default(env, app, as_user):
                page_url="/admin/calendar?year=2027")
     assert day_row(env, date(2027, 2, 6)) is None
     with env.db.read() as s:
-        kinds = [e.detail["is_workday"] for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "calendar_day_set"))]
+        kinds = [e.detail["is_workday"] for e in s.scalars(select(AuditEvent).where(
+                AuditEvent.kind == "calendar_day_set").order_by(AuditEvent.id))]
     assert kinds == [True, False]
 
 
