@@ -33,7 +33,12 @@ log = logging.getLogger(__name__)
 
 def next_number(session: Session, kind: str, now: datetime, tz: str) -> str:
     """环受告〔2026〕第12号: one series per kind and year, allocated under a row lock."""
-    prefix = KINDS[kind]["prefix"]
+    return number_in_series(session, KINDS[kind]["prefix"], now, tz)
+
+
+def number_in_series(session: Session, prefix: str, now: datetime, tz: str) -> str:
+    """The next number of the series ``prefix`` in the local year of ``now`` (case documents, and
+    the periodic reports of engine/reports)."""
     year = now.astimezone(ZoneInfo(tz)).year
     query = select(DocumentCounter).where(DocumentCounter.prefix == prefix, DocumentCounter.year == year) \
         .with_for_update()

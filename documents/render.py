@@ -23,7 +23,7 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-from engine.vocabulary.document_kinds import KINDS  # noqa: E402
+from engine.vocabulary.document_kinds import KINDS, REPORT_KINDS  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 IMAGE_SCHEME = "case-image:"
@@ -83,6 +83,11 @@ def render_html(context: dict, available: Collection[int] = ()) -> str:
     """``available``: the ids of the case images the renderer can serve; any other photo of the
     context is printed as a placeholder naming the file, never a broken or refused image."""
     kind = context["kind"]
+    if context.get("report"):
+        # A periodic report (engine/reports/content.py): about a period, not a case.
+        if kind not in REPORT_KINDS:
+            raise ValueError(f"unknown report kind {kind!r}")
+        return _env.get_template("report.html").render(doc=context, available=frozenset())
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
     template = "case_file.html" if kind == "case_file" else "page.html"

@@ -7,14 +7,17 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.models import Notification
+from engine.org.scopes import reads_reports
 
-# endpoint, label (translatable), roles that see it (empty: every signed-in person)
+# endpoint, label (translatable), roles that see it (empty: every signed-in person) or a rule of
+# engine/org/scopes.py deciding it for the person
 NAV = [
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
     ("cases.index", _l("案件查询"), ()),
+    ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]
 
@@ -22,7 +25,7 @@ NAV = [
 def nav_items():
     known = current_app.view_functions
     return [(e, label, roles) for e, label, roles in NAV
-            if e in known and (not roles or current_user.has(*roles))]
+            if e in known and (roles(current_user) if callable(roles) else not roles or current_user.has(*roles))]
 
 
 def unread_count() -> int:

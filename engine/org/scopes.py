@@ -18,6 +18,11 @@ The rules:
 - a task is for one candidate group and is worked only by that group's members, within that
   group's rule: intake as their cases; handlers as their cases; leads their department's;
   supervisors those of exactly their tier, in their subtree or without a place.
+- the periodic reports (日报/周报/月报, engine/reports): the bureau's leaders and its supervision
+  section — supervisors of tier 3 and 4 — and administrators. A report is county-wide (every
+  town, every department's red cases), so a town's supervisor or a department lead, who see only
+  part of the county, do not read it; a lead finds their department's figures on the statistics
+  pages.
 A person posted at the root of the grid (the county) has every place in their subtree, and the
 cases and tasks without one.
 """
@@ -249,3 +254,13 @@ def notification_scope(staff: StaffMember):
                and_(Notification.user_id.is_(None),
                     _member_clause(staff, TASK_RULES, Notification, Notification.group)))
 
+
+
+# Supervision tiers that read the county-wide periodic reports: the county bureau's supervision
+# section (3) and the bureau's leaders (4).
+REPORT_TIERS = (3, 4)
+
+
+def reads_reports(staff: StaffMember) -> bool:
+    """Whether the person may list and download the periodic reports (see the module doc)."""
+    return staff.is_admin or ("supervisor" in staff.roles and (staff.tier or 0) in REPORT_TIERS)

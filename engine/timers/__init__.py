@@ -1,5 +1,6 @@
 """Time passing: firing due timers (exactly once across any number of workers) and the worker
-loop that also mails notifications and renders pending documents.
+loop that also issues the periodic reports due, mails notifications and renders pending
+documents and reports.
 
-May import: engine.models, engine.vocabulary, engine.core, engine.notify, documents.
+May import: engine.models, engine.vocabulary, engine.core, engine.notify, documents, engine.reports.
 """

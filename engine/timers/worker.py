@@ -15,6 +15,8 @@ from documents.storage import render_backlog
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
 from engine.notify.mail import send_pending
+from engine.reports.issue import issue_due
+from engine.reports.storage import render_backlog as render_reports
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)
@@ -42,10 +44,18 @@ class TimerWorker:
             self._schedule_next(more_waiting=False, failed=True)
             return 0
         self.fired_total += fired
+        self._issue_reports()
         self._send_mail()
         render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
+        render_reports(self.runtime)  # the reports just issued; never raises
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
+
+    def _issue_reports(self) -> None:
+        try:
+            issue_due(self.runtime)  # each report in a transaction of its own, exactly once
+        except Exception:  # a report must never stop the timers; what is still due is tried next tick
+            log.exception("issuing periodic reports failed")
 
     def _send_mail(self) -> None:
         if not self.smtp_url:

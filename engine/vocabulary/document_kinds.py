@@ -66,3 +66,22 @@ def parse_kinds(value: str | None) -> list[str]:
 
 def unknown_kinds(value: str | None) -> list[str]:
     return [kind for kind in parse_kinds(value) if kind not in KINDS]
+
+
+# Periodic reports (日报/周报/月报, engine/reports): papers of the bureau's own file, about a period
+# rather than a case, so no diagram element issues them (deploy knows only KINDS above). Their
+# numbers come from the same per-year series table, one series per report kind.
+REPORT_KINDS: dict[str, dict] = {
+    "daily": {
+        "zh": "信访投诉办理情况日报", "en": "Daily complaint-handling report",
+        "audience": "internal", "confidential": False, "prefix": "环督日报",
+    },
+    "weekly": {
+        "zh": "信访投诉办理情况周报", "en": "Weekly complaint-handling report",
+        "audience": "internal", "confidential": False, "prefix": "环督周报",
+    },
+    "monthly": {
+        "zh": "信访投诉办理情况月报", "en": "Monthly complaint-handling report",
+        "audience": "internal", "confidential": False, "prefix": "环督月报",
+    },
+}

@@ -52,6 +52,10 @@ ROLES = {
     "admin": N_("管理员"),
 }
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
+# Periodic reports (engine/reports) and the days a weekly one may be issued on (Monday = 0).
+REPORTS = {"daily": N_("日报"), "weekly": N_("周报"), "monthly": N_("月报")}
+WEEKDAYS = {0: N_("星期一"), 1: N_("星期二"), 2: N_("星期三"), 3: N_("星期四"), 4: N_("星期五"), 5: N_("星期六"),
+            6: N_("星期日")}
 # Who did something, when it was not a member of staff.
 ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}
 

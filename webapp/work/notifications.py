@@ -18,7 +18,7 @@ PER_PAGE = 50
 KINDS = {
     "task": _l("新任务"), "warning": _l("预警"), "escalation": _l("督办"), "supervised": _l("督办意见"),
     "returned": _l("退单"), "approval": _l("审批结果"), "closed": _l("待回访"), "reassigned": _l("改派"),
-    "supplement": _l("补充材料"),
+    "supplement": _l("补充材料"), "report": _l("统计报告"),
 }
 
 

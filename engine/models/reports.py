@@ -1,0 +1,44 @@
+"""Periodic reports (日报/周报/月报): one row per report issued, numbered like the case documents
+(engine/models/documents.DocumentCounter) but tied to a period, not a case."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models.base import Base
+
+
+class Report(Base):
+    """A report as issued: ``context`` is the snapshot of the figures taken at issue time, so the
+    PDF rendered afterwards shows what was true then. Rendered once, never changed (``sha256``).
+
+    One report per kind and period (the unique key): several workers reaching the same due
+    moment issue it once."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("kind", "period_start"), UniqueConstraint("number"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # daily | weekly | monthly
+    period_start: Mapped[date] = mapped_column()
+    period_end: Mapped[date] = mapped_column()  # inclusive, a local date
+    number: Mapped[str] = mapped_column(String(64))
+    context: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | rendered | failed
+    issued_by: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column()
+    rendered_at: Mapped[datetime | None] = mapped_column()
+    # Relative to the documents folder of the data dir.
+    stored_path: Mapped[str | None] = mapped_column(String(300))
+    size: Mapped[int | None] = mapped_column()
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column()
+    # The four-colour ledger (xlsx) written with the PDF, when this build can write it.
+    ledger_path: Mapped[str | None] = mapped_column(String(300))
+    ledger_size: Mapped[int | None] = mapped_column()
+    ledger_sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+Index("ix_report_status_issued", Report.status, Report.issued_at)

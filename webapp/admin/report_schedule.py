@@ -1,0 +1,39 @@
+"""The periodic reports' schedule (统计报告计划): when the daily, weekly and monthly reports are
+issued, each on or off, and who is told. Saved as one audited setting (engine/reports/schedule.py);
+the worker reads it on every tick."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.reports import schedule as report_schedule
+from engine.reports.schedule import KINDS, LAST_MONTH_DAY, RECIPIENTS, ScheduleInvalid
+from webapp.access import roles_required
+from webapp.runtime import current_runtime, transaction
+
+bp = Blueprint("admin_reports", __name__, url_prefix="/admin/reports")
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles_required("admin")
+def schedule():
+    runtime = current_runtime()
+    error = None
+    if request.method == "POST":
+        try:
+            new = report_schedule.parse_form(request.form)
+        except ScheduleInvalid as err:
+            error = err
+            flash(str(err), "error")
+        else:
+            with transaction() as session:
+                report_schedule.save(session, new, actor=current_user.username, now=runtime.now())
+            flash(_("统计报告计划已保存"), "info")
+            return redirect(url_for("admin_reports.schedule"))
+    with runtime.db.read() as session:
+        current = report_schedule.load(session)
+        updated = report_schedule.updated(session)
+    return render_template("admin/report_schedule.html", settings=current, updated=updated, kinds=KINDS,
+                           recipients=RECIPIENTS, last_day=LAST_MONTH_DAY, error=error,
+                           form=request.form if error else None), 400 if error else 200

@@ -1,0 +1,93 @@
+"""统计报告: issued reports, newest first, each downloadable as its numbered PDF (rendered on first
+download if the worker has not yet) and the Excel ledger filed with it.
+
+Who may read them is one rule, engine/org/scopes.reads_reports; to anyone else every page here
+answers 404, so a guessed address reveals nothing.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine.org.scopes import reads_reports
+from engine.reports.listing import get_report, list_reports
+from engine.reports.schedule import KINDS
+from engine.reports.storage import ensure_rendered, mark_failed, stored_file
+from engine.vocabulary.document_kinds import REPORT_KINDS
+from webapp.cases.documents import documents_root
+from webapp.downloads import send_download
+from webapp.paging import requested_page
+from webapp.runtime import current_runtime
+
+bp = Blueprint("reports", __name__)
+log = logging.getLogger(__name__)
+PER_PAGE = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _reader() -> None:
+    if not reads_reports(current_user):
+        abort(404)
+
+
+@bp.get("/reports")
+@login_required
+def index():
+    _reader()
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    page = requested_page()
+    with current_runtime().db.read() as session:
+        rows, total = list_reports(session, kind=kind, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    return render_template("reports/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+                           kind=kind, kinds=KINDS)
+
+
+def _report_or_404(report_id: int):
+    _reader()
+    with current_runtime().db.read() as session:
+        row = get_report(session, report_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _name(row, suffix: str) -> tuple[str, str]:
+    title = REPORT_KINDS[row.kind]["zh"]
+    return f"{title}-{row.number}{suffix}", f"{row.kind}-report-{row.period_start.isoformat()}{suffix}"
+
+
+@bp.get("/reports/<int:report_id>.pdf")
+@login_required
+def pdf(report_id: int):
+    row = _report_or_404(report_id)
+    runtime = current_runtime()
+    try:
+        row = ensure_rendered(runtime, row.id, documents_dir=documents_root())
+    except Exception as err:  # a message and the list, not a bare 500
+        log.exception("rendering report %s failed", row.id)
+        mark_failed(runtime, row.id, err)
+        flash(_("报告生成失败，请稍后重试或联系管理员"), "error")
+        return redirect(url_for("reports.index"))
+    name, fallback = _name(row, ".pdf")
+    response = send_download(stored_file(documents_root(), row.stored_path, row.id), mimetype="application/pdf",
+                             name=name, fallback=fallback)
+    response.headers["X-Document-SHA256"] = row.sha256 or ""
+    return response
+
+
+@bp.get("/reports/<int:report_id>.xlsx")
+@login_required
+def ledger(report_id: int):
+    row = _report_or_404(report_id)
+    if not row.ledger_path:
+        abort(404)
+    path = stored_file(documents_root(), row.ledger_path, row.id)
+    if not Path(path).is_file():
+        abort(404)
+    name, fallback = _name(row, ".xlsx")
+    return send_download(path, mimetype=XLSX, name=name.replace(".xlsx", "-四色台账.xlsx"),
+                         fallback=fallback.replace(".xlsx", "-ledger.xlsx"))
