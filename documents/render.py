@@ -108,3 +108,20 @@ def render_pdf(context: dict, images: dict[int, Image] | None = None) -> Rendere
     stylesheets = [_css, _masked_css] if context.get("masked") else [_css]
     document = html.render(stylesheets=stylesheets, font_config=fonts)
     return Rendered(document.write_pdf(), len(document.pages), fetcher.refused)
+
+
+# Pages that are no case document (the four-colour ledger, engine/ledger/pdf.py): the same
+# escaping, fonts and refusal of every URL, with a stylesheet of their own.
+_page_css: dict[str, CSS] = {}
+
+
+def render_page_pdf(template: str, context: dict, stylesheet: str) -> Rendered:
+    """``template`` (under documents/templates) rendered with ``doc=context`` and ``stylesheet``
+    (a CSS file beside it); nothing outside is fetched."""
+    css = _page_css.get(stylesheet)
+    if css is None:
+        css = _page_css[stylesheet] = CSS(filename=str(TEMPLATES / stylesheet))
+    fetcher = CaseImageFetcher({})
+    html = HTML(string=_env.get_template(template).render(doc=context), url_fetcher=fetcher, base_url=None)
+    document = html.render(stylesheets=[css], font_config=_fonts())
+    return Rendered(document.write_pdf(), len(document.pages), fetcher.refused)

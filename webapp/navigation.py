@@ -16,6 +16,7 @@ NAV = [
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("ledger.index", _l("四色台账"), ("lead", "supervisor")),
     ("cases.index", _l("案件查询"), ()),
     ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),

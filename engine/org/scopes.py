@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import and_, false, or_, true
 
-from engine.models import Case, Notification, Task
+from engine.models import Case, Grid, Notification, Task, User
 
 # Roles that are also candidate groups of tasks (and audiences of notifications).
 GROUPS = ("intake", "handler", "lead", "supervisor")
@@ -76,6 +76,18 @@ class StaffMember:
     @property
     def groups(self) -> list[str]:
         return sorted(r for r in self.roles if r in GROUPS)
+
+
+def member_of(session: Any, user_id: int) -> StaffMember | None:
+    """The scope rules' view of an active account, for work done on someone's behalf outside a
+    request (a ledger export running in the background); None when the account is gone or off."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    grid = session.get(Grid, user.grid_id) if user.grid_id else None
+    return StaffMember(id=user.id, roles=frozenset(user.roles), department_id=user.department_id,
+                       grid_path=grid.path if grid else None, grid_level=grid.level if grid else None,
+                       tier=user.tier)
 
 
 # ---------------------------------------------------------------------------- conditions

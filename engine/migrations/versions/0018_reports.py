@@ -1,13 +1,13 @@
 """periodic reports 日报/周报/月报 (issue 12)
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,130 @@
+"""Export jobs: a ledger file built in the background while the page shows its progress.
+
+``request_export`` adds the job row inside the caller's transaction. ``run_export`` is an entry
+point that commits more than once by design (docs/architecture.md, transactions): it marks the
+job running, reads the rows in one read transaction, and reports progress (rows written / total)
+in a short write transaction per batch of rows, so the database's write lock is never held while
+the file is written; the finished file is moved into place and the job marked done in a last
+short transaction. The file is built within the scope of whoever asked, looked up afresh (an
+account switched off meanwhile gets nothing), and only they may download it.
+
+Files live in the data folder's ``ledger/`` directory under a random name; ``purge_old`` removes
+jobs and files older than a day.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.core.clock import Clock
+from engine.core.db import Database
+from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.pdf import write_ledger_pdf
+from engine.ledger.rows import LedgerScope
+from engine.ledger.xlsx import write_ledger_xlsx
+from engine.models.ledger import EXPORT_FORMATS, LedgerExport
+from engine.org.scopes import StaffMember, member_of
+
+LEDGER_DIR = "ledger"
+# A running job that has not reported for this long lost its process (a restart): it is failed.
+STALE_AFTER = timedelta(minutes=5)
+KEEP_FOR = timedelta(days=1)
+MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+
+
+def ledger_dir(data_dir: Path) -> Path:
+    return data_dir / LEDGER_DIR
+
+
+def request_export(session: Session, *, staff: StaffMember, fmt: str, period: Period, filters: LedgerFilters,
+                   now: datetime) -> LedgerExport:
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown ledger export format {fmt!r}")
+    job = LedgerExport(user_id=staff.id, format=fmt, period_start=period.start, period_end=period.end,
+                       filters=filters.as_dict(), state="queued", written=0, created_at=now, updated_at=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def own_export(session: Session, export_id: int, user_id: int, now: datetime) -> LedgerExport | None:
+    """The job, if ``user_id`` asked for it (anyone else: None, as if there were none); a running
+    job that stopped reporting long ago shows as failed."""
+    job = session.scalars(select(LedgerExport).where(LedgerExport.id == export_id,
+                                                     LedgerExport.user_id == user_id)).first()
+    if job is not None and job.state in ("queued", "running") and now - job.updated_at > STALE_AFTER:
+        job.state, job.error = "failed", "导出中断（服务重启），请重新导出"
+    return job
+
+
+def file_name(job: LedgerExport) -> tuple[str, str]:
+    """(the name a person sees, an ASCII fallback) for the downloaded file."""
+    span = f"{job.period_start:%Y%m%d}-{job.period_end:%Y%m%d}"
+    return f"四色台账_{span}.{job.format}", f"ledger_{span}.{job.format}"
+
+
+def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Clock) -> None:
+    """Build the job's file in ``folder`` (``ledger_dir(data_dir)``); never raises (a failure is
+    recorded on the job)."""
+    target: Path | None = None
+    partial: Path | None = None
+    try:
+        with db.write() as s:
+            job = s.get(LedgerExport, export_id)
+            if job is None or job.state != "queued":
+                return
+            staff = member_of(s, job.user_id)
+            if staff is None:
+                job.state, job.error, job.finished_at = "failed", "账号已停用", clock.now()
+                return
+            job.state, job.updated_at = "running", clock.now()
+            fmt, period = job.format, Period(job.period_start, job.period_end)
+            filters = LedgerFilters.parse(job.filters)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(16)}.{fmt}"
+        target, partial = folder / name, folder / (name + ".part")
+
+        def report(written: int, total: int) -> None:
+            with db.write() as w:
+                row = w.get(LedgerExport, export_id)
+                row.written, row.total, row.updated_at = written, total, clock.now()
+
+        with db.read() as s, open(partial, "wb") as out:
+            writer = write_ledger_xlsx if fmt == "xlsx" else write_ledger_pdf
+            writer(s, period, filters, LedgerScope.of(staff), out, tz=tz, generated_at=clock.now(),
+                   progress=report)
+        os.replace(partial, target)
+        with db.write() as s:
+            job = s.get(LedgerExport, export_id)
+            job.state, job.stored_path, job.size = "done", name, target.stat().st_size
+            job.finished_at = job.updated_at = clock.now()
+    except Exception as err:  # noqa: BLE001 - recorded on the job for the person to see
+        for leftover in (partial, target):
+            if leftover is not None and leftover.exists():
+                leftover.unlink()
+        with db.write() as s:
+            job = s.get(LedgerExport, export_id)
+            if job is not None:
+                job.state, job.error = "failed", f"{type(err).__name__}: {err}"[:500]
+                job.finished_at = job.updated_at = clock.now()
+
+
+def purge_old(session: Session, folder: Path, now: datetime) -> int:
+    """Remove jobs (and their files) finished or started more than KEEP_FOR ago."""
+    old = list(session.scalars(select(LedgerExport).where(LedgerExport.created_at < now - KEEP_FOR)))
+    for job in old:
+        if job.stored_path:
+            (folder / job.stored_path).unlink(missing_ok=True)
+        session.delete(job)
+    return len(old)
+
+
+def period_of(job: LedgerExport) -> Period:
+    return Period(job.period_start, job.period_end)
+
+

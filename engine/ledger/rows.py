@@ -1,0 +1,202 @@
+"""The ledger's rows: one query for a page and, in keyset batches, for a whole export.
+
+Every row is a case received in the period, within the reader's scope (``LedgerScope``, built
+from engine/org/scopes.case_scope: the rule is never restated here) and the filters. The
+complainant is no column of the ledger; a title is shown through engine/cases/masking's staff
+redactor to a reader who may not see the complainant (a resident may write their phone number
+into it).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from engine.cases.masking import staff_redactor
+from engine.core.paging import clamp, page_count
+from engine.ledger.filters import LedgerFilters, Period
+from engine.models import Case, Department, Grid, User
+from engine.org.places import town_code, town_path
+from engine.org.scopes import StaffMember, case_scope
+
+PER_PAGE = 25
+BATCH = 2000
+# Rows without a town (registered without a place, or at the county itself) go under this key.
+NO_TOWN = ""
+
+
+@dataclass(frozen=True)
+class LedgerScope:
+    """Which cases a ledger may hold (a WHERE clause on Case) and whether its reader may see the
+    complainant (engine/org/scopes.StaffMember.sees_identity)."""
+
+    where: ColumnElement[bool]
+    sees_identity: bool
+
+    @classmethod
+    def of(cls, staff: StaffMember) -> LedgerScope:
+        return cls(case_scope(staff), staff.sees_identity)
+
+    @classmethod
+    def everything(cls, *, sees_identity: bool = False) -> LedgerScope:
+        """Every case (a report for the whole bureau); titles masked unless told otherwise."""
+        return cls(true(), sees_identity)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    number: str
+    title: str
+    category: str
+    channel: str
+    town_code: str | None
+    town: str  # name, "" without a town
+    place: str  # the case's own grid node (village, area) by name
+    department: str
+    status: str
+    stage: str | None
+    colour: str
+    tier: int
+    leader: str  # the leader who owns the case (包案领导), "" for none
+    urgent: bool
+    received_at: datetime
+    accepted_at: datetime | None
+    stage_due: datetime | None
+    closed_at: datetime | None
+    closed_on_time: bool | None
+    satisfaction: str | None
+    reopened: bool
+    extension_days: int
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.per_page)
+
+
+_Leader = aliased(User)
+_COLUMNS = (Case.id, Case.number, Case.title, Case.complainant_name, Case.complainant_phone, Case.tracking_code,
+            Case.category, Case.channel, Case.grid_path, Department.name.label("department_name"), Case.status,
+            Case.stage, Case.colour, Case.tier, _Leader.display_name.label("leader_name"), Case.urgent,
+            Case.received_at, Case.accepted_at, Case.stage_due, Case.closed_at, Case.closed_on_time,
+            Case.satisfaction, Case.reopened, Case.extension_days)
+
+
+def conditions(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
+               tz: str | ZoneInfo) -> list[ColumnElement[bool]]:
+    start, end = period.bounds(tz)
+    where = [Case.received_at >= start, Case.received_at < end, scope.where]
+    for column, value in ((Case.colour, filters.colour), (Case.stage, filters.stage),
+                          (Case.category, filters.category), (Case.channel, filters.channel),
+                          (Case.status, filters.status)):
+        if value:
+            where.append(column == value)
+    if filters.tier:
+        where.append(Case.tier == filters.tier)
+    if filters.department:
+        where.append(Case.department_id == select(Department.id).where(Department.code == filters.department)
+                     .scalar_subquery())
+    if filters.town:
+        path = town_path(session, filters.town)
+        where.append(Case.grid_path.startswith(path, autoescape=True) if path else false())
+    if filters.leader_owned:
+        where.append(Case.leader_owner_id.is_not(None))
+    return where
+
+
+def _select(where):
+    return (select(*_COLUMNS)
+            .outerjoin(Department, Department.id == Case.department_id)
+            .outerjoin(_Leader, _Leader.id == Case.leader_owner_id)
+            .where(*where))
+
+
+_NEWEST_FIRST = (Case.received_at.desc(), Case.id.desc())
+
+
+class _Builder:
+    """Turns result rows into LedgerRows: place names looked up once, titles masked per reader."""
+
+    def __init__(self, session: Session, sees_identity: bool):
+        self.names = dict(session.execute(select(Grid.code, Grid.name)).all())
+        self.sees_identity = sees_identity
+
+    def __call__(self, r) -> LedgerRow:
+        town = town_code(r.grid_path)
+        codes = [p for p in (r.grid_path or "").split("/") if p]
+        redact = staff_redactor(r, self.sees_identity)
+        return LedgerRow(
+            id=r.id, number=r.number, title=redact(r.title) if redact else r.title, category=r.category,
+            channel=r.channel, town_code=town, town=self.names.get(town, town or "") if town else "",
+            place=self.names.get(codes[-1], codes[-1]) if len(codes) > 1 else "",
+            department=r.department_name or "", status=r.status, stage=r.stage, colour=r.colour, tier=r.tier,
+            leader=r.leader_name or "", urgent=bool(r.urgent), received_at=r.received_at,
+            accepted_at=r.accepted_at, stage_due=r.stage_due, closed_at=r.closed_at,
+            closed_on_time=r.closed_on_time, satisfaction=r.satisfaction, reopened=bool(r.reopened),
+            extension_days=r.extension_days or 0)
+
+
+def count_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
+               tz: str | ZoneInfo) -> int:
+    where = conditions(session, period, filters, scope, tz)
+    return session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+
+
+def town_counts(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
+                tz: str | ZoneInfo) -> Counter:
+    """{town code (NO_TOWN for none): rows}: grouped by grid node in SQL (a few hundred groups at
+    most), folded into towns here, so the per-town sheets are known before a row is written."""
+    where = conditions(session, period, filters, scope, tz)
+    counts: Counter = Counter()
+    for path, n in session.execute(select(Case.grid_path, func.count()).where(*where).group_by(Case.grid_path)):
+        counts[town_code(path) or NO_TOWN] += n
+    return counts
+
+
+def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
+                tz: str | ZoneInfo, page: int = 1, per_page: int = PER_PAGE) -> LedgerPage:
+    """One page, newest first (as the case list, engine/cases/read_model.search_cases)."""
+    where = conditions(session, period, filters, scope, tz)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    page = clamp(page, total, per_page)
+    found = session.execute(_select(where).order_by(*_NEWEST_FIRST)
+                            .offset((page - 1) * per_page).limit(per_page)).all()
+    build = _Builder(session, scope.sees_identity)
+    return LedgerPage([build(r) for r in found], total, page, per_page)
+
+
+def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
+              tz: str | ZoneInfo, batch: int = BATCH,
+              on_batch: Callable[[int], None] | None = None) -> Iterator[LedgerRow]:
+    """Every row, newest first, fetched ``batch`` at a time after the last one seen (keyset: each
+    batch is an index range, however deep into the period; no OFFSET and no server-side cursor,
+    so SQLite and PostgreSQL behave alike). ``on_batch(n)`` after each batch is fetched."""
+    where = conditions(session, period, filters, scope, tz)
+    build = _Builder(session, scope.sees_identity)
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = _select(where)
+        if after is not None:
+            when, last_id = after
+            query = query.where(or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
+        found = session.execute(query.order_by(*_NEWEST_FIRST).limit(batch)).all()
+        if on_batch is not None:
+            on_batch(len(found))
+        for r in found:
+            yield build(r)
+        if len(found) < batch:
+            return
+        after = (found[-1].received_at, found[-1].id)
