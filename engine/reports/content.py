@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from documents import settings as document_settings
 from documents.context import duration_text, fmt_date, fmt_deadline, fmt_time
 from engine.cases.masking import paper_redactor
+from engine.measures.periods import MONTH, Period
 from engine.models import OPEN_STATUSES, TOP_TIER, AuditEvent, Case, Department, User
 from engine.reports import figures
-from engine.measures.periods import MONTH, Period
 from engine.reports.schedule import REPORT_KIND
 from engine.vocabulary.document_kinds import REPORT_KINDS
 from engine.vocabulary.words import STAGES, STATUSES, TIERS, word

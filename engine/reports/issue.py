@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from documents.issue import number_in_series
 from engine.core.runtime import Runtime
+from engine.measures.periods import Period
 from engine.models import AuditEvent, ProcessDefinition
 from engine.models.reports import Report
 from engine.notify.delivery import Audience, Message, deliver
 from engine.reports import schedule as report_schedule
 from engine.reports.content import build_context
-from engine.measures.periods import Period
 from engine.reports.schedule import KINDS, REPORT_KIND, Due
 from engine.vocabulary.document_kinds import REPORT_KINDS
 

@@ -123,17 +123,29 @@ def load(session: Session) -> ReportSettings:
     return _from_json(row.value) if row is not None else ReportSettings()
 
 
-def _from_json(value: Mapping) -> ReportSettings:
+def _from_json(value) -> ReportSettings:
+    """The stored schedule; a value damaged by hand falls back to the defaults, part by part
+    (the worker reads it every tick and must not stop over it)."""
+    if not isinstance(value, Mapping):
+        return ReportSettings()
+
+    def number(raw, default: int) -> int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return default
+
     def schedule(raw) -> Schedule:
         raw = raw if isinstance(raw, Mapping) else {}
         try:
             at = time.fromisoformat(str(raw.get("at") or "08:00"))
         except ValueError:
             at = time(8, 0)
-        return Schedule(enabled=bool(raw.get("enabled", True)), at=at, weekday=int(raw.get("weekday", 0)) % 7,
-                        day=min(max(int(raw.get("day", 1)), 1), LAST_MONTH_DAY))
+        return Schedule(enabled=bool(raw.get("enabled", True)), at=at, weekday=number(raw.get("weekday"), 0) % 7,
+                        day=min(max(number(raw.get("day"), 1), 1), LAST_MONTH_DAY))
 
-    recipients = tuple(r for r in value.get("recipients", RECIPIENTS) if r in RECIPIENTS)
+    chosen = value.get("recipients", list(RECIPIENTS))
+    recipients = tuple(r for r in RECIPIENTS if isinstance(chosen, list) and r in chosen)
     return ReportSettings(**{k: schedule(value.get(k)) for k in KINDS}, recipients=recipients)
 
 

@@ -1,4 +1,5 @@
-"""Rendering an issued report to its stored PDF (and the four-colour ledger beside it), outside
+"""Rendering an issued report to its stored PDF (and the four-colour ledger, engine/ledger, as the
+Excel file filed with it), outside
 the issuing transaction, as case documents are (documents/storage.py): read the snapshot, render,
 write the file, then record path, size and checksum in a short transaction. A rendered report is
 never rendered again; if two processes race, the first one stored wins and the other's files are
@@ -7,6 +8,7 @@ discarded.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import uuid
@@ -18,6 +20,10 @@ from documents.render import render_pdf
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
+from engine.ledger.filters import LedgerFilters
+from engine.ledger.filters import Period as LedgerPeriod
+from engine.ledger.rows import LedgerScope
+from engine.ledger.xlsx import write_ledger_xlsx
 from engine.models.reports import Report
 
 log = logging.getLogger(__name__)
@@ -34,15 +40,25 @@ def stored_file(documents_dir: Path, relative: str | None, report_id: int) -> Pa
     return path
 
 
-def _write(documents_dir: Path, name: str, data: bytes) -> str:
+def _write(documents_dir: Path, stem: str, suffix: str, data: bytes) -> str:
     folder = Path(documents_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    relative = f"{FOLDER}/{name}-{uuid.uuid4().hex}"
+    relative = f"{FOLDER}/{stem}-{uuid.uuid4().hex}{suffix}"
     target = Path(documents_dir) / relative
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, target)
     return relative
+
+
+def _ledger_xlsx(session, runtime: Runtime, period: LedgerPeriod, documents_dir: Path) -> tuple[str, int, str]:
+    """Write the four-colour ledger of the period beside the report: (path, size, sha256)."""
+    out = io.BytesIO()
+    write_ledger_xlsx(session, period, LedgerFilters(), LedgerScope.everything(), out, tz=runtime.timezone,
+                      generated_at=runtime.now())
+    data = out.getvalue()
+    relative = _write(documents_dir, f"ledger-{period.start.isoformat()}-{period.end.isoformat()}", ".xlsx", data)
+    return relative, len(data), hashlib.sha256(data).hexdigest()
 
 
 def _is_stored(documents_dir: Path, row: Report) -> bool:
@@ -57,10 +73,18 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) ->
             raise NotFound(f"报告 {report_id} 不存在 (no such report)")
         if _is_stored(documents_dir, row):
             return row
-        context, kind, start = row.context, row.kind, row.period_start
-    rendered = render_pdf(context)
-    pdf_path = _write(documents_dir, f"{kind}-{start.isoformat()}.pdf", rendered.pdf)
-    written = [pdf_path]
+        context, kind, start, end = row.context, row.kind, row.period_start, row.period_end
+        # The cases received in the report's period, every one of them, titles masked as on the
+        # report itself (engine/ledger/xlsx.py).
+        ledger = _ledger_xlsx(session, runtime, LedgerPeriod(start, end), documents_dir)
+    written = [ledger[0]]
+    try:
+        rendered = render_pdf(context)
+        pdf_path = _write(documents_dir, f"{kind}-{start.isoformat()}", ".pdf", rendered.pdf)
+    except Exception:
+        _discard(documents_dir, written)
+        raise
+    written.append(pdf_path)
     try:
         with runtime.db.write() as session:
             row = session.scalars(select(Report).where(Report.id == report_id).with_for_update()).one()
@@ -71,6 +95,7 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) ->
             row.size = len(rendered.pdf)
             row.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
             row.pages = rendered.pages
+            row.ledger_path, row.ledger_size, row.ledger_sha256 = ledger
             row.status = "rendered"
             row.rendered_at = runtime.now()
             row.error = None

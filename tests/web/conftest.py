@@ -34,11 +34,12 @@ def translations(tmp_path_factory):
 
 
 # Entry points that commit apart from the request's one transaction by design
-# (docs/architecture.md, transactions): a PDF rendered on first download, a token's last use,
+# (docs/architecture.md, transactions): a PDF rendered on first download (a case document's or a
+# periodic report's), a token's last use,
 # a sign-in session's last activity (at most once a minute) or its end when found idle or too
 # old, both checked before the request's own work; instance migration (one transaction per
 # moved case).
-SEPARATE_UNITS = ("documents/storage.py", "engine/org/api_tokens.py", "engine/org/login_sessions.py",
+SEPARATE_UNITS = ("documents/storage.py", "engine/reports/storage.py", "engine/org/api_tokens.py", "engine/org/login_sessions.py",
                   "engine/definitions/migration.py")
 
 

@@ -55,6 +55,18 @@ def _report_or_404(report_id: int):
     return row
 
 
+def _inside_or_404(relative: str | None, report_id: int) -> Path | None:
+    """The stored file, or 404 when the row points outside the reports folder (a row edited by
+    hand must not make this page serve any other file)."""
+    if relative is None:
+        return None
+    try:
+        return stored_file(documents_root(), relative, report_id)
+    except ValueError:
+        log.error("report %s points outside the reports folder: %r", report_id, relative)
+        abort(404)
+
+
 def _name(row, suffix: str) -> tuple[str, str]:
     title = REPORT_KINDS[row.kind]["zh"]
     return f"{title}-{row.number}{suffix}", f"{row.kind}-report-{row.period_start.isoformat()}{suffix}"
@@ -65,6 +77,7 @@ def _name(row, suffix: str) -> tuple[str, str]:
 def pdf(report_id: int):
     row = _report_or_404(report_id)
     runtime = current_runtime()
+    _inside_or_404(row.stored_path if row.status == "rendered" else None, row.id)
     try:
         row = ensure_rendered(runtime, row.id, documents_dir=documents_root())
     except Exception as err:  # a message and the list, not a bare 500
@@ -85,8 +98,8 @@ def ledger(report_id: int):
     row = _report_or_404(report_id)
     if not row.ledger_path:
         abort(404)
-    path = stored_file(documents_root(), row.ledger_path, row.id)
-    if not Path(path).is_file():
+    path = _inside_or_404(row.ledger_path, row.id)
+    if not path.is_file():
         abort(404)
     name, fallback = _name(row, ".xlsx")
     return send_download(path, mimetype=XLSX, name=name.replace(".xlsx", "-四色台账.xlsx"),

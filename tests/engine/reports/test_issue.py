@@ -8,7 +8,6 @@ import threading
 import time
 from datetime import date
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, text, true
 
@@ -75,7 +74,7 @@ def test_the_figures_are_engine_measures_beside_the_previous_period(env, week):
         before = measure(s, WEEK.previous(), scope=true(), tz=env.runtime.timezone).total
         ranked = ranking(s, WEEK, scope=true(), tz=env.runtime.timezone, by="town")
     assert [m["code"] for m in context["measures"]] == [m.code for m in MEASURE_LIST]
-    for row, m in zip(context["measures"], MEASURE_LIST):
+    for row, m in zip(context["measures"], MEASURE_LIST, strict=True):
         assert (row["current"], row["previous"]) == (str(current.value(m)), str(before.value(m))), m.code
     by_code = {row["code"]: row for row in context["measures"]}
     assert by_code["received"] == {"code": "received", "label": by_code["received"]["label"], "current": "3",
@@ -148,7 +147,24 @@ def test_the_pdf_is_rendered_once_and_never_changes(env, week, tmp_path):
     assert row.sha256 == hashlib.sha256(data).hexdigest()
     again = ensure_rendered(env.runtime, weekly.id, documents_dir=tmp_path)
     assert (again.stored_path, again.sha256) == (row.stored_path, row.sha256)
-    assert list((tmp_path / "reports").iterdir()) == [path]
+    assert sorted((tmp_path / "reports").iterdir()) == sorted([path, tmp_path / row.ledger_path])
+
+
+def test_the_excel_ledger_of_the_period_is_filed_with_the_report(env, week, tmp_path):
+    import hashlib
+
+    from openpyxl import load_workbook
+
+    issue_due(env.runtime)
+    row = ensure_rendered(env.runtime, reports(env)["weekly"].id, documents_dir=tmp_path)
+    data = (tmp_path / row.ledger_path).read_bytes()
+    assert (row.ledger_size, row.ledger_sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert "台账" in book.sheetnames
+    cells = [str(c) for r in book["台账"].iter_rows(values_only=True) for c in r if c is not None]
+    for case in (week["red_high"], week["red_low"], week["calm"]):  # every case received that week
+        assert case.number in cells
+    assert not any("13912345678" in c for c in cells)
 
 
 def test_the_worker_issues_and_renders_the_due_reports(env, week, tmp_path, monkeypatch):
