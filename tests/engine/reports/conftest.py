@@ -17,9 +17,12 @@ def week(env):
     red_low = env.register(title="化工厂异味")  # assignment left undone: overdue
     env.complete(red_low, "receive", {"decision": "accept"})
     calm = env.register(title="夜间施工噪声", grid_code="T02-A01-V01")
-    env.at("2026-03-04T03:00:00+00:00")
+    for day in range(4, 9):  # the timers of each day of the week, as a worker would fire them
+        env.at(f"2026-03-{day:02d}T03:00:00+00:00")
     env.at(NEXT_MONDAY)
     assert env.case(red_high).colour == "red" and env.case(red_high).tier == 4
     assert env.case(red_low).colour == "red"
+    [to_leader] = [e for e in env.audit(red_high, "escalated") if e.detail["to_tier"] == 4]
+    assert to_leader.at.isoformat() == "2026-03-05T03:00:00+00:00"  # Thursday of the week
     return {"red_high": env.case(red_high), "red_low": env.case(red_low), "calm": env.case(calm),
             "now": datetime.fromisoformat(NEXT_MONDAY)}

@@ -91,7 +91,7 @@ def test_red_cases_and_the_cases_escalated_to_the_leader(env, week):
     red = {c["number"]: c for c in weekly["red_cases"]}
     assert set(red) == {week["red_high"].number, week["red_low"].number} and weekly["red_total"] == 2
     high = red[week["red_high"].number]
-    assert (high["tier"], high["owner"], high["department"]) == ("局领导", leader.display_name, "执法大队")
+    assert (high["tier"], high["owner"], high["department"]) == ("局领导", leader.display_name, "生态环境保护综合行政执法大队")
     assert high["overdue"].endswith(("天", "小时")) and high["due"]
     assert "13912345678" not in high["title"] and high["title"].startswith("河道死鱼")  # masked like papers
     # Escalated to the leader during 2–8 March; not on Sunday 8 March.
