@@ -34,6 +34,24 @@ def schedule():
     with runtime.db.read() as session:
         current = report_schedule.load(session)
         updated = report_schedule.updated(session)
-    return render_template("admin/report_schedule.html", settings=current, updated=updated, kinds=KINDS,
-                           recipients=RECIPIENTS, last_day=LAST_MONTH_DAY, error=error,
-                           form=request.form if error else None), 400 if error else 200
+    shown = _typed(request.form) if error else _stored(current)
+    return render_template("admin/report_schedule.html", shown=shown, updated=updated, kinds=KINDS,
+                           recipients=RECIPIENTS, last_day=LAST_MONTH_DAY, error=error), 400 if error else 200
+
+
+def _stored(settings) -> dict:
+    """The form's values from the saved schedule."""
+    shown: dict = {"recipients": list(settings.recipients)}
+    for kind in KINDS:
+        s = settings.of(kind)
+        shown[kind] = {"enabled": s.enabled, "at": s.at.strftime("%H:%M"), "weekday": str(s.weekday), "day": str(s.day)}
+    return shown
+
+
+def _typed(form) -> dict:
+    """The form's values as the administrator typed them (shown again with the error)."""
+    shown: dict = {"recipients": form.getlist("recipients")}
+    for kind in KINDS:
+        shown[kind] = {"enabled": form.get(f"{kind}_enabled") == "1", "at": form.get(f"{kind}_at", "")[:10],
+                       "weekday": form.get("weekly_weekday", ""), "day": form.get("monthly_day", "")[:10]}
+    return shown
