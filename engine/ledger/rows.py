@@ -179,11 +179,12 @@ def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope:
 
 
 def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
-              tz: str | ZoneInfo, batch: int = BATCH,
+              tz: str | ZoneInfo, batch: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> Iterator[LedgerRow]:
     """Every row, newest first, fetched ``batch`` at a time after the last one seen (keyset: each
     batch is an index range, however deep into the period; no OFFSET and no server-side cursor,
     so SQLite and PostgreSQL behave alike). ``on_batch(n)`` after each batch is fetched."""
+    batch = batch or BATCH
     where = conditions(session, period, filters, scope, tz)
     build = _Builder(session, scope.sees_identity)
     after: tuple[datetime, int] | None = None
