@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from documents.render import render_page_pdf
 from engine.ledger.columns import COLUMNS
-from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.filters import LedgerFilters, period_label
+from engine.measures import Period
 from engine.ledger.rows import LedgerScope, count_rows, iter_rows
 from engine.ledger.summary import TITLE, summary_blocks
 
@@ -51,7 +52,7 @@ def ledger_pdf_context(session: Session, period: Period, filters: LedgerFilters,
             progress(len(rows), shown)
     blocks = [{"title": b.title, "header": b.header, "rows": _cells(b)}
               for b in summary_blocks(session, period, filters, scope, tz, generated_at)]
-    return {"title": f"{TITLE}（{period.label}）", "blocks": blocks, "headers": [c.header for c in _PDF_COLUMNS],
+    return {"title": f"{TITLE}（{period_label(period)}）", "blocks": blocks, "headers": [c.header for c in _PDF_COLUMNS],
             "rows": rows, "total": total, "capped": total > cap,
             "cap_note": f"本期间共 {total} 件，PDF 仅列最新登记的 {cap} 件；完整台账请导出 Excel。"}
 

@@ -9,10 +9,11 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select, update
 
-from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.filters import LedgerFilters
+from engine.measures import Period
 from engine.models import Case, Department, Grid, User
 
-MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+MARCH = Period.custom(date(2026, 3, 1), date(2026, 3, 31))
 # (received, place, category, channel, title, state)
 SPECS = [
     ("2026-03-02T02:00+00:00", "T01-A01-V01", "air", "hotline", "化工厂夜间排放异味", dict(colour="red", tier=3)),

@@ -1,13 +1,14 @@
 """The ledger's rows: the period in local dates, every filter, the reader's scope, masking and paging."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import update
 
 from engine.core.paging import page_count
-from engine.ledger.filters import LedgerFilters, LedgerInputError, Period, month_of
+from engine.ledger.filters import LedgerFilters, LedgerInputError, month_of, parse_period
+from engine.measures import Period
 from engine.ledger.rows import LedgerScope, count_rows, iter_rows, ledger_page, town_counts
 from engine.models import Case
 from engine.org.scopes import member_of
@@ -36,7 +37,7 @@ def test_the_period_is_local_dates_of_registration(env, ledger_cases):
     assert "固废堆放" in titles  # 23:30 on 31 March in Shanghai
     assert "四月的案件" not in titles and "二月的案件" not in titles
     assert len(titles) == 6
-    april = _titles(env, period=Period(date(2026, 4, 1), date(2026, 4, 30)))
+    april = _titles(env, period=Period.custom(date(2026, 4, 1), date(2026, 4, 30)))
     assert april == ["四月的案件"]
 
 
@@ -91,15 +92,15 @@ def test_filters_refuse_unknown_codes_instead_of_ignoring_them():
 def test_period_parsing():
     default = month_of(date(2026, 3, 15))
     assert default == MARCH
-    assert Period.parse("", "", default=default) == MARCH
-    assert Period.parse("2026-02-01", "2026-02-28", default=default) == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert parse_period("", "", default=default) == MARCH
+    assert parse_period("2026-02-01", "2026-02-28", default=default) == Period.custom(date(2026, 2, 1), date(2026, 2, 28))
     for start, end, problem in (("2026-13-01", "", {"start": "date"}), ("2026-03-10", "2026-03-01", {"end": "order"}),
                                 ("2020-01-01", "2026-01-01", {"end": "too_long"})):
         with pytest.raises(LedgerInputError) as err:
-            Period.parse(start, end, default=default)
+            parse_period(start, end, default=default)
         assert err.value.problems == problem
     assert month_of(date(2026, 2, 3)).end == date(2026, 2, 28)
-    assert month_of(date(2026, 12, 31)) == Period(date(2026, 12, 1), date(2026, 12, 31))
+    assert month_of(date(2026, 12, 31)) == Period.custom(date(2026, 12, 1), date(2026, 12, 31))
 
 
 @pytest.mark.parametrize("username, expected", [
@@ -123,7 +124,7 @@ def test_scope_is_the_case_scope(env, ledger_cases, username, expected):
 
 
 def test_titles_are_masked_for_readers_who_may_not_see_the_complainant(env, ledger_cases):
-    env.clock.set(MARCH.bounds(TZ)[0].replace(day=10))
+    env.clock.set(datetime(2026, 3, 10, 2, tzinfo=timezone.utc))
     case = env.register(title="张三家旁边的工厂，电话13800000000", complainant_name="张三",
                         complainant_phone="13800000000")
     lead = _staff(env, "lead")

@@ -100,3 +100,51 @@ def test_sheet_names_are_valid_and_unique():
     long = "很" * 40
     assert len(sheet_name(long, taken)) == 31 and len(sheet_name(long, taken)) == 31
     assert len(taken) == 5
+
+
+def _block(sheet, title):
+    """The rows under a block's title and header, up to the blank line that ends it."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r and r[0] == title)
+    found = []
+    for r in rows[start + 2:]:
+        if r[0] is None:
+            break
+        found.append(r)
+    return found
+
+
+def test_summary_figures_are_the_measures_modules(env, ledger_cases):
+    from sqlalchemy import true
+
+    from engine.measures import MEASURE_LIST, Filters, Rate, measure
+
+    book, _n, _calls = _export(env)
+    sheet = book[SUMMARY_SHEET]
+    with env.db.read() as s:
+        expected = measure(s, MARCH, scope=true(), tz=TZ, filters=Filters(), by="town")
+    shown = {row[0]: row for row in _block(sheet, "统计指标")}
+    assert [name for name in shown] == [m.name for m in MEASURE_LIST]
+    assert shown["受理总量"][1] == expected.total.count("received") == 6
+    for m in MEASURE_LIST:
+        value = expected.total.value(m)
+        if isinstance(value, Rate):
+            assert shown[m.name][2:4] == [value.numerator, value.denominator], m.code
+            assert shown[m.name][1] == (value.value if value.value is not None else "—"), m.code
+        elif m.kind == "count":
+            assert shown[m.name][1] == value, m.code
+    towns = {row[0]: row for row in _block(sheet, "分乡镇（街道）")}
+    assert set(towns) == {row.label for row in expected.rows} | {"合计"}
+    for row in expected.rows:
+        assert towns[row.label][1] == row.figures.count("received")
+    assert towns["合计"][1] == 6
+    # Each town sheet holds as many rows as the measures count for that town.
+    for row in expected.rows:
+        assert book[row.label].max_row - 1 == row.figures.count("received")
+
+
+def test_summary_follows_the_slice_filters_and_says_which_it_cannot(env, ledger_cases):
+    book, _n, _calls = _export(env, LedgerFilters(town="T02", colour="blue"))
+    shown = {row[0]: row for row in _block(book[SUMMARY_SHEET], "统计指标")}
+    assert shown["受理总量"][1] == 3  # the town's cases, whatever their colour
+    assert any(name.startswith("注：") and "颜色" in name for name in shown)
