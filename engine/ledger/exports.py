@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from engine.core.clock import Clock
 from engine.core.db import Database
-from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.filters import LedgerFilters
+from engine.measures import Period
 from engine.ledger.pdf import write_ledger_pdf
 from engine.ledger.rows import LedgerScope
 from engine.ledger.xlsx import write_ledger_xlsx
@@ -83,7 +84,7 @@ def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Cl
                 job.state, job.error, job.finished_at = "failed", "账号已停用", clock.now()
                 return
             job.state, job.updated_at = "running", clock.now()
-            fmt, period = job.format, Period(job.period_start, job.period_end)
+            fmt, period = job.format, Period.custom(job.period_start, job.period_end)
             filters = LedgerFilters.parse(job.filters)
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(16)}.{fmt}"
@@ -125,6 +126,6 @@ def purge_old(session: Session, folder: Path, now: datetime) -> int:
 
 
 def period_of(job: LedgerExport) -> Period:
-    return Period(job.period_start, job.period_end)
+    return Period.custom(job.period_start, job.period_end)
 
 

@@ -1,17 +1,18 @@
 """What a ledger shows: the period (local dates of ``received_at``) and the filters, checked.
 
-A period is a pair of local calendar dates, both included; its bounds in UTC come from the
-installation's time zone (Settings.timezone, Asia/Shanghai by default), so a case received at
-23:30 on the 31st in Shanghai is in that month although it is the 31st at 15:30 in UTC.
+The period is engine/measures' ``Period``: local calendar dates, both included, whose UTC bounds
+come from the installation's time zone (Settings.timezone, Asia/Shanghai by default), so a case
+received at 23:30 on the 31st in Shanghai is in that month although it is 15:30 in UTC.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from engine.core.errors import GreenloopError
+from engine.measures import Period
+from engine.measures.periods import MONTH
 from engine.models import CATEGORIES, CHANNELS, COLOURS, STAGES, STATUSES, TIERS
 
 # A ledger longer than this is a data dump, not a ledger; it also bounds an export's size.
@@ -34,49 +35,37 @@ class LedgerInputError(GreenloopError):
                                    for name, code in problems.items()))
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # included
-
-    def bounds(self, tz: str | ZoneInfo) -> tuple[datetime, datetime]:
-        """[start 00:00, the day after end 00:00) local time, as aware datetimes."""
-        zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-        return (datetime.combine(self.start, time(0), tzinfo=zone),
-                datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone))
-
-    @property
-    def label(self) -> str:
-        return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
-
-    @classmethod
-    def parse(cls, start: str | None, end: str | None, *, default: Period) -> Period:
-        problems = {}
-        found = {}
-        for name, text in (("start", start), ("end", end)):
-            text = (text or "").strip()
-            if not text:
-                found[name] = getattr(default, name)
-                continue
-            try:
-                found[name] = date.fromisoformat(text)
-            except ValueError:
-                problems[name] = "date"
-        if not problems:
-            if found["end"] < found["start"]:
-                problems["end"] = "order"
-            elif (found["end"] - found["start"]).days >= MAX_DAYS:
-                problems["end"] = "too_long"
-        if problems:
-            raise LedgerInputError(problems)
-        return cls(found["start"], found["end"])
+def parse_period(start: str | None, end: str | None, *, default: Period) -> Period:
+    """The period of a ledger from its two date fields (either may be empty: the default's), as
+    engine/measures' ``Period`` so the ledger and its summary count the same days."""
+    problems = {}
+    found = {}
+    for name, text in (("start", start), ("end", end)):
+        text = (text or "").strip()
+        if not text:
+            found[name] = getattr(default, name)
+            continue
+        try:
+            found[name] = date.fromisoformat(text)
+        except ValueError:
+            problems[name] = "date"
+    if not problems:
+        if found["end"] < found["start"]:
+            problems["end"] = "order"
+        elif (found["end"] - found["start"]).days >= MAX_DAYS:
+            problems["end"] = "too_long"
+    if problems:
+        raise LedgerInputError(problems)
+    return Period.custom(found["start"], found["end"])
 
 
 def month_of(today: date) -> Period:
-    """The calendar month ``today`` falls in, up to its last day."""
-    first = today.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, following - timedelta(days=1))
+    """The calendar month ``today`` falls in."""
+    return Period.preset(MONTH, today)
+
+
+def period_label(period: Period) -> str:
+    return f"{period.start.isoformat()} 至 {period.end.isoformat()}"
 
 
 @dataclass(frozen=True)

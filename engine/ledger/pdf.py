@@ -1,7 +1,8 @@
 """The ledger as a PDF, through documents/ (the same escaping, CJK fonts and refusal of every URL
-as case documents). WeasyPrint lays a table out in memory, about 1,000 rows in a few seconds, so a
-PDF holds at most PDF_ROW_CAP rows — the newest — and says so at the top; the Excel file has them
-all. The summary (the period's measures) is always complete."""
+as case documents). WeasyPrint lays the whole table out in memory at roughly a tenth of a second
+a row even on a quiet machine (bench/ledger_bench.py, ``ledger_pdf_s``), so a PDF holds at most
+PDF_ROW_CAP rows — the newest — and says so above the table; the Excel file has them all. The
+summary (the period's measures) is always complete."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from documents.render import render_page_pdf
 from engine.ledger.columns import COLUMNS
-from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.filters import LedgerFilters, period_label
+from engine.measures import Period
 from engine.ledger.rows import LedgerScope, count_rows, iter_rows
 from engine.ledger.summary import TITLE, summary_blocks
 
-PDF_ROW_CAP = 2000
+PDF_ROW_CAP = 500
 _PDF_COLUMNS = [c for c in COLUMNS if c.in_pdf]
 
 
@@ -51,7 +53,12 @@ def ledger_pdf_context(session: Session, period: Period, filters: LedgerFilters,
             progress(len(rows), shown)
     blocks = [{"title": b.title, "header": b.header, "rows": _cells(b)}
               for b in summary_blocks(session, period, filters, scope, tz, generated_at)]
-    return {"title": f"{TITLE}（{period.label}）", "blocks": blocks, "headers": [c.header for c in _PDF_COLUMNS],
+    # Fixed table layout (documents/templates/ledger.css) with widths in proportion to the Excel
+    # columns': WeasyPrint need not measure every cell to size the columns.
+    weights = [4] + [c.width for c in _PDF_COLUMNS]
+    widths = [round(100 * w / sum(weights), 2) for w in weights]
+    return {"title": f"{TITLE}（{period_label(period)}）", "blocks": blocks, "widths": widths,
+            "headers": [c.header for c in _PDF_COLUMNS],
             "rows": rows, "total": total, "capped": total > cap,
             "cap_note": f"本期间共 {total} 件，PDF 仅列最新登记的 {cap} 件；完整台账请导出 Excel。"}
 

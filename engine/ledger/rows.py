@@ -1,7 +1,7 @@
 """The ledger's rows: one query for a page and, in keyset batches, for a whole export.
 
 Every row is a case received in the period, within the reader's scope (``LedgerScope``, built
-from engine/org/scopes.case_scope: the rule is never restated here) and the filters. The
+from engine/org/scopes.statistics_scope: the rule is never restated here) and the filters. The
 complainant is no column of the ledger; a title is shown through engine/cases/masking's staff
 redactor to a reader who may not see the complainant (a resident may write their phone number
 into it).
@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.cases.masking import staff_redactor
 from engine.core.paging import clamp, page_count
-from engine.ledger.filters import LedgerFilters, Period
+from engine.ledger.filters import LedgerFilters
+from engine.measures import Period
 from engine.models import Case, Department, Grid, User
 from engine.org.places import town_code, town_path
-from engine.org.scopes import StaffMember, case_scope
+from engine.org.scopes import StaffMember, statistics_scope
 
 PER_PAGE = 25
 BATCH = 2000
@@ -33,14 +34,15 @@ NO_TOWN = ""
 @dataclass(frozen=True)
 class LedgerScope:
     """Which cases a ledger may hold (a WHERE clause on Case) and whether its reader may see the
-    complainant (engine/org/scopes.StaffMember.sees_identity)."""
+    complainant (engine/org/scopes.StaffMember.sees_identity). A person's ledger holds the cases
+    their figures count (engine/org/scopes.statistics_scope), so its rows and its summary agree."""
 
     where: ColumnElement[bool]
     sees_identity: bool
 
     @classmethod
     def of(cls, staff: StaffMember) -> LedgerScope:
-        return cls(case_scope(staff), staff.sees_identity)
+        return cls(statistics_scope(staff), staff.sees_identity)
 
     @classmethod
     def everything(cls, *, sees_identity: bool = False) -> LedgerScope:
@@ -97,7 +99,7 @@ _COLUMNS = (Case.id, Case.number, Case.title, Case.complainant_name, Case.compla
 
 def conditions(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
                tz: str | ZoneInfo) -> list[ColumnElement[bool]]:
-    start, end = period.bounds(tz)
+    start, end = period.utc_bounds(tz)
     where = [Case.received_at >= start, Case.received_at < end, scope.where]
     for column, value in ((Case.colour, filters.colour), (Case.stage, filters.stage),
                           (Case.category, filters.category), (Case.channel, filters.channel),
@@ -179,11 +181,12 @@ def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope:
 
 
 def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
-              tz: str | ZoneInfo, batch: int = BATCH,
+              tz: str | ZoneInfo, batch: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> Iterator[LedgerRow]:
     """Every row, newest first, fetched ``batch`` at a time after the last one seen (keyset: each
     batch is an index range, however deep into the period; no OFFSET and no server-side cursor,
     so SQLite and PostgreSQL behave alike). ``on_batch(n)`` after each batch is fetched."""
+    batch = batch or BATCH
     where = conditions(session, period, filters, scope, tz)
     build = _Builder(session, scope.sees_identity)
     after: tuple[datetime, int] | None = None

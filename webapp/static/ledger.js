@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const text = document.getElementById("ledger-progress-text");
   const download = document.getElementById("ledger-download");
   const link = document.getElementById("ledger-download-link");
-  const rows = (n, total) => box.dataset.labelRows.replace("%(n)s", n).replace("%(total)s", total);
+  const rows = (n, total) => box.dataset.labelRows.replace("{n}", n).replace("{total}", total);
 
   async function poll() {
     let status;
