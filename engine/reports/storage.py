@@ -20,8 +20,8 @@ from documents.render import render_pdf
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
+from engine.measures import Period
 from engine.ledger.filters import LedgerFilters
-from engine.ledger.filters import Period as LedgerPeriod
 from engine.ledger.rows import LedgerScope
 from engine.ledger.xlsx import write_ledger_xlsx
 from engine.models.reports import Report
@@ -51,7 +51,7 @@ def _write(documents_dir: Path, stem: str, suffix: str, data: bytes) -> str:
     return relative
 
 
-def _ledger_xlsx(session, runtime: Runtime, period: LedgerPeriod, documents_dir: Path) -> tuple[str, int, str]:
+def _ledger_xlsx(session, runtime: Runtime, period: Period, documents_dir: Path) -> tuple[str, int, str]:
     """Write the four-colour ledger of the period beside the report: (path, size, sha256)."""
     out = io.BytesIO()
     write_ledger_xlsx(session, period, LedgerFilters(), LedgerScope.everything(), out, tz=runtime.timezone,
@@ -76,7 +76,7 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) ->
         context, kind, start, end = row.context, row.kind, row.period_start, row.period_end
         # The cases received in the report's period, every one of them, titles masked as on the
         # report itself (engine/ledger/xlsx.py).
-        ledger = _ledger_xlsx(session, runtime, LedgerPeriod(start, end), documents_dir)
+        ledger = _ledger_xlsx(session, runtime, Period.custom(start, end), documents_dir)
     written = [ledger[0]]
     try:
         rendered = render_pdf(context)

@@ -1,16 +1,13 @@
 """periodic reports 日报/周报/月报 (issue 12)
 
 Revision ID: 0018
-Revises: 0013, 0017
-
-Also the point where this branch's two parallel revisions meet (the measures' 0013 and the
-ledger's 0017, both after 0012); the chain is renumbered when the branches are merged.
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = ("0013", "0017")
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
