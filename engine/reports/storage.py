@@ -20,10 +20,10 @@ from documents.render import render_pdf
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
-from engine.measures import Period
 from engine.ledger.filters import LedgerFilters
 from engine.ledger.rows import LedgerScope
 from engine.ledger.xlsx import write_ledger_xlsx
+from engine.measures import Period
 from engine.models.reports import Report
 
 log = logging.getLogger(__name__)
