@@ -59,13 +59,18 @@ def _text(value: str | None, name: str, problems: Problems, *, required: bool, l
     return text
 
 
-def _held_on(value, case_received: date | None, now: date, problems: Problems) -> date | None:
+def _held_on(value, now: date, problems: Problems) -> date | None:
     held = _date(value, "held_on", problems, required=True)
     if held is not None and held > now:
         problems.add("held_on", "in_future")
-    elif held is not None and case_received is not None and held < case_received:
-        problems.add("held_on", "before_case")
     return held
+
+
+def _not_before_case(held: date, case: Case, runtime: Runtime) -> None:
+    if held < _received_on(case, runtime):
+        problems = Problems()
+        problems.add("held_on", "before_case")
+        problems.raise_any()
 
 
 def owned_case(session: Session, case_id: int, scope) -> Case:
@@ -97,11 +102,10 @@ def record_check(session: Session, runtime: Runtime, case_id: int, *, actor: str
     now = today(runtime)
     decisions = _text(decisions, "decisions", problems, required=True)
     nxt = check_next(next_check, now, problems)
-    held = _date(held_on, "held_on", problems, required=True)
+    held = _held_on(held_on, now, problems)
     problems.raise_any()
     case = owned_case(session, case_id, scope)
-    _held_on(held, _received_on(case, runtime), now, problems)
-    problems.raise_any()
+    _not_before_case(held, case, runtime)
     row = write_check(session, case, leader_id=case.leader_owner_id, held_on=held, decisions=decisions,
                       next_check=nxt, actor=actor, at=runtime.now(),
                       record=lambda kind, **d: _audit(session, runtime, case, actor, kind, **d))
@@ -169,7 +173,7 @@ def record_meeting(session: Session, runtime: Runtime, case_id: int, *, actor: s
     deadline in working days."""
     problems = Problems()
     now = today(runtime)
-    held = _date(held_on, "held_on", problems, required=True)
+    held = _held_on(held_on, now, problems)
     decisions = _text(decisions, "decisions", problems, required=True)
     outside = _text(outside, "outside", problems, required=False, limit=SHORT_MAX * 2)
     people = _people(session, attendee_ids, problems)
@@ -178,8 +182,7 @@ def record_meeting(session: Session, runtime: Runtime, case_id: int, *, actor: s
     items = _follow_ups(session, follow_ups, problems)
     problems.raise_any()
     case = owned_case(session, case_id, scope)
-    _held_on(held, _received_on(case, runtime), now, problems)
-    problems.raise_any()
+    _not_before_case(held, case, runtime)
     row = LeaderRecord(case_id=case.id, kind="meeting", leader_id=case.leader_owner_id, held_on=held,
                        content={"attendees": [{"id": u.id, "name": u.display_name} for u in people],
                                 "outside": outside, "decisions": decisions, "follow_ups": items},
@@ -206,15 +209,14 @@ def record_visit(session: Session, runtime: Runtime, case_id: int, *, actor: str
     """A visit to the complainant: when, where, who went, what the complainant said, the outcome."""
     problems = Problems()
     now = today(runtime)
-    held = _date(held_on, "held_on", problems, required=True)
+    held = _held_on(held_on, now, problems)
     place = _text(place, "place", problems, required=True, limit=SHORT_MAX)
     visitors = _text(visitors, "visitors", problems, required=False, limit=SHORT_MAX * 2)
     heard = _text(heard, "heard", problems, required=True)
     outcome = _text(outcome, "outcome", problems, required=False)
     problems.raise_any()
     case = owned_case(session, case_id, scope)
-    _held_on(held, _received_on(case, runtime), now, problems)
-    problems.raise_any()
+    _not_before_case(held, case, runtime)
     row = LeaderRecord(case_id=case.id, kind="visit", leader_id=case.leader_owner_id, held_on=held,
                        content={"place": place, "visitors": visitors, "heard": heard, "outcome": outcome},
                        recorded_by=actor, recorded_at=runtime.now())

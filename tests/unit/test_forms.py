@@ -35,6 +35,8 @@ EXPECTED_FORMS = {
         "extension_reason",
     ],
     "joint_handle": ["findings", "measures"],
+    "leader_check": ["decisions", "next_check"],
+    "leader_follow_up": ["item", "result"],
     "approve_extension": ["approved", "comment"],
     "feedback": ["reply", "contact_method", "contacted_on"],
     "review": ["approved", "comment"],
