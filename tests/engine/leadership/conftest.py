@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.models import Case, Grid, User
+from engine.models import Case, Grid, User, UserRole
+from engine.org.passwords import hash_password
 from engine.org.scopes import StaffMember, case_scope
 from engine.work.board_actions import take_ownership
+from tests.conftest import TEST_PASSWORD
 
 
 def staff(env, username: str) -> StaffMember:
@@ -23,6 +25,22 @@ def own(env, case: Case, username: str = "leader") -> Case:
     """``username`` (a tier-4 supervisor) owns the case, as the board's 包案 does."""
     member = staff(env, username)
     return env.run(take_ownership, case.id, user_id=member.id, actor=username, scope=case_scope(member))
+
+
+def user_id(env, username: str) -> int:
+    with env.db.read() as s:
+        return s.scalar(select(User.id).where(User.username == username))
+
+
+def add_second_leader(env) -> None:
+    """Another bureau leader ("leader2", tier 4 at the county), who owns nothing."""
+    with env.db.write() as s:
+        if s.scalar(select(User.id).where(User.username == "leader2")) is None:
+            county = s.scalar(select(Grid.id).where(Grid.code == "C"))
+            user = User(username="leader2", display_name="副局长 钱明", password_hash=hash_password(TEST_PASSWORD),
+                        grid_id=county, tier=4)
+            user.role_rows = [UserRole(role="supervisor")]
+            s.add(user)
 
 
 @pytest.fixture

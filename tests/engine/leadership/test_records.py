@@ -9,15 +9,10 @@ from engine.cases.read_model import timeline
 from engine.core.errors import NotFound
 from engine.leadership import records
 from engine.leadership.errors import RecordInvalid
-from engine.models import AuditEvent, Case, LeaderRecord, Notification, Task, User
-from engine.org.scopes import leader_case_scope, may_work, task_scope
+from engine.models import Case, LeaderRecord, Notification, Task
+from engine.org.scopes import leader_case_scope
 from engine.vocabulary import events
-from tests.engine.leadership.conftest import own, staff
-
-
-def _user_id(env, username):
-    with env.db.read() as s:
-        return s.scalar(select(User.id).where(User.username == username))
+from tests.engine.leadership.conftest import add_second_leader, staff, user_id
 
 
 def test_a_check_is_recorded_with_its_event(env, owned):
@@ -58,7 +53,7 @@ def test_only_the_owning_leader_and_administrators_record(env, owned):
     other = env.register(title="另一件")
     for username in ("leader2", "supervisor", "handler"):
         if username == "leader2":
-            _add_second_leader(env)
+            add_second_leader(env)
         member = staff(env, username)
         with pytest.raises(NotFound):
             env.run(records.record_visit, owned.id, actor=username, scope=leader_case_scope(member),
@@ -77,23 +72,10 @@ def test_only_the_owning_leader_and_administrators_record(env, owned):
     assert events.render("leader_visit", events.PUBLIC, detail=event.detail) == "局领导带案下访，当面听取了您的意见"
 
 
-def _add_second_leader(env):
-    from engine.models import UserRole
-    from engine.org.passwords import hash_password
-
-    with env.db.write() as s:
-        if s.scalar(select(User.id).where(User.username == "leader2")) is None:
-            grid = s.get(User, s.scalar(select(User.id).where(User.username == "leader"))).grid_id
-            user = User(username="leader2", display_name="副局长 钱明", password_hash=hash_password("test-password-1"),
-                        grid_id=grid, tier=4)
-            user.role_rows = [UserRole(role="supervisor")]
-            s.add(user)
-
-
 def test_a_meeting_starts_follow_up_tasks_with_working_day_deadlines(env, owned):
     leader = staff(env, "leader")
-    handler2 = _user_id(env, "handler2")
-    supervisor = _user_id(env, "supervisor")
+    handler2 = user_id(env, "handler2")
+    supervisor = user_id(env, "supervisor")
     row = env.run(records.record_meeting, owned.id, actor="leader", scope=leader_case_scope(leader),
                   held_on="2026-03-02", attendee_ids=[supervisor, handler2], outside="村委会主任 王五",
                   decisions="联合执法，限期整改",
@@ -144,7 +126,7 @@ def test_a_meeting_starts_follow_up_tasks_with_working_day_deadlines(env, owned)
 def test_a_meeting_with_a_bad_follow_up_is_refused(env, owned, item, field, code):
     leader = staff(env, "leader")
     if item.person_id == "HANDLER2":
-        item = records.FollowUpItem(item.item, item.department, _user_id(env, "handler2"), item.days)
+        item = records.FollowUpItem(item.item, item.department, user_id(env, "handler2"), item.days)
     with pytest.raises(RecordInvalid) as refused:
         env.run(records.record_meeting, owned.id, actor="leader", scope=leader_case_scope(leader),
                 held_on="2026-03-02", attendee_ids=[], outside="王五", decisions="决定", follow_ups=[item])

@@ -12,8 +12,7 @@ from engine.models import LeaderRecord, Notification, ProcessInstance, Task
 from engine.org.scopes import leader_case_scope, may_work, task_scope
 from engine.work.inbox import inbox_page
 from engine.work.tasks import complete_task
-from tests.engine.leadership.conftest import staff
-from tests.engine.leadership.test_records import _add_second_leader
+from tests.engine.leadership.conftest import add_second_leader, staff
 
 
 def _check(env, case, next_check, decisions="调度决定"):
@@ -35,7 +34,7 @@ def _inbox(env, username):
 
 
 def test_the_reminder_fires_on_the_morning_of_the_next_check_for_the_owner_alone(env, owned):
-    _add_second_leader(env)
+    add_second_leader(env)
     _check(env, owned, "2026-03-09")
     with env.db.read() as s:
         instance = next_check_reminder(s, owned.id)

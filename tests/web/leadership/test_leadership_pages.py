@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import CaseFlag, LeaderRecord, Task
-from tests.engine.leadership.conftest import own
-from tests.engine.leadership.test_records import _add_second_leader, _user_id
+from tests.engine.leadership.conftest import add_second_leader, own, user_id
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def test_english_errors(env, as_user, owned):
 def test_recording_a_meeting_with_follow_up_items(env, as_user, owned):
     leader = as_user("leader")
     url = f"/leadership/cases/{owned.id}"
-    supervisor, handler2 = _user_id(env, "supervisor"), _user_id(env, "handler2")
+    supervisor, handler2 = user_id(env, "supervisor"), user_id(env, "handler2")
     answer = leader.post(f"{url}/meetings", {
         "held_on": "2026-03-02", "attendees": [str(supervisor), str(handler2)], "outside": "村委会 王五",
         "decisions": "联合执法", "item-0": "现场检查", "department-0": "enforcement", "person-0": str(handler2),
@@ -118,7 +117,7 @@ def test_recording_a_visit(env, as_user, owned):
 
 @pytest.mark.parametrize("username", ["leader2", "supervisor", "handler", "intake", "town"])
 def test_the_page_is_the_owners_alone(env, as_user, owned, username):
-    _add_second_leader(env)
+    add_second_leader(env)
     assert as_user(username).get(f"/leadership/cases/{owned.id}").status_code == 404
 
 
