@@ -73,7 +73,7 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_saved(env, as_user,
 
 def test_english_errors(env, as_user, owned):
     leader = as_user("leader")
-    leader.client.post("/language/en", data={"csrf_token": leader.any_token()})
+    leader.client.post("/lang/en", data={"csrf_token": leader.any_token()})
     url = f"/leadership/cases/{owned.id}"
     page = leader.post(f"{url}/visits", {"held_on": "2026-03-02", "place": "", "heard": ""},
                        page_url=url).get_data(as_text=True)
