@@ -184,16 +184,15 @@ def record_meeting(session: Session, runtime: Runtime, case_id: int, *, actor: s
     case = owned_case(session, case_id, scope)
     _not_before_case(held, case, runtime)
     row = LeaderRecord(case_id=case.id, kind="meeting", leader_id=case.leader_owner_id, held_on=held,
-                       content={"attendees": [{"id": u.id, "name": u.display_name} for u in people],
-                                "outside": outside, "decisions": decisions, "follow_ups": items},
-                       recorded_by=actor, recorded_at=runtime.now())
+                       content={}, recorded_by=actor, recorded_at=runtime.now())
     session.add(row)
-    session.flush()
+    session.flush()  # the items' processes name the meeting they came from
     for item in items:
         task = reminders.start_follow_up(session, runtime, case, item, record_id=row.id, actor=actor)
         item["due"] = task.due_at.isoformat() if task is not None and task.due_at else None
         item["task_id"] = task.id if task is not None else None
-    row.content = {**row.content, "follow_ups": items}
+    row.content = {"attendees": [{"id": u.id, "name": u.display_name} for u in people], "outside": outside,
+                   "decisions": decisions, "follow_ups": items}
     names = [u.display_name for u in people] + ([outside] if outside else [])
     _audit(session, runtime, case, actor, "leader_meeting", record=row.id, held_on=held.isoformat(),
            attendees="、".join(names), decisions=decisions, items=len(items))

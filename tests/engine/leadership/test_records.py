@@ -94,6 +94,11 @@ def test_a_meeting_starts_follow_up_tasks_with_working_day_deadlines(env, owned)
     assert enforcement.due_at == datetime(2026, 3, 5, 16, 0, tzinfo=timezone.utc)
     assert monitoring.due_at == datetime(2026, 3, 9, 16, 0, tzinfo=timezone.utc)
     assert enforcement.assignee_id == handler2 and monitoring.assignee_id is None
+    with env.db.read() as s:
+        stored = s.get(LeaderRecord, row.id).content["follow_ups"]
+    assert [(i["department"], i["days"], i["due"], i["task_id"]) for i in stored] == [
+        ("enforcement", 3, "2026-03-05T16:00:00+00:00", enforcement.id),
+        ("monitoring", 5, "2026-03-09T16:00:00+00:00", monitoring.id)]
     assert (enforcement.candidate_group, enforcement.stage, enforcement.reserved_for_id) == (
         "handler", "leader_follow_up", None)
     [event] = env.audit(owned, "leader_meeting")
