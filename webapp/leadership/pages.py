@@ -48,7 +48,6 @@ PROBLEMS = {
     "not_flagged": _l("案件没有此标记"),
 }
 FOLLOW_UP_ROWS = 3  # blank follow-up rows the meeting form offers (engine/leadership/records.MAX_FOLLOW_UPS at most)
-FORMS = ("check", "meeting", "visit")
 
 
 def _messages(err: RecordInvalid) -> dict[str, list[str]]:
