@@ -41,12 +41,15 @@ MEASURES = _translated({**words.MEASURES, **words.MEASURE_FACTS})
 SLICES = _translated(words.SLICES)
 REPORTS = _translated(words.REPORTS)
 WEEKDAYS = _translated(words.WEEKDAYS)
+CASE_FLAGS = _translated(words.CASE_FLAGS)
+LEADER_RECORDS = _translated(words.LEADER_RECORDS)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
-                         measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS)
+                         measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS,
+                         flag=CASE_FLAGS, leader_record=LEADER_RECORDS)
 
 
 def label(table: dict, code: str | None) -> str:

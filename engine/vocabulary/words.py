@@ -13,7 +13,7 @@ def N_(text: str) -> str:
 STAGES = {
     "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
-    "supervise": N_("督办"),
+    "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
 }
 # Supervision tiers (一级督一级), lowest first.
 TIERS = {1: N_("网格员"), 2: N_("乡镇（街道）"), 3: N_("县局督查科"), 4: N_("局领导")}
@@ -51,6 +51,9 @@ ROLES = {
     "intake": N_("受理员"), "handler": N_("承办人"), "lead": N_("科室负责人"), "supervisor": N_("督办人员"),
     "admin": N_("管理员"),
 }
+# A leader's own case (领导包案): what they record on it, and the supervision section's flags.
+LEADER_RECORDS = {"check": N_("调度"), "meeting": N_("会商"), "visit": N_("带案下访")}
+CASE_FLAGS = {"key": N_("重点"), "difficult": N_("疑难"), "backlog": N_("积案")}
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
 # The statistics (engine/measures/definitions.py; the names the issue and the bureau's reports use).
 MEASURES = {
