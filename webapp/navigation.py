@@ -14,6 +14,7 @@ NAV = [
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("map.index", _l("挂图督办"), ("supervisor",)),
     ("cases.index", _l("案件查询"), ()),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]

@@ -1,5 +1,5 @@
 """The database tables (SQLAlchemy 2): cases, processes and their task projection, people and
-places, staff sign-in sessions, the audit trail, files, documents, forms and API clients. Schema changes go through
+places, the map's boundaries, staff sign-in sessions, the audit trail, files, documents, forms and API clients. Schema changes go through
 Alembic migrations in engine/migrations.
 
 May import: nothing else of greenloop.
@@ -43,4 +43,4 @@ __all__ = [
 ]
 
 # Imported so that their tables join Base.metadata (migrations, test truncation).
-from engine.models import api, auth, diagram_drafts, documents, form_versions, people_admin, public  # noqa: E402,F401
+from engine.models import api, auth, diagram_drafts, documents, form_versions, geo, people_admin, public  # noqa: E402,F401
