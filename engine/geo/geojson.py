@@ -199,7 +199,7 @@ def check(raw: bytes, grid: Mapping[str, str]) -> Boundaries:
             problems.append(Problem("code_missing", feature=n))
             continue
         if code in first_seen:
-            problems.append(Problem("duplicate_code", feature=n, code=code, first=first_seen[code]))
+            problems.append(Problem("duplicate_code", {"feature": n, "code": code, "first": first_seen[code]}))
             continue
         first_seen[code] = n
         problem = geometry.check(feature.get("geometry"), n)
@@ -213,7 +213,7 @@ def check(raw: bytes, grid: Mapping[str, str]) -> Boundaries:
             unknown.append(code)
             continue
         if level not in SHAPED_LEVELS:
-            problems.append(Problem("code_level", feature=n, code=code, level=level))
+            problems.append(Problem("code_level", {"feature": n, "code": code, "level": level}))
             continue
         try:
             # A real file's polygons may touch themselves; what the map draws is the file as it
