@@ -75,7 +75,7 @@
     if (!holder || !window.L || !L.markerClusterGroup) return;
     const text = JSON.parse(document.getElementById("map-text").textContent);
     const status = document.getElementById("map-status");
-    const map = L.map(holder, { attributionControl: false, zoomSnap: 0.5, minZoom: 5, maxZoom: 18,
+    const map = L.map(holder, { attributionControl: false, zoomSnap: 0.25, minZoom: 5, maxZoom: 18,
                                 center: [27.7, 112.9], zoom: 9, keyboard: true });
     const boundaries = L.featureGroup().addTo(map);
     const labels = L.layerGroup().addTo(map);
@@ -148,7 +148,7 @@
         const row = el("tr");
         const cell = (label, child, className) => {
           const td = el("td", className);
-          td.dataset.label = label;
+          if (label) td.dataset.label = label;
           if (child instanceof Node) td.appendChild(child); else td.textContent = child;
           row.appendChild(td);
         };
@@ -187,16 +187,19 @@
     Promise.all([layerRequest, caseRequest]).then(([layer, data]) => {
       if (layer.features && layer.features.length) drawBoundaries(layer);
       cases = data.cases;
+      // The view is set before the markers are added, without animation, so the clusters are made
+      // once for the zoom the map opens at.
+      if (boundaries.getLayers().length) {
+        map.fitBounds(boundaries.getBounds(), { padding: [8, 8], animate: false });
+      } else if (cases.length) {
+        map.fitBounds(L.latLngBounds(cases.map((c) => [c.lat, c.lon])), { padding: [24, 24], maxZoom: 13,
+                                                                          animate: false });
+      }
       addCases(cases);
       showCounts(data);
-      if (boundaries.getLayers().length) {
-        map.fitBounds(boundaries.getBounds(), { padding: [8, 8] });
-      } else if (cases.length) {
-        map.fitBounds(clusters.getBounds(), { padding: [24, 24], maxZoom: 13 });
-      }
-      holder.dataset.ready = "true";
       describeClusters();
       listVisible();
+      holder.dataset.ready = "true";
     }).catch(() => {
       status.textContent = text.failed;
       document.getElementById("visible-count").textContent = text.failed;
