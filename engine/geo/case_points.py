@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.masking import STAFF, case_redactor
+from engine.cases.masking import redact_case_text
 from engine.models import Case, Department
 from engine.org.places import town_choices, town_code
 from engine.work import board
@@ -89,7 +89,7 @@ def map_cases(session: Session, scope, filters: board.BoardFilters, anchors: Map
         if place is None:
             unplaced += 1
             continue
-        cases.append(MapCase(row.id, row.number, case_redactor(row, STAFF)(row.title), row.colour, row.stage,
+        cases.append(MapCase(row.id, row.number, redact_case_text(row, row.title), row.colour, row.stage,
                              row.tier, row.urgent, row.stage_due, row.category, row.department,
                              towns.get(town_code(row.grid_path) or ""), *place))
     return MapCases(cases, unplaced, more)
