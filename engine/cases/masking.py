@@ -256,24 +256,28 @@ def _phone_shapes(phone: str) -> list[str]:
     return shapes
 
 
-def _may_hold_own(identities: Iterable[tuple[str | None, str | None]], codes: Iterable[str | None],
-                  text: str) -> bool:
-    """Whether ``_own_rules`` could find anything in ``text``. Whatever an own rule matches holds
-    its name as typed, its phone's digits in a row once the separators between them are dropped,
-    or its code once spaces and dashes are; when none of these is in the text, the own rules find
-    nothing there and compiling them can be skipped."""
+def _own_in(identities: Iterable[tuple[str | None, str | None]], codes: Iterable[str | None],
+            text: str) -> tuple[list[tuple[str | None, str | None]], list[str | None]]:
+    """The identities and codes ``_own_rules`` could find in ``text``. Whatever an own rule matches
+    holds its name as typed, its phone's digits in a row once the separators between them are
+    dropped, or its code once spaces and dashes are; a rule whose piece is not in the text finds
+    nothing (blanking by the rules before it only ever removes matches), so leaving it out, and
+    not compiling it, changes nothing."""
     folded = text.translate(_FOLD)
     digits = _digits(folded)
     squeezed = re.sub(r"[ -]", "", folded).upper()
+    kept = []
     for name, phone in identities:
-        if name and name.strip() and name.strip().translate(_FOLD) in folded:
-            return True
+        name = name if name and name.strip() and name.strip().translate(_FOLD) in folded else None
         if phone and phone.strip():
-            phone = phone.strip().translate(_FOLD)
-            shapes = _phone_shapes(phone)
-            if any(shape in digits for shape in shapes) or (not shapes and phone in folded):
-                return True
-    return any(code and code.strip() and re.sub(r"[ -]", "", code.strip()).upper() in squeezed for code in codes)
+            typed = phone.strip().translate(_FOLD)
+            shapes = _phone_shapes(typed)
+            if not (any(shape in digits for shape in shapes) or (not shapes and typed in folded)):
+                phone = None
+        if name or phone:
+            kept.append((name, phone))
+    found = [code for code in codes if code and code.strip() and re.sub(r"[ -]", "", code.strip()).upper() in squeezed]
+    return kept, found
 
 
 def redactor(identities: Iterable[tuple[str | None, str | None]], style: Style = STAFF,
@@ -332,12 +336,12 @@ _GENERIC: dict[Style, Redact] = {}
 
 def redact_case_text(case: Case, text: str, style: Style = STAFF) -> str:
     """``case_redactor(case, style)(text)``, cheaply: a list of thousands of titles (the map) would
-    spend most of its time compiling each case's own rules, which only matter when the case's
-    complainant or tracking code could be in the text (``_may_hold_own``); otherwise the patterns
-    every case shares give the same answer, compiled once per style."""
-    identities = [(case.complainant_name, case.complainant_phone)]
-    codes = [getattr(case, "tracking_code", None)]
-    if _may_hold_own(identities, codes, text):
+    spend most of its time compiling each case's own rules, of which only those whose piece of
+    the complainant's identity or tracking code is in the text can find anything (``_own_in``);
+    with none, the patterns every case shares give the same answer, compiled once per style."""
+    identities, codes = _own_in([(case.complainant_name, case.complainant_phone)],
+                                [getattr(case, "tracking_code", None)], text)
+    if identities or codes:
         return redactor(identities, style, codes=codes)(text)
     if style not in _GENERIC:
         _GENERIC[style] = redactor([], style)
