@@ -42,7 +42,7 @@
     add(text.colour_heading, c.colour_label, "c-" + c.colour);
     add(text.stage, c.stage);
     add(text.tier, c.tier);
-    add(text.deadline, c.deadline, c.overdue ? "c-red" : null);
+    add(text.deadline, c.deadline, c.overdue ? "nowrap c-red" : "nowrap");
     add(text.department, c.department);
     add(text.town, c.town);
     box.appendChild(facts);
@@ -116,7 +116,7 @@
       const markers = items.map((c) => {
         const marker = L.marker([c.lat, c.lon], { icon: markerIcon(text, c.colour), caseColour: c.colour,
                                                   title: `${c.number} ${c.colour_label}`, keyboard: true, riseOnHover: true });
-        marker.bindPopup(() => popupContent(text, c), { maxWidth: 280, autoPanPadding: [16, 16] });
+        marker.bindPopup(() => popupContent(text, c), { minWidth: 220, maxWidth: 280, autoPanPadding: [16, 16] });
         marker.on("add", () => {
           const node = marker.getElement();
           if (node) node.setAttribute("aria-label", `${c.number} ${c.colour_label} ${c.title}`);
