@@ -85,11 +85,7 @@
     const byId = new Map();
     let cases = [];
 
-    clusters.on("clusterkeypress", (event) => {
-      // Enter on a focused cluster does what a click does (zoom in, or spread it at the last zoom).
-      const key = event.originalEvent && event.originalEvent.key;
-      if (key === "Enter" || key === " ") event.layer.zoomToBounds({ padding: [20, 20] });
-    });
+    // Enter on a focused cluster zooms in (or spreads it at the last zoom): markercluster does it.
     clusters.on("animationend", () => describeClusters());
     map.on("moveend", () => { describeClusters(); listVisible(); });
 
