@@ -16,6 +16,8 @@ from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
+from engine.geo import boundaries
+from engine.geo.layout import near
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.timers.fire import fire_due
@@ -45,8 +47,11 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
         seed_grid(session)
         accounts = seed_staff(session, password, whole_county=True)
         deploy_shipped(session, runtime)
+        # The county's map (engine/geo/layout.py): towns and work areas drawn around the villages.
+        if boundaries.current(session) is None:
+            boundaries.use_generated(session, "demo", runtime.now())
         existing = session.scalar(select(func.count()).select_from(Case))
-    lines = ["demo county: 14 towns, 105 work areas, 515 villages"]
+    lines = ["demo county: 14 towns, 105 work areas, 515 villages, and their map"]
     if accounts:
         lines.append("demo accounts (username, password; shown only this once):")
         lines += [f"  {user:12s} {secret}" for user, secret in accounts.items() if user != "*"]
@@ -136,6 +141,9 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -
     with sim.db.read() as session:
         villages = list(session.scalars(select(Grid.code).where(Grid.level == "village")))
         users = {u.username: u for u in session.scalars(select(User))}
+        points = boundaries.generated_layout(session).villages
+    # Positions draw from a generator of their own, so the cases' other choices stay as they were.
+    places = random.Random(f"{seed}:places")
     queue: list[tuple] = []
     for i in range(count):
         start = real_now - timedelta(days=90) + timedelta(seconds=rng.uniform(0, 89.9 * 86400))
@@ -151,7 +159,8 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress=None) -
         fire_due(sim)
         if action == "register":
             with sim.db.write() as session:
-                case = register_case(session, sim, _complaint(rng, villages), "intake", users["intake"].id)
+                case = register_case(session, sim, _position(_complaint(rng, villages), points, places), "intake",
+                                     users["intake"].id)
             numbers[i] = (case.id, case.number)
             if progress and len(numbers) % 250 == 0:
                 progress(f"demo: {len(numbers)} cases registered")
@@ -184,6 +193,16 @@ def _complaint(rng: random.Random, villages: list[str]) -> dict:
         "complainant_phone": None if anonymous else f"138{rng.randint(10000000, 99999999)}",
         "complainant_anonymous": anonymous, "urgent": rng.random() < 0.08,
     }
+
+
+def _position(complaint: dict, points: dict[str, tuple[float, float]], rng: random.Random) -> dict:
+    """Most complaints come with a position near their village (a phone's location, a grid
+    officer's report); a hotline call often gives only the address, and the map then places the
+    case in its work area."""
+    village = points.get(complaint["grid_code"])
+    if village is not None and rng.random() < 0.75:
+        complaint["longitude"], complaint["latitude"] = near(village, rng)
+    return complaint
 
 
 def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> bool:

@@ -43,7 +43,7 @@ hash_files() {
 # 1. Debian packages
 # ---------------------------------------------------------------------------
 APT_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium chromium-driver)
-# Node.js/npm serve the BPMN/DMN editors (bpmn-js, dmn-js) and htmx; Debian's own if none is present.
+# Node.js/npm serve the BPMN/DMN editors (bpmn-js, dmn-js), htmx and the map (Leaflet); Debian's own if none is present.
 if ! command -v npm >/dev/null 2>&1; then
     APT_PACKAGES+=(nodejs npm)
 fi
@@ -150,7 +150,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 4. npm packages (bpmn-js, dmn-js, htmx.org) served by the web app from node_modules
+# 4. npm packages (bpmn-js, dmn-js, htmx.org, leaflet and leaflet.markercluster) served by the web app from node_modules
 # ---------------------------------------------------------------------------
 if [ -f package.json ]; then
     if ! command -v npm >/dev/null 2>&1; then

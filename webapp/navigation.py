@@ -22,6 +22,7 @@ NAV = [
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("map.index", _l("挂图督办"), ("supervisor",)),
     ("ledger.index", _l("四色台账"), ("lead", "supervisor")),
     ("leadership.mine", _l("我包的案件"), _leader),
     ("leadership.flagged", _l("重点案件"), in_supervision_section),

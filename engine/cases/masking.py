@@ -229,23 +229,55 @@ def _own_rules(identities: Iterable[tuple[str | None, str | None]], codes: Itera
     rules = [_Rule("name", re.compile(re.escape(name)))
              for name in sorted(dict.fromkeys(names), key=len, reverse=True)]
     for phone in dict.fromkeys(phones):
-        digits = _national(_digits(phone))
-        if len(digits) < 5:
+        shapes = _phone_shapes(phone)
+        if not shapes:
             rules.append(_Rule("phone", re.compile(re.escape(phone))))
             continue
-        # The same digits however they were spaced, dashed or bracketed.
-        shapes = [digits]
-        if digits.startswith("0") and len(digits) >= 10:
-            # A landline's local number alone, as someone in the same town writes it.
-            local = digits[3:] if digits[1] in "12" else digits[4:]
-            if len(local) in (7, 8):
-                shapes.append(local)
         for shape in shapes:
             rules.append(_Rule("phone", re.compile(rf"(?<![0-9]){_flexible(shape, r'[ .()-]{0,2}')}(?![0-9])")))
     for code in dict.fromkeys(c.strip() for c in codes if c and c.strip()):
         rules.append(_Rule("code", re.compile(rf"(?<![0-9A-Za-z]){_flexible(code, r'[ -]?')}(?![0-9A-Za-z])",
                                               re.IGNORECASE)))
     return rules
+
+
+def _phone_shapes(phone: str) -> list[str]:
+    """The digit runs a stored phone is found by (however they were spaced, dashed or bracketed):
+    its national number, and a landline's local number alone, as someone in the same town writes
+    it; none for a number too short to find by its digits (then it is found as typed)."""
+    digits = _national(_digits(phone))
+    if len(digits) < 5:
+        return []
+    shapes = [digits]
+    if digits.startswith("0") and len(digits) >= 10:
+        local = digits[3:] if digits[1] in "12" else digits[4:]
+        if len(local) in (7, 8):
+            shapes.append(local)
+    return shapes
+
+
+def _own_in(identities: Iterable[tuple[str | None, str | None]], codes: Iterable[str | None],
+            text: str) -> tuple[list[tuple[str | None, str | None]], list[str | None]]:
+    """The identities and codes ``_own_rules`` could find in ``text``. Whatever an own rule matches
+    holds its name as typed, its phone's digits in a row once the separators between them are
+    dropped, or its code once spaces and dashes are; a rule whose piece is not in the text finds
+    nothing (blanking by the rules before it only ever removes matches), so leaving it out, and
+    not compiling it, changes nothing."""
+    folded = text.translate(_FOLD)
+    digits = _digits(folded)
+    squeezed = re.sub(r"[ -]", "", folded).upper()
+    kept = []
+    for name, phone in identities:
+        name = name if name and name.strip() and name.strip().translate(_FOLD) in folded else None
+        if phone and phone.strip():
+            typed = phone.strip().translate(_FOLD)
+            shapes = _phone_shapes(typed)
+            if not (any(shape in digits for shape in shapes) or (not shapes and typed in folded)):
+                phone = None
+        if name or phone:
+            kept.append((name, phone))
+    found = [code for code in codes if code and code.strip() and re.sub(r"[ -]", "", code.strip()).upper() in squeezed]
+    return kept, found
 
 
 def redactor(identities: Iterable[tuple[str | None, str | None]], style: Style = STAFF,
@@ -297,6 +329,23 @@ def case_redactor(case: Case, style: Style = STAFF) -> Redact:
     intake may still have typed a name into a note)."""
     return redactor([(case.complainant_name, case.complainant_phone)], style,
                     codes=[getattr(case, "tracking_code", None)])
+
+
+_GENERIC: dict[Style, Redact] = {}
+
+
+def redact_case_text(case: Case, text: str, style: Style = STAFF) -> str:
+    """``case_redactor(case, style)(text)``, cheaply: a list of thousands of titles (the map) would
+    spend most of its time compiling each case's own rules, of which only those whose piece of
+    the complainant's identity or tracking code is in the text can find anything (``_own_in``);
+    with none, the patterns every case shares give the same answer, compiled once per style."""
+    identities, codes = _own_in([(case.complainant_name, case.complainant_phone)],
+                                [getattr(case, "tracking_code", None)], text)
+    if identities or codes:
+        return redactor(identities, style, codes=codes)(text)
+    if style not in _GENERIC:
+        _GENERIC[style] = redactor([], style)
+    return _GENERIC[style](text)
 
 
 # ---------------------------------------------------------------------------- one helper per audience

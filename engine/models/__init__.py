@@ -1,5 +1,5 @@
 """The database tables (SQLAlchemy 2): cases, processes and their task projection, people and
-places, staff sign-in sessions, the audit trail, files, documents, periodic reports, forms and API clients. Schema changes go through
+places, the map's boundaries, staff sign-in sessions, the audit trail, files, documents, periodic reports, forms and API clients. Schema changes go through
 Alembic migrations in engine/migrations.
 
 May import: nothing else of greenloop.
@@ -51,6 +51,7 @@ from engine.models import (  # noqa: E402,F401
     diagram_drafts,
     documents,
     form_versions,
+    geo,
     ledger,
     people_admin,
     public,

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.calendar.store import load_calendar
-from engine.models import CASE_FLAGS, CLOSED_STATUSES, AuditEvent, Case, CaseFlag, Department, User
+from engine.models import CASE_FLAGS, CATEGORIES, CLOSED_STATUSES, TIERS, AuditEvent, Case, CaseFlag, Department, User
 from engine.org.places import town_choices, town_code, town_path
 
 COLOURS = ("red", "yellow", "blue")  # the board's order: most urgent first
@@ -27,6 +27,24 @@ class BoardFilters:
     stage: str | None = None
     colour: str | None = None  # one colour group only (to page through it)
     page: int = 1
+    tier: int | None = None
+    category: str | None = None
+
+    @classmethod
+    def from_args(cls, args, page: int = 1) -> BoardFilters:
+        """The filters a query string asks for (the board's and the map's form); a value that is no
+        choice filters nothing."""
+        def number(name: str) -> int | None:
+            value = args.get(name) or ""
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        def choice(name: str, choices) -> str | None:
+            return args.get(name) if args.get(name) in choices else None
+
+        tier = number("tier")
+        return cls(town=args.get("town") or None, department_id=number("department"), stage=choice("stage", STAGES),
+                   colour=choice("colour", COLOURS), page=page, tier=tier if tier in TIERS else None,
+                   category=choice("category", CATEGORIES))
 
 
 @dataclass
@@ -78,25 +96,31 @@ def department_choices(session: Session) -> list[tuple[int, str]]:
         select(Department.id, Department.name).where(Department.kind == "bureau").order_by(Department.id))]
 
 
-def _conditions(session: Session, scope, filters: BoardFilters) -> list:
-    conditions = [scope, Case.status.not_in(CLOSED_STATUSES), Case.colour.in_(COLOURS)]
+def conditions(session: Session, scope, filters: BoardFilters) -> list:
+    """The WHERE conditions of the board's open cases in ``scope`` under ``filters`` (all but the
+    colour, which picks one of the board's groups; the map adds it to these)."""
+    found = [scope, Case.status.not_in(CLOSED_STATUSES), Case.colour.in_(COLOURS)]
     if filters.town:
         path = town_path(session, filters.town)
-        conditions.append(Case.grid_path.startswith(path, autoescape=True) if path else false())
+        found.append(Case.grid_path.startswith(path, autoescape=True) if path else false())
     if filters.department_id:
-        conditions.append(Case.department_id == filters.department_id)
+        found.append(Case.department_id == filters.department_id)
     if filters.stage:
-        conditions.append(Case.stage == filters.stage)
-    return conditions
+        found.append(Case.stage == filters.stage)
+    if filters.tier:
+        found.append(Case.tier == filters.tier)
+    if filters.category:
+        found.append(Case.category == filters.category)
+    return found
 
 
 def load_board(session: Session, scope, filters: BoardFilters, now: datetime, timezone: str,
                per_page: int = PER_PAGE) -> Board:
-    conditions = _conditions(session, scope, filters)
+    where = conditions(session, scope, filters)
     colour_counts = {c: 0 for c in COLOURS}
     tier_counts: dict[int, int] = {}
     for colour, tier, count in session.execute(
-            select(Case.colour, Case.tier, func.count()).where(*conditions).group_by(Case.colour, Case.tier)):
+            select(Case.colour, Case.tier, func.count()).where(*where).group_by(Case.colour, Case.tier)):
         colour_counts[colour] += count
         tier_counts[tier] = tier_counts.get(tier, 0) + count
 
@@ -117,7 +141,7 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
                    Case.urgent, Department.name, Case.grid_path, leader.display_name, last_supervised)
             .outerjoin(Department, Department.id == Case.department_id)
             .outerjoin(leader, leader.id == Case.leader_owner_id)
-            .where(*conditions, Case.colour == colour)
+            .where(*where, Case.colour == colour)
             .order_by(Case.tier.desc(), Case.stage_due.asc().nulls_last(), Case.id)
             .limit(per_page).offset((page - 1) * per_page if filters.colour else 0)
         )

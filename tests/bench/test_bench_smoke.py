@@ -45,4 +45,14 @@ def test_quick_stats_bench_prints_every_figure_last(capsys, monkeypatch):
     figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
     assert list(figures)[:len(stats_bench.KEYS)] == stats_bench.KEYS
     assert figures["cases"] == 20_000 and 0 < figures["year_cases"] < 20_000
+
+
+def test_quick_map_bench_prints_every_figure_last(capsys, monkeypatch):
+    from bench import map_bench
+
+    monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)
+    assert map_bench.main(["--quick"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
+    assert list(figures) == list(map_bench.KEYS) and figures["cases"] == 300
     assert all(value > 0 for value in figures.values()), figures

@@ -13,6 +13,7 @@ from engine.cases.masking import (
     gets_masked_copy,
     mask_name,
     mask_phone,
+    redact_case_text,
     redactor,
     scrub,
     visible_details,
@@ -68,3 +69,23 @@ def test_contact_details_and_official_copies_follow_the_right_to_see():
     assert visible_details(details, False) == {"open311": {"service_code": "air"}}
     assert visible_details(None, False) is None
     assert gets_masked_copy(True, False) and not gets_masked_copy(True, True) and not gets_masked_copy(False, False)
+
+
+# Texts where the complainant, their phone (full-width, spaced, a landline's local number alone)
+# or the tracking code appear, or only look as if they might.
+TEXTS = ["联系人张三，电话138-0000-0000", "张 三反映", "１３８００００００００来电", "电话 138 0000 0000，另 0531-8888 8888",
+         "本地号码88888888", "跟踪码ab-cd 1234-ef", "编号ABCD1234EF", "无关的文字 2026-03-02 135.2 143.3",
+         "王五 13912345678 wang@example.com", "", "张三丰"]
+PEOPLE = [SimpleNamespace(complainant_name="张三", complainant_phone="13800000000", tracking_code="ABCD1234EF"),
+          SimpleNamespace(complainant_name="欧阳娜娜", complainant_phone="0531-88888888", tracking_code=None),
+          SimpleNamespace(complainant_name=None, complainant_phone="110", tracking_code="X1"),
+          SimpleNamespace(complainant_name=" ", complainant_phone=None, tracking_code=" ")]
+
+
+def test_the_cheap_case_text_redaction_answers_as_the_case_redactor_does():
+    for person in PEOPLE:
+        for style in (None, PAPER, PUBLIC):
+            full = case_redactor(person, style) if style else case_redactor(person)
+            for text in TEXTS + ["110报警", "欧阳娜娜"]:
+                cheap = redact_case_text(person, text, style) if style else redact_case_text(person, text)
+                assert cheap == full(text), (person, style, text)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from engine.core.db import Database
 from engine.definitions.deploy import shipped_processes
 from engine.models import Case, ProcessDefinition, User
+from engine.models.geo import MapBoundaries
 from tests.web.conftest import Browser
 from webapp import create_app
 from webapp.cli import main
@@ -44,6 +45,12 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == len(shipped_processes())
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1
         open_case = s.scalars(select(Case).where(Case.stage.is_not(None))).first()
+        # The demo county has its map: generated boundaries, and cases near their villages.
+        shapes = s.scalar(select(MapBoundaries))
+        positions = s.execute(select(Case.longitude, Case.latitude).where(Case.longitude.is_not(None))).all()
+    assert shapes.source == "generated" and len(shapes.anchors) == 1 + 14 + 105
+    west, south, east, north = shapes.bbox
+    assert positions and all(west < lon < east and south < lat < north for lon, lat in positions)
     app = create_app()
     health = app.test_client().get("/healthz").get_json()
     assert health["status"] == "ok" and health["instances_in_error"] == 0

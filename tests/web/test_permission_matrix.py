@@ -25,18 +25,18 @@ from engine.models import AuditEvent, Case, Notification, Task, User
 #   supervisor   tier-3, county: every case; only tier-3 supervision tasks
 #   leader       tier-4, county: every case; only tier-4 supervision tasks
 #   admin        everything
-PAGES = ["home", "inbox", "intake", "approvals", "board", "cases", "notifications",
+PAGES = ["home", "inbox", "intake", "approvals", "board", "map", "cases", "notifications",
          "case_A", "case_B", "task_A", "task_B", "board_case_A", "board_case_B"]
 MATRIX = """
-             home inbox intake approvals board cases notifications case_A case_B task_A task_B board_case_A board_case_B
-intake       200  200   200    403       403   200   200           200    200    404    404    403          403
-handler      200  200   403    403       403   200   200           200    404    200    404    403          403
-gridofficer  200  200   403    403       403   200   200           200    200    200    200    403          403
-lead         200  200   403    200       403   200   200           200    404    404    404    403          403
-town         200  200   403    403       200   200   200           200    404    404    404    200          404
-supervisor   200  200   403    403       200   200   200           200    200    404    404    200          200
-leader       200  200   403    403       200   200   200           200    200    404    404    200          200
-admin        200  200   200    200       200   200   200           200    200    200    200    200          200
+             home inbox intake approvals board map   cases notifications case_A case_B task_A task_B board_case_A board_case_B
+intake       200  200   200    403       403   403   200   200           200    200    404    404    403          403
+handler      200  200   403    403       403   403   200   200           200    404    200    404    403          403
+gridofficer  200  200   403    403       403   403   200   200           200    200    200    200    403          403
+lead         200  200   403    200       403   403   200   200           200    404    404    404    403          403
+town         200  200   403    403       200   200   200   200           200    404    404    404    200          404
+supervisor   200  200   403    403       200   200   200   200           200    200    404    404    200          200
+leader       200  200   403    403       200   200   200   200           200    200    404    404    200          200
+admin        200  200   200    200       200   200   200   200           200    200    200    200    200          200
 """
 
 
@@ -62,7 +62,7 @@ def world(env):
                                                     Notification.case_id == case_a.id)).first()
     assert note is not None and note.read_at is None, "the handler is told about the new task"
     urls = {
-        "home": "/", "inbox": "/inbox", "intake": "/intake/new", "approvals": "/approvals", "board": "/board",
+        "home": "/", "inbox": "/inbox", "intake": "/intake/new", "approvals": "/approvals", "board": "/board", "map": "/map",
         "cases": "/cases", "notifications": "/notifications",
         "case_A": f"/cases/{case_a.id}", "case_B": f"/cases/{case_b.id}",
         "task_A": f"/tasks/{task_a.id}", "task_B": f"/tasks/{task_b.id}",

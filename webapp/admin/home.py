@@ -15,6 +15,7 @@ PAGES = [
     ("admin_forms.index", _l("表单"), _l("编辑各办理环节的表单")),
     ("admin_calendar.index", _l("工作日历"), _l("节假日与调休上班日")),
     ("admin_people.index", _l("人员与网格"), _l("账号、角色、部门与网格")),
+    ("admin_map.index", _l("地图边界"), _l("挂图督办地图的县域、乡镇和网格边界（GeoJSON）：上传、下载、恢复生成的边界")),
     ("case_documents.settings", _l("文书设置"), _l("文书抬头与投诉人信息保密")),
     ("admin_reports.schedule", _l("统计报告计划"), _l("日报、周报、月报的印发时间与接收人")),
     ("api.tokens.index", _l("接口令牌"), _l("12345 平台、在线监测等外部系统调用 REST API 与 Open311 的令牌")),

@@ -41,19 +41,16 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _filters() -> board_queries.BoardFilters:
-    args = request.args
-    stage = args.get("stage") if args.get("stage") in board_queries.STAGES else None
-    colour = args.get("colour") if args.get("colour") in board_queries.COLOURS else None
-    return board_queries.BoardFilters(town=args.get("town") or None, department_id=_int(args.get("department")),
-                                      stage=stage, colour=colour, page=requested_page())
+def board_filters() -> board_queries.BoardFilters:
+    """The board's filters from the query string (the map's form asks the same, webapp/map)."""
+    return board_queries.BoardFilters.from_args(request.args, requested_page())
 
 
 @bp.get("/board")
 @roles_required("supervisor")
 def index():
     runtime = _runtime()
-    filters = _filters()
+    filters = board_filters()
     with runtime.db.read() as session:
         board = board_queries.load_board(session, case_scope(current_user), filters, runtime.now(),
                                          runtime.timezone)

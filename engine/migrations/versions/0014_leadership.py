@@ -1,13 +1,13 @@
 """a leader's own cases: progress checks, meetings and visits; case flags; tasks reserved for one person
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """four-colour ledger exports (四色台账 Excel/PDF jobs and their progress)
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.models import AuditEvent, Case, Grid, Notification, Task, User, UserRole
 from engine.org.passwords import hash_password
@@ -93,6 +93,20 @@ def test_board_filters_by_town_department_and_stage(board, as_user, env):
     assert board["blue"].number in receiving and board["yellow"].number not in receiving
     only_red = county.get("/board?colour=red").get_data(as_text=True)
     assert board["red_low"].number in only_red and board["blue"].number not in only_red
+
+
+def test_board_filters_by_tier_and_category(board, as_user, env):
+    county = as_user("supervisor")
+    top = county.get("/board?tier=4").get_data(as_text=True)
+    assert board["red_high"].number in top and board["red_low"].number not in top
+    assert '<option value="4" selected>' in top
+    with env.db.write() as s:
+        s.execute(update(Case).where(Case.id == board["blue"].id).values(category="noise"))
+    noise = county.get("/board?category=noise").get_data(as_text=True)
+    assert board["blue"].number in noise and board["yellow"].number not in noise
+    # A value that is no choice filters nothing.
+    everything = county.get("/board?tier=7&category=x").get_data(as_text=True)
+    assert all(case.number in everything for case in board.values())
 
 
 def test_board_pages_each_colour_group(board, env):
