@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.models import Notification
+from engine.org.scopes import STATISTICS_ROLES
 
 # endpoint, label (translatable), roles that see it (empty: every signed-in person)
 NAV = [
@@ -14,6 +15,7 @@ NAV = [
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("stats.index", _l("统计分析"), STATISTICS_ROLES),
     ("cases.index", _l("案件查询"), ()),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]

@@ -41,7 +41,7 @@
       ],
       series: spec.series.map((s) => ({
         name: s.name, type: s.type, yAxisIndex: s.percent ? 1 : 0, data: s.data, cursor: "pointer",
-        connectNulls: false, barMaxWidth: 28, symbolSize: 7,
+        connectNulls: false, barMaxWidth: 28, symbolSize: s.type === "scatter" ? 11 : 7,
       })),
     };
   }

@@ -111,8 +111,7 @@ def cell(measure: Measure, figures: Figures, href: Linker) -> Cell:
     duration = figures.duration()
     cases = href(measure.code, NUMERATOR)
     if duration.mean is None:
-        return Cell(measure.code, measure.kind, name, NO_VALUE,
-                    ((gettext("中位数"), Link(NO_VALUE, cases)),))
+        return Cell(measure.code, measure.kind, name, NO_VALUE)
     return Cell(measure.code, measure.kind, name, Link(f"{duration.mean:.1f}", cases),
                 ((gettext("中位数"), Link(f"{duration.median:g}", cases)),
                  (gettext("计入件数"), Link(_count(duration.cases), cases))),
@@ -174,10 +173,12 @@ def _series(code: str, rows: list[Row], kind: str) -> dict:
             "data": [r.cells[code].number for r in rows], "links": links}
 
 
-def combo_chart(rows: list[Row], title: str) -> dict:
-    """Counts as bars and the completion rate as a line, over the rows (trend buckets or slices)."""
+def combo_chart(rows: list[Row], title: str, joined: bool = True) -> dict:
+    """Counts as bars and the completion rate as a line over the rows (trend buckets), or as
+    points where the rows are slices with no order between them (``joined`` false)."""
     return {"kind": "combo", "title": title, "categories": [r.label for r in rows],
-            "series": [*(_series(code, rows, "bar") for code in CHART_COUNTS), _series(CHART_RATE, rows, "line")],
+            "series": [*(_series(code, rows, "bar") for code in CHART_COUNTS),
+                       _series(CHART_RATE, rows, "line" if joined else "scatter")],
             "empty": gettext("所选区间没有案件")}
 
 

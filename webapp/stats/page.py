@@ -61,7 +61,7 @@ def index():
     trend_rows = figures.trend_rows(choice, points)
     rankings = [(by, slice_name[by], figures.ranking_rows(choice, by, ranked[by])) for by in RANKED]
     charts = {
-        "breakdown": figures.combo_chart(rows, _("按%(slice)s", slice=slice_name[choice.by])),
+        "breakdown": figures.combo_chart(rows, _("按%(slice)s", slice=slice_name[choice.by]), joined=False),
         "trend": figures.combo_chart(trend_rows, _("趋势（%(bucket)s）", bucket=BUCKET_NAMES[choice.bucket])),
         **{f"ranking-{by}": figures.ranking_chart(r, _("%(slice)s排名", slice=name)) for by, name, r in rankings},
     }
