@@ -13,7 +13,13 @@ from sqlalchemy import update
 
 from engine.models import Grid
 from tests.browser.conftest import PHONE, no_horizontal_overflow
-from tests.web.stats.conftest import stats_cases  # noqa: F401
+from tests.web.stats.cases import add_stats_cases
+
+
+@pytest.fixture
+def stats_cases(env) -> dict[str, int]:
+    return add_stats_cases(env)
+
 
 CHARTS = ("chart-breakdown", "chart-trend", "chart-ranking-town", "chart-ranking-department")
 

@@ -12,7 +12,13 @@ from lxml import html as lxml_html
 from sqlalchemy import select, update
 
 from engine.models import Case, Department, Grid
-from tests.web.stats.conftest import cell, stats_cases, value_text  # noqa: F401
+from tests.web.stats.cases import add_stats_cases, value_text
+
+
+@pytest.fixture
+def stats_cases(env) -> dict[str, int]:
+    return add_stats_cases(env)
+
 
 PAYLOAD = "<script>alert(1)</script>"
 ATTRIBUTE_BREAK = "'\"><img src=x onerror=alert(2)>"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine.measures import MEASURE_LIST, DrillDown, Filters, Period, measure
 from engine.models import Case, User
 from tests.web.conftest import SEPARATE_UNITS
-from tests.web.stats.conftest import TZ, cell, page_tree, query_of, value_text
+from tests.web.stats.cases import TZ, cell, page_tree, query_of, value_text
 from webapp.access import load_staff, statistics_scope
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), "month")
