@@ -36,11 +36,15 @@ ROLES = _translated(words.ROLES)
 GROUPS = {code: ROLES[code] for code in CANDIDATE_GROUPS}
 GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
+# The statistics' measures and the counts they are made of (engine/measures), and their slices.
+MEASURES = _translated({**words.MEASURES, **words.MEASURE_FACTS})
+SLICES = _translated(words.SLICES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
-                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS)
+                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
+                         measure=MEASURES, slice=SLICES)
 
 
 def label(table: dict, code: str | None) -> str:

@@ -23,11 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("escalation_count", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("handling_workdays", sa.Integer(), nullable=True))
+    # The server defaults stay: dropping one would make SQLite copy the whole table, which its
+    # foreign keys (audit_event → case) refuse once cases exist.
     _backfill()
-    # The server defaults only served the existing rows; the model gives new rows their 0.
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.alter_column("return_count", server_default=None)
-        batch_op.alter_column("escalation_count", server_default=None)
     _indexes()
 
 
