@@ -31,7 +31,7 @@
     return {
       color: COLOURS,
       aria: { enabled: true },
-      tooltip: { trigger: "axis", confine: true, formatter: tooltip(spec) },
+      tooltip: { trigger: "axis", confine: true, className: "chart-tooltip", formatter: tooltip(spec) },
       legend: { top: 0, type: narrow ? "scroll" : "plain" },
       grid: { left: 8, right: 8, top: 44, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.categories, axisLabel: { hideOverlap: true, rotate: crowded ? 45 : 0 } },
@@ -51,7 +51,8 @@
     return {
       color: COLOURS.slice(1),
       aria: { enabled: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true, formatter: tooltip(spec) },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true, className: "chart-tooltip",
+        formatter: tooltip(spec) },
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", inverse: true, data: spec.categories, axisLabel: { width: 110, overflow: "truncate" } },

@@ -228,3 +228,12 @@ def test_the_page_in_english(stats_cases, as_user):
     assert "办结率" not in text and "统计分析" not in text
     errors = person.get("/stats?period=custom&from=2026-03-31&to=2026-03-01")
     assert errors.status_code == 400 and "the end date is before the start date" in errors.get_data(as_text=True)
+
+
+def test_echarts_is_served_from_its_npm_package(app):
+    client = app.test_client()
+    script = client.get("/vendor/echarts/echarts.common.min.js")
+    assert script.status_code == 200 and "javascript" in script.mimetype
+    assert b"echarts" in script.get_data()[:2000].lower()
+    script.close()
+    assert client.get("/vendor/echarts/../package.json").status_code == 404
