@@ -122,11 +122,15 @@ def cells(figures: Figures, href: Linker, measures: Iterable[Measure] = MEASURE_
     return {m.code: cell(m, figures, href) for m in measures}
 
 
+def key_label(by: str, key: str | None, label: str) -> str:
+    """A slice's name (the module's label of ``key`` in dimension ``by``) in the reader's language."""
+    if key is None or by in TRANSLATED_DIMENSIONS:
+        return gettext(label)
+    return label
+
+
 def slice_label(by: str, row: SliceRow) -> str:
-    """The slice's name in the reader's language."""
-    if row.key is None or by in TRANSLATED_DIMENSIONS:
-        return gettext(row.label)
-    return row.label
+    return key_label(by, row.key, row.label)
 
 
 def breakdown_rows(choice: Choice, rows: Iterable[SliceRow]) -> list[Row]:

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from engine.core.errors import FormInvalid
 from engine.measures import MEASURE_LIST, measure, ranking, trend
+from engine.measures.slices import labels as slice_labels
 from engine.org.scopes import STATISTICS_ROLES
 from engine.vocabulary.words import SLICES
 from webapp.access import roles_required, statistics_scope
@@ -55,6 +56,9 @@ def index():
         points = trend(session, choice.period, scope=scope, tz=tz, bucket=choice.bucket, filters=choice.filters)
         ranked = {by: ranking(session, choice.period, scope=scope, tz=tz, by=by, filters=choice.filters)
                   for by in RANKED}
+        # The filters' values by name (a town, a department, a category), as the breakdown names them.
+        filter_names = {name: figures.key_label(name, code, slice_labels(session, name, [code])[code])
+                        for name, code in choice.filters.as_args().items()}
     slice_name = dict(_form_context()["dimensions"])
     total = figures.cells(measured.total, figures.linker(choice))
     rows = figures.breakdown_rows(choice, measured.rows)
@@ -67,5 +71,5 @@ def index():
     }
     return render_template("stats.html", choice=choice, errors={}, asked=request.args, total=total, rows=rows,
                            trend_rows=trend_rows, rankings=rankings, charts=charts, measures=MEASURE_LIST,
-                           slice_name=slice_name[choice.by], ranking_columns=figures.RANKING_COLUMNS,
+                           slice_name=slice_name[choice.by], filter_names=filter_names, ranking_columns=figures.RANKING_COLUMNS,
                            **_form_context())

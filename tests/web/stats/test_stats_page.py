@@ -237,3 +237,16 @@ def test_echarts_is_served_from_its_npm_package(app):
     assert b"echarts" in script.get_data()[:2000].lower()
     script.close()
     assert client.get("/vendor/echarts/../package.json").status_code == 404
+
+
+def test_filters_from_the_address_narrow_every_figure_and_are_named(stats_cases, as_user):
+    person = as_user("supervisor")
+    tree = page_tree(person.get("/stats?department=air&category=water"))
+    assert value_text(tree.xpath('//li[@id="measure-received"]')[0]) == "1"  # a3
+    line = tree.xpath('string(//p[@id="period-line"])')
+    assert "大气环境科" in line and "水" in line
+    assert tree.xpath('//form[@id="stats-form"]//input[@type="hidden"]/@name') == ["department", "category"]
+    href = tree.xpath('//li[@id="measure-received"]/a/@href')[0]
+    assert query_of(href)["department"] == "air" and query_of(href)["category"] == "water"
+    cleared = tree.xpath('//p[@id="period-line"]/a/@href')[0]
+    assert "department" not in cleared and "category" not in cleared
