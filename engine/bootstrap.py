@@ -20,6 +20,7 @@ from engine.core.config import Settings, load_settings
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
+from engine.measures import summary as measures_summary
 from engine.notify import rules as notification_rules
 
 
@@ -33,6 +34,8 @@ BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
 
 
 def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:
+    # The statistics' monthly summary follows every change to a case, in this process's zone.
+    measures_summary.maintain(timezone)
     return Runtime(db, clock, timezone, BINDINGS)
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
+from engine.measures import summary
 from engine.measures.definitions import (
     COUNT,
     DURATION,
@@ -30,7 +31,7 @@ from engine.measures.definitions import (
     Rate,
     get_measure,
 )
-from engine.measures.periods import DAY, Period
+from engine.measures.periods import DAY, MONTH, Period
 from engine.measures.slices import (
     Filters,
     check_dimension,
@@ -164,6 +165,68 @@ def _aggregate(session: Session, conditions: list, key) -> dict:
     return {raw: Figures(c, histograms.get(raw, {})) for raw, c in counts.items()}
 
 
+def _summarised(session: Session, scope, tz: str | ZoneInfo, filters: Filters | None) -> bool:
+    """Whether the summary can answer: the whole county, no filter, the summary's time zone."""
+    zone = summary.summary_zone()
+    return (zone is not None and zone == (tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))
+            and not (filters and filters.as_args()) and summary.whole_county(scope))
+
+
+def _split(period: Period) -> tuple[list[date], list[Period]]:
+    """The whole months inside the period (their first days) and the days around them."""
+    months, edges = [], []
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    month = first
+    while _month_end(month) <= period.end:
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return [], [period]
+    if period.start < months[0]:
+        edges.append(Period(period.start, months[0] - timedelta(days=1)))
+    last_end = _month_end(months[-1])
+    if last_end < period.end:
+        edges.append(Period(last_end + timedelta(days=1), period.end))
+    return months, edges
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _month_end(d: date) -> date:
+    return _next_month(d) - timedelta(days=1)
+
+
+def _raw_key(by: str | None, key: str | None):
+    """A summary key as the case column holds it (department and tier are numbers)."""
+    if by is None or key is None:
+        return None
+    return int(key) if by in ("department", "tier") else key
+
+
+def figures_by_key(session: Session, period: Period, *, scope, tz: str | ZoneInfo, filters: Filters | None = None,
+                   by: str | None = None) -> dict:
+    """{raw key (None without ``by``): Figures} of the slices that have cases. The whole months
+    of a county-wide, unfiltered question come from the summary (engine/measures/summary.py),
+    everything else from the cases."""
+    key = key_column(by, session.get_bind().dialect.name) if by else None
+    if not _summarised(session, scope, tz, filters):
+        return _aggregate(session, base_conditions(session, period, scope=scope, tz=tz, filters=filters), key)
+    months, edges = _split(period)
+    parts: dict = {}
+    for raw, facts in summary.read(session, months, by or summary.ALL).items():
+        histogram = {int(f[len(summary.DAYS_PREFIX):]): n for f, n in facts.items()
+                     if f.startswith(summary.DAYS_PREFIX)}
+        parts.setdefault(_raw_key(by, raw), []).append(
+            Figures({code: facts.get(code, 0) for code in FACTS}, histogram))
+    for edge in edges:
+        for raw, figures in _aggregate(session, base_conditions(session, edge, scope=scope, tz=tz), key).items():
+            parts.setdefault(raw, []).append(figures)
+    merged = {raw: Figures.total(found) for raw, found in parts.items()}
+    return {raw: figures for raw, figures in merged.items() if figures.count("received")}
+
+
 def measure(session: Session, period: Period, *, scope, tz: str | ZoneInfo, filters: Filters | None = None,
             by: str | None = None) -> Measured:
     """Every measure for the cases received in ``period`` within ``scope`` and ``filters``, one
@@ -173,11 +236,9 @@ def measure(session: Session, period: Period, *, scope, tz: str | ZoneInfo, filt
     person, ``sqlalchemy.true()`` for the whole county (a report the bureau issues).
     ``tz`` is the installation's time zone (``runtime.timezone``)."""
     by = check_dimension(by)
-    conditions = base_conditions(session, period, scope=scope, tz=tz, filters=filters)
+    found = figures_by_key(session, period, scope=scope, tz=tz, filters=filters, by=by)
     if by is None:
-        found = _aggregate(session, conditions, None)
         return Measured(period, None, [], found.get(None, Figures.empty()))
-    found = _aggregate(session, conditions, key_column(by, session.get_bind().dialect.name))
     departments = department_codes(session) if by == "department" else {}
     keyed = {key_of(by, raw, departments): figures for raw, figures in found.items()}
     words = labels(session, by, keyed)
@@ -239,6 +300,9 @@ def trend(session: Session, period: Period, *, scope, tz: str | ZoneInfo, bucket
     """The figures of each day, week (Monday–Sunday) or month of ``period``, every bucket present
     (empty ones with zero counts and rates without value)."""
     buckets = period.buckets(bucket)
+    if bucket == MONTH and _summarised(session, scope, tz, filters):
+        return [TrendPoint(b, figures_by_key(session, b, scope=scope, tz=tz).get(None, Figures.empty()))
+                for b in buckets]
     by_day = daily(session, period, scope=scope, tz=tz, filters=filters)
     grouped: dict[date, list[Figures]] = {b.start: [] for b in buckets}
     for day, figures in by_day.items():

@@ -22,6 +22,7 @@ from engine.models.case import (
     CaseCounter,
 )
 from engine.models.files import Attachment, TaskDraft
+from engine.models.measures import CaseStat
 from engine.models.org import (
     CANDIDATE_GROUPS,
     GRID_LEVELS,
@@ -36,7 +37,7 @@ from engine.models.process import ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
     "Attachment", "TaskDraft", "AuditEvent", "Base", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
-    "CalendarDay", "CalendarYear", "Case", "CaseCounter", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
+    "CalendarDay", "CalendarYear", "Case", "CaseCounter", "CaseStat", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
     "Notification", "OPEN_STATUSES",
     "ProcessDefinition", "ProcessInstance", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",

@@ -33,3 +33,16 @@ def test_quick_documents_bench_prints_every_figure_last(capsys, monkeypatch):
     assert list(figures) == list(documents_bench.KEYS)
     assert "notice_ms" in figures and "casefile_ms" in figures
     assert all(value > 0 for value in figures.values()), figures
+
+
+@pytest.mark.slow
+def test_quick_stats_bench_prints_every_figure_last(capsys, monkeypatch):
+    from bench import stats_bench
+
+    monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)
+    assert stats_bench.main(["--quick"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
+    assert list(figures)[:len(stats_bench.KEYS)] == stats_bench.KEYS
+    assert figures["cases"] == 20_000 and 0 < figures["year_cases"] < 20_000
+    assert all(value > 0 for value in figures.values()), figures

@@ -27,6 +27,29 @@ def upgrade() -> None:
     # foreign keys (audit_event → case) refuse once cases exist.
     _backfill()
     _indexes()
+    _summary()
+
+
+def _summary() -> None:
+    op.create_table(
+        "case_stat",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("fact", sa.String(length=24), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "dimension", "key", "fact", name="pk_case_stat"),
+    )
+    # Count the existing cases with the one rule (engine/measures/summary.py), in the zone the
+    # installation runs in.
+    from sqlalchemy.orm import Session
+
+    from engine.core.config import load_settings
+    from engine.measures.summary import rebuild
+
+    session = Session(bind=op.get_bind())
+    rebuild(session, load_settings().timezone)
+    session.flush()
 
 
 def _indexes() -> None:
@@ -83,6 +106,7 @@ def _utc(value):
 
 
 def downgrade() -> None:
+    op.drop_table("case_stat")
     op.drop_index("ix_case_received_stats", table_name="case")
     with op.batch_alter_table("case", schema=None) as batch_op:
         for column in reversed(_COLUMNS):

@@ -184,3 +184,30 @@ def test_drill_down_arguments_round_trip(env):
         with pytest.raises(FormInvalid) as err:
             DrillDown.from_args(bad)
         assert field in err.value.errors
+
+
+def test_summary_follows_bulk_updates_and_rebuilds(env):
+    from sqlalchemy import update
+
+    from engine.measures.summary import rebuild
+
+    with env.db.write() as s:
+        for town in ("T01", "T02", None):
+            add(s, town=town, **closed(handling_workdays=2))
+        add(s, status="handling", colour="red", accepted_at=local(2))
+    with env.db.write() as s:
+        s.execute(update(Case).where(Case.colour == "red").values(colour="yellow", category="water"))
+
+    def both():
+        with env.db.read() as s:
+            return [(measure(s, MARCH, scope=true(), tz=TZ, by=by), measure(s, MARCH, scope=Case.id.is_not(None),
+                                                                             tz=TZ, by=by))
+                    for by in (None, "town", "category")]
+
+    for summed, counted in both():
+        assert (summed.rows, summed.total) == (counted.rows, counted.total)
+    assert both()[0][0].total.count("warning") == 1
+    with env.db.write() as s:
+        rebuild(s, TZ)
+    for summed, counted in both():
+        assert (summed.rows, summed.total) == (counted.rows, counted.total)

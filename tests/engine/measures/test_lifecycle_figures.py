@@ -191,3 +191,14 @@ def test_ranking_by_completion_then_on_time(scenario):
         ranked = ranking(s, MARCH, scope=true(), tz=TZ, by="department")
     # air: 5 of 6 closed; enforcement: 0 of 2; the cases without a department are not ranked
     assert [(r.rank, r.row.key) for r in ranked] == [(1, "air"), (2, "enforcement")]
+
+
+@pytest.mark.parametrize("by", [None, "town", "area", "department", "category", "channel", "tier"])
+def test_the_summary_agrees_with_counting_the_cases(scenario, by):
+    """Whole months of county-wide figures come from the summary the engine steps kept; a scope
+    that is not literally the whole county counts the cases. Both must say the same."""
+    for period in (MARCH, FEBRUARY, Period(date(2026, 2, 20), date(2026, 4, 3))):
+        with scenario.env.db.read() as s:
+            summed = measure(s, period, scope=true(), tz=TZ, by=by)
+            counted = measure(s, period, scope=Case.id.is_not(None), tz=TZ, by=by)
+        assert summed.rows == counted.rows and summed.total == counted.total, (by, period)

@@ -1,0 +1,205 @@
+"""The monthly summary the county-wide figures read (table ``case_stat``), kept in step with the case
+rows inside the transaction that changes them.
+
+Why: a year of a county is some 300,000 cases; counting them row by row for every page view
+takes seconds on PostgreSQL (bench/stats_bench.py). The summary holds, for each local month of
+receipt, each dimension ("all", town, area, department, category, channel, tier) and key, how
+many cases have each fact, and how many closed cases took each number of working days — a few
+thousand rows a year. A period's whole months are read from it; its partial months at either
+end, any filter and any scope narrower than the whole county are counted from the cases
+(engine/measures/compute.py decides).
+
+How it stays right: every flush of a session that inserts or changes a case (an engine step,
+intake, a test writing rows) subtracts what the changed cases contributed before and adds what
+they contribute after, both read with the same SQL facts the figures use
+(engine/measures/definitions.FACTS), as increments (``n = n + delta``) that commute, so
+concurrent steps never lose one. An ORM bulk ``UPDATE`` of cases (engine/org/grid_tree.repath)
+is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``.
+The summary is in one time zone, the one ``maintain`` was given (engine/bootstrap.py gives the
+runtime's); figures asked in another zone are counted from the cases.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import AsBoolean, BooleanClauseList, True_
+
+from engine.measures.definitions import DURATION_FACT, FACTS
+from engine.measures.slices import DIMENSIONS, NONE_KEY, key_column
+from engine.models import Case, CaseStat
+
+ALL = "all"
+SUMMARY_DIMENSIONS = (ALL, *DIMENSIONS)
+DAYS_PREFIX = "d:"
+# The case columns a fact or a key is read from: a change to any other leaves the summary alone.
+WATCHED = frozenset({
+    "received_at", "status", "colour", "accepted_at", "closed_on_time", "followed_up_at", "satisfaction",
+    "escalation_count", "assigned_at", "return_count", "handling_workdays", "grid_path", "department_id",
+    "category", "channel", "tier"})
+_PENDING = "greenloop_case_stat_pending"
+_state: dict[str, ZoneInfo | None] = {"tz": None}
+
+
+def summary_zone() -> ZoneInfo | None:
+    """The zone the summary is kept in, None when nothing keeps it (then figures are counted)."""
+    return _state["tz"]
+
+
+def maintain(tz: str | ZoneInfo) -> None:
+    """Keep the summary in step with every session's case changes, in zone ``tz``. Idempotent;
+    the first zone stays (one installation has one), figures in another are counted from cases."""
+    if _state["tz"] is not None:
+        return
+    _state["tz"] = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _bulk_update)
+
+
+# ---------------------------------------------------------------------------- contributions
+
+
+def _month(received_at: datetime, zone: ZoneInfo) -> date:
+    if received_at.tzinfo is None:  # SQLite hands back naive UTC through a plain select
+        received_at = received_at.replace(tzinfo=timezone.utc)
+    return received_at.astimezone(zone).date().replace(day=1)
+
+
+def _contribution_columns(dialect: str) -> list:
+    return [Case.received_at, Case.handling_workdays,
+            *(key_column(by, dialect).label(f"k_{by}") for by in DIMENSIONS),
+            *(sql_case((condition, 1), else_=0).label(f"f_{code}") if code != "received" else None
+              for code, condition in FACTS.items())]
+
+
+def contributions(session: Session, where, zone: ZoneInfo, sign: int = 1) -> Counter:
+    """{(month, dimension, key, fact): ±cases} of the cases matching ``where``."""
+    dialect = session.get_bind().dialect.name
+    columns = [c for c in _contribution_columns(dialect) if c is not None]
+    found: Counter = Counter()
+    rows = session.connection().execute(select(*columns).where(where))
+    for row in rows:
+        values = row._mapping
+        month = _month(values["received_at"], zone)
+        facts = ["received", *(code for code in FACTS if code != "received" and values[f"f_{code}"])]
+        if values[f"f_{DURATION_FACT}"] and values["handling_workdays"] is not None:
+            facts.append(f"{DAYS_PREFIX}{values['handling_workdays']}")
+        keys = [(ALL, "")] + [(by, NONE_KEY if values[f"k_{by}"] is None else str(values[f"k_{by}"]))
+                              for by in DIMENSIONS]
+        for dimension, key in keys:
+            for fact in facts:
+                found[(month, dimension, key, fact)] += sign
+    return found
+
+
+def apply(session: Session, deltas: Counter) -> None:
+    """Add the deltas to the summary (inserting rows it lacks)."""
+    rows = [{"month": m, "dimension": d, "key": k, "fact": f, "n": n} for (m, d, k, f), n in deltas.items() if n]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(CaseStat.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "dimension", "key", "fact"], set_={"n": CaseStat.__table__.c.n + statement.excluded.n})
+    # Rows in key order: two transactions touching the same rows lock them in the same order.
+    session.connection().execute(statement, sorted(rows, key=lambda r: (r["month"], r["dimension"], r["key"],
+                                                                        r["fact"])))
+
+
+def rebuild(session: Session, tz: str | ZoneInfo) -> int:
+    """Empty the summary and count every case again (after a bulk load, or a change of time
+    zone); returns the number of summary rows."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    session.connection().execute(delete(CaseStat.__table__))
+    totals: Counter = Counter()
+    top = session.connection().execute(select(func.max(Case.id))).scalar() or 0
+    for start in range(0, top, 100_000):  # a million cases need not be in memory at once
+        totals.update(contributions(session, (Case.id > start) & (Case.id <= start + 100_000), zone))
+    apply(session, totals)
+    return sum(1 for n in totals.values() if n)
+
+
+# ---------------------------------------------------------------------------- keeping it
+
+
+def _watched_change(obj: Case) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    zone = _state["tz"]
+    changed = [o for o in session.dirty if isinstance(o, Case) and o.id is not None and _watched_change(o)]
+    gone = [o for o in session.deleted if isinstance(o, Case) and o.id is not None]
+    fresh = [o for o in session.new if isinstance(o, Case)]
+    if not (changed or gone or fresh):
+        return
+    before = contributions(session, Case.id.in_([o.id for o in changed + gone]), zone, -1) \
+        if changed or gone else Counter()
+    session.info[_PENDING] = (before, changed + fresh)
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    deltas, objects = pending
+    ids = [o.id for o in objects if o.id is not None]
+    if ids:
+        deltas.update(contributions(session, Case.id.in_(ids), _state["tz"]))
+    apply(session, deltas)
+
+
+def _bulk_update(orm_execute_state):
+    if not orm_execute_state.is_update or orm_execute_state.bind_mapper is not inspect(Case):
+        return None
+    session, statement = orm_execute_state.session, orm_execute_state.statement
+    where = statement.whereclause if statement.whereclause is not None else Case.id.is_not(None)
+    ids = list(session.connection().execute(select(Case.id).where(where)).scalars())
+    if not ids:
+        return None
+    zone = _state["tz"]
+    deltas = contributions(session, Case.id.in_(ids), zone, -1)
+    result = orm_execute_state.invoke_statement()
+    deltas.update(contributions(session, Case.id.in_(ids), zone))
+    apply(session, deltas)
+    return result
+
+
+# ---------------------------------------------------------------------------- reading it
+
+
+def whole_county(scope) -> bool:
+    """Whether a scope clause admits every case (an administrator, a supervisor at the county)."""
+    if isinstance(scope, True_):
+        return True
+    if isinstance(scope, AsBoolean):
+        return isinstance(scope.element, True_) and scope.operator is operators.is_true
+    if isinstance(scope, BooleanClauseList):
+        parts = [whole_county(c) for c in scope.clauses]
+        return any(parts) if scope.operator is operators.or_ else all(parts)
+    return False
+
+
+def read(session: Session, months: Iterable[date], dimension: str) -> dict[str | None, dict[str, int]]:
+    """{key: {fact: cases}} of the whole months for one dimension (key None: "none")."""
+    months = list(months)
+    if not months:
+        return {}
+    rows = session.execute(select(CaseStat.key, CaseStat.fact, func.sum(CaseStat.n))
+                           .where(CaseStat.dimension == dimension, CaseStat.month.in_(months))
+                           .group_by(CaseStat.key, CaseStat.fact))
+    found: dict[str | None, dict[str, int]] = {}
+    for key, fact, n in rows:
+        found.setdefault(None if key == NONE_KEY else key, {})[fact] = int(n or 0)
+    return found
