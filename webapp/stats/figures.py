@@ -25,10 +25,10 @@ from engine.measures import (
     Ranked,
     SliceRow,
     TrendPoint,
-    fact_name,
 )
 from engine.measures.compute import RANKED_BY
 from engine.measures.definitions import COUNT, DENOMINATOR, DURATION, NUMERATOR, RATE
+from webapp.labels import MEASURES as MEASURE_NAMES
 from webapp.stats.choice import Choice
 
 # Dimensions whose keys are vocabulary codes: their labels are message ids to translate. Places
@@ -86,7 +86,7 @@ def linker(choice: Choice, period: Period | None = None, by: str | None = None, 
 
 
 def measure_name(measure: Measure) -> str:
-    return gettext(measure.name)
+    return str(MEASURE_NAMES[measure.code])
 
 
 def _count(n: int) -> str:
@@ -100,8 +100,8 @@ def cell(measure: Measure, figures: Figures, href: Linker) -> Cell:
         return Cell(measure.code, measure.kind, name, Link(_count(n), href(measure.code, NUMERATOR)), number=n)
     if measure.kind == RATE:
         rate = figures.rate(measure)
-        parts = ((gettext(fact_name(measure.numerator)), Link(_count(rate.numerator), href(measure.code, NUMERATOR))),
-                 (gettext(fact_name(measure.denominator)),
+        parts = ((str(MEASURE_NAMES[measure.numerator]), Link(_count(rate.numerator), href(measure.code, NUMERATOR))),
+                 (str(MEASURE_NAMES[measure.denominator]),
                   Link(_count(rate.denominator), href(measure.code, DENOMINATOR))))
         if rate.value is None:
             return Cell(measure.code, measure.kind, name, NO_VALUE, parts)

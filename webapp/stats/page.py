@@ -17,8 +17,8 @@ from engine.core.errors import FormInvalid
 from engine.measures import MEASURE_LIST, measure, ranking, trend
 from engine.measures.slices import labels as slice_labels
 from engine.org.scopes import STATISTICS_ROLES
-from engine.vocabulary.words import SLICES
 from webapp.access import roles_required, statistics_scope
+from webapp.labels import SLICES
 from webapp.runtime import current_runtime as _runtime
 from webapp.stats import figures
 from webapp.stats.choice import BUCKETS, CUSTOM, DIMENSIONS, PRESETS, RANKED, read_choice
@@ -27,15 +27,14 @@ bp = Blueprint("stats", __name__)
 
 PRESET_NAMES = {"day": _l("今天"), "week": _l("本周"), "month": _l("本月"), "year": _l("本年"), CUSTOM: _l("自定义")}
 BUCKET_NAMES = {"day": _l("按日"), "week": _l("按周"), "month": _l("按月")}
-# The form's fields, to name them in an error message.
+# The form's fields and the filters (the slices' own words), to name them in an error message.
 FIELD_NAMES = {"period": _l("统计区间"), "from": _l("开始日期"), "to": _l("结束日期"), "by": _l("分组"),
-               "bucket": _l("趋势粒度"), "town": _l("乡镇（街道）"), "area": _l("网格"), "department": _l("承办部门"),
-               "category": _l("问题类别"), "channel": _l("来源渠道"), "tier": _l("督办层级")}
+               "bucket": _l("趋势粒度"), **SLICES}
 
 
 def _form_context() -> dict:
     return {"preset_names": PRESET_NAMES, "presets": (*PRESETS, CUSTOM), "bucket_names": BUCKET_NAMES,
-            "buckets": BUCKETS, "dimensions": [(code, _(SLICES[code])) for code in DIMENSIONS],
+            "buckets": BUCKETS, "dimensions": [(code, str(SLICES[code])) for code in DIMENSIONS],
             "field_names": FIELD_NAMES}
 
 
@@ -71,5 +70,5 @@ def index():
     }
     return render_template("stats.html", choice=choice, errors={}, asked=request.args, total=total, rows=rows,
                            trend_rows=trend_rows, rankings=rankings, charts=charts, measures=MEASURE_LIST,
-                           slice_name=slice_name[choice.by], filter_names=filter_names, ranking_columns=figures.RANKING_COLUMNS,
-                           **_form_context())
+                           slice_name=slice_name[choice.by], filter_names=filter_names,
+                           ranking_columns=figures.RANKING_COLUMNS, **_form_context())
