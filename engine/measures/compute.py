@@ -1,11 +1,13 @@
 """Computing the measures: per slice with totals (``measure``), over time (``trend``), and towns or
 departments ranked (``ranking``).
 
-Each call is one aggregate query over the cases received in the period — every fact of
+Counting the cases is one aggregate query over those received in the period — every fact of
 engine/measures/definitions.py counted with ``count(*) FILTER (WHERE …)`` — plus one for the
 distribution of handling times (the median needs it; a handful of rows per slice, as handling
-times are whole working days). Slices partition the cases (a case has exactly one key in each
-dimension, "none" included), so the totals are the sum of the rows.
+times are whole working days). County-wide figures without filters read the whole months of the
+period from the monthly summary instead (engine/measures/summary.py, the same facts counted as
+the cases change) and count only the days around them. Slices partition the cases (a case has
+exactly one key in each dimension, "none" included), so the totals are the sum of the rows.
 """
 from __future__ import annotations
 
