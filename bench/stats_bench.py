@@ -145,6 +145,9 @@ def seed(db: Database, runtime: Runtime, n_cases: int) -> None:
     with db.write() as s:
         rows = rebuild(s, TZ)
     log(f"statistics summary: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    if db.is_postgres:  # autovacuum's ANALYZE after a bulk load: without it the planner guesses 22 rows
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) case_stat")
 
 
 # ---------------------------------------------------------------------------- probes

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.models import TOP_TIER, Notification
-from engine.org.scopes import in_supervision_section, reads_reports
+from engine.org.scopes import STATISTICS_ROLES, in_supervision_section, reads_reports
 
 
 def _leader(user) -> bool:
@@ -22,6 +22,7 @@ NAV = [
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("stats.index", _l("统计分析"), STATISTICS_ROLES),
     ("map.index", _l("挂图督办"), ("supervisor",)),
     ("ledger.index", _l("四色台账"), ("lead", "supervisor")),
     ("leadership.mine", _l("我包的案件"), _leader),

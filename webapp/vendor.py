@@ -8,7 +8,8 @@ from flask import Blueprint, abort, send_from_directory
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 # Only these package folders are reachable; everything else in node_modules stays private.
-PACKAGES = {"htmx.org": "dist", "bpmn-js": "dist", "dmn-js": "dist", "leaflet": "dist", "leaflet.markercluster": "dist"}
+PACKAGES = {"htmx.org": "dist", "bpmn-js": "dist", "dmn-js": "dist", "echarts": "dist", "leaflet": "dist",
+            "leaflet.markercluster": "dist"}
 
 bp = Blueprint("vendor", __name__)
 

@@ -1,11 +1,13 @@
 """Computing the measures: per slice with totals (``measure``), over time (``trend``), and towns or
 departments ranked (``ranking``).
 
-Each call is one aggregate query over the cases received in the period — every fact of
+Counting the cases is one aggregate query over those received in the period — every fact of
 engine/measures/definitions.py counted with ``count(*) FILTER (WHERE …)`` — plus one for the
 distribution of handling times (the median needs it; a handful of rows per slice, as handling
-times are whole working days). Slices partition the cases (a case has exactly one key in each
-dimension, "none" included), so the totals are the sum of the rows.
+times are whole working days). County-wide figures without filters read the whole months of the
+period from the monthly summary instead (engine/measures/summary.py, the same facts counted as
+the cases change) and count only the days around them. Slices partition the cases (a case has
+exactly one key in each dimension, "none" included), so the totals are the sum of the rows.
 """
 from __future__ import annotations
 
@@ -198,6 +200,12 @@ def _month_end(d: date) -> date:
     return _next_month(d) - timedelta(days=1)
 
 
+def _from_summary(facts: Mapping[str, int]) -> Figures:
+    """Figures from the summary's {fact: cases} ("d:<n>": closed after n working days)."""
+    histogram = {int(f[len(summary.DAYS_PREFIX):]): n for f, n in facts.items() if f.startswith(summary.DAYS_PREFIX)}
+    return Figures({code: facts.get(code, 0) for code in FACTS}, histogram)
+
+
 def _raw_key(by: str | None, key: str | None):
     """A summary key as the case column holds it (department and tier are numbers)."""
     if by is None or key is None:
@@ -216,10 +224,7 @@ def figures_by_key(session: Session, period: Period, *, scope, tz: str | ZoneInf
     months, edges = _split(period)
     parts: dict = {}
     for raw, facts in summary.read(session, months, by or summary.ALL).items():
-        histogram = {int(f[len(summary.DAYS_PREFIX):]): n for f, n in facts.items()
-                     if f.startswith(summary.DAYS_PREFIX)}
-        parts.setdefault(_raw_key(by, raw), []).append(
-            Figures({code: facts.get(code, 0) for code in FACTS}, histogram))
+        parts.setdefault(_raw_key(by, raw), []).append(_from_summary(facts))
     for edge in edges:
         for raw, figures in _aggregate(session, base_conditions(session, edge, scope=scope, tz=tz), key).items():
             parts.setdefault(raw, []).append(figures)
@@ -301,7 +306,11 @@ def trend(session: Session, period: Period, *, scope, tz: str | ZoneInfo, bucket
     (empty ones with zero counts and rates without value)."""
     buckets = period.buckets(bucket)
     if bucket == MONTH and _summarised(session, scope, tz, filters):
-        return [TrendPoint(b, figures_by_key(session, b, scope=scope, tz=tz).get(None, Figures.empty()))
+        # Whole months in one read of the summary; a month cut by the period's ends is counted.
+        whole = summary.read_months(session, [b.start for b in buckets if b.start.day == 1
+                                              and b.end == _month_end(b.start)])
+        return [TrendPoint(b, _from_summary(whole[b.start]) if b.start in whole
+                           else figures_by_key(session, b, scope=scope, tz=tz).get(None, Figures.empty()))
                 for b in buckets]
     by_day = daily(session, period, scope=scope, tz=tz, filters=filters)
     grouped: dict[date, list[Figures]] = {b.start: [] for b in buckets}

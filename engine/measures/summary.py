@@ -203,3 +203,16 @@ def read(session: Session, months: Iterable[date], dimension: str) -> dict[str |
     for key, fact, n in rows:
         found.setdefault(None if key == NONE_KEY else key, {})[fact] = int(n or 0)
     return found
+
+
+def read_months(session: Session, months: Iterable[date]) -> dict[date, dict[str, int]]:
+    """{month: {fact: cases}} of every case, month by month (a trend by month)."""
+    months = list(months)
+    if not months:
+        return {}
+    rows = session.execute(select(CaseStat.month, CaseStat.fact, CaseStat.n)
+                           .where(CaseStat.dimension == ALL, CaseStat.month.in_(months)))
+    found: dict[date, dict[str, int]] = {month: {} for month in months}
+    for month, fact, n in rows:
+        found[month][fact] = found[month].get(fact, 0) + int(n or 0)
+    return found

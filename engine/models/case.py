@@ -105,8 +105,6 @@ class Case(Base):
 
 
 Index("ix_case_open_colour", Case.status, Case.colour)
-# The statistics (engine/measures) read the cases received in a period.
-Index("ix_case_received_stats", Case.received_at, Case.status)
 Index("ux_case_client_external_id", Case.api_token_id, Case.external_id, unique=True)
 Index("ux_case_submission_key", Case.submission_key, unique=True)
 

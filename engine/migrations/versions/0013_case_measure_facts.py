@@ -26,7 +26,6 @@ def upgrade() -> None:
     # The server defaults stay: dropping one would make SQLite copy the whole table, which its
     # foreign keys (audit_event → case) refuse once cases exist.
     _backfill()
-    _indexes()
     _summary()
 
 
@@ -50,12 +49,6 @@ def _summary() -> None:
     session = Session(bind=op.get_bind())
     rebuild(session, load_settings().timezone)
     session.flush()
-
-
-def _indexes() -> None:
-    # Every figure is an aggregate over the cases received in a period: the period's range on
-    # received_at is the one selective condition, so the statistics read through it.
-    op.create_index("ix_case_received_stats", "case", ["received_at", "status"])
 
 
 def _backfill() -> None:
@@ -107,7 +100,6 @@ def _utc(value):
 
 def downgrade() -> None:
     op.drop_table("case_stat")
-    op.drop_index("ix_case_received_stats", table_name="case")
     with op.batch_alter_table("case", schema=None) as batch_op:
         for column in reversed(_COLUMNS):
             batch_op.drop_column(column)
