@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.ledger.exports import MIME, file_name, own_export, request_export
+from engine.ledger.exports import MIME, file_name, own_export, purge_old, request_export
 from engine.ledger.filters import LedgerFilters, LedgerInputError, month_of, parse_period
 from engine.ledger.pdf import PDF_ROW_CAP
 from engine.ledger.rows import LedgerScope, ledger_page
@@ -91,6 +91,8 @@ def export():
     if errors:
         abort(400)
     with transaction() as session:
+        # Yesterday's files go as today's are asked for: no job or file outlives a day.
+        purge_old(session, export_folder(), runtime.clock.now())
         job = request_export(session, staff=current_user, fmt=fmt, period=period, filters=filters,
                              now=runtime.clock.now())
         export_id = job.id
