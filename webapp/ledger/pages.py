@@ -4,6 +4,8 @@ administrators; each sees the cases of their scope (engine/org/scopes.py), and a
 built within the scope of whoever asked for it and downloaded only by them (404 for anyone else)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,8 +39,6 @@ def _choices(session):
 
 def _today():
     runtime = _runtime()
-    from zoneinfo import ZoneInfo
-
     return runtime.clock.now().astimezone(ZoneInfo(runtime.timezone)).date()
 
 
@@ -110,7 +110,8 @@ def _own(export_id: int):
 
 def _status(job) -> dict:
     total = job.total
-    percent = 100 if job.state == "done" else (int(job.written * 100 / total) if total else 0)
+    # 100 only once the file is there: a PDF's rows are all read before its layout starts.
+    percent = 100 if job.state == "done" else min(99, int(job.written * 100 / total)) if total else 0
     return {"id": job.id, "state": job.state, "written": job.written, "total": total, "percent": percent,
             "download": url_for("ledger.download", export_id=job.id) if job.state == "done" else None,
             "error": job.error if job.state == "failed" else None}
