@@ -22,6 +22,7 @@ The last line is ``key=value …``.
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import statistics
@@ -167,7 +168,8 @@ def main(argv=None) -> int:
                 response = client.get("/ledger")
                 mine.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
-            log(f"GET /ledger as {who:10s} p50 {statistics.median(mine):6.1f} ms  max {max(mine):6.1f} ms")
+            log(f"GET /ledger as {who:10s} p50 {statistics.median(mine):6.1f} ms  max {max(mine):6.1f} ms  "
+                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
             times += mine
         figures["ledger_first_page_ms"] = statistics.median(times)
         figures["ledger_first_page_p95_ms"] = sorted(times)[int(0.95 * (len(times) - 1))]
@@ -185,7 +187,8 @@ def main(argv=None) -> int:
             with db.read() as s:
                 job = s.get(LedgerExport, export_id)
             assert job.state == "done", job.error
-            log(f"{fmt} export of {period}: {job.written:,} rows, {job.size / 1e6:.1f} MB in {elapsed:.1f} s")
+            log(f"{fmt} export of {period}: {job.written:,} rows, {job.size / 1e6:.1f} MB in {elapsed:.1f} s "
+                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
             if fmt == "xlsx":
                 figures["ledger_xlsx_100k_s"] = elapsed
                 figures["ledger_xlsx_rows"] = job.written

@@ -19,6 +19,7 @@ from engine.models import Department
 from engine.models.ledger import EXPORT_FORMATS
 from engine.org.places import town_choices
 from engine.org.scopes import STATISTICS_ROLES
+from webapp import labels
 from webapp.access import roles_required
 from webapp.downloads import send_download
 from webapp.ledger.runner import export_folder, start
@@ -73,7 +74,10 @@ def index():
         period, filters, errors = _read(request.args, session, departments, towns)
         page = ledger_page(session, period, filters, LedgerScope.of(current_user), tz=runtime.timezone,
                            page=requested_page())
-    return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors,
+    # The words of the codes the rows show, each translated once for the whole table.
+    words = {name: {code: str(text) for code, text in getattr(labels.LABELS, name).items()}
+             for name in ("colour", "stage", "tier", "satisfaction")}
+    return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors, words=words,
                            departments=departments, towns=towns, query=_query(period, filters),
                            pdf_cap=PDF_ROW_CAP), 400 if errors else 200
 
