@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from engine.core.clock import Clock
 from engine.core.db import Database
 from engine.ledger.filters import LedgerFilters
-from engine.measures import Period
 from engine.ledger.pdf import write_ledger_pdf
 from engine.ledger.rows import LedgerScope
 from engine.ledger.xlsx import write_ledger_xlsx
+from engine.measures import Period
 from engine.models.ledger import EXPORT_FORMATS, LedgerExport
 from engine.org.scopes import StaffMember, member_of
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from documents.render import render_page_pdf
 from engine.ledger.columns import COLUMNS
 from engine.ledger.filters import LedgerFilters, period_label
-from engine.measures import Period
 from engine.ledger.rows import LedgerScope, count_rows, iter_rows
 from engine.ledger.summary import TITLE, summary_blocks
+from engine.measures import Period
 
 PDF_ROW_CAP = 500
 _PDF_COLUMNS = [c for c in COLUMNS if c.in_pdf]

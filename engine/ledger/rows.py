@@ -132,8 +132,13 @@ _NEWEST_FIRST = (Case.received_at.desc(), Case.id.desc())
 class _Builder:
     """Turns result rows into LedgerRows: place names looked up once, titles masked per reader."""
 
-    def __init__(self, session: Session, sees_identity: bool):
-        self.names = dict(session.execute(select(Grid.code, Grid.name)).all())
+    def __init__(self, session: Session, sees_identity: bool, rows=None):
+        """``rows``: the only rows to be built (a page), whose places alone are looked up."""
+        query = select(Grid.code, Grid.name)
+        if rows is not None:
+            codes = {code for r in rows for code in (r.grid_path or "").split("/") if code}
+            query = query.where(Grid.code.in_(codes))
+        self.names = dict(session.execute(query).all()) if rows is None or rows else {}
         self.sees_identity = sees_identity
 
     def __call__(self, r) -> LedgerRow:
@@ -176,7 +181,7 @@ def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope:
     page = clamp(page, total, per_page)
     found = session.execute(_select(where).order_by(*_NEWEST_FIRST)
                             .offset((page - 1) * per_page).limit(per_page)).all()
-    build = _Builder(session, scope.sees_identity)
+    build = _Builder(session, scope.sees_identity, found)
     return LedgerPage([build(r) for r in found], total, page, per_page)
 
 

@@ -11,9 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.ledger.filters import LedgerFilters, period_label
-from engine.measures import Period
 from engine.ledger.rows import LedgerScope
-from engine.measures import MEASURE_LIST, MEASURES_BY_CODE, NO_VALUE, Duration, Filters, Measured, Rate, measure
+from engine.measures import (
+    MEASURE_LIST,
+    MEASURES_BY_CODE,
+    NO_VALUE,
+    Duration,
+    Filters,
+    Measured,
+    Period,
+    Rate,
+    measure,
+)
 from engine.models import Department, Grid
 from engine.vocabulary.words import CATEGORIES, CHANNELS, COLOURS, STAGES, STATUSES, TIERS, word
 

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from engine.core.spreadsheet import guard
 from engine.ledger.columns import COLUMNS, FILLS, HEADERS
 from engine.ledger.filters import LedgerFilters
-from engine.measures import Period
 from engine.ledger.rows import NO_TOWN, LedgerRow, LedgerScope, iter_rows, town_counts
 from engine.ledger.summary import summary_blocks
+from engine.measures import Period
 from engine.models import COLOURS, Grid
 
 LEDGER_SHEET = "台账"

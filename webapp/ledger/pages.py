@@ -4,12 +4,14 @@ administrators; each sees the cases of their scope (engine/org/scopes.py), and a
 built within the scope of whoever asked for it and downloaded only by them (404 for anyone else)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.ledger.exports import MIME, file_name, own_export, request_export
+from engine.ledger.exports import MIME, file_name, own_export, purge_old, request_export
 from engine.ledger.filters import LedgerFilters, LedgerInputError, month_of, parse_period
 from engine.ledger.pdf import PDF_ROW_CAP
 from engine.ledger.rows import LedgerScope, ledger_page
@@ -17,6 +19,7 @@ from engine.models import Department
 from engine.models.ledger import EXPORT_FORMATS
 from engine.org.places import town_choices
 from engine.org.scopes import STATISTICS_ROLES
+from webapp import labels
 from webapp.access import roles_required
 from webapp.downloads import send_download
 from webapp.ledger.runner import export_folder, start
@@ -37,8 +40,6 @@ def _choices(session):
 
 def _today():
     runtime = _runtime()
-    from zoneinfo import ZoneInfo
-
     return runtime.clock.now().astimezone(ZoneInfo(runtime.timezone)).date()
 
 
@@ -73,7 +74,10 @@ def index():
         period, filters, errors = _read(request.args, session, departments, towns)
         page = ledger_page(session, period, filters, LedgerScope.of(current_user), tz=runtime.timezone,
                            page=requested_page())
-    return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors,
+    # The words of the codes the rows show, each translated once for the whole table.
+    words = {name: {code: str(text) for code, text in getattr(labels.LABELS, name).items()}
+             for name in ("colour", "stage", "tier", "satisfaction")}
+    return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors, words=words,
                            departments=departments, towns=towns, query=_query(period, filters),
                            pdf_cap=PDF_ROW_CAP), 400 if errors else 200
 
@@ -91,6 +95,8 @@ def export():
     if errors:
         abort(400)
     with transaction() as session:
+        # Yesterday's files go as today's are asked for: no job or file outlives a day.
+        purge_old(session, export_folder(), runtime.clock.now())
         job = request_export(session, staff=current_user, fmt=fmt, period=period, filters=filters,
                              now=runtime.clock.now())
         export_id = job.id
@@ -108,7 +114,8 @@ def _own(export_id: int):
 
 def _status(job) -> dict:
     total = job.total
-    percent = 100 if job.state == "done" else (int(job.written * 100 / total) if total else 0)
+    # 100 only once the file is there: a PDF's rows are all read before its layout starts.
+    percent = 100 if job.state == "done" else min(99, int(job.written * 100 / total)) if total else 0
     return {"id": job.id, "state": job.state, "written": job.written, "total": total, "percent": percent,
             "download": url_for("ledger.download", export_id=job.id) if job.state == "done" else None,
             "error": job.error if job.state == "failed" else None}

@@ -8,8 +8,8 @@ from sqlalchemy import update
 
 from engine.core.paging import page_count
 from engine.ledger.filters import LedgerFilters, LedgerInputError, month_of, parse_period
-from engine.measures import Period
 from engine.ledger.rows import LedgerScope, count_rows, iter_rows, ledger_page, town_counts
+from engine.measures import Period
 from engine.models import Case
 from engine.org.scopes import member_of
 from tests.engine.ledger.conftest import MARCH
