@@ -36,11 +36,14 @@ ROLES = _translated(words.ROLES)
 GROUPS = {code: ROLES[code] for code in CANDIDATE_GROUPS}
 GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
+NOTIFICATION_KINDS = _translated(words.NOTIFICATION_KINDS)
+EMAIL_FREQUENCIES = _translated(words.EMAIL_FREQUENCIES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
-                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS)
+                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
+                         notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES)
 
 
 def label(table: dict, code: str | None) -> str:

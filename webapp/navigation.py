@@ -10,6 +10,7 @@ from engine.models import Notification
 
 # endpoint, label (translatable), roles that see it (empty: every signed-in person)
 NAV = [
+    ("home.dashboard", _l("工作台"), ("supervisor",)),
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),

@@ -52,6 +52,14 @@ ROLES = {
     "admin": N_("管理员"),
 }
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
+# What a notification is about (engine/notify), as the bell's badge says it.
+NOTIFICATION_KINDS = {
+    "task": N_("新任务"), "warning": N_("预警"), "escalation": N_("督办"), "supervised": N_("督办意见"),
+    "returned": N_("退单"), "approval": N_("审批结果"), "closed": N_("待回访"), "reassigned": N_("改派"),
+    "supplement": N_("补充材料"),
+}
+# How often a person wants notifications by e-mail (engine/notify/preferences.py).
+EMAIL_FREQUENCIES = {"immediately": N_("即时发送"), "daily": N_("每日汇总一封"), "never": N_("不发送邮件")}
 # Who did something, when it was not a member of staff.
 ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}
 
