@@ -203,7 +203,8 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
 def send_daily_digests(runtime, smtp_url: str, hour: int, limit: int = 200,
                        max_age: timedelta = MAIL_MAX_AGE) -> int:
     """Once the day's digest hour (local time) has come, mail each person who chose the daily
-    digest their unread, unmailed notifications in one message; returns how many digests went.
+    digest their unread notifications that are new since their last digest, in one message;
+    returns how many digests went.
 
     A person's turn is claimed with their preference row (FOR UPDATE SKIP LOCKED: several workers
     never send one digest twice) and ends with ``last_digest_at`` set, mail or none; a refused
@@ -234,9 +235,13 @@ def send_daily_digests(runtime, smtp_url: str, hour: int, limit: int = 200,
                 preference, user = found
                 after_id = user.id
                 attempts += 1
+                # Unread news not mailed yet, and digests grown since the last daily mail.
+                news = Notification.emailed_at.is_(None)
+                if preference.last_digest_at is not None:
+                    news = or_(news, _LATEST > preference.last_digest_at)
                 rows = list(session.scalars(
                     select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None),
-                                               Notification.emailed_at.is_(None), _LATEST >= now - max_age)
+                                               news, _LATEST >= now - max_age)
                     .order_by(_LATEST.desc(), Notification.id.desc()).limit(DIGEST_MAX_ITEMS)))
                 if rows:
                     try:

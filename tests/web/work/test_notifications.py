@@ -23,11 +23,11 @@ def ids_of(env, username: str) -> list[int]:
 def test_bell_counts_only_what_is_addressed_to_the_person(env, as_user):
     intake, handler, handler2 = as_user("intake"), as_user("handler"), as_user("handler2")
     case = env.register()
-    assert bell(intake.get("/").get_data(as_text=True)) == 1
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 1
     env.accept_and_assign(case, department="air")
-    assert bell(intake.get("/").get_data(as_text=True)) == 2
-    assert bell(handler.get("/").get_data(as_text=True)) == 1
-    assert bell(handler2.get("/").get_data(as_text=True)) == 0  # the enforcement brigade is not involved
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 2
+    assert bell(handler.get("/notifications").get_data(as_text=True)) == 1
+    assert bell(handler2.get("/notifications").get_data(as_text=True)) == 0  # the enforcement brigade is not involved
 
     page = handler.get("/notifications").get_data(as_text=True)
     assert case.number in page and "新任务" in page
@@ -37,12 +37,14 @@ def test_bell_counts_only_what_is_addressed_to_the_person(env, as_user):
 
 def test_list_is_newest_first_with_a_link_to_the_case(env, app, as_user):
     first = env.register(title="第一件投诉")
+    env.complete(first, "receive", {"decision": "accept"})  # intake: the 交办 task of this case
     env.clock.advance(minutes=5)
-    second = env.register(title="第二件投诉")
+    second = env.register(title="第二件投诉")  # joins the desk's 受理 digest, now the newest
     page = as_user("intake").get("/notifications").get_data(as_text=True)
     assert page.index(second.number) < page.index(first.number)
+    assert "受理：2 件新任务待办" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
     if "cases.show" in app.view_functions:
-        assert f'href="/cases/{second.id}"' in page
+        assert f'href="/cases/{first.id}"' in page
 
     env.complete(second, "receive", {"decision": "accept"})
     env.at("2026-03-03T16:00:01+00:00")  # assignment overdue: the town supervisor is told
@@ -57,11 +59,11 @@ def test_mark_one_and_then_all_read(env, as_user):
     env.complete(case, "receive", {"decision": "accept"})
     intake = as_user("intake")
     first, second = ids_of(env, "intake")
-    assert bell(intake.get("/").get_data(as_text=True)) == 2
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 2
 
     answer = intake.post(f"/notifications/{first}/read", page_url="/notifications")
     assert answer.status_code == 303
-    assert bell(intake.get("/").get_data(as_text=True)) == 1
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 1
     with env.db.read() as s:
         assert s.get(Notification, first).read_at == env.clock.now()
         assert s.get(Notification, second).read_at is None
@@ -69,7 +71,7 @@ def test_mark_one_and_then_all_read(env, as_user):
     assert f'id="notification-{second}"' in unread and f'id="notification-{first}"' not in unread
 
     intake.post("/notifications/read-all", page_url="/notifications")
-    assert bell(intake.get("/").get_data(as_text=True)) == 0
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 0
     assert "全部标为已读" in intake.get("/notifications").get_data(as_text=True)
 
 
