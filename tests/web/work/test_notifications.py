@@ -89,3 +89,34 @@ def test_notifications_need_sign_in_and_a_csrf_token(env, as_user):
     assert as_user().get("/notifications").status_code == 302
     [mine] = ids_of(env, "intake")
     assert as_user("intake").client.post(f"/notifications/{mine}/read").status_code == 400
+
+
+# ---------------------------------------------------------------------------- digests and settings
+
+
+def test_a_digest_links_to_the_queue_and_a_repeat_shows_its_count(env, as_user):
+    for _ in range(3):
+        env.register()
+    page = as_user("intake").get("/notifications").get_data(as_text=True)
+    assert "受理：3 件新任务待办" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
+    assert bell(page) == 1
+
+
+def test_choosing_how_often_to_be_mailed(env, as_user):
+    from engine.models import NotificationPreference
+
+    intake = as_user("intake")
+    page = intake.get("/notifications/settings").get_data(as_text=True)
+    assert 'value="immediately" checked' in page and "每日汇总一封" in page and "8 点" in page
+    answer = intake.post("/notifications/settings", {"email_frequency": "daily"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/notifications/settings"
+    assert 'value="daily" checked' in intake.get("/notifications/settings").get_data(as_text=True)
+    with env.db.read() as s:
+        row = s.get(NotificationPreference, s.scalar(select(User.id).where(User.username == "intake")))
+        assert (row.email_frequency, row.last_digest_at) == ("daily", env.clock.now())
+
+    refused = intake.post("/notifications/settings", {"email_frequency": "hourly"})
+    assert refused.status_code == 400 and "请选择一种邮件频率" in refused.get_data(as_text=True)
+    with env.db.read() as s:
+        assert s.get(NotificationPreference, row.user_id).email_frequency == "daily"
+    assert as_user().get("/notifications/settings").status_code == 302  # sign in first
