@@ -20,12 +20,15 @@ from engine.org.scopes import (
     attachment_removal_scope,
     case_scope,
     may_remove_attachments,
+    may_see_statistics,
     notification_scope,
+    statistics_scope,
     task_scope,
 )
 
 __all__ = ["Staff", "attachment_removal_scope", "case_scope", "load_staff", "may_remove_attachments",
-           "notification_scope", "roles_required", "task_scope", "visible_case"]
+           "may_see_statistics", "notification_scope", "roles_required", "statistics_scope", "task_scope",
+           "visible_case"]
 
 @dataclass(frozen=True)
 class Staff(StaffMember, UserMixin):

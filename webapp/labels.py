@@ -38,12 +38,16 @@ GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
 NOTIFICATION_KINDS = _translated(words.NOTIFICATION_KINDS)
 EMAIL_FREQUENCIES = _translated(words.EMAIL_FREQUENCIES)
+# The statistics' measures and the counts they are made of (engine/measures), and their slices.
+MEASURES = _translated({**words.MEASURES, **words.MEASURE_FACTS})
+SLICES = _translated(words.SLICES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
-                         notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES)
+                         notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES,
+                         measure=MEASURES, slice=SLICES)
 
 
 def label(table: dict, code: str | None) -> str:

@@ -128,6 +128,20 @@ class WorkCalendar:
                 n -= 1
         return d
 
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Working days from *start* to *end* by the counting rule: the local day of *start*
+        does not count, each working day after it up to and including the local day of *end*
+        does (accepted and closed on the same day: 0). Negative order gives 0."""
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        d, last = self._local_date(start), self._local_date(end)
+        count = 0
+        while d < last:
+            d += _ONE_DAY
+            if self.is_workday(d):
+                count += 1
+        return count
+
     # ------------------------------------------------------------- instants
 
     def _local_date(self, moment: datetime) -> date:

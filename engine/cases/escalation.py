@@ -46,6 +46,7 @@ def escalation_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         before = c.tier
         c.tier = min(c.tier + 1, TOP_TIER)
         c.colour = "red"
+        c.escalation_count = (c.escalation_count or 0) + 1
         if c.tier == TOP_TIER and c.leader_owner_id is None:
             leader = ctx.session.scalars(
                 select(User).join(UserRole).where(UserRole.role == "supervisor", User.tier == TOP_TIER,

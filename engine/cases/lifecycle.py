@@ -83,6 +83,8 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             _department(code)
         if tier:
             c.tier = max(1, min(int(tier), TOP_TIER))
+        if c.assigned_at is None:
+            c.assigned_at = ctx.now()
         ctx.record("assigned", department=department, joint=list(joint_departments or []), tier=c.tier)
 
     def transfer_case(agency: str, reason: str) -> None:
@@ -95,6 +97,7 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c = case()
         ctx.record("returned", department=c.department.code if c.department else None, reason=reason)
         c.department_id = None
+        c.return_count = (c.return_count or 0) + 1
 
     def grant_extension(days: int) -> None:
         c = case()
@@ -112,6 +115,8 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c.status = "closed"
         c.closed_at = ctx.now()
         c.closed_on_time = not ever_escalated(ctx, c)
+        c.handling_workdays = (ctx.calendar.working_days_between(c.accepted_at, c.closed_at)
+                               if c.accepted_at is not None else None)
         c.colour = "green"
         ctx.record("closed", on_time=c.closed_on_time)
 
@@ -121,6 +126,8 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c.reopened = True
         c.closed_at = None
         c.closed_on_time = None
+        c.handling_workdays = None
+        c.followed_up_at = None
         c.extension_days = 0
         ctx.record("reopened", comment=comment)
         return ctx.now().isoformat()
@@ -128,6 +135,7 @@ def case_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def record_satisfaction(value: str, comment: str | None = None) -> None:
         c = case()
         c.satisfaction = value
+        c.followed_up_at = ctx.now()
         ctx.record("satisfaction", value=value, comment=comment)
 
     def finish_case() -> None:

@@ -82,6 +82,20 @@ class Case(Base):
     accepted_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     closed_on_time: Mapped[bool | None] = mapped_column()
+    # Facts the statistics count (engine/measures), kept on the row where they happen
+    # (engine/cases/lifecycle.py, engine/cases/escalation.py) so that a year of figures is one
+    # aggregate over this table rather than a search through the audit trail.
+    # First assignment to a department (退单率's denominator counts cases ever assigned).
+    assigned_at: Mapped[datetime | None] = mapped_column()
+    # Times the case was returned (退单) by a department / escalated (督办) one tier up.
+    return_count: Mapped[int] = mapped_column(default=0)
+    escalation_count: Mapped[int] = mapped_column(default=0)
+    # When the follow-up (回访) of the current closure was recorded, any answer ("unreachable"
+    # too); cleared when the case is reopened, so a re-closed case awaits its new follow-up.
+    followed_up_at: Mapped[datetime | None] = mapped_column()
+    # Working days from acceptance to closure (engine/calendar: the day of acceptance does not
+    # count), set at closure; None while open.
+    handling_workdays: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     grid: Mapped[Grid | None] = relationship()
@@ -91,6 +105,8 @@ class Case(Base):
 
 
 Index("ix_case_open_colour", Case.status, Case.colour)
+# The statistics (engine/measures) read the cases received in a period.
+Index("ix_case_received_stats", Case.received_at, Case.status)
 Index("ux_case_client_external_id", Case.api_token_id, Case.external_id, unique=True)
 Index("ux_case_submission_key", Case.submission_key, unique=True)
 

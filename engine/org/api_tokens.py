@@ -27,6 +27,9 @@ SCOPES = {
     "tasks:write": "认领、办理任务 (claim and complete tasks)",
     "documents:read": "读取、下载案件文书 (list and download documents)",
     "open311:submit": "通过 Open311 提交投诉 (submit Open311 service requests)",
+    # Figures only (webapp/api/stats.py): a staff member's token counts their statistics scope,
+    # a machine token the whole county's.
+    "stats:read": "读取统计指标 (read statistics)",
 }
 # Tasks are always someone's: a machine client has no inbox to read or work.
 USER_ONLY_SCOPES = frozenset({"tasks:read", "tasks:write"})

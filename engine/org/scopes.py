@@ -249,3 +249,22 @@ def notification_scope(staff: StaffMember):
                and_(Notification.user_id.is_(None),
                     _member_clause(staff, TASK_RULES, Notification, Notification.group)))
 
+
+
+# Who may read the statistics (engine/measures) and over which cases: supervisors (bureau
+# leaders are supervisors at the top tier) their subtree as on the board, department leads their
+# department's cases, administrators all. Intake staff and handlers have no statistics.
+STATISTICS_ROLES = ("supervisor", "lead")
+
+
+def may_see_statistics(staff: StaffMember) -> bool:
+    return staff.has(*STATISTICS_ROLES)
+
+
+def statistics_scope(staff: StaffMember):
+    """WHERE clause on Case: the cases this person's figures count — the case rule of their
+    supervisor / lead roles only (a lead who is also a handler counts no more than their
+    department); ``false()`` for someone without statistics (check ``may_see_statistics``)."""
+    if staff.is_admin:
+        return true()
+    return or_(false(), *(CASE_RULES[g].clause(staff, Case) for g in staff.groups if g in STATISTICS_ROLES))

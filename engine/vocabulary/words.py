@@ -60,6 +60,25 @@ NOTIFICATION_KINDS = {
 }
 # How often a person wants notifications by e-mail (engine/notify/preferences.py).
 EMAIL_FREQUENCIES = {"immediately": N_("即时发送"), "daily": N_("每日汇总一封"), "never": N_("不发送邮件")}
+# The statistics (engine/measures/definitions.py; the names the issue and the bureau's reports use).
+MEASURES = {
+    "received": N_("受理总量"), "accepted": N_("受理件"), "closed": N_("办结件"), "closure_rate": N_("办结率"),
+    "on_time_rate": N_("按时办结率"), "follow_up_rate": N_("回访率"), "satisfaction_rate": N_("满意率"),
+    "repeat_rate": N_("重复投诉率"), "overdue": N_("超期件"), "warning": N_("预警件"), "escalated": N_("督办件"),
+    "return_rate": N_("退单率"), "handling_time": N_("平均办理时长"),
+}
+# The counts the measures are made of (numerators and denominators) that are not measures themselves.
+MEASURE_FACTS = {
+    "closed_on_time": N_("按时办结件"), "followed_up": N_("已回访件"), "rated": N_("有效回访件"),
+    "satisfied": N_("满意件"), "merged": N_("重复件"), "assigned": N_("交办件"), "returned": N_("退单件"),
+}
+# What the statistics can be broken down by.
+SLICES = {
+    "town": N_("乡镇（街道）"), "area": N_("网格"), "department": N_("承办部门"), "category": N_("问题类别"),
+    "channel": N_("来源渠道"), "tier": N_("督办层级"),
+}
+# A slice of cases without the thing sliced by: no place, not yet assigned to a department.
+NO_PLACE, NO_DEPARTMENT = N_("未定位"), N_("未交办")
 # Who did something, when it was not a member of staff.
 ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}
 

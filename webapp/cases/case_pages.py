@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from werkzeug.routing import BuildError
 
 from engine.cases.attachments import (
@@ -20,6 +20,8 @@ from engine.cases.attachments import (
 )
 from engine.cases.masking import complainant, readable_case, staff_redactor, visible_details
 from engine.cases.read_model import CaseFilters, load_case_file, search_cases
+from engine.measures import DrillDown
+from engine.measures.slices import labels as slice_labels
 from engine.models import Task
 from engine.org.places import town_choices, town_code
 from webapp.access import (
@@ -64,13 +66,24 @@ def index():
     # Unknown filter values are dropped rather than matching nothing without saying why.
     chosen = {key: args.get(key, "") if args.get(key, "") in names else "" for key, names in allowed.items()}
     filters = CaseFilters(q=args.get("q", "")[:200], town=args.get("town", "")[:64], **chosen)
+    # A statistic's figure links here with the cases behind it (engine/measures/drilldown.py);
+    # malformed arguments are a 400 naming them.
+    drill = DrillDown.from_args(args)
     with _runtime().db.read() as session:
-        page = search_cases(session, case_scope(current_user), filters, requested_page(), PER_PAGE)
+        scope = case_scope(current_user)
+        if drill is not None:
+            # Within the person's own case scope: a link never lists more than they may see.
+            scope = and_(*drill.conditions(session, scope=scope, tz=_runtime().timezone))
+            drill_slice = slice_labels(session, drill.by, [drill.key])[drill.key] if drill.by else None
+        page = search_cases(session, scope, filters, requested_page(), PER_PAGE)
         page = replace(page, items=[readable_case(case, current_user.sees_identity) for case in page.items])
         towns = town_choices(session)
     query = {k: v for k, v in {**chosen, "q": filters.q, "town": filters.town}.items() if v}
+    if drill is not None:
+        query.update(drill.as_args())
     return render_template("cases.html", page=page, filters=filters, towns=towns, town_names=dict(towns),
-                           town_code=town_code, query=query)
+                           town_code=town_code, query=query, drill=drill,
+                           drill_slice=drill_slice if drill is not None else None)
 
 
 @bp.get("/cases/<int:case_id>")

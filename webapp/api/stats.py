@@ -1,0 +1,76 @@
+"""/api/v1/stats: the bureau's figures for a period, by slice, with every measure's numerator and
+denominator (engine/measures), so the city bureau or the 12345 platform can pull them.
+
+Who gets which cases' figures: a token acting for a staff member counts that person's
+statistics scope (engine/org/scopes.statistics_scope: supervisors their subtree, leads their
+department, administrators all) and is refused (403) when the person has no statistics; a
+machine token with the ``stats:read`` scope, given by an administrator for that purpose, reads
+the whole county's figures. Only counts leave: no case, no complainant.
+"""
+from __future__ import annotations
+
+from sqlalchemy import true
+
+from engine.measures import MEASURE_LIST, Filters, Period, measure, trend
+from webapp.access import may_see_statistics, statistics_scope
+from webapp.api.auth import acting_staff
+from webapp.api.blueprints import v1
+from webapp.api.errors import ApiError
+from webapp.api.openapi import operation
+from webapp.api.schemas.stats import StatsQuery, StatsSchema
+from webapp.runtime import current_runtime
+
+DEFINITIONS = [{"code": m.code, "name": m.name, "name_en": m.name_en, "kind": m.kind, "numerator": m.numerator,
+                "denominator": m.denominator} for m in MEASURE_LIST]
+
+
+def _period(query: dict, runtime) -> Period:
+    if query["start"] or query["end"]:
+        if not (query["start"] and query["end"]):
+            missing = "to" if query["start"] else "from"
+            raise ApiError(422, errors={missing: ["请同时给出起止日期 (give both from and to)"]})
+        return Period.custom(query["start"], query["end"])
+    return Period.containing(runtime.clock.now(), query["period"] or "month", runtime.timezone)
+
+
+def _figures(figures) -> dict:
+    return figures.as_dict()
+
+
+@operation(v1, "/stats", summary="统计指标 (statistics)", tag="stats", scope="stats:read", query=StatsQuery,
+           response=StatsSchema)
+def stats(client, query):
+    """The measures of the cases received in a period (local dates of the installation's time
+    zone): 受理总量 received, 受理件 accepted, 办结件 closed, 办结率 closed ÷ accepted, 按时办结率
+    closed on time ÷ closed, 回访率 followed up ÷ closed, 满意率 (satisfied + basically satisfied) ÷
+    follow-ups answered other than unreachable, 重复投诉率 merged ÷ received, 超期件 red now, 预警件
+    yellow now, 督办件 escalated at least once, 退单率 returned ÷ assigned, 平均办理时长 working days
+    from acceptance to closure (mean, median). Each with its numerator and denominator; a rate
+    whose denominator is 0 has `value: null`. `by` adds one row per slice (they add up to the
+    total); `trend` adds the figures of each day, week or month. A token acting for a staff member
+    needs a supervisor, lead or administrator and counts that person's cases."""
+    staff = acting_staff(client)
+    if staff is None:
+        scope = true()
+    elif may_see_statistics(staff):
+        scope = statistics_scope(staff)
+    else:
+        raise ApiError(403, "只有督办人员、科室负责人和管理员可以查看统计 (statistics are for supervisors, leads "
+                            "and administrators)", code="forbidden")
+    runtime = current_runtime()
+    period = _period(query, runtime)
+    filters = Filters(town=query["town"], area=query["area"], department=query["department"],
+                      category=query["category"], channel=query["channel"],
+                      tier=str(query["tier"]) if query["tier"] else "")
+    with runtime.db.read() as session:
+        measured = measure(session, period, scope=scope, tz=runtime.timezone, filters=filters, by=query["by"])
+        points = trend(session, period, scope=scope, tz=runtime.timezone, bucket=query["trend"],
+                       filters=filters) if query["trend"] else None
+    return {
+        "period": {"start": period.start, "end": period.end, "kind": period.kind, "timezone": runtime.timezone},
+        "by": measured.by, "filters": filters.as_args(), "definitions": DEFINITIONS,
+        "total": _figures(measured.total),
+        "slices": [{"key": row.key, "label": row.label, **_figures(row.figures)} for row in measured.rows],
+        "trend": None if points is None else [{"start": p.period.start, "end": p.period.end, **_figures(p.figures)}
+                                             for p in points],
+    }
