@@ -1,6 +1,8 @@
 """Each role's home page (webapp/home/landing.py) and the supervisors' dashboard (webapp/home/dashboard.py)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import TEST_PASSWORD
@@ -36,6 +38,12 @@ def test_the_most_urgent_role_wins_and_only_pages_the_app_has():
     assert home_endpoint({"lead"}, {"inbox.index"}) is None
 
 
+def figures(page: str, code: str) -> list[str]:
+    """The dashboard's today and this-month values of one measure, as shown."""
+    row = re.search(rf'<tr data-measure="{code}">(.*?)</tr>', page, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
 def overdue_cases(env):
     """A red case in 城关镇 (T01) and one in T02: both assignments overdue, raised to their towns."""
     ours = env.register(title="城关镇红色案件")
@@ -64,6 +72,14 @@ def test_dashboard_shows_red_cases_and_own_tasks_in_scope(env, as_user):
     assert ours.number in red and theirs.number in red
     assert "暂无待办" in county  # tier 3: nothing has reached the county yet
     assert as_user("leader").get("/dashboard").status_code == 200
+
+    # Today (4 March) and this month, from engine/measures, each within the person's scope.
+    assert figures(county, "received") == ["1", "3"] and figures(town, "received") == ["1", "2"]
+    assert figures(county, "overdue") == ["0", "2"] and figures(town, "overdue") == ["0", "1"]
+    assert figures(county, "accepted") == ["0", "2"]
+    assert figures(county, "closure_rate") == ["—", "0.0%"]  # nothing accepted today: no rate
+    # Each count links to the cases behind it, in the case list.
+    assert 'href="/cases?measure=received&amp;side=numerator&amp;from=2026-03-01&amp;to=2026-03-31"' in county
 
 
 @pytest.mark.parametrize("username", ["intake", "handler", "lead"])
