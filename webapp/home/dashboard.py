@@ -39,5 +39,5 @@ def dashboard():
         figures = [measure(session, period, scope=statistics_scope(current_user), tz=runtime.timezone).total
                    for period in periods]
     return render_template("dashboard.html", red=board.groups["red"], colour_counts=board.colour_counts,
-                           tasks=tasks, measures=MEASURES, periods=list(zip(periods, figures)),
+                           tasks=tasks, measures=MEASURES, periods=list(zip(periods, figures, strict=True)),
                            drilldown=lambda period, code: DrillDown(period, code).as_args(), **template_helpers())

@@ -87,7 +87,8 @@ def test_dashboard_is_for_supervisors(as_user, username):
     assert as_user(username).get("/dashboard").status_code == 403
 
 
-def test_deadlines_on_the_overview_end_at_24_00(env, as_user):
-    case = env.register()
-    page = as_user("admin").get("/overview").get_data(as_text=True)
+@pytest.mark.parametrize("url", ["/overview", "/cases", "/inbox"])
+def test_deadlines_end_at_24_00_on_every_list(env, as_user, url):
+    case = env.register()  # 受理 within 15 working days: to the end of 23 March
+    page = as_user("intake").get(url).get_data(as_text=True)
     assert case.number in page and "2026-03-23 24:00" in page and "2026-03-24 00:00" not in page
