@@ -5,7 +5,7 @@ old news. A person gets only the most specific message of a step.
 
 News is grouped into threads so that the bell counts what a person must look at, not every event:
 - new work in a group's queue (a new task, a warning on a task nobody holds, a case waiting for its
-  follow-up) is one digest row per person, queue and stage — "受理：3 件新任务待办" — counted up while
+  follow-up) is one digest row per person, queue and stage — "受理：新到任务 3 件" — counted up while
   it is unread and mailed once (a desk receiving hundreds of cases a day would otherwise get
   hundreds of rows and mails, one per case);
 - anything else is a thread per case and kind: a repeat while the row is unread updates it (count,
@@ -101,10 +101,11 @@ class Message:
         return PRIORITY.get(self.kind, 9)
 
 
-# Group news about work waiting in a queue, digested per person, queue and stage (module doc), and
-# how a digest of ``n`` pieces reads.
-QUEUE_TITLES = {"task": "{stage}：{n} 件新任务待办", "warning": "{stage}：{n} 件待办即将到期",
-                "closed": "{stage}：{n} 件案件办结待回访"}
+# Group news about work arriving in a queue, digested per person, queue and stage (module doc), and
+# how a digest of ``n`` pieces reads: what arrived since the person last read it — some may have been
+# done by colleagues since, the inbox the digest links to shows what still waits.
+QUEUE_TITLES = {"task": "{stage}：新到任务 {n} 件", "warning": "{stage}：预警 {n} 件",
+                "closed": "{stage}：办结待回访 {n} 件"}
 
 
 def thread_of(message: Message, case: Case | None) -> str | None:

@@ -50,7 +50,7 @@ def test_a_groups_new_tasks_are_one_digest_per_person_and_stage(env):
     cases = [env.register(title=f"第{i}件") for i in range(3)]
     [receive] = rows_of(env, "intake")
     assert (receive.thread, receive.stage, receive.count, receive.kind) == ("queue:intake:task:receive", "receive", 3, "task")
-    assert receive.title == "受理：3 件新任务待办" and receive.case_id is None
+    assert receive.title == "受理：新到任务 3 件" and receive.case_id is None
     assert cases[2].number in receive.body and cases[0].number not in receive.body
     assert receive.created_at == receive.last_at
 
@@ -163,7 +163,7 @@ def test_daily_digest_goes_at_the_local_hour_from_the_worker(env, sink_at):  # n
     # The 受理 digest of both cases, the first case's 交办 task and the warning that came at 07:59.
     assert "3 条未读" in digest["Subject"]
     text = body_of(digest)
-    assert "受理：2 件新任务待办" in text and second.number in text and f"新任务：交办 · {first.number}" in text
+    assert "受理：新到任务 2 件" in text and second.number in text and f"新任务：交办 · {first.number}" in text
     assert f"预警：{first.number}" in text
     assert all(r.emailed_at is not None for r in rows_of(env, "intake"))
 
@@ -176,8 +176,8 @@ def test_daily_digest_goes_at_the_local_hour_from_the_worker(env, sink_at):  # n
     worker.tick()  # also escalates the first case: the town supervisor is mailed at once
     assert len(to_intake(sink)) == 2
     text = body_of(to_intake(sink)[1])
-    assert "受理：3 件新任务待办" in text and "交办：2 件新任务待办" in text and third.number in text
-    assert "交办：2 件待办即将到期" in text  # the third case's warning joined the first's
+    assert "受理：新到任务 3 件" in text and "交办：新到任务 2 件" in text and third.number in text
+    assert "交办：预警 2 件" in text  # the third case's warning joined the first's
     # Read news is not mailed: nothing unread and unmailed is left, so the next day sends nothing.
     env.clock.set(datetime(2026, 3, 5, 8, 30, tzinfo=SH))
     assert send_daily_digests(env.runtime, url, 8) == 0
@@ -218,3 +218,15 @@ def test_old_news_is_not_mailed_by_the_digest_either(env, sink_at):  # noqa: F81
     env.register()
     env.clock.advance(days=4)
     assert send_daily_digests(env.runtime, url, 8) == 0 and sink.messages == []
+
+
+def test_cases_closed_for_follow_up_are_one_digest(env):
+    cases = [env.register(title=f"第{i}件") for i in range(2)]
+    for case in cases:
+        env.accept_and_assign(case)
+        env.complete(case, "handle", {"outcome": "done", "findings": "已整改"})
+        env.complete(case, "feedback", {"reply": "已处理", "contact_method": "phone"})
+        env.complete(case, "review", {"approved": True}, actor="lead")
+    [follow_up] = [r for r in rows_of(env, "intake") if r.kind == "closed"]
+    assert (follow_up.title, follow_up.stage, follow_up.count) == ("回访：办结待回访 2 件", "follow_up", 2)
+    assert cases[1].number in follow_up.body

@@ -42,7 +42,7 @@ def test_list_is_newest_first_with_a_link_to_the_case(env, app, as_user):
     second = env.register(title="第二件投诉")  # joins the desk's 受理 digest, now the newest
     page = as_user("intake").get("/notifications").get_data(as_text=True)
     assert page.index(second.number) < page.index(first.number)
-    assert "受理：2 件新任务待办" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
+    assert "受理：新到任务 2 件" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
     if "cases.show" in app.view_functions:
         assert f'href="/cases/{first.id}"' in page
 
@@ -98,7 +98,7 @@ def test_a_digest_links_to_the_queue_and_a_repeat_shows_its_count(env, as_user):
     for _ in range(3):
         env.register()
     page = as_user("intake").get("/notifications").get_data(as_text=True)
-    assert "受理：3 件新任务待办" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
+    assert "受理：新到任务 3 件" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
     assert bell(page) == 1
 
 
