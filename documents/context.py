@@ -22,6 +22,7 @@ from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
 from engine.cases.masking import complainant_on_paper, paper_redactor, scrub
 from engine.cases.read_model import form_fields, timeline
+from engine.core.timefmt import deadline_parts
 from engine.leadership.flags import flags_of
 from engine.leadership.records import records_of
 from engine.models import AuditEvent, Case, Department, Task, User
@@ -62,14 +63,13 @@ def fmt_date(when: datetime | None, tz: ZoneInfo) -> str:
 
 
 def fmt_deadline(when: datetime | None, tz: ZoneInfo) -> str:
-    """A limit ending at midnight is written as 24:00 of its last day, as the regulation counts."""
+    """A limit ending at midnight is written as 24时 of its last day (engine/core/timefmt.py)."""
     if when is None:
         return ""
-    local = _local(when, tz)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        last = local - timedelta(days=1)
-        return f"{last.year}年{last.month}月{last.day}日24时"
-    return f"{local.year}年{local.month}月{local.day}日{local.hour}时{local.minute:02d}分"
+    day, hour, minute = deadline_parts(when, tz)
+    if hour == 24:
+        return f"{day.year}年{day.month}月{day.day}日24时"
+    return f"{day.year}年{day.month}月{day.day}日{hour}时{minute:02d}分"
 
 
 def duration_text(delta: timedelta) -> str:

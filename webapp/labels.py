@@ -36,6 +36,8 @@ ROLES = _translated(words.ROLES)
 GROUPS = {code: ROLES[code] for code in CANDIDATE_GROUPS}
 GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
+NOTIFICATION_KINDS = _translated(words.NOTIFICATION_KINDS)
+EMAIL_FREQUENCIES = _translated(words.EMAIL_FREQUENCIES)
 # The statistics' measures and the counts they are made of (engine/measures), and their slices.
 MEASURES = _translated({**words.MEASURES, **words.MEASURE_FACTS})
 SLICES = _translated(words.SLICES)
@@ -48,6 +50,7 @@ LEADER_RECORDS = _translated(words.LEADER_RECORDS)
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
+                         notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES,
                          measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS,
                          flag=CASE_FLAGS, leader_record=LEADER_RECORDS)
 

@@ -18,6 +18,7 @@ def _leader(user) -> bool:
 # endpoint, label (translatable), who sees it: roles (empty: every signed-in person), or a rule of
 # engine/org/scopes.py deciding it for the person
 NAV = [
+    ("home.dashboard", _l("工作台"), ("supervisor",)),
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),

@@ -1,13 +1,15 @@
-"""Health check, and the home page: open cases in the person's scope by colour."""
+"""Health check; "/", which takes each person to their role's home page (webapp/home/landing.py);
+and the overview of open cases in the person's scope by colour."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.calendar.store import calendar_warnings
 from engine.models import CLOSED_STATUSES, Case, ProcessInstance, Task
 from webapp.access import case_scope
+from webapp.home.landing import home_endpoint
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("overview", __name__)
@@ -28,6 +30,13 @@ def healthz():
 @bp.get("/")
 @login_required
 def index():
+    target = home_endpoint(current_user.roles, current_app.view_functions)
+    return redirect(url_for(target)) if target else open_cases()
+
+
+@bp.get("/overview")
+@login_required
+def open_cases():
     runtime = _runtime()
     scope = case_scope(current_user)
     with runtime.db.read() as session:

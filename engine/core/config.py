@@ -22,6 +22,9 @@ class Settings:
     # How many reverse proxies in front of the web app may be believed about the client's address
     # and scheme (X-Forwarded-For, X-Forwarded-Proto); 0: none, the headers are ignored.
     trusted_proxies: int = 0
+    # The local hour at which the worker mails the daily notification digests
+    # (GREENLOOP_MAIL_DIGEST_HOUR, 0–23; engine/notify/mail.send_daily_digests).
+    mail_digest_hour: int = 8
 
     @property
     def documents_dir(self) -> Path:
@@ -47,7 +50,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=env.get("GREENLOOP_SMTP_URL") or None,
         timezone=env.get("GREENLOOP_TIMEZONE") or "Asia/Shanghai",
         trusted_proxies=_proxies(env.get("GREENLOOP_TRUSTED_PROXIES")),
+        mail_digest_hour=_hour(env.get("GREENLOOP_MAIL_DIGEST_HOUR")),
     )
+
+
+def _hour(value: str | None) -> int:
+    text = (value or "").strip()
+    if not text:
+        return 8
+    if not text.isdigit() or int(text) > 23:
+        raise ConfigError(f"GREENLOOP_MAIL_DIGEST_HOUR 须为 0–23 的整数，现为 {text!r} "
+                          f"(must be the hour of the day, 0–23, at which daily e-mail digests go out)")
+    return int(text)
 
 
 def _proxies(value: str | None) -> int:

@@ -4,7 +4,7 @@ Alembic migrations in engine/migrations.
 
 May import: nothing else of greenloop.
 """
-from engine.models.audit import AuditEvent, CalendarDay, CalendarYear, Notification
+from engine.models.audit import AuditEvent, CalendarDay, CalendarYear, Notification, NotificationPreference
 from engine.models.base import Base
 from engine.models.case import (
     CATEGORIES,
@@ -39,7 +39,7 @@ from engine.models.process import ProcessDefinition, ProcessInstance, Task
 __all__ = [
     "Attachment", "TaskDraft", "AuditEvent", "Base", "CASE_FLAGS", "CaseFlag", "LEADER_RECORD_KINDS", "LeaderRecord", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
     "CalendarDay", "CalendarYear", "Case", "CaseCounter", "CaseStat", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
-    "Notification", "OPEN_STATUSES",
+    "Notification", "NotificationPreference", "OPEN_STATUSES",
     "ProcessDefinition", "ProcessInstance", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",
 ]

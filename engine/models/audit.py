@@ -23,7 +23,12 @@ class AuditEvent(Base):
 
 
 class Notification(Base):
-    """Addressed to one user, or to everyone in a candidate group (scoped like tasks)."""
+    """Addressed to one user, or to everyone in a candidate group (scoped like tasks).
+
+    A row may stand for several pieces of news of one ``thread`` (engine/notify/delivery.py): new
+    work in a group's queue, or repeats of one kind about one case. ``count`` says how many,
+    ``last_at`` when the latest came; title and body are the latest's.
+    """
 
     __tablename__ = "notification"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,9 +44,26 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column()
     read_at: Mapped[datetime | None] = mapped_column()
     emailed_at: Mapped[datetime | None] = mapped_column()
+    thread: Mapped[str | None] = mapped_column(String(120))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_at: Mapped[datetime | None] = mapped_column()
 
 
 Index("ix_notification_group", Notification.group, Notification.read_at)
+# Finding the person's unread row of a thread, once per recipient of every step.
+Index("ix_notification_thread", Notification.user_id, Notification.thread, Notification.read_at)
+
+
+class NotificationPreference(Base):
+    """How often a person wants their notifications by e-mail (none kept: immediately)."""
+
+    __tablename__ = "notification_preference"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    email_frequency: Mapped[str] = mapped_column(String(16), default="immediately")
+    # When the worker last sent this person's daily digest (engine/notify/mail.py).
+    last_digest_at: Mapped[datetime | None] = mapped_column()
 
 
 class CalendarDay(Base):

@@ -16,7 +16,8 @@ def list_for(session: Session, scope, *, unread_only: bool = False, limit: int =
     total = session.scalar(select(func.count()).select_from(Notification).where(*conditions)) or 0
     rows = session.execute(
         select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id).where(*conditions)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset)
+        .order_by(func.coalesce(Notification.last_at, Notification.created_at).desc(), Notification.id.desc())
+        .limit(limit).offset(offset)
     ).all()
     return [(note, number) for note, number in rows], total
 

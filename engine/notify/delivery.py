@@ -2,6 +2,16 @@
 into one row per person who could work the task (engine/org/scopes.py decides), so "read" and
 "e-mailed" are columns of that person's row and someone added to a group later does not inherit
 old news. A person gets only the most specific message of a step.
+
+News is grouped into threads so that the bell counts what a person must look at, not every event:
+- new work in a group's queue (a new task, a warning on a task nobody holds, a case waiting for its
+  follow-up) is one digest row per person, queue and stage — "受理：新到任务 3 件" — counted up while
+  it is unread and mailed once (a desk receiving hundreds of cases a day would otherwise get
+  hundreds of rows and mails, one per case);
+- anything else is a thread per case and kind: a repeat while the row is unread updates it (count,
+  time, the latest wording) and is mailed again, as it says something new about that case.
+Once read, the next piece of news starts a new row. Two steps of one person's thread committing at
+the same moment may each start a row; nothing is lost, the bell shows two.
 """
 from __future__ import annotations
 
@@ -14,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import Case, Grid, Notification, Task, User, UserRole
 from engine.org.scopes import StaffMember, works_in
+from engine.vocabulary.words import STAGES, word
 
 # The most specific message for a person wins when one step yields several for them.
 PRIORITY = {"escalation": 0, "supervised": 1, "warning": 2, "returned": 3, "approval": 3, "closed": 4,
@@ -86,29 +97,86 @@ class Message:
     title: str
     body: str
     audience: Audience
+    stage: str | None = None  # the stage of the task the news is about
 
     @property
     def priority(self) -> int:
         return PRIORITY.get(self.kind, 9)
 
 
+# Group news about work arriving in a queue, digested per person, queue and stage (module doc), and
+# how a digest of ``n`` pieces reads: what arrived since the person last read it — some may have been
+# done by colleagues since, the inbox the digest links to shows what still waits.
+QUEUE_TITLES = {"task": "{stage}：新到任务 {n} 件", "warning": "{stage}：预警 {n} 件",
+                "closed": "{stage}：办结待回访 {n} 件"}
+
+
+def thread_of(message: Message, case: Case | None) -> str | None:
+    """The thread a message joins: its group's queue digest, or its case and kind."""
+    audience = message.audience
+    if audience.user_id is None and message.kind in QUEUE_TITLES and message.stage:
+        return f"queue:{audience.group}:{message.kind}:{message.stage}"
+    return f"case:{case.id}:{message.kind}" if case is not None else None
+
+
+def is_digest(note: Notification) -> bool:
+    return bool(note.thread) and note.thread.startswith("queue:")
+
+
 def deliver(session: Session, case: Case | None, messages: Iterable[Message], now: datetime,
             directory: Directory | None = None) -> list[Notification]:
-    """Add one Notification row per recipient; a person gets only the first (most specific) one."""
+    """Tell each recipient once — only the first (most specific) message of the step is theirs — by
+    adding to their unread row of its thread, or by a new row; returns the rows touched."""
     directory = directory or Directory(session)
     taken: set[int] = set()
-    rows = []
+    planned: list[tuple[int, Message, str | None]] = []
     for message in sorted(messages, key=lambda m: m.priority):
         for user_id in directory.recipients(message.audience):
-            if user_id in taken:
-                continue
-            taken.add(user_id)
+            if user_id not in taken:
+                taken.add(user_id)
+                planned.append((user_id, message, thread_of(message, case)))
+    if not planned:
+        return []
+    open_rows = _unread_threads(session, {u for u, _m, t in planned if t}, {t for _u, _m, t in planned if t})
+    rows = []
+    for user_id, message, thread in planned:
+        row = open_rows.get((user_id, thread)) if thread else None
+        if row is None:
             a = message.audience
-            rows.append(Notification(
+            row = Notification(
                 user_id=user_id, group=a.group, department_id=a.department_id, grid_path=a.grid_path,
-                tier=a.tier, case_id=case.id if case else None, kind=message.kind,
-                title=message.title[:300], body=message.body, created_at=now))
-    session.add_all(rows)
+                tier=a.tier, case_id=case.id if case else None, kind=message.kind, thread=thread,
+                stage=message.stage, count=1, title=message.title[:300], body=message.body,
+                created_at=now, last_at=now)
+            session.add(row)
+        else:
+            _add_to(row, message, case, now)
+        rows.append(row)
     return rows
+
+
+def _unread_threads(session: Session, users: set[int], threads: set[str]) -> dict[tuple[int, str], Notification]:
+    if not users or not threads:
+        return {}
+    found: dict[tuple[int, str], Notification] = {}
+    for row in session.scalars(select(Notification).where(
+            Notification.user_id.in_(users), Notification.thread.in_(threads), Notification.read_at.is_(None))
+            .order_by(Notification.id)):
+        found[(row.user_id, row.thread)] = row  # the newest, should a race have left two
+    return found
+
+
+def _add_to(row: Notification, message: Message, case: Case | None, now: datetime) -> None:
+    row.count = (row.count or 1) + 1
+    row.last_at = now
+    if is_digest(row):
+        # About several cases now: the queue is the link, the latest case is named in the body;
+        # one e-mail per digest, so a mailed digest is not mailed again.
+        row.case_id = None
+        row.title = QUEUE_TITLES[message.kind].format(stage=word(STAGES, message.stage), n=row.count)[:300]
+        row.body = f"最新一件：{message.title}。{message.body}"
+    else:
+        row.title, row.body = message.title[:300], message.body
+        row.emailed_at = None  # something new about this case: mail it (engine/notify/mail.py)
 
 

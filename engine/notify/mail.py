@@ -1,21 +1,28 @@
-"""Notifications by e-mail, sent by the timer worker: a nudge, while the bell keeps everything."""
+"""Notifications by e-mail, sent by the timer worker: a nudge, while the bell keeps everything.
+
+Each person chooses how often (engine/notify/preferences.py): every new or updated row at once
+(``send_pending``), or their unread news in one message a day at the configured hour
+(``send_daily_digests``), or never.
+"""
 from __future__ import annotations
 
 import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from engine.core.timefmt import local_time
-from engine.models import Case, Notification, User
+from engine.models import Case, Notification, NotificationPreference, User
+from engine.notify.delivery import is_digest
+from engine.notify.preferences import DAILY, IMMEDIATELY
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +30,8 @@ log = logging.getLogger(__name__)
 # long mail outage would otherwise flood every inbox at once).
 MAIL_MAX_AGE = timedelta(days=3)
 DEFAULT_SENDER = "greenloop <noreply@greenloop.local>"
+DIGEST_MAX_ITEMS = 100
+_LATEST = func.coalesce(Notification.last_at, Notification.created_at)
 
 
 @dataclass(frozen=True)
@@ -66,26 +75,83 @@ def _connect(target: SmtpTarget) -> smtplib.SMTP:
     return smtp
 
 
-def build_email(row: Notification, user: User, case: Case | None, sender: str, tz: ZoneInfo) -> EmailMessage:
+def _latest(row: Notification) -> datetime:
+    return row.last_at or row.created_at
+
+
+def _envelope(subject: str, user: User, sender: str, when: datetime, idstring: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"【greenloop】{row.title}"
+    msg["Subject"] = f"【greenloop】{subject}"
     msg["From"] = sender
     msg["To"] = Address(display_name=user.display_name, addr_spec=user.email)
-    msg["Date"] = format_datetime(row.created_at)
-    msg["Message-ID"] = make_msgid(idstring=f"n{row.id}", domain="greenloop.local")
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(idstring=idstring, domain="greenloop.local")
+    return msg
+
+
+def build_email(row: Notification, user: User, case: Case | None, sender: str, tz: ZoneInfo) -> EmailMessage:
+    # A row mailed again after a repeat is a new message: its id carries the count.
+    msg = _envelope(row.title, user, sender, _latest(row), f"n{row.id}.{row.count}")
     lines = [f"{user.display_name}，您好：", "", row.title]
     if row.body:
         lines.append(row.body)
     if case is not None:
         lines += ["", f"案件编号：{case.number}", f"案件标题：{case.title}"]
-    lines += [f"通知时间：{local_time(row.created_at, tz)}", "", "请登录 greenloop 查看和办理。",
+    if row.count > 1 and not is_digest(row):
+        lines.append(f"（同类通知共 {row.count} 条，首条于 {local_time(row.created_at, tz)}）")
+    lines += [f"通知时间：{local_time(_latest(row), tz)}", "", "请登录 greenloop 查看和办理。",
               "（本邮件由系统自动发送，请勿直接回复。）"]
     msg.set_content("\n".join(lines))
     return msg
 
 
+def build_digest_email(rows: list[Notification], user: User, sender: str, tz: ZoneInfo, now: datetime) -> EmailMessage:
+    msg = _envelope(f"今日通知汇总：{len(rows)} 条未读", user, sender, now,
+                    f"d{user.id}.{now.strftime('%Y%m%d%H%M')}")
+    lines = [f"{user.display_name}，您好：", "", f"您有 {len(rows)} 条未读通知：", ""]
+    for row in rows:
+        lines.append(f"· {row.title}（{local_time(_latest(row), tz)}）")
+        if row.body:
+            lines.append(f"  {row.body}")
+    lines += ["", "请登录 greenloop 查看和办理。可在“通知设置”中更改邮件频率。",
+              "（本邮件由系统自动发送，请勿直接回复。）"]
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def digest_moment(now: datetime, tz: ZoneInfo, hour: int) -> datetime:
+    """The latest digest hour, local time, at or before ``now``."""
+    local = now.astimezone(tz)
+    moment = datetime.combine(local.date(), time(hour), tzinfo=tz)
+    return moment if moment <= local else moment - timedelta(days=1)
+
+
+class _Connection:
+    """One SMTP connection per round, opened when the first message is ready."""
+
+    def __init__(self, target: SmtpTarget):
+        self.target = target
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = _connect(self.target)
+        self.smtp.send_message(message)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+
+
+_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
 def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = MAIL_MAX_AGE) -> int:
-    """Mail every unsent notification of a person with an e-mail address; returns how many went.
+    """Mail every unsent notification of a person with an e-mail address who wants mail at once;
+    returns how many went.
 
     Each message is claimed, sent and marked in its own transaction (FOR UPDATE SKIP LOCKED, so
     several workers never send one twice). A refused message stays unsent and is tried again on
@@ -94,7 +160,7 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
     target = parse_smtp_url(smtp_url)
     tz = ZoneInfo(runtime.timezone)
     cutoff = runtime.now() - max_age
-    smtp: smtplib.SMTP | None = None
+    connection = _Connection(target)
     sent = attempts = 0
     after_id = 0
     try:
@@ -103,9 +169,12 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
                 found = session.execute(
                     select(Notification, User)
                     .join(User, User.id == Notification.user_id)
+                    .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
                     .where(Notification.emailed_at.is_(None), Notification.id > after_id,
-                           Notification.created_at >= cutoff, User.active.is_(True),
-                           User.email.is_not(None), User.email != "")
+                           _LATEST >= cutoff, User.active.is_(True),
+                           User.email.is_not(None), User.email != "",
+                           or_(NotificationPreference.email_frequency.is_(None),
+                               NotificationPreference.email_frequency == IMMEDIATELY))
                     .order_by(Notification.id).limit(1)
                     .with_for_update(skip_locked=True, of=Notification)
                 ).first()
@@ -115,12 +184,9 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
                 after_id = row.id
                 attempts += 1
                 case = session.get(Case, row.case_id) if row.case_id else None
-                message = build_email(row, user, case, target.sender, tz)
-                if smtp is None:
-                    smtp = _connect(target)
                 try:
-                    smtp.send_message(message)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as err:
+                    connection.send(build_email(row, user, case, target.sender, tz))
+                except _REFUSED as err:
                     log.warning("mail for notification %s to %s refused, will retry: %s", row.id, user.email, err)
                     continue
                 row.emailed_at = runtime.now()
@@ -130,9 +196,66 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
         log.warning("mail server %s:%s unavailable, %s sent this round, rest retried later: %s",
                     target.host, target.port, sent, err)
     finally:
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+        connection.close()
+    return sent
+
+
+def send_daily_digests(runtime, smtp_url: str, hour: int, limit: int = 200,
+                       max_age: timedelta = MAIL_MAX_AGE) -> int:
+    """Once the day's digest hour (local time) has come, mail each person who chose the daily
+    digest their unread notifications that are new since their last digest, in one message;
+    returns how many digests went.
+
+    A person's turn is claimed with their preference row (FOR UPDATE SKIP LOCKED: several workers
+    never send one digest twice) and ends with ``last_digest_at`` set, mail or none; a refused
+    digest is tried again on the next tick, an unreachable server ends the round.
+    """
+    target = parse_smtp_url(smtp_url)
+    tz = ZoneInfo(runtime.timezone)
+    now = runtime.now()
+    moment = digest_moment(now, tz, hour)
+    connection = _Connection(target)
+    sent = attempts = 0
+    after_id = 0
+    try:
+        while attempts < limit:
+            with runtime.db.write() as session:
+                found = session.execute(
+                    select(NotificationPreference, User)
+                    .join(User, User.id == NotificationPreference.user_id)
+                    .where(NotificationPreference.email_frequency == DAILY, NotificationPreference.user_id > after_id,
+                           or_(NotificationPreference.last_digest_at.is_(None),
+                               NotificationPreference.last_digest_at < moment),
+                           User.active.is_(True), User.email.is_not(None), User.email != "")
+                    .order_by(NotificationPreference.user_id).limit(1)
+                    .with_for_update(skip_locked=True, of=NotificationPreference)
+                ).first()
+                if found is None:
+                    break
+                preference, user = found
+                after_id = user.id
+                attempts += 1
+                # Unread news not mailed yet, and digests grown since the last daily mail.
+                news = Notification.emailed_at.is_(None)
+                if preference.last_digest_at is not None:
+                    news = or_(news, _LATEST > preference.last_digest_at)
+                rows = list(session.scalars(
+                    select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None),
+                                               news, _LATEST >= now - max_age)
+                    .order_by(_LATEST.desc(), Notification.id.desc()).limit(DIGEST_MAX_ITEMS)))
+                if rows:
+                    try:
+                        connection.send(build_digest_email(rows, user, target.sender, tz, now))
+                    except _REFUSED as err:
+                        log.warning("daily digest to %s refused, will retry: %s", user.email, err)
+                        continue
+                    for row in rows:
+                        row.emailed_at = now
+                    sent += 1
+                preference.last_digest_at = now
+    except (OSError, smtplib.SMTPException) as err:
+        log.warning("mail server %s:%s unavailable, %s digests sent this round, rest retried later: %s",
+                    target.host, target.port, sent, err)
+    finally:
+        connection.close()
     return sent

@@ -17,6 +17,7 @@ from engine.notify.delivery import Audience, Message, deliver
 from engine.vocabulary.words import STAGES, word
 
 log = logging.getLogger(__name__)
+FOLLOW_UP = "follow_up"  # the stage a closed case waits in for its follow-up call (workflows/bpmn/complaint.bpmn)
 
 
 def _headline(case: Case) -> str:
@@ -46,7 +47,8 @@ def from_step(outcome) -> None:
         stage = word(STAGES, task.stage)
         messages.append(Message(
             "task", f"新任务：{task.name} · {_headline(case)}",
-            f"{stage}阶段待办，期限 {deadline_text(task.due_at, tz) or '—'}。", Audience.of_task(task)))
+            f"{stage}阶段待办，期限 {deadline_text(task.due_at, tz) or '—'}。", Audience.of_task(task),
+            stage=task.stage))
 
     if messages:
         created = deliver(session, case, messages, ctx.now())
@@ -70,7 +72,8 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
         stage = word(STAGES, event.stage)
         due = datetime.fromisoformat(detail["due"]) if detail.get("due") else case.stage_due
         return [Message("warning", f"预警：{head}",
-                        f"{stage}阶段将于 {deadline_text(due, tz)} 到期，请抓紧办理。", Audience.of_task(task))
+                        f"{stage}阶段将于 {deadline_text(due, tz)} 到期，请抓紧办理。", Audience.of_task(task),
+                        stage=event.stage)
                 for task in _stage_tasks(session, case, event.stage)]
     if event.kind == "returned":
         department = session.scalar(select(Department.name).where(Department.code == detail.get("department"))) \
@@ -91,7 +94,7 @@ def _event_messages(session: Session, case: Case, event, tz: ZoneInfo) -> list[M
                         _handlers_of(case))]
     if event.kind == "closed":
         return [Message("closed", f"办结待回访：{head}", "案件已办结，请按期回访投诉人并记录满意度。",
-                        Audience(group="intake", grid_path=case.grid_path))]
+                        Audience(group="intake", grid_path=case.grid_path), stage=FOLLOW_UP)]
     return []
 
 

@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from documents.storage import render_backlog
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
-from engine.notify.mail import send_pending
+from engine.notify.mail import send_daily_digests, send_pending
 from engine.reports.issue import issue_due
 from engine.reports.storage import render_backlog as render_reports
 from engine.timers.fire import earliest_due, fire_due
@@ -25,10 +25,13 @@ JOB_ID = "greenloop-timers"
 
 class TimerWorker:
     def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500,
-                 smtp_url: str | None = None):
+                 smtp_url: str | None = None, digest_hour: int | None = None):
         self.runtime = runtime
-        # Notifications are mailed from the worker tick, when a mail server is configured.
-        self.smtp_url = smtp_url or load_settings().smtp_url
+        settings = load_settings()
+        # Notifications are mailed from the worker tick, when a mail server is configured: at once,
+        # and the daily digests once the engine clock has reached the digest hour.
+        self.smtp_url = smtp_url or settings.smtp_url
+        self.digest_hour = settings.mail_digest_hour if digest_hour is None else digest_hour
         self.poll = timedelta(seconds=poll_seconds)
         self.batch = batch
         self.scheduler: BlockingScheduler | BackgroundScheduler | None = None
@@ -62,6 +65,7 @@ class TimerWorker:
             return
         try:
             send_pending(self.runtime, self.smtp_url)
+            send_daily_digests(self.runtime, self.smtp_url, self.digest_hour)
         except Exception:  # mail must never stop the timers; unsent mail is retried next tick
             log.exception("sending notification e-mail failed")
 

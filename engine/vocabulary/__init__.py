@@ -1,7 +1,8 @@
 """The words for the codes greenloop stores, and the sentences its audit events read as.
 
 - ``words``: code → Chinese word, one table per vocabulary (stages, tiers, colours, categories,
-  channels, subject types, statuses, satisfaction, roles and candidate groups, grid levels, actors).
+  channels, subject types, statuses, satisfaction, roles and candidate groups, grid levels, actors,
+  notification kinds, e-mail frequencies).
 - ``events``: one table of audit-event sentences, each with its wording for staff screens, for the
   complainant's tracking page and for official documents, and the one function that renders them.
 

@@ -55,6 +55,14 @@ ROLES = {
 LEADER_RECORDS = {"check": N_("调度"), "meeting": N_("会商"), "visit": N_("带案下访")}
 CASE_FLAGS = {"key": N_("重点"), "difficult": N_("疑难"), "backlog": N_("积案")}
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
+# What a notification is about (engine/notify), as the bell's badge says it.
+NOTIFICATION_KINDS = {
+    "task": N_("新任务"), "warning": N_("预警"), "escalation": N_("督办"), "supervised": N_("督办意见"),
+    "returned": N_("退单"), "approval": N_("审批结果"), "closed": N_("待回访"), "reassigned": N_("改派"),
+    "supplement": N_("补充材料"), "report": N_("统计报告"),
+}
+# How often a person wants notifications by e-mail (engine/notify/preferences.py).
+EMAIL_FREQUENCIES = {"immediately": N_("即时发送"), "daily": N_("每日汇总一封"), "never": N_("不发送邮件")}
 # The statistics (engine/measures/definitions.py; the names the issue and the bureau's reports use).
 MEASURES = {
     "received": N_("受理总量"), "accepted": N_("受理件"), "closed": N_("办结件"), "closure_rate": N_("办结率"),

@@ -27,7 +27,7 @@ def stolen(app, browser) -> object:
 
 
 def signed_in(client) -> bool:
-    response = client.get("/")
+    response = client.get("/overview")
     if response.status_code == 302:
         assert "/login" in response.headers["Location"]
         return False

@@ -103,7 +103,8 @@ class Browser:
         return self.client.post(url, data=data, **kw)
 
     def any_token(self) -> str:
-        return csrf_of(self.client.get("/").get_data(as_text=True))
+        # "/" takes each role to its own home page (webapp/home/landing.py).
+        return csrf_of(self.client.get("/", follow_redirects=True).get_data(as_text=True))
 
 
 @pytest.fixture

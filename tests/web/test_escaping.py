@@ -64,7 +64,7 @@ def test_hostile_complaint_text_is_escaped_on_every_page(env, as_user):
     shows_escaped(suggestions.get_data(as_text=True), "title", "description", where="duplicate suggestions")
 
     shows_escaped(intake.get("/inbox").get_data(as_text=True), "title", where="inbox")
-    shows_escaped(intake.get("/").get_data(as_text=True), "title", where="home")
+    shows_escaped(intake.get("/overview").get_data(as_text=True), "title", where="overview")
     receive = env.task(case, "receive")
     shows_escaped(intake.get(f"/tasks/{receive.id}").get_data(as_text=True), *everything, where="receive task")
 

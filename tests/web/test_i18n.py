@@ -53,7 +53,7 @@ def test_starting_the_app_and_speaking_english_writes_nothing_into_the_checkout(
     app = create_app(runtime=env.runtime, TESTING=True, ATTACHMENTS_DIR=str(tmp_path / "attachments"))
     person = Browser(app, "intake")
     person.post("/lang/en", data={"next": "/"}, page_url="/")
-    assert "Open cases" in person.get("/").get_data(as_text=True), "no English: run scripts/setup.sh"
+    assert "Open cases" in person.get("/overview").get_data(as_text=True), "no English: run scripts/setup.sh"
     after = files_of_the_checkout()
     changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
     assert changed == []
@@ -69,7 +69,7 @@ def test_without_a_compiled_catalogue_the_app_starts_in_chinese_and_says_why(env
     assert any("messages.mo" in w and "en" in w and "scripts/setup.sh" in w for w in warnings), warnings
     person = Browser(app, "intake")
     person.post("/lang/en", data={"next": "/"}, page_url="/")
-    page = person.get("/").get_data(as_text=True)
+    page = person.get("/overview").get_data(as_text=True)
     assert "在办案件" in page and "Open cases" not in page
     assert list(empty.iterdir()) == []
 

@@ -25,18 +25,18 @@ from engine.models import AuditEvent, Case, Notification, Task, User
 #   supervisor   tier-3, county: every case; only tier-3 supervision tasks
 #   leader       tier-4, county: every case; only tier-4 supervision tasks
 #   admin        everything
-PAGES = ["home", "inbox", "intake", "approvals", "board", "map", "cases", "notifications",
+PAGES = ["overview", "dashboard", "inbox", "intake", "approvals", "board", "map", "cases", "notifications",
          "case_A", "case_B", "task_A", "task_B", "board_case_A", "board_case_B"]
 MATRIX = """
-             home inbox intake approvals board map   cases notifications case_A case_B task_A task_B board_case_A board_case_B
-intake       200  200   200    403       403   403   200   200           200    200    404    404    403          403
-handler      200  200   403    403       403   403   200   200           200    404    200    404    403          403
-gridofficer  200  200   403    403       403   403   200   200           200    200    200    200    403          403
-lead         200  200   403    200       403   403   200   200           200    404    404    404    403          403
-town         200  200   403    403       200   200   200   200           200    404    404    404    200          404
-supervisor   200  200   403    403       200   200   200   200           200    200    404    404    200          200
-leader       200  200   403    403       200   200   200   200           200    200    404    404    200          200
-admin        200  200   200    200       200   200   200   200           200    200    200    200    200          200
+             overview dashboard inbox intake approvals board map   cases notifications case_A case_B task_A task_B board_case_A board_case_B
+intake       200      403       200   200    403       403   403   200   200           200    200    404    404    403          403
+handler      200      403       200   403    403       403   403   200   200           200    404    200    404    403          403
+gridofficer  200      403       200   403    403       403   403   200   200           200    200    200    200    403          403
+lead         200      403       200   403    200       403   403   200   200           200    404    404    404    403          403
+town         200      200       200   403    403       200   200   200   200           200    404    404    404    200          404
+supervisor   200      200       200   403    403       200   200   200   200           200    200    404    404    200          200
+leader       200      200       200   403    403       200   200   200   200           200    200    404    404    200          200
+admin        200      200       200   200    200       200   200   200   200           200    200    200    200    200          200
 """
 
 
@@ -62,7 +62,7 @@ def world(env):
                                                     Notification.case_id == case_a.id)).first()
     assert note is not None and note.read_at is None, "the handler is told about the new task"
     urls = {
-        "home": "/", "inbox": "/inbox", "intake": "/intake/new", "approvals": "/approvals", "board": "/board", "map": "/map",
+        "overview": "/overview", "dashboard": "/dashboard", "inbox": "/inbox", "intake": "/intake/new", "approvals": "/approvals", "board": "/board", "map": "/map",
         "cases": "/cases", "notifications": "/notifications",
         "case_A": f"/cases/{case_a.id}", "case_B": f"/cases/{case_b.id}",
         "task_A": f"/tasks/{task_a.id}", "task_B": f"/tasks/{task_b.id}",
@@ -139,6 +139,7 @@ def test_every_post_form_refuses_a_request_without_a_valid_csrf_token(world, as_
         ("leader", f"/board/cases/{a.id}/release", {}),
         ("handler", f"/notifications/{note.id}/read", {"next": "/notifications"}),
         ("handler", "/notifications/read-all", {"next": "/notifications"}),
+        ("handler", "/notifications/settings", {"email_frequency": "never"}),
     ]
     cases_before = _count(env, Case)
     events_before = _count(env, AuditEvent)

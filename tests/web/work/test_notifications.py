@@ -23,11 +23,11 @@ def ids_of(env, username: str) -> list[int]:
 def test_bell_counts_only_what_is_addressed_to_the_person(env, as_user):
     intake, handler, handler2 = as_user("intake"), as_user("handler"), as_user("handler2")
     case = env.register()
-    assert bell(intake.get("/").get_data(as_text=True)) == 1
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 1
     env.accept_and_assign(case, department="air")
-    assert bell(intake.get("/").get_data(as_text=True)) == 2
-    assert bell(handler.get("/").get_data(as_text=True)) == 1
-    assert bell(handler2.get("/").get_data(as_text=True)) == 0  # the enforcement brigade is not involved
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 2
+    assert bell(handler.get("/notifications").get_data(as_text=True)) == 1
+    assert bell(handler2.get("/notifications").get_data(as_text=True)) == 0  # the enforcement brigade is not involved
 
     page = handler.get("/notifications").get_data(as_text=True)
     assert case.number in page and "新任务" in page
@@ -37,12 +37,14 @@ def test_bell_counts_only_what_is_addressed_to_the_person(env, as_user):
 
 def test_list_is_newest_first_with_a_link_to_the_case(env, app, as_user):
     first = env.register(title="第一件投诉")
+    env.complete(first, "receive", {"decision": "accept"})  # intake: the 交办 task of this case
     env.clock.advance(minutes=5)
-    second = env.register(title="第二件投诉")
+    second = env.register(title="第二件投诉")  # joins the desk's 受理 digest, now the newest
     page = as_user("intake").get("/notifications").get_data(as_text=True)
     assert page.index(second.number) < page.index(first.number)
+    assert "受理：新到任务 2 件" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
     if "cases.show" in app.view_functions:
-        assert f'href="/cases/{second.id}"' in page
+        assert f'href="/cases/{first.id}"' in page
 
     env.complete(second, "receive", {"decision": "accept"})
     env.at("2026-03-03T16:00:01+00:00")  # assignment overdue: the town supervisor is told
@@ -57,11 +59,11 @@ def test_mark_one_and_then_all_read(env, as_user):
     env.complete(case, "receive", {"decision": "accept"})
     intake = as_user("intake")
     first, second = ids_of(env, "intake")
-    assert bell(intake.get("/").get_data(as_text=True)) == 2
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 2
 
     answer = intake.post(f"/notifications/{first}/read", page_url="/notifications")
     assert answer.status_code == 303
-    assert bell(intake.get("/").get_data(as_text=True)) == 1
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 1
     with env.db.read() as s:
         assert s.get(Notification, first).read_at == env.clock.now()
         assert s.get(Notification, second).read_at is None
@@ -69,7 +71,7 @@ def test_mark_one_and_then_all_read(env, as_user):
     assert f'id="notification-{second}"' in unread and f'id="notification-{first}"' not in unread
 
     intake.post("/notifications/read-all", page_url="/notifications")
-    assert bell(intake.get("/").get_data(as_text=True)) == 0
+    assert bell(intake.get("/notifications").get_data(as_text=True)) == 0
     assert "全部标为已读" in intake.get("/notifications").get_data(as_text=True)
 
 
@@ -87,3 +89,34 @@ def test_notifications_need_sign_in_and_a_csrf_token(env, as_user):
     assert as_user().get("/notifications").status_code == 302
     [mine] = ids_of(env, "intake")
     assert as_user("intake").client.post(f"/notifications/{mine}/read").status_code == 400
+
+
+# ---------------------------------------------------------------------------- digests and settings
+
+
+def test_a_digest_links_to_the_queue_and_a_repeat_shows_its_count(env, as_user):
+    for _ in range(3):
+        env.register()
+    page = as_user("intake").get("/notifications").get_data(as_text=True)
+    assert "受理：新到任务 3 件" in page and 'href="/inbox?view=group&amp;stage=receive"' in page
+    assert bell(page) == 1
+
+
+def test_choosing_how_often_to_be_mailed(env, as_user):
+    from engine.models import NotificationPreference
+
+    intake = as_user("intake")
+    page = intake.get("/notifications/settings").get_data(as_text=True)
+    assert 'value="immediately" checked' in page and "每日汇总一封" in page and "8 点" in page
+    answer = intake.post("/notifications/settings", {"email_frequency": "daily"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/notifications/settings"
+    assert 'value="daily" checked' in intake.get("/notifications/settings").get_data(as_text=True)
+    with env.db.read() as s:
+        row = s.get(NotificationPreference, s.scalar(select(User.id).where(User.username == "intake")))
+        assert (row.email_frequency, row.last_digest_at) == ("daily", env.clock.now())
+
+    refused = intake.post("/notifications/settings", {"email_frequency": "hourly"})
+    assert refused.status_code == 400 and "请选择一种邮件频率" in refused.get_data(as_text=True)
+    with env.db.read() as s:
+        assert s.get(NotificationPreference, row.user_id).email_frequency == "daily"
+    assert as_user().get("/notifications/settings").status_code == 302  # sign in first
