@@ -26,6 +26,7 @@ def upgrade() -> None:
     # The server defaults stay: dropping one would make SQLite copy the whole table, which its
     # foreign keys (audit_event → case) refuse once cases exist.
     _backfill()
+    _indexes()
     _summary()
 
 
@@ -49,6 +50,19 @@ def _summary() -> None:
     session = Session(bind=op.get_bind())
     rebuild(session, load_settings().timezone)
     session.flush()
+
+
+_STATS_COLUMNS = ["status", "colour", "accepted_at", "closed_on_time", "followed_up_at", "satisfaction",
+                  "escalation_count", "assigned_at", "return_count", "handling_workdays", "category", "channel", "tier"]
+
+
+def _indexes() -> None:
+    # A department's or a subtree's figures counted from the index alone (engine/models/case.py).
+    op.create_index("ix_case_stats_department", "case", ["department_id", "received_at"],
+                    postgresql_include=[*_STATS_COLUMNS, "grid_path"])
+    op.create_index("ix_case_stats_place", "case", ["grid_path", "received_at"],
+                    postgresql_include=[*_STATS_COLUMNS, "department_id"],
+                    postgresql_ops={"grid_path": "text_pattern_ops"})
 
 
 def _backfill() -> None:
@@ -100,6 +114,8 @@ def _utc(value):
 
 def downgrade() -> None:
     op.drop_table("case_stat")
+    op.drop_index("ix_case_stats_place", table_name="case")
+    op.drop_index("ix_case_stats_department", table_name="case")
     with op.batch_alter_table("case", schema=None) as batch_op:
         for column in reversed(_COLUMNS):
             batch_op.drop_column(column)
