@@ -1,5 +1,5 @@
 """The deadline functions a diagram's timer expressions call: ``now()``, ``deadline(start, days,
-urgent_hours)`` and ``warning(...)``, counted on the step's working calendar.
+urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar.
 
 They return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads an offset-less
 timeDate in server-local time.
@@ -7,7 +7,7 @@ timeDate in server-local time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from engine.core.errors import WorkflowFault
@@ -38,4 +38,15 @@ def deadline_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def warning(start: str, days: int, urgent_hours: float | None = None) -> str:
         return ctx.calendar.warning(_parse(start), **_limit(days, urgent_hours)).isoformat()
 
-    return {"now": now, "deadline": deadline, "warning": warning}
+    def day_end(day: str | None) -> str:
+        """24:00 local time of a date (a report-by date typed as YYYY-MM-DD): the moment it has passed."""
+        if not day:
+            raise WorkflowFault("day_end needs a date")
+        try:
+            when = date.fromisoformat(str(day)[:10])
+        except ValueError:
+            raise WorkflowFault(f"day_end: {day!r} is not a date (YYYY-MM-DD)") from None
+        start = datetime.combine(when, time(0), tzinfo=ctx.timezone)
+        return (start + timedelta(days=1)).astimezone(timezone.utc).isoformat()
+
+    return {"now": now, "deadline": deadline, "warning": warning, "day_end": day_end}

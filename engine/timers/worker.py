@@ -15,6 +15,7 @@ from documents.storage import render_backlog
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
 from engine.notify.mail import send_pending
+from engine.sms.send import send_pending as send_sms
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class TimerWorker:
             return 0
         self.fired_total += fired
         self._send_mail()
+        self._send_sms()
         render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
@@ -54,6 +56,12 @@ class TimerWorker:
             send_pending(self.runtime, self.smtp_url)
         except Exception:  # mail must never stop the timers; unsent mail is retried next tick
             log.exception("sending notification e-mail failed")
+
+    def _send_sms(self) -> None:
+        try:
+            send_sms(self.runtime)
+        except Exception:  # like mail: text messages never stop the timers; unsent ones are retried
+            log.exception("sending text messages failed")
 
     def _schedule_next(self, more_waiting: bool, failed: bool = False) -> None:
         if self.scheduler is None or not self.scheduler.running:
