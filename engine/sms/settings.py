@@ -16,7 +16,6 @@ the page says whether one is set, and an empty field keeps it.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -99,9 +98,10 @@ def validate(new: SmsSettings) -> SmsSettings:
     return new
 
 
-def save(session: Session, new: SmsSettings, *, actor: str, now: datetime) -> SmsSettings:
+def save(session: Session, runtime, new: SmsSettings, *, actor: str) -> SmsSettings:
     """Store the settings (in the caller's transaction) and audit what changed, the secret only as
     "changed". An empty ``secret`` keeps the stored one."""
+    now = runtime.now()
     old = load(session)
     if not new.secret:
         new = replace(new, secret=old.secret)

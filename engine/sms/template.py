@@ -43,6 +43,10 @@ def json_string(value: str) -> str:
 def _header_value(value: str) -> str:
     if any(c in value for c in "\r\n\0"):
         raise TemplateError("a header value would contain a line break")
+    try:
+        value.encode("latin-1")  # what HTTP headers can carry
+    except UnicodeEncodeError:
+        raise TemplateError("a header value would contain characters HTTP headers cannot carry") from None
     return value
 
 
