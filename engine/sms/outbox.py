@@ -6,6 +6,9 @@ Complainants: on acceptance (受理, with the tracking code and link) and when t
 (办结, with the link where they rate it) — only if they left a phone number; an anonymous
 complainant without one gets nothing. Staff: the step's warning and escalation notifications,
 to those with a phone.
+
+The stored text carries no signature: the gateway's template adds it where the provider wants it
+(the ``{sign}`` placeholder, engine/sms/template.py).
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ def tracking_link(settings: SmsSettings, case: Case) -> str | None:
 def complainant_text(settings: SmsSettings, kind: str, case: Case) -> str:
     link = tracking_link(settings, case)
     template = SMS_TEXTS[kind if link else f"{kind}_no_link"]
-    return (settings.sign + template % {"code": case.tracking_code, "link": link or ""})[:TEXT_MAX]
+    return (template % {"code": case.tracking_code, "link": link or ""})[:TEXT_MAX]
 
 
 def queue(session: Session, *, phone: str, text: str, kind: str, now: datetime, case_id: int | None = None,
@@ -71,5 +74,5 @@ def from_step(outcome) -> None:
                User.phone != "", Notification.id.not_in(texted))
         .order_by(Notification.id)).all()
     for note, user_phone in rows:
-        queue(session, phone=user_phone, text=settings.sign + note.title, kind=note.kind, now=now,
+        queue(session, phone=user_phone, text=note.title, kind=note.kind, now=now,
               case_id=case.id, user_id=note.user_id, notification_id=note.id)
