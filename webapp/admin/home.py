@@ -16,6 +16,7 @@ PAGES = [
     ("admin_calendar.index", _l("工作日历"), _l("节假日与调休上班日")),
     ("admin_people.index", _l("人员与网格"), _l("账号、角色、部门与网格")),
     ("case_documents.settings", _l("文书设置"), _l("文书抬头与投诉人信息保密")),
+    ("admin_sms.index", _l("短信设置"), _l("短信网关，受理、答复、预警和督办短信")),
     ("api.tokens.index", _l("接口令牌"), _l("12345 平台、在线监测等外部系统调用 REST API 与 Open311 的令牌")),
 ]
 
