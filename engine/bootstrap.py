@@ -2,8 +2,8 @@
 packages into a runtime (docs/architecture.md).
 
 The runtime (engine/core) knows no domain; here it is lent what a diagram may call (deadlines,
-the case's lifecycle and escalation, a leader's reminders), the working calendar, and what follows every step
-(notifications, then case documents).
+the case's lifecycle and escalation, a leader's reminders, the 12345 norms), the working calendar, and what follows every step
+(notifications, then case documents, then the text messages, which read the step's notifications).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from engine.calendar.deadlines import deadline_functions
 from engine.calendar.store import load_calendar
 from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
+from engine.cases.norms import norms_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
@@ -23,16 +24,17 @@ from engine.core.step_context import StepContext
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
+from engine.sms import outbox as sms_outbox
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx),
-            **leadership_functions(ctx)}
+            **leadership_functions(ctx), **norms_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
-                    after_step=(notification_rules.from_step, document_issue.from_step))
+                    after_step=(notification_rules.from_step, document_issue.from_step, sms_outbox.from_step))
 
 
 def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:

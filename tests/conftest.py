@@ -17,10 +17,10 @@ from engine.core.db import Database
 from engine.core.migrate import upgrade
 from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy_shipped
-from engine.models import AuditEvent, Base, Case, ProcessInstance, Task
+from engine.models import AuditEvent, Base, Case, ProcessInstance, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.timers.fire import fire_due
-from engine.work.tasks import complete_task
+from engine.work.tasks import claim_task, complete_task
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -151,6 +151,24 @@ class Env:
     def accept_and_assign(self, case: Case, department: str = "air", **assign) -> None:
         self.complete(case, "receive", {"decision": "accept"})
         self.complete(case, "assign", {"action": "assign", "department": department, **assign})
+
+    def sign_for(self, case: Case | int, username: str = "handler", spec: str = "handle") -> Task:
+        """The receiving department signs for (签收) the case: a handler claims its handling task
+        (engine/cases/norms.py). Tests that let time run in the handling stage sign first, or the
+        1-working-day sign-for limit escalates the case."""
+        with self.db.read() as s:
+            user_id = s.scalar(select(User.id).where(User.username == username))
+        return self.run(claim_task, self.task(case, spec).id, user_id, username)
+
+    def return_to_intake(self, case: Case | int, reason: str = "不属于本部门职责", *, accept: bool = True,
+                         comment: str | None = None, actor: str = "tester"):
+        """The department returns the case (退单) and intake reviews the return: accepted, the case
+        waits for a new assignment; refused, it goes back to the department."""
+        self.complete(case, "handle", {"outcome": "return", "return_reason": reason}, actor=actor)
+        decision = {"return_decision": "accept" if accept else "refuse"}
+        if comment or not accept:
+            decision["return_comment"] = comment or "属本部门职责，请办理"
+        return self.complete(case, "review_return", decision)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The deadline functions a diagram's timer expressions call: ``now()``, ``deadline(start, days,
-urgent_hours)`` and ``warning(...)``, counted on the step's working calendar, and ``morning_of(day)``
+urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar, and ``morning_of(day)``
 for a timer set to a date people agreed on (a leader's next progress check).
 
 They return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads an offset-less
@@ -8,7 +8,7 @@ timeDate in server-local time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from engine.core.errors import WorkflowFault
@@ -51,7 +51,19 @@ def deadline_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             raise WorkflowFault(f"morning_of() needs a date, got {day!r}") from None
         return datetime.combine(local, MORNING, tzinfo=ctx.timezone).isoformat()
 
-    return {"now": now, "deadline": deadline, "warning": warning, "morning_of": morning_of}
+
+    def day_end(day: str | None) -> str:
+        """24:00 local time of a date (a report-by date typed as YYYY-MM-DD): the moment it has passed."""
+        if not day:
+            raise WorkflowFault("day_end needs a date")
+        try:
+            when = date.fromisoformat(str(day)[:10])
+        except ValueError:
+            raise WorkflowFault(f"day_end: {day!r} is not a date (YYYY-MM-DD)") from None
+        start = datetime.combine(when, time(0), tzinfo=ctx.timezone)
+        return (start + timedelta(days=1)).astimezone(timezone.utc).isoformat()
+
+    return {"now": now, "deadline": deadline, "warning": warning, "morning_of": morning_of, "day_end": day_end}
 
 
 MORNING = time(9, 0)

@@ -56,4 +56,5 @@ from engine.models import (  # noqa: E402,F401
     people_admin,
     public,
     reports,
+    sms,
 )

@@ -1,6 +1,6 @@
 """Time passing: firing due timers (exactly once across any number of workers) and the worker
-loop that also issues the periodic reports due, mails notifications and renders pending
-documents and reports.
+loop that also issues the periodic reports due, mails notifications, sends text messages and
+renders pending documents and reports.
 
-May import: engine.models, engine.vocabulary, engine.core, engine.notify, documents, engine.reports.
+May import: engine.models, engine.vocabulary, engine.core, engine.notify, engine.sms, documents, engine.reports.
 """

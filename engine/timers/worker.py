@@ -17,6 +17,7 @@ from engine.core.runtime import Runtime
 from engine.notify.mail import send_daily_digests, send_pending
 from engine.reports.issue import issue_due
 from engine.reports.storage import render_backlog as render_reports
+from engine.sms.send import send_pending as send_sms
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class TimerWorker:
         self.fired_total += fired
         self._issue_reports()
         self._send_mail()
+        self._send_sms()
         render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
         render_reports(self.runtime)  # the reports just issued; never raises
         self._schedule_next(more_waiting=fired >= self.batch)
@@ -68,6 +70,12 @@ class TimerWorker:
             send_daily_digests(self.runtime, self.smtp_url, self.digest_hour)
         except Exception:  # mail must never stop the timers; unsent mail is retried next tick
             log.exception("sending notification e-mail failed")
+
+    def _send_sms(self) -> None:
+        try:
+            send_sms(self.runtime)
+        except Exception:  # like mail: text messages never stop the timers; unsent ones are retried
+            log.exception("sending text messages failed")
 
     def _schedule_next(self, more_waiting: bool, failed: bool = False) -> None:
         if self.scheduler is None or not self.scheduler.running:

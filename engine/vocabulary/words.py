@@ -14,6 +14,7 @@ STAGES = {
     "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
     "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
+    "sign_for": N_("签收"), "return_review": N_("退单审核"),
 }
 # Supervision tiers (一级督一级), lowest first.
 TIERS = {1: N_("网格员"), 2: N_("乡镇（街道）"), 3: N_("县局督查科"), 4: N_("局领导")}

@@ -18,6 +18,7 @@ PAGES = [
     ("admin_map.index", _l("地图边界"), _l("挂图督办地图的县域、乡镇和网格边界（GeoJSON）：上传、下载、恢复生成的边界")),
     ("case_documents.settings", _l("文书设置"), _l("文书抬头与投诉人信息保密")),
     ("admin_reports.schedule", _l("统计报告计划"), _l("日报、周报、月报的印发时间与接收人")),
+    ("admin_sms.index", _l("短信设置"), _l("短信网关，受理、答复、预警和督办短信")),
     ("api.tokens.index", _l("接口令牌"), _l("12345 平台、在线监测等外部系统调用 REST API 与 Open311 的令牌")),
 ]
 

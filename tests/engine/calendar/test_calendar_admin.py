@@ -18,6 +18,7 @@ def utc(*args):
 def handling_case(env):
     case = env.register()
     env.accept_and_assign(case)
+    env.sign_for(case)  # 签收: these cases wait in the handling stage for weeks
     assert env.case(case).stage == "handle"
     return case
 
@@ -53,7 +54,9 @@ def test_holiday_inside_the_limit_moves_the_deadline_one_working_day_later(env):
     task = env.task(case, "handle")
     assert (task.due_at, task.warn_at) == (after.stage_due, after.stage_warn)
     assert task_before.due_at == before.stage_due
-    assert env.instance(case).next_timer_due == after.stage_warn
+    # The earliest waiting timer is the sign-for limit (签收, 1 working day after the assignment,
+    # workflows/bpmn/complaint.bpmn), before the stage's warning.
+    assert env.instance(case).next_timer_due == min(after.stage_warn, utc(2026, 3, 3, 16))
 
     # The case whose deadline came before the change is untouched, workflow and all.
     assert env.case(other).stage_due == other_before.stage_due
@@ -75,7 +78,9 @@ def test_holiday_inside_the_limit_moves_the_deadline_one_working_day_later(env):
     # The timer now fires at the new moment, not the old one.
     tier = before.tier
     env.at((before.stage_due + timedelta(minutes=1)).isoformat())  # the other case fires too
-    assert [e.detail["element"] for e in env.audit(case, "timer_fired")] == ["stage_handle_warning"]
+    # (the sign-for and return-window limits of the first working days fired on the way)
+    assert sorted(e.detail["element"] for e in env.audit(case, "timer_fired")) == [
+        "return_window_timer", "sign_for_timer", "stage_handle_warning"]
     assert env.case(case).tier == tier
     env.at((after.stage_due + timedelta(minutes=1)).isoformat())
     assert env.case(case).tier == tier + 1

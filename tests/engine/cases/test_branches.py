@@ -84,6 +84,9 @@ def test_returned_case_goes_back_to_assignment(env):
     case = env.register()
     env.accept_and_assign(case, department="air")
     env.complete(case, "handle", {"outcome": "return", "return_reason": "不在本科室职责范围"})
+    # Intake reviews the return (engine/cases/norms.py); accepted, the case is assigned afresh.
+    assert [t.spec for t in env.ready(case)] == ["review_return"]
+    env.complete(case, "review_return", {"return_decision": "accept"})
     assert [t.spec for t in env.ready(case)] == ["assign"]
     assert env.case(case).department_id is None
     assert env.audit(case, "returned")[0].detail == {"department": "air", "reason": "不在本科室职责范围"}

@@ -30,7 +30,7 @@ def test_a_case_sent_back_100_times_still_advances(env):
         _loop_once(env, case, n)
     for n in range(51, 101):
         # Alternate the other loop: return to assignment and re-assign.
-        env.complete(case, "handle", {"outcome": "return", "return_reason": f"第{n}次退单"})
+        env.return_to_intake(case, f"第{n}次退单")
         env.complete(case, "assign", {"action": "assign", "department": "air"})
     assert len(env.audit(case, "review_rejected")) == 50
     assert len(env.audit(case, "returned")) == 50

@@ -1,0 +1,121 @@
+"""The 12345 hotline's timing norms, as diagram functions: signing for a case (签收), the return
+window (退单) and intake's review of a return, urging (催办) with a report-by date.
+
+The limits themselves are timers in workflows/bpmn/complaint.bpmn (an administrator edits them in
+the diagram editor): "签收时限" ``deadline(assigned_time(), 1)``, "退单时限"
+``deadline(assigned_time(), 2)``, "报告期限" ``day_end(require_report_by)``. These functions say
+what the case's record means for them. What happened since the case was last assigned is read
+from the audit trail, because the stage's parallel branches each hold their own copy of the task
+data (docs/spiffworkflow.md): a flag set by the timer's branch would never reach the handling task.
+
+Signing for is claiming: the receiving department's first claim (or completion) of a handling
+task after the assignment is the 签收 (engine/work/tasks.claim_task records the claim).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.core.errors import WorkflowFault
+from engine.core.step_context import StepContext
+from engine.models import AuditEvent, Case
+
+# A handling-stage task claimed or completed after the assignment: the department has signed for it.
+SIGNING_KINDS = ("task_claimed", "task_completed")
+RETURN_CLOSED = "return_window_closed"
+RETURN_REFUSED_LATE = ("退单须在交办后 2 个工作日内提出，已超过退单时限，请办理或申请延期 "
+                       "(a return must be made within 2 working days of assignment; that time has passed)")
+
+
+def _case(ctx: StepContext) -> Case:
+    if ctx.case is None:
+        raise WorkflowFault("this process is not attached to a case")
+    return ctx.case
+
+
+def since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
+    """(kind, stage, at) of the case's events after its latest ``assigned`` event, this step's
+    own events included; with no assignment yet, all of them."""
+    stored = ctx.session.execute(
+        select(AuditEvent.id, AuditEvent.kind, AuditEvent.stage, AuditEvent.at)
+        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
+    events = [(kind, stage, at) for _id, kind, stage, at in stored]
+    events += [(e.kind, e.stage, e.at) for e in ctx.audit]
+    last = max((i for i, (kind, _s, _a) in enumerate(events) if kind == "assigned"), default=-1)
+    return events[last + 1:]
+
+
+def _any(events: Iterable[tuple[str, str | None, Any]], kinds: tuple[str, ...], stage: str | None = None) -> bool:
+    return any(kind in kinds and (stage is None or s == stage) for kind, s, _at in events)
+
+
+def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
+    def assigned_time() -> str:
+        """When the case was last assigned (交办): where the sign-for and return windows start.
+        Without a case (deploy-time validation evaluates timer expressions) or an assignment: now."""
+        c = ctx.case
+        moments = [e.at for e in ctx.audit if e.kind == "assigned"]
+        if not moments and c is not None:
+            moments = list(ctx.session.scalars(
+                select(AuditEvent.at).where(AuditEvent.case_id == c.id, AuditEvent.kind == "assigned")
+                .order_by(AuditEvent.id.desc()).limit(1)))
+        return (moments[-1] if moments else ctx.now()).isoformat()
+
+    def signed_for() -> bool:
+        """Whether the receiving department has signed for (签收) the case since its assignment."""
+        return _any(since_assignment(ctx, _case(ctx)), SIGNING_KINDS, stage="handle")
+
+    def sign_for_missed() -> None:
+        c = _case(ctx)
+        ctx.record("sign_for_overdue", department=c.department.code if c.department else None)
+
+    def return_window_open() -> bool:
+        return not _any(since_assignment(ctx, _case(ctx)), (RETURN_CLOSED,))
+
+    def close_return_window() -> None:
+        ctx.record(RETURN_CLOSED)
+
+    def request_return(reason: str) -> None:
+        """The department returns the order (退单); refused once the return window has closed."""
+        c = _case(ctx)
+        if not return_window_open():
+            raise WorkflowFault(RETURN_REFUSED_LATE, element="outcome")
+        ctx.record("returned", department=c.department.code if c.department else None, reason=reason)
+
+    def accept_return(comment: str | None = None) -> None:
+        """Intake accepts the return: the case is no longer that department's, and is assigned again."""
+        c = _case(ctx)
+        ctx.record("return_accepted", department=c.department.code if c.department else None, comment=comment)
+        c.department_id = None
+
+    def refuse_return(comment: str) -> None:
+        """Intake refuses the return: back to the same department, which is told why."""
+        c = _case(ctx)
+        ctx.record("return_refused", department=c.department.code if c.department else None, comment=comment)
+        ctx.notify("returned", f"退单未通过：{c.number} {c.title}", f"受理员意见：{comment}。请继续办理。",
+                   group="handler", department_id=c.department_id)
+
+    def record_urging(opinion: str | None, report_by: str | None) -> None:
+        """A supervisor's urging (催办): the opinion and, if set, the date a report is due."""
+        c = _case(ctx)
+        ctx.record("urged", opinion=opinion, report_by=report_by)
+        body = f"督办意见：{opinion or '—'}。" + (f"请于 {report_by} 前报告办理情况。" if report_by else "")
+        ctx.notify("supervised", f"催办：{c.number} {c.title}", body, group="handler", department_id=c.department_id)
+
+    def remind_report(report_by: str | None) -> None:
+        """The report-by date of an urging has passed: remind the department and the supervisors."""
+        c = _case(ctx)
+        ctx.record("report_overdue", report_by=report_by)
+        title = f"催办逾期未报告：{c.number} {c.title}"
+        body = f"要求于 {report_by} 前报告办理情况，期限已过。"
+        ctx.notify("warning", title, body, group="handler", department_id=c.department_id)
+        ctx.notify("warning", title, body, group="supervisor", tier=c.tier)
+
+    return {
+        "assigned_time": assigned_time, "signed_for": signed_for, "sign_for_missed": sign_for_missed,
+        "return_window_open": return_window_open, "close_return_window": close_return_window,
+        "request_return": request_return, "accept_return": accept_return, "refuse_return": refuse_return,
+        "record_urging": record_urging, "remind_report": remind_report,
+    }
