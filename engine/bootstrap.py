@@ -22,12 +22,13 @@ from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
+from engine.patrol.functions import patrol_functions
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx),
-            **leadership_functions(ctx)}
+            **leadership_functions(ctx), **patrol_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

@@ -15,6 +15,7 @@ from documents.storage import render_backlog
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
 from engine.notify.mail import send_pending
+from engine.patrol.schedule import start_due_patrols
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class TimerWorker:
 
     def tick(self) -> int:
         try:
+            # Patrols whose slot opened start first, so that their timers are in this tick's view.
+            start_due_patrols(self.runtime)
             fired = fire_due(self.runtime, limit=self.batch)
         except Exception:  # a database outage must not kill the worker; try again next tick
             log.exception("timer tick failed")
