@@ -86,3 +86,17 @@ def test_a_point_s_own_interval_and_the_area_default_twice_a_week(env, point):
     area = by_point[max(by_point)]
     # Twice a week = every 2.5 working days: slot 0 ends on working day 3 (Tuesday 7 April).
     assert area.due_at == datetime(2026, 4, 7, 16, 0, tzinfo=UTC)
+
+
+def test_a_slot_starts_once_even_when_a_second_worker_saw_it_still_due(env, point):
+    from engine.core.runtime import in_transaction
+    from engine.models import PatrolPoint, ProcessInstance
+    from engine.patrol.schedule import start_slot
+    assert start(env) == 1
+    # A worker that read the point before the first one's commit would try slot 0 again: the
+    # unique (point, slot) key refuses it, and no second process starts.
+    with env.db.write() as s:
+        s.get(PatrolPoint, point.id).next_slot = 0
+    assert in_transaction(env.runtime, start_slot, point.id) is None
+    assert len(patrols(env)) == 1
+    assert env.count(ProcessInstance) == 1
