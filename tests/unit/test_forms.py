@@ -37,6 +37,8 @@ EXPECTED_FORMS = {
     "joint_handle": ["findings", "measures"],
     "leader_check": ["decisions", "next_check"],
     "leader_follow_up": ["item", "result"],
+    "patrol_check_in": ["latitude", "longitude", "note", "problem_found", "problem_category", "problem_title",
+                        "problem_description"],
     "approve_extension": ["approved", "comment"],
     "feedback": ["reply", "contact_method", "contacted_on"],
     "review": ["approved", "comment"],
