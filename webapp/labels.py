@@ -38,12 +38,15 @@ GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
 CASE_FLAGS = _translated(words.CASE_FLAGS)
 LEADER_RECORDS = _translated(words.LEADER_RECORDS)
+PATROL_POINT_KINDS = _translated(words.PATROL_POINT_KINDS)
+PATROL_STATUSES = _translated(words.PATROL_STATUSES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
-                         flag=CASE_FLAGS, leader_record=LEADER_RECORDS)
+                         flag=CASE_FLAGS, leader_record=LEADER_RECORDS, patrol_kind=PATROL_POINT_KINDS,
+                         patrol_status=PATROL_STATUSES)
 
 
 def label(table: dict, code: str | None) -> str:

@@ -24,6 +24,9 @@ NAV = [
     ("board.index", _l("四色看板"), ("supervisor",)),
     ("leadership.mine", _l("我包的案件"), _leader),
     ("leadership.flagged", _l("重点案件"), in_supervision_section),
+    ("patrol.today", _l("今日巡查"), lambda user: user.tier == 1 and "handler" in user.roles),
+    ("patrol.ledger", _l("巡查台账"), ("supervisor",)),
+    ("patrol.point_list", _l("巡查点"), ("admin",)),
     ("cases.index", _l("案件查询"), ()),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]
