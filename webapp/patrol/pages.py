@@ -18,6 +18,7 @@ from webapp.access import roles_required
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
+from webapp.security_headers import locating_page
 from webapp.work.inbox import lang
 
 bp = Blueprint("patrol", __name__)
@@ -29,6 +30,7 @@ PHOTO_FIELD = "photos"
 
 @bp.get("/patrol")
 @login_required
+@locating_page
 def today():
     """The signed-in officer's open patrols, soonest due first."""
     runtime = _runtime()
@@ -58,6 +60,7 @@ def _settings():
 
 @bp.route("/patrol/check-in/<task_id>", methods=["GET", "POST"])
 @login_required
+@locating_page
 def check_in(task_id: str):
     if request.method == "GET":
         return _check_in_page(task_id)
