@@ -11,6 +11,7 @@ from engine.models import Attachment, Case, Patrol, PatrolPhoto, Task
 from engine.org.scopes import patrol_scope
 from engine.patrol.check_in import check_in, distance_m
 from engine.patrol.ledger import ledger_rows, ledger_totals
+from engine.vocabulary.events import render
 from tests.engine.patrol.conftest import add_point, check_in_task, patrols, set_clock, staff, start
 from tests.images import jpeg, png, png_claiming
 
@@ -104,7 +105,9 @@ def test_a_problem_found_on_patrol_becomes_a_linked_case(env, point, tmp_path):
     with env.db.read() as s:
         [photo] = s.scalars(select(Attachment).where(Attachment.case_id == case.id)).all()
         assert photo.content_type == "image/jpeg"
-    assert [e.detail["patrol_id"] for e in env.audit(case, "patrol_problem_reported")] == [patrol.id]
+    [event] = env.audit(case, "patrol_problem_reported")
+    assert event.detail["patrol_id"] == patrol.id
+    assert render(event.kind, detail=event.detail) == "网格员巡查巡查点「城关镇玻璃厂」时发现问题，立案办理"
 
 
 def test_the_ledger_counts_due_done_on_time_problems_and_solved(env, point, tmp_path):
