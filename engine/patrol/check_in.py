@@ -110,8 +110,6 @@ def check_in(session: Session, runtime: Runtime, task_id: str, values: dict, pho
     now = runtime.now()
     settings = frequency.load(session)
     distance = distance_m(form["latitude"], form["longitude"], point.latitude, point.longitude)
-    # Completing validates the form (and refuses an invalid one before anything is stored).
-    complete_task(session, runtime, task_id, form, actor, lang, user_id=staff.id)
     patrol.status, patrol.checked_in_at, patrol.on_time = "done", now, now <= patrol.due_at
     patrol.colour = "green" if patrol.on_time else "red"
     patrol.latitude, patrol.longitude = form["latitude"], form["longitude"]
@@ -119,6 +117,9 @@ def check_in(session: Session, runtime: Runtime, task_id: str, values: dict, pho
     patrol.far = distance > settings.far_metres
     patrol.answers, patrol.note = answers, form.get("note")
     session.flush()
+    # Completing validates the form (an invalid one raises, and the caller's transaction undoes
+    # the lines above); the diagram checks the check-in was recorded (confirm_check_in).
+    complete_task(session, runtime, task_id, form, actor, lang, user_id=staff.id)
     _store_photos(session, runtime, patrol, checked, root=root, actor=actor)
     session.add(AuditEvent(at=now, actor=actor, kind="patrol_checked_in", instance_id=row.instance_id,
                            detail={"patrol_id": patrol.id, "distance_m": patrol.distance_m, "far": patrol.far,

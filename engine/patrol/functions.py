@@ -62,5 +62,11 @@ def patrol_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             patrol.status, patrol.colour, patrol.on_time = "missed", "red", False
             ctx.record("patrol_missed", patrol_id=patrol.id)
 
-    return {"patrol_warning": patrol_warning, "escalate_patrol": escalate_patrol,
+    def confirm_check_in(patrol_id) -> None:
+        """The check-in task is completed only by engine/patrol/check_in.py, which records the
+        check-in first: completing it any other way (the generic task API) is refused."""
+        if _patrol(patrol_id).status != "done":
+            raise WorkflowFault("巡查签到须在签到页面完成 (a patrol check-in is made on its check-in page)")
+
+    return {"patrol_warning": patrol_warning, "confirm_check_in": confirm_check_in, "escalate_patrol": escalate_patrol,
             "close_missed_patrol": close_missed_patrol}

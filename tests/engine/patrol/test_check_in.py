@@ -135,3 +135,27 @@ def _other_town():
     from engine.org.scopes import StaffMember
     return StaffMember(id=0, roles=frozenset({"supervisor"}), department_id=None, grid_path="/C/T02/",
                        grid_level="town", tier=2)
+
+
+def test_the_check_in_task_cannot_be_completed_without_a_check_in(env, point):
+    from engine.core.errors import WorkflowFault
+    from engine.work.tasks import complete_task
+    start(env)
+    [patrol] = patrols(env)
+    task = check_in_task(env, patrol)
+    # The generic task completion (the API's) records no position or photos: the diagram refuses it.
+    with pytest.raises(WorkflowFault):
+        env.run(complete_task, task.id, {"latitude": 30.0, "longitude": 120.0}, "gridofficer")
+    assert check_in_task(env, patrol).state == "ready" and patrols(env)[0].status == "open"
+
+
+def test_a_solved_problem_counts_in_the_ledger(env, point, tmp_path):
+    start(env)
+    [patrol] = patrols(env)
+    _check_in(env, tmp_path, patrol, {**NEAR, "problem_found": "on", "problem_category": "air", "problem_title": "油烟"})
+    [patrol] = patrols(env)
+    with env.db.write() as s:  # the case's loop ran to its end (its closing is tested in tests/engine/cases)
+        s.get(Case, patrol.case_id).status = "closed"
+    with env.db.read() as s:
+        [row] = ledger_rows(s, patrol_scope(staff(env, "admin"), Patrol), "area", env.clock.now())
+    assert (row.key, row.label, row.due, row.done, row.problems, row.solved) == ("T01-A01", row.label, 1, 1, 1, 1)
