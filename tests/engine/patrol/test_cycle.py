@@ -100,3 +100,14 @@ def test_a_slot_starts_once_even_when_a_second_worker_saw_it_still_due(env, poin
     assert in_transaction(env.runtime, start_slot, point.id) is None
     assert len(patrols(env)) == 1
     assert env.count(ProcessInstance) == 1
+
+
+def test_the_worker_s_tick_starts_due_patrols_then_fires_their_timers(env, point):
+    from engine.timers.worker import TimerWorker
+    worker = TimerWorker(env.runtime)
+    worker.tick()
+    [first] = patrols(env)
+    assert first.slot == 0 and check_in_task(env, first).state == "ready"
+    set_clock(env, "2026-04-03T00:00:01+08:00")
+    assert worker.tick() == 1  # the warning
+    assert patrols(env)[0].colour == "yellow"
