@@ -25,12 +25,13 @@ from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
 from engine.sms import outbox as sms_outbox
+from engine.patrol.functions import patrol_functions
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx),
-            **leadership_functions(ctx), **norms_functions(ctx)}
+            **leadership_functions(ctx), **norms_functions(ctx), **patrol_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

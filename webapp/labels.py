@@ -45,6 +45,8 @@ REPORTS = _translated(words.REPORTS)
 WEEKDAYS = _translated(words.WEEKDAYS)
 CASE_FLAGS = _translated(words.CASE_FLAGS)
 LEADER_RECORDS = _translated(words.LEADER_RECORDS)
+PATROL_POINT_KINDS = _translated(words.PATROL_POINT_KINDS)
+PATROL_STATUSES = _translated(words.PATROL_STATUSES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
@@ -52,7 +54,8 @@ LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATE
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
                          notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES,
                          measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS,
-                         flag=CASE_FLAGS, leader_record=LEADER_RECORDS)
+                         flag=CASE_FLAGS, leader_record=LEADER_RECORDS,
+                         patrol_kind=PATROL_POINT_KINDS, patrol_status=PATROL_STATUSES)
 
 
 def label(table: dict, code: str | None) -> str:

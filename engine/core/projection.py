@@ -116,6 +116,9 @@ class TaskValues:
     # its group, "reserved_for" to one person alone (a leader's reminder, engine/org/scopes.py).
     assign_to: int | None = None
     reserved_for: int | None = None
+    # A process without a case (a patrol) names its place in task data "grid_path", for the
+    # scope rules of its lane (engine/org/scopes.py).
+    grid_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def project(workflow: BpmnWorkflow, case: Case | None, now: datetime,
             case_department=spec.lane in CASE_DEPARTMENT_LANES,
             assign_to=_int(task.data.get("assign_to")),
             reserved_for=_int(task.data.get("reserved_for")),
+            grid_path=task.data.get("grid_path") if case is None and isinstance(task.data.get("grid_path"), str) else None,
         )
     return Projection(ready, limits.get("deadline"), limits.get("warning"), next_timer_due(workflow))
 
@@ -199,7 +203,7 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
             )
             session.add(row)
             created.append(row)
-        row.grid_path = case.grid_path if case else None
+        row.grid_path = case.grid_path if case else values.grid_path
         row.category = case.category if case else None
         row.channel = case.channel if case else None
         row.department_id = _department_id(session, values, case, departments)

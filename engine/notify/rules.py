@@ -29,9 +29,14 @@ def from_step(outcome) -> None:
     doc). Called by the runtime after every step (engine/bootstrap.py wires it)."""
     ctx, new_tasks = outcome.context, outcome.new_tasks
     case = ctx.case
-    if case is None:
-        return
     session: Session = ctx.session
+    if case is None:
+        # A process without a case (a patrol, engine/patrol/functions.py) tells the people its
+        # functions name; there is no case for group audiences or events to be about.
+        personal = [Message(n.kind, n.title, n.body, Audience(user_id=n.user_id)) for n in ctx.notices if n.user_id]
+        if personal:
+            deliver(session, None, personal, ctx.now())
+        return
     tz = ctx.timezone
     messages: list[Message] = [
         Message(n.kind, n.title, n.body, Audience(group=n.group, department_id=n.department_id,

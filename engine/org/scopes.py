@@ -21,6 +21,8 @@ The rules:
   diagram reserved for one person (a leader's reminder) is theirs alone;
 - a leader's own case (领导包案): its progress checks, meetings and visits are read and recorded by
   the owning leader and administrators only (another leader's case answers 404);
+- patrols (网格巡查): a grid officer reads their own patrols; supervisors those in their grid
+  subtree (the ledger); administrators all; points are managed by administrators;
 - case flags (重点/疑难/积案) are set and listed by the supervision section: supervisors from the
   county tier up (督查科 and the bureau's leaders), within their case rule, and administrators;
 - the periodic reports (日报/周报/月报, engine/reports): the bureau's leaders and its supervision
@@ -270,6 +272,27 @@ def may_work(staff: StaffMember, task: Task) -> bool:
     """``task_scope`` in Python, for one task."""
     return staff.is_admin or (works_in(staff, task.candidate_group, task)
                               and getattr(task, "reserved_for_id", None) in (None, staff.id))
+
+
+# ---------------------------------------------------------------------------- patrols
+
+
+def patrol_scope(staff: StaffMember, table: Any):
+    """WHERE clause for the patrols (or points: any table with grid_path) this person may read;
+    ``table`` with an officer_id column also gives a grid officer their own."""
+    if staff.is_admin:
+        return true()
+    parts = []
+    if staff.has("supervisor"):
+        parts.append(InSubtree().clause(staff, table))
+    if staff.has("handler") and hasattr(table, "officer_id"):
+        parts.append(table.officer_id == staff.id)
+    return or_(false(), *parts)
+
+
+def may_read_patrols(staff: StaffMember) -> bool:
+    """Whether the ledger is for this person at all (supervisors and administrators)."""
+    return staff.has("supervisor")
 
 
 # ---------------------------------------------------------------------------- a leader's own cases

@@ -18,6 +18,7 @@ from engine.notify.mail import send_daily_digests, send_pending
 from engine.reports.issue import issue_due
 from engine.reports.storage import render_backlog as render_reports
 from engine.sms.send import send_pending as send_sms
+from engine.patrol.schedule import start_due_patrols
 from engine.timers.fire import earliest_due, fire_due
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class TimerWorker:
 
     def tick(self) -> int:
         try:
+            # Patrols whose slot opened start first, so that their timers are in this tick's view.
+            start_due_patrols(self.runtime)
             fired = fire_due(self.runtime, limit=self.batch)
         except Exception:  # a database outage must not kill the worker; try again next tick
             log.exception("timer tick failed")

@@ -175,6 +175,14 @@ EVENTS: dict[str, Event] = {
         Clause(N_("；结果：%(outcome)s"), given("outcome")))),
     "leader_follow_up_overdue": Event(N_("会商落实事项「%(item)s」已超过期限"), clauses=(
         Clause(N_("（期限 %(due)s）"), given("due")),)),
+    # Patrols (engine/patrol): only the problem report belongs to a case; the rest are the patrol's own.
+    "patrol_problem_reported": Event(N_("网格员巡查巡查点「%(point)s」时发现问题，立案办理")),
+    "patrol_started": Event(N_("巡查到期，启动巡查流程（第 %(version)s 版）"), document=""),
+    "patrol_checked_in": Event(N_("巡查签到，距巡查点 %(distance_m)s 米"), document=""),
+    "patrol_warning": Event(N_("巡查即将到期（黄色预警）"), document=""),
+    "patrol_escalated": Event(N_("巡查点「%(point)s」漏巡，升级至%(to_tier)s督办"), document=""),
+    "patrol_missed": Event(N_("巡查未签到，记为漏巡"), document=""),
+    "patrol_point_saved": Event(N_("保存巡查点「%(name)s」"), document=""),
     "case_flagged": Event(N_("标记为「%(flag)s」"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
     "case_unflagged": Event(N_("取消「%(flag)s」标记"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
 }

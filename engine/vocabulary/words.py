@@ -14,7 +14,7 @@ STAGES = {
     "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
     "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
-    "sign_for": N_("签收"), "return_review": N_("退单审核"),
+    "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
 }
 # Supervision tiers (一级督一级), lowest first.
 TIERS = {1: N_("网格员"), 2: N_("乡镇（街道）"), 3: N_("县局督查科"), 4: N_("局领导")}
@@ -55,6 +55,9 @@ ROLES = {
 # A leader's own case (领导包案): what they record on it, and the supervision section's flags.
 LEADER_RECORDS = {"check": N_("调度"), "meeting": N_("会商"), "visit": N_("带案下访")}
 CASE_FLAGS = {"key": N_("重点"), "difficult": N_("疑难"), "backlog": N_("积案")}
+PATROL_POINT_KINDS = {"enterprise": N_("企业"), "construction": N_("建筑工地"), "river": N_("河段"),
+                      "catering": N_("餐饮街区"), "other": N_("其他")}
+PATROL_STATUSES = {"open": N_("待巡查"), "done": N_("已巡查"), "missed": N_("漏巡")}
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
 # What a notification is about (engine/notify), as the bell's badge says it.
 NOTIFICATION_KINDS = {

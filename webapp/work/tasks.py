@@ -39,6 +39,10 @@ from webapp.work.inbox import lang, template_helpers
 
 bp = Blueprint("tasks", __name__)
 
+# The patrol process's check-in task (workflows/bpmn/patrol.bpmn), worked on webapp/patrol's page.
+PATROL_CHECK_IN = "pt_check_in"
+
+
 def _safe_next(target: str | None) -> str:
     return safe_next(target, url_for("inbox.index"))
 
@@ -101,6 +105,9 @@ def show(task_id: str):
         task = scoped_task(session, task_id)
         case = session.get(Case, task.case_id) if task.case_id else None
         form = get_form(session, task.form) if task.form else None
+    if task.spec == PATROL_CHECK_IN and task.state == "ready":
+        # A check-in records position and photos beside the form (engine/patrol/check_in.py): its own page.
+        return redirect(url_for("patrol.check_in", task_id=task.id), 303)
     if request.method == "GET":
         return _page(task, case, form)
     if task.state != "ready":
