@@ -51,6 +51,22 @@ ROLES = {
     "intake": N_("受理员"), "handler": N_("承办人"), "lead": N_("科室负责人"), "supervisor": N_("督办人员"),
     "admin": N_("管理员"),
 }
+# How the handler checked the problem (办理 form's ``check_method``): on site, or one of the
+# non-site (非现场) ways whose share of enforcement is reported.
+CHECK_METHODS = {
+    "on_site": N_("现场检查"), "online_monitoring": N_("在线监测"), "power_monitoring": N_("用电监控"),
+    "video": N_("视频监控"), "drone": N_("无人机巡查"), "remote_documents": N_("远程查阅资料"),
+}
+CHECK_MODES = {"on_site": N_("现场"), "non_site": N_("非现场")}
+
+
+def check_mode(method: str | None) -> str | None:
+    """on_site | non_site for a check method, None when the method was not recorded."""
+    if method not in CHECK_METHODS:
+        return None
+    return "on_site" if method == "on_site" else "non_site"
+
+
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
 # Who did something, when it was not a member of staff.
 ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}
