@@ -16,7 +16,8 @@ from engine.core.timefmt import deadline_text
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
 BLUEPRINTS = ["overview", "auth", "vendor", "work.inbox", "work.tasks", "cases.case_pages", "cases.intake",
               "work.approvals", "work.board", "work.notifications", "cases.documents", "admin.home",
-              "admin.diagrams", "admin.forms", "admin.calendar", "admin.people", "public.portal", "open311", "api"]
+              "admin.diagrams", "admin.forms", "admin.calendar", "admin.people", "public.portal", "open311", "api",
+              "field.grid_report"]
 
 UPLOAD_LIMIT_MB = 25
 

@@ -12,6 +12,7 @@ from engine.models import Notification
 NAV = [
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
+    ("field.report", _l("网格员上报"), ("handler",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
     ("cases.index", _l("案件查询"), ()),
@@ -19,10 +20,14 @@ NAV = [
 ]
 
 
+# Entries that also need more than a role: the report page is for a handler posted to a grid.
+ONLY_IF = {"field.report": lambda user: user.grid_officer}
+
+
 def nav_items():
     known = current_app.view_functions
     return [(e, label, roles) for e, label, roles in NAV
-            if e in known and (not roles or current_user.has(*roles))]
+            if e in known and (not roles or current_user.has(*roles)) and ONLY_IF.get(e, lambda _u: True)(current_user)]
 
 
 def unread_count() -> int:
