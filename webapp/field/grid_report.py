@@ -27,6 +27,7 @@ from engine.org.places import villages_by_area
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.cases.intake import translated_errors
 from webapp.runtime import current_runtime as _runtime
+from webapp.security_headers import locating_page
 from webapp.runtime import transaction
 from webapp.submissions import new_token, submission_key, submitted_before
 
@@ -100,6 +101,7 @@ def _done(case, again: bool = False):
 
 
 @bp.route("/field/report", methods=["GET", "POST"])
+@locating_page  # the phone's position (webapp/static/grid_report.js)
 @login_required
 def report():
     grid = _officer_grid()
