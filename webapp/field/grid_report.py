@@ -27,8 +27,8 @@ from engine.org.places import villages_by_area
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.cases.intake import translated_errors
 from webapp.runtime import current_runtime as _runtime
-from webapp.security_headers import locating_page
 from webapp.runtime import transaction
+from webapp.security_headers import locating_page
 from webapp.submissions import new_token, submission_key, submitted_before
 
 bp = Blueprint("field", __name__)

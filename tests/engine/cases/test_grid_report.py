@@ -3,8 +3,6 @@ assigned by the routing table (workflows/bpmn/complaint.bpmn: gw_channel, gw_rou
 the table sends elsewhere, or any other channel, still goes through 受理 and 交办."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from engine.models import Department
 
 

@@ -163,7 +163,7 @@ def test_the_editor_offers_a_file_field_with_its_options(env, app, as_user):
     assert form.schema["properties"]["photos"] == {"type": "array", "items": {"type": "integer"}, "maxItems": 4}
     assert forms.file_options(form, "photos") == (["image"], 4, True)
     page = admin.get("/admin/forms/review").get_data(as_text=True)
-    assert 'name="f-%d-max_files" value="4"' % n in page
+    assert f'name="f-{n}-max_files" value="4"' in page
 
 
 def test_row_errors_are_shown_beside_the_row_and_nothing_is_saved(env, app, as_user):
