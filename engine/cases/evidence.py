@@ -13,34 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
 from engine.cases.attachments import AttachmentRejected, CheckedFile, check_upload, store_attachments
 from engine.core.runtime import Runtime
 from engine.definitions import form_store
-from engine.models import Attachment, AuditEvent, Task
+from engine.models import AuditEvent, Task
+from engine.work.task_files import file_fields, own_files_only
 
 # accept word (forms/definition.FILE_ACCEPT) → content types it admits
 _ACCEPT_TYPES = {"image": ("image/",), "pdf": ("application/pdf",)}
-
-
-def file_fields(form: forms.FormDefinition | None) -> list[str]:
-    if form is None:
-        return []
-    return [name for name in form.fields if form.ui["fields"][name]["widget"] == "file"]
-
-
-def task_files(session: Session, task_id: str, ids: Iterable | None = None) -> dict[int, Attachment]:
-    """The task's own files still in use (all, or those among ``ids``), by id."""
-    query = select(Attachment).where(Attachment.task_id == task_id, Attachment.removed_at.is_(None))
-    if ids is not None:
-        wanted = {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
-        if not wanted:
-            return {}
-        query = query.where(Attachment.id.in_(wanted))
-    return {row.id: row for row in session.scalars(query.order_by(Attachment.id))}
 
 
 def _accepted(content_type: str, accept: list[str]) -> bool:
@@ -78,9 +61,9 @@ def attach_evidence(session: Session, runtime: Runtime, task: Task, form: forms.
                     data: dict, checked: Mapping[str, list[CheckedFile]], *, root: Path, actor: str) -> dict:
     """``data`` with each file field's value made of the kept ids that really are this task's
     files, followed by the ids of the new files, stored here in the caller's transaction."""
-    result = dict(data)
+    result = own_files_only(session, task.id, form, data)
     for name in file_fields(form):
-        kept = list(task_files(session, task.id, result.get(name) or []))
+        kept = list(result.get(name) or [])
         try:
             rows = store_attachments(session, runtime, task.case_id, checked.get(name, []), root=root, actor=actor,
                                      visibility="internal", kind="evidence", task_id=task.id)

@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 import forms
 from engine.cases.attachments import AttachmentRejected
-from engine.cases.evidence import attach_evidence, check_field_uploads, file_fields, task_files
+from engine.cases.evidence import attach_evidence, check_field_uploads
 from engine.cases.masking import complainant, readable_case, staff_redactor
 from engine.core.errors import FormInvalid, TaskClaimed, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
+from engine.work.task_files import file_fields, task_files
 from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope

@@ -13,10 +13,11 @@ import forms
 from documents.issue import list_documents
 from documents.storage import ensure_rendered
 from engine.cases.attachments import AttachmentRejected
-from engine.cases.evidence import attach_evidence, check_field_uploads, file_fields, task_files
+from engine.cases.evidence import attach_evidence, check_field_uploads
 from engine.core.errors import TaskConflict
 from engine.models import Attachment
 from engine.vocabulary.words import CHECK_METHODS, check_mode
+from engine.work.task_files import file_fields, task_files
 from engine.work.tasks import complete_task
 from tests import images
 
@@ -40,6 +41,16 @@ def _attach(env, task, data, uploads, root, actor="handler"):
         return attach_evidence(session, runtime, task, form, data, checked, root=root, actor=actor)
 
     return env.run(lambda session, runtime: run(session, runtime))
+
+
+def test_completing_a_task_drops_an_id_of_another_tasks_file(env, dirs):
+    other, other_task = _handle_task(env)
+    borrowed = _attach(env, other_task, {}, {"evidence": [("a.png", images.png())]}, dirs["attachments_dir"])
+    case, task = _handle_task(env)
+    # As an API client could send it, past the web page's upload path.
+    env.run(complete_task, task.id, {"outcome": "done", "findings": "属实", "evidence": borrowed["evidence"]}, "x")
+    [event] = [e for e in env.audit(case, "task_completed") if e.detail["task"] == "handle"]
+    assert "evidence" not in event.detail["data"]
 
 
 def test_the_process_forms_that_gather_evidence_have_a_file_field():
