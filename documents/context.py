@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
+from engine.cases.evidence import reply_photo_ids
 from engine.cases.masking import complainant_on_paper, paper_redactor, scrub
 from engine.cases.read_model import form_fields, timeline
 from engine.core.timefmt import deadline_parts
@@ -179,6 +180,8 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
                           "at": fmt_time(closed.at if closed else case.closed_at, zone),
                           "escalations": sum(1 for e in facts.events if e.kind == "escalated"),
                           "returns": sum(1 for e in facts.events if e.kind in ("returned", "review_rejected"))}
+    if kind == "reply":
+        context["photos"] = _reply_photos(session, case, facts, zone, who)
     if kind == "case_file":
         context["timeline"] = _timeline(session, case, zone)
         context["photos"] = [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
@@ -191,6 +194,15 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
     if not show_identity:
         context = scrub(context, paper_redactor(case))
     return context
+
+
+def _reply_photos(session: Session, case: Case, facts, zone: ZoneInfo, who) -> list[dict]:
+    """The photos of the task forms' file fields marked ``in_reply`` (forms/definition.py), in
+    upload order: those the handler and the feedback chose to show the complainant."""
+    chosen = reply_photo_ids(session, facts.events)
+    return [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
+             "uploaded_at": fmt_time(a.uploaded_at, zone)}
+            for a in list_attachments(session, case.id) if a.id in chosen and a.content_type in IMAGE_TYPES]
 
 
 def _value(v: Any) -> Any:

@@ -7,7 +7,7 @@ any submitted data reaches the workflow, and stores only the cleaned result.
 May import: nothing else of greenloop (a library the engine and the web app use).
 """
 
-from forms.definition import FormDefinition, parse_definition
+from forms.definition import FormDefinition, file_options, parse_definition
 from forms.errors import FormError, FormValidationError, InvalidFormDefinition, UnknownForm
 from forms.registry import FORMS_DIR, available_forms, clear_cache, load_form, validate_form
 
@@ -19,6 +19,7 @@ __all__ = [
     "InvalidFormDefinition",
     "UnknownForm",
     "available_forms",
+    "file_options",
     "clear_cache",
     "load_form",
     "parse_definition",

@@ -26,13 +26,18 @@ WIDGET_TYPES: dict[str, frozenset[str]] = {
     "datetime": frozenset({"string"}),
     "number": frozenset({"integer", "number"}),
     "checkbox": frozenset({"boolean", "array"}),
-    "file": frozenset({"string", "array"}),
+    # A list of the case's attachment ids (engine/cases/evidence.py stores the uploads).
+    "file": frozenset({"array"}),
     "rows": frozenset({"array"}),
     "case_ref": frozenset({"string"}),
     "department": frozenset({"string"}),
     "departments": frozenset({"array"}),
 }
 WIDGET_FORMATS = {"date": "date", "datetime": "date-time"}
+# What a file field may accept (ui.fields.<name>.accept): the kinds engine/cases/attachments.py
+# recognises by content. "image": any photo; "pdf": a PDF document.
+FILE_ACCEPT = frozenset({"image", "pdf"})
+FILE_MAX = 30  # engine/cases/attachments.MAX_FILES_PER_CASE: no field may promise more than a case holds
 TOP_LEVEL_KEYS = frozenset({"name", "title", "description", "prefill", "schema", "ui"})
 
 
@@ -212,6 +217,9 @@ def _check_field(prop: str, spec: Mapping[str, Any], ui: Any, fail) -> None:
         raise fail(f"{where}.widget {widget!r} cannot edit a {spec['type']!r} field")
     if widget in WIDGET_FORMATS and spec.get("format") != WIDGET_FORMATS[widget]:
         raise fail(f"{where}.widget {widget!r} needs format {WIDGET_FORMATS[widget]!r}")
+    if widget == "file":
+        _check_file_field(where, spec, ui, fail)
+        return
 
     enum = _enum_values(spec)
     if enum is not None:
@@ -232,3 +240,26 @@ def _check_field(prop: str, spec: Mapping[str, Any], ui: Any, fail) -> None:
     for value, label in choices.items():
         if not _is_i18n(label):
             raise fail(f"{where}.choices.{value} needs non-empty 'zh_CN' and 'en' texts")
+
+
+def _check_file_field(where: str, spec: Mapping[str, Any], ui: Mapping[str, Any], fail) -> None:
+    """A file field holds attachment ids; ``accept``, ``max_files`` and ``in_reply`` say what it
+    takes, how many, and whether its photos are printed in the reply letter (答复意见书)."""
+    if spec.get("items") != {"type": "integer"}:
+        raise fail(f"{where}: a file field's schema needs items {{'type': 'integer'}} (attachment ids)")
+    accept = ui.get("accept", sorted(FILE_ACCEPT))
+    if not isinstance(accept, list) or not accept or not set(accept) <= FILE_ACCEPT:
+        raise fail(f"{where}.accept must be a non-empty list of {sorted(FILE_ACCEPT)}")
+    max_files = ui.get("max_files", 10)
+    if isinstance(max_files, bool) or not isinstance(max_files, int) or not 1 <= max_files <= FILE_MAX:
+        raise fail(f"{where}.max_files must be a whole number from 1 to {FILE_MAX}")
+    if not isinstance(ui.get("in_reply", False), bool):
+        raise fail(f"{where}.in_reply must be true or false")
+    if "choices" in ui:
+        raise fail(f"{where}.choices given but a file field has none")
+
+
+def file_options(form: FormDefinition, name: str) -> tuple[list[str], int, bool]:
+    """(accept, max_files, in_reply) of a file field, with the defaults the check allows."""
+    ui = form.ui["fields"][name]
+    return list(ui.get("accept", sorted(FILE_ACCEPT))), int(ui.get("max_files", 10)), bool(ui.get("in_reply", False))

@@ -21,6 +21,7 @@ NAV = [
     ("home.dashboard", _l("工作台"), ("supervisor",)),
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
+    ("field.report", _l("网格员上报"), lambda user: user.grid_officer),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
     ("stats.index", _l("统计分析"), STATISTICS_ROLES),
@@ -35,6 +36,7 @@ NAV = [
     ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]
+
 
 
 def nav_items():

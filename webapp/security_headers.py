@@ -15,8 +15,9 @@ Cross-Origin-Opener- and -Resource-Policy, which it does not know, are added her
   also keep it from this site, and Flask-WTF's CSRF check refuses a form posted over HTTPS
   without a same-origin Referer (WTF_CSRF_SSL_STRICT), so the portal's forms would stop working.
 - Permissions-Policy: no camera, microphone, payment or geolocation, except geolocation on the
-  public complaint form ("use my location", webapp/static/public.js) and on a grid officer's
-  patrol pages (the check-in's position, webapp/static/patrol.js).
+  public complaint form ("use my location", webapp/static/public.js), on a grid officer's
+  patrol pages (the check-in's position, webapp/static/patrol.js) and the grid officer's report
+  (webapp/field/grid_report.py).
 - Strict-Transport-Security only on answers served over HTTPS (flask-talisman's rule). Nothing
   here redirects to HTTPS or touches the cookie flags: the demo runs on http://127.0.0.1 and
   the session cookie is configured in webapp/__init__.py.

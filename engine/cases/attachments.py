@@ -47,12 +47,15 @@ REMOVAL_REASON_MAX = 500
 
 
 class AttachmentRejected(Exception):
-    """One upload was refused. ``reason``: type | size | count | empty | pixels | damaged (the web
-    app words it)."""
+    """One upload was refused. ``reason``: type | size | count | empty | pixels | damaged, or
+    max_files (a task form's file field, engine/cases/evidence.py; ``limit`` is its maximum); the
+    web app words it. ``field``: the task-form field the file was chosen in, if any."""
 
     def __init__(self, filename: str, reason: str):
         self.filename = filename
         self.reason = reason
+        self.field: str | None = None
+        self.limit: int | None = None
         super().__init__(f"{filename}: {reason}")
 
 

@@ -161,11 +161,22 @@ def form_fields(form_name: str | None, data: dict, lang: str, department_names: 
             value = department_names.get(value, value)
         elif widget == "departments" and isinstance(value, list):
             value = "、".join(department_names.get(v, str(v)) for v in value)
+        elif widget == "file" and isinstance(value, list):
+            value = "、".join(_file_names(session, value))
         elif "choices" in ui:
             value = "、".join(form.choice_label(name, v, lang) for v in value) if isinstance(value, list) \
                 else form.choice_label(name, value, lang)
         shown.append((form.label(name, lang), value))
     return shown
+
+
+def _file_names(session: Session | None, ids: list) -> list[str]:
+    """The names of a file field's attachments still in use (a removed one is no longer shown)."""
+    ids = [i for i in ids if isinstance(i, int)]
+    if session is None or not ids:
+        return []
+    return list(session.scalars(select(Attachment.filename).where(
+        Attachment.id.in_(ids), Attachment.removed_at.is_(None)).order_by(Attachment.id)))
 
 
 def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redact | None = None,

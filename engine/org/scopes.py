@@ -77,6 +77,12 @@ class StaffMember:
         return self.grid_level in LOCAL_GRID_LEVELS
 
     @property
+    def grid_officer(self) -> bool:
+        """A handler posted to a town, work area or village (网格员): reports from patrol
+        (webapp/field/grid_report.py). Administrators are not, whatever their roles."""
+        return "handler" in self.roles and self.local_grid
+
+    @property
     def at_grid_root(self) -> bool:
         return bool(self.grid_path) and self.grid_path.count("/") == 2
 

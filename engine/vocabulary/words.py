@@ -58,6 +58,22 @@ CASE_FLAGS = {"key": N_("重点"), "difficult": N_("疑难"), "backlog": N_("积
 PATROL_POINT_KINDS = {"enterprise": N_("企业"), "construction": N_("建筑工地"), "river": N_("河段"),
                       "catering": N_("餐饮街区"), "other": N_("其他")}
 PATROL_STATUSES = {"open": N_("待巡查"), "done": N_("已巡查"), "missed": N_("漏巡")}
+# How the handler checked the problem (办理 form's ``check_method``): on site, or one of the
+# non-site (非现场) ways whose share of enforcement is reported.
+CHECK_METHODS = {
+    "on_site": N_("现场检查"), "online_monitoring": N_("在线监测"), "power_monitoring": N_("用电监控"),
+    "video": N_("视频监控"), "drone": N_("无人机巡查"), "remote_documents": N_("远程查阅资料"),
+}
+CHECK_MODES = {"on_site": N_("现场"), "non_site": N_("非现场")}
+
+
+def check_mode(method: str | None) -> str | None:
+    """on_site | non_site for a check method, None when the method was not recorded."""
+    if method not in CHECK_METHODS:
+        return None
+    return "on_site" if method == "on_site" else "non_site"
+
+
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
 # What a notification is about (engine/notify), as the bell's badge says it.
 NOTIFICATION_KINDS = {

@@ -14,6 +14,7 @@ from engine.core.specs import properties
 from engine.core.text import UnsafeText, clean_tree
 from engine.definitions import form_store
 from engine.models import AuditEvent, Case, ProcessInstance, Task, User
+from engine.work.task_files import own_files_only
 
 
 def _ready_row(session, task_id: str) -> Task:
@@ -82,10 +83,12 @@ def _validated(session, row: Task, data: dict, lang: str) -> dict:
         data = clean_tree(data)
     except UnsafeText as err:
         raise FormInvalid({"": [str(err)]}) from None
+    form = form_store.get_form(session, row.form)
     try:
-        return form_store.get_form(session, row.form).validate(data, lang=lang)
+        clean = form.validate(data, lang=lang)
     except forms.FormValidationError as err:
         raise FormInvalid(err.errors) from None
+    return own_files_only(session, row.id, form, clean)
 
 
 def _form_fields(session, row: Task) -> list[str]:

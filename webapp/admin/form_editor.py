@@ -16,6 +16,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from forms.definition import FILE_ACCEPT, FILE_MAX
+
 # Widgets offered for new fields, with the JSON Schema each one starts from.
 KINDS: dict[str, dict[str, Any]] = {
     "text": {"type": "string", "maxLength": 200},
@@ -26,6 +28,8 @@ KINDS: dict[str, dict[str, Any]] = {
     "date": {"type": "string", "format": "date"},
     "datetime": {"type": "string", "format": "date-time"},
     "number": {"type": "integer"},
+    # Photos and documents uploaded in the task (engine/cases/evidence.py): attachment ids.
+    "file": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
 }
 CHOICE_WIDGETS = frozenset({"radio", "select"})
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -42,6 +46,10 @@ class EditorField:
     help_en: str = ""
     required: bool = False
     choices: str = ""  # one "value | 中文 | English" per line
+    # A file field's options (forms/definition._check_file_field).
+    accept: list[str] = field(default_factory=lambda: sorted(FILE_ACCEPT))
+    max_files: str = "10"
+    in_reply: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -79,7 +87,9 @@ def from_definition(raw: dict[str, Any]) -> EditorState:
         choices = "\n".join(f"{value} | {text['zh_CN']} | {text['en']}" for value, text in fui.get("choices", {}).items())
         fields.append(EditorField(key=name, name=name, widget=fui["widget"], label_zh=fui["label"]["zh_CN"],
                                   label_en=fui["label"]["en"], help_zh=help_.get("zh_CN", ""),
-                                  help_en=help_.get("en", ""), required=name in required, choices=choices))
+                                  help_en=help_.get("en", ""), required=name in required, choices=choices,
+                                  accept=list(fui.get("accept", sorted(FILE_ACCEPT))),
+                                  max_files=str(fui.get("max_files", 10)), in_reply=bool(fui.get("in_reply"))))
     return EditorState(raw["title"]["zh_CN"], raw["title"]["en"], fields, raw, prefill=raw.get("prefill", True))
 
 
@@ -94,7 +104,9 @@ def from_post(posted: MultiDict, base: dict[str, Any]) -> EditorState:
         fields.append(EditorField(key=get("key"), name=get("name"), widget=get("widget") or "text",
                                   label_zh=get("label_zh"), label_en=get("label_en"), help_zh=get("help_zh"),
                                   help_en=get("help_en"), required=bool(posted.get(f"f-{n}-required")),
-                                  choices=posted.get(f"f-{n}-choices") or ""))
+                                  choices=posted.get(f"f-{n}-choices") or "",
+                                  accept=[a for a in posted.getlist(f"f-{n}-accept") if a in FILE_ACCEPT],
+                                  max_files=get("max_files") or "10", in_reply=bool(posted.get(f"f-{n}-in_reply"))))
     return EditorState((posted.get("title_zh") or "").strip(), (posted.get("title_en") or "").strip(), fields, base,
                        prefill=not posted.get("no_prefill"))
 
@@ -155,6 +167,20 @@ def _spec_for(f: EditorField, old_spec: dict[str, Any] | None, old_widget: str |
     return copy.deepcopy(KINDS[f.widget])
 
 
+def _file_options(f: EditorField, spec: dict[str, Any], fui: dict[str, Any]) -> bool:
+    """Accepted kinds, maximum count and "print in the reply letter" of a file field."""
+    if not f.accept:
+        f.errors.append(_("请至少选择一种可上传的文件类型"))
+    if not f.max_files.isdigit() or not 1 <= int(f.max_files) <= FILE_MAX:
+        f.errors.append(_("文件数量上限须为 1 到 %(n)s 的整数", n=FILE_MAX))
+    if f.errors:
+        return False
+    fui.update(accept=sorted(f.accept), max_files=int(f.max_files), in_reply=f.in_reply)
+    fui.pop("choices", None)
+    spec["maxItems"] = int(f.max_files)
+    return True
+
+
 def to_definition(state: EditorState, name: str) -> dict[str, Any] | None:
     """The definition the editor describes, or None when a row has errors (shown beside it)."""
     base = state.base
@@ -196,6 +222,9 @@ def to_definition(state: EditorState, name: str) -> dict[str, Any] | None:
             else:
                 spec["enum"] = list(choices)
             fui["choices"] = {_choice_key(v): text for v, text in choices.items()}
+        elif f.widget == "file":
+            if not _file_options(f, spec, fui):
+                continue
         elif not f.special:
             fui.pop("choices", None)
             spec.pop("enum", None)

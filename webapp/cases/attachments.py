@@ -43,6 +43,8 @@ def rejection_message(err: AttachmentRejected) -> str:
         return _("文件“%(name)s”超过 %(mb)s MB，未上传", name=err.filename, mb=MAX_FILE_BYTES // (1024 * 1024))
     if err.reason == "count":
         return _("每件案件最多 %(n)s 个附件", n=MAX_FILES_PER_CASE)
+    if err.reason == "max_files":
+        return _("此处最多 %(n)s 个文件", n=err.limit)
     if err.reason == "empty":
         return _("文件“%(name)s”是空文件", name=err.filename)
     if err.reason == "pixels":

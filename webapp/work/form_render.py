@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from forms import FormDefinition
+from forms import FormDefinition, file_options
 
 ALL = "__all__"  # errors that belong to no single field
 _LOCAL_DT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
@@ -35,6 +35,7 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     multiple: bool = False
     attrs: dict[str, Any] = field(default_factory=dict)
+    files: list[Any] = field(default_factory=list)  # a file field's kept attachments
 
     @property
     def id(self) -> str:
@@ -80,9 +81,19 @@ def _attrs(spec: dict) -> dict[str, Any]:
     return attrs
 
 
+# accept word (forms/definition.FILE_ACCEPT) → the file input's accept list
+_ACCEPT = {"image": "image/*", "pdf": "application/pdf"}
+
+
+def _file_attrs(form: FormDefinition, name: str) -> dict[str, Any]:
+    accept, max_files, in_reply = file_options(form, name)
+    return {"accept": ",".join(_ACCEPT[a] for a in accept), "max_files": max_files, "in_reply": in_reply}
+
+
 def build_fields(form: FormDefinition, values: dict[str, Any], errors: dict[str, list[str]], lang: str,
-                 departments: list[tuple[str, str]]) -> list[FormField]:
-    """View models for every field in the definition's order, carrying value and messages."""
+                 departments: list[tuple[str, str]], files: dict[int, Any] | None = None) -> list[FormField]:
+    """View models for every field in the definition's order, carrying value and messages.
+    ``files``: the task's attachments by id, for the file fields' kept files."""
     required = set(form.schema.get("required", []))
     lang_key = "en" if lang == "en" else "zh_CN"
     result = []
@@ -90,11 +101,16 @@ def build_fields(form: FormDefinition, values: dict[str, Any], errors: dict[str,
         spec, ui = _spec(form, name), form.ui["fields"][name]
         multiple = spec["type"] == "array"
         default: Any = [] if multiple else ""
+        value = values.get(name, default)
+        kept = []
+        if ui["widget"] == "file":
+            kept = [files[int(v)] for v in value if str(v).isdigit() and int(v) in (files or {})]
         result.append(FormField(
             name=name, widget=ui["widget"], type=spec["type"], label=form.label(name, lang),
             help=ui["help"][lang_key] if "help" in ui else None, required=name in required,
-            value=values.get(name, default), errors=list(errors.get(name, [])),
-            choices=_choices(form, name, lang, departments), multiple=multiple, attrs=_attrs(spec)))
+            value=value, errors=list(errors.get(name, [])),
+            choices=_choices(form, name, lang, departments), multiple=multiple,
+            attrs=_file_attrs(form, name) if ui["widget"] == "file" else _attrs(spec), files=kept))
     return result
 
 

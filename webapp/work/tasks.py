@@ -14,15 +14,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import forms
+from engine.cases.attachments import AttachmentRejected
+from engine.cases.evidence import attach_evidence, check_field_uploads
 from engine.cases.masking import complainant, readable_case, staff_redactor
 from engine.core.errors import FormInvalid, TaskClaimed, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
+from engine.work.task_files import file_fields, task_files
 from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
+from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
 from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 from webapp.redirects import safe_next
 from webapp.runtime import current_runtime as _runtime
@@ -117,23 +121,50 @@ def show(task_id: str):
         with runtime.db.read() as session:
             holder = session.get(User, task.assignee_id)
         raise TaskClaimed(task.id, holder.username, holder.display_name or holder.username)
-    if request.form.get("save_draft"):
-        with transaction() as session:
-            save_draft(session, runtime, task.id, current_user.id,
-                       parse_submission(form, request.form, runtime.timezone, keep_unchecked=True) if form else {})
-        flash(_("草稿已保存"), "info")
-        return redirect(url_for("tasks.show", task_id=task.id))
-    data = parse_submission(form, request.form, runtime.timezone) if form else {}
+    draft = bool(request.form.get("save_draft"))
+    data = parse_submission(form, request.form, runtime.timezone, keep_unchecked=draft) if form else {}
+    uploads = {name: read_uploads(name) for name in file_fields(form)}
+    try:
+        # Checked before anything is written: a refused file changes nothing.
+        checked = check_field_uploads(form, uploads, {n: data.get(n, []) for n in uploads}) if form else {}
+    except AttachmentRejected as err:
+        return _refused(task, case, form, {err.field or ALL: [rejection_message(err)]}, uploads)
     try:
         with transaction() as session:
-            complete_task(session, runtime, task.id, data, current_user.username, lang(), user_id=current_user.id)
-            delete_draft(session, task.id)
+            # The files are written in the same transaction as the draft or the completion; if it
+            # rolls back (invalid data, a colleague completed the task first: 409) they are
+            # removed again (engine/core/db.on_rollback), so nothing is left orphaned.
+            if form:
+                data = attach_evidence(session, runtime, task, form, data, checked, root=attachments_root(),
+                                       actor=current_user.username)
+            if draft:
+                save_draft(session, runtime, task.id, current_user.id, data)
+            else:
+                complete_task(session, runtime, task.id, data, current_user.username, lang(),
+                              user_id=current_user.id)
+                delete_draft(session, task.id)
     except FormInvalid as err:
         # Shown again exactly as typed, each message beside its field; nothing was saved.
-        return _page(task, case, form, submitted_values(form, request.form) if form else {}, err.errors), 422
+        return _refused(task, case, form, err.errors, uploads)
+    except AttachmentRejected as err:
+        return _refused(task, case, form, {err.field or ALL: [rejection_message(err)]}, uploads)
+    if draft:
+        flash(_("草稿已保存"), "info")
+        return redirect(url_for("tasks.show", task_id=task.id))
     flash(_("已办理：%(task)s（%(case)s）", task=task_title(task, lang()), case=case.number if case else task.id),
           "info")
     return redirect(url_for("inbox.index"))
+
+
+def _refused(task: Task, case: Case | None, form: forms.FormDefinition | None, errors: dict[str, list[str]],
+             uploads: dict[str, list]):
+    """The form again (422) with the messages; a browser cannot refill a file input, so a field
+    whose new files were not kept says so."""
+    errors = {key: list(messages) for key, messages in errors.items()}
+    for name, chosen in uploads.items():
+        if chosen:
+            errors.setdefault(name, []).append(_("本次选择的文件未保存，请重新选择"))
+    return _page(task, case, form, submitted_values(form, request.form) if form else {}, errors), 422
 
 
 def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, values: dict | None = None,
@@ -157,7 +188,11 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         stored = dict(view.start)
         stored.update(draft.data if draft else {})  # the person's own draft wins over task data
         values = to_display(form, stored, runtime.timezone)
-    fields = build_fields(form, values or {}, errors, lang(), choices) if form else []
+    files = {}
+    if form and ready and file_fields(form):
+        with runtime.db.read() as session:
+            files = task_files(session, task.id)
+    fields = build_fields(form, values or {}, errors, lang(), choices, files) if form else []
     key = "en" if lang() == "en" else "zh_CN"
     return render_template(
         "task.html", task=task, form=form, fields=fields, form_errors=errors.get(ALL, []), summary=summary,

@@ -25,6 +25,11 @@ def editor_post(raw, **extra):
                                                  for v, t in ui.get("choices", {}).items())})
         if name in required:
             data[f"f-{i}-required"] = "1"
+        if ui["widget"] == "file":  # the file options the page shows (admin/forms_edit.html)
+            data[f"f-{i}-accept"] = ui.get("accept", ["image", "pdf"])
+            data[f"f-{i}-max_files"] = str(ui.get("max_files", 10))
+            if ui.get("in_reply"):
+                data[f"f-{i}-in_reply"] = "1"
     data.update(extra)
     return data
 
@@ -136,6 +141,29 @@ def test_new_field_with_choices_is_saved_and_required(env, app, as_user):
     assert form.schema["properties"]["contact_channel"] == {"type": "string", "enum": ["phone", "visit"]}
     assert "contact_channel" in form.schema["required"]
     assert form.choice_label("contact_channel", "visit", "en") == "Visit"
+
+
+def test_the_editor_offers_a_file_field_with_its_options(env, app, as_user):
+    admin = as_user("admin")
+    page = admin.get("/admin/forms/review").get_data(as_text=True)
+    assert '<option value="file"' in page
+    raw = shipped("review")
+    n = len(raw["ui"]["order"])
+    new = {f"f-{n}-key": "", f"f-{n}-name": "photos", f"f-{n}-widget": "file", f"f-{n}-label_zh": "审核照片",
+           f"f-{n}-label_en": "Photos"}
+    refused = post_editor(admin, "review", editor_post(raw, op="save", **new, **{f"f-{n}-max_files": "99"}))
+    assert refused.status_code == 422
+    assert "请至少选择一种可上传的文件类型" in refused.get_data(as_text=True)
+    assert history(env, "review") == []
+    saved = post_editor(admin, "review", editor_post(raw, op="save", **new, **{
+        f"f-{n}-accept": ["image"], f"f-{n}-max_files": "4", f"f-{n}-in_reply": "1"}))
+    assert saved.status_code == 302
+    with env.db.read() as s:
+        form = get_form(s, "review")
+    assert form.schema["properties"]["photos"] == {"type": "array", "items": {"type": "integer"}, "maxItems": 4}
+    assert forms.file_options(form, "photos") == (["image"], 4, True)
+    page = admin.get("/admin/forms/review").get_data(as_text=True)
+    assert f'name="f-{n}-max_files" value="4"' in page
 
 
 def test_row_errors_are_shown_beside_the_row_and_nothing_is_saved(env, app, as_user):
