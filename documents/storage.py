@@ -168,6 +168,5 @@ def mark_failed(runtime: Runtime, document_id: int, err: Exception) -> None:
     """Record why a pending document could not be rendered (the case page shows it)."""
     with runtime.db.write() as session:
         row = session.get(Document, document_id)
-        if row is not None and row.status == "pending":
-            row.status = "failed"
-            row.error = f"{type(err).__name__}: {err}"[:500]
+        if row is not None:
+            row.mark_failed(err)

@@ -113,9 +113,8 @@ def _discard(documents_dir: Path, written: list[str]) -> None:
 def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
     with runtime.db.write() as session:
         row = session.get(Report, report_id)
-        if row is not None and row.status == "pending":
-            row.status = "failed"
-            row.error = f"{type(err).__name__}: {err}"[:500]
+        if row is not None:
+            row.mark_failed(err)
 
 
 def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None) -> int:
