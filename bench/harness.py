@@ -3,6 +3,7 @@ on (built fresh for the run) and the figures line it ends with."""
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -54,3 +55,47 @@ def bench_database(name: str, args: argparse.Namespace) -> Iterator[tuple[str, D
 def print_figures(figures: dict[str, float], keys: Iterable[str]) -> None:
     """The last line, `key=value …` in the order of `keys`: what scripts and tests/bench read."""
     log(" ".join(f"{key}={figures[key]:.1f}" for key in keys))
+
+
+def bulk_insert_cases(db: Database, cols: list[str], rows: Iterable[tuple], last_id: int) -> None:
+    """Load generated ``case`` rows (values in the order of ``cols``) past the ORM: COPY and the id
+    sequence moved on to ``last_id`` on PostgreSQL, batched INSERTs on SQLite; then the planner's
+    statistics, as autovacuum would gather them after a bulk load (on PostgreSQL also the visibility
+    map that lets an index answer without visiting the table)."""
+    names = ", ".join(cols)
+    if db.is_postgres:
+        raw = db.engine.raw_connection()
+        try:
+            with raw.cursor() as cur:
+                with cur.copy(f'COPY "case" ({names}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cur.execute("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), %s)", (last_id,))
+            raw.commit()
+        finally:
+            raw.close()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql('VACUUM (ANALYZE) "case"')
+        return
+    insert = text(f'INSERT INTO "case" ({names}) VALUES ({", ".join(f":{c}" for c in cols)})')
+    with db.engine.begin() as conn:
+        batch = []
+        for row in rows:
+            batch.append(dict(zip(cols, row, strict=True)))
+            if len(batch) == 5000:
+                conn.execute(insert, batch)
+                batch = []
+        if batch:
+            conn.execute(insert, batch)
+        conn.execute(text("ANALYZE"))
+
+
+def signed_in(app, username: str, password: str):
+    """A Flask test client of ``app`` signed in as ``username`` through the login form (with its
+    CSRF token), as a browser would be."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, f"{username} could not sign in"
+    return client

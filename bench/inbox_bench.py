@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import statistics
 import tempfile
 import time
@@ -21,7 +20,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select, text
 
-from bench.harness import fresh_database
+from bench.harness import fresh_database, signed_in
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.db import Database
@@ -168,7 +167,7 @@ def main(argv=None) -> int:
     }
     figures = {}
     for who in ("handler", "intake", "lead", "supervisor"):
-        client = _signed_in(app, who)
+        client = signed_in(app, who, PASSWORD)
         for name, url in probes.items():
             client.get(url)  # warm caches and the connection pool
             times = []
@@ -180,7 +179,7 @@ def main(argv=None) -> int:
             figures.setdefault(name, []).extend(times)
             print(f"{who:10s} {name:8s} p50 {statistics.median(times):6.1f} ms  p95 {_percentile(times, .95):6.1f} ms")
     if number:
-        body = _signed_in(app, "handler").get(probes["search"]).get_data(as_text=True)
+        body = signed_in(app, "handler", PASSWORD).get(probes["search"]).get_data(as_text=True)
         assert number in body, "case-number search did not find the case"
     parts = []
     for name in probes:
@@ -191,11 +190,3 @@ def main(argv=None) -> int:
     print(f"cases={args.cases} open_tasks={open_tasks} " + " ".join(parts))
     return 0
 
-
-def _signed_in(app, username: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, f"{username} could not sign in"
-    return client

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from bench.harness import bench_database, log, print_figures
+from bench.harness import bench_database, bulk_insert_cases, log, print_figures, signed_in
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
@@ -104,41 +103,7 @@ def _load(db, n: int) -> None:
         villages = [(g.id, g.path) for g in s.scalars(select(Grid).where(Grid.level == "village"))]
         departments = [d.id for d in s.scalars(select(Department).where(Department.kind == "bureau"))]
         leaders = list(s.scalars(select(User.id).where(User.tier == 4)))
-    rows = _rows(n, villages, departments, leaders, random.Random(7))
-    if db.is_postgres:
-        raw = db.engine.raw_connection()
-        try:
-            with raw.cursor() as cur:
-                with cur.copy(f'COPY "case" ({", ".join(COLS)}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cur.execute("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), %s)", (n,))
-            raw.commit()
-        finally:
-            raw.close()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql('VACUUM (ANALYZE) "case"')
-        return
-    marks = ", ".join(f":{c}" for c in COLS)
-    with db.engine.begin() as conn:
-        batch = []
-        for row in rows:
-            batch.append(dict(zip(COLS, row, strict=True)))
-            if len(batch) == 5000:
-                conn.execute(text(f'INSERT INTO "case" ({", ".join(COLS)}) VALUES ({marks})'), batch)
-                batch = []
-        if batch:
-            conn.execute(text(f'INSERT INTO "case" ({", ".join(COLS)}) VALUES ({marks})'), batch)
-        conn.execute(text("ANALYZE"))
-
-
-def _signed_in(app, username: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, f"{username} could not sign in"
-    return client
+    bulk_insert_cases(db, COLS, _rows(n, villages, departments, leaders, random.Random(7)), n)
 
 
 def _export_period(db, rows: int) -> Period:
@@ -169,7 +134,7 @@ def main(argv=None) -> int:
         app = create_app(runtime=runtime, LOGIN_RATE_LIMIT="100000 per minute", LEDGER_DIR=str(work_dir / "ledger"))
         times = []
         for who in ("supervisor", "lead"):
-            client = _signed_in(app, who)
+            client = signed_in(app, who, PASSWORD)
             assert client.get("/ledger").status_code == 200  # warm caches and the pool
             mine = []
             for _ in range(args.repeat):

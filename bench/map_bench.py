@@ -13,14 +13,13 @@ one in ten holds the complainant's own phone);
 from __future__ import annotations
 
 import random
-import re
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from bench.harness import bench_database, log, print_figures
+from bench.harness import bench_database, log, print_figures, signed_in
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
@@ -70,15 +69,6 @@ def _title(rng: random.Random, i: int) -> str:
     return f"{rng.choice(['河道黑臭', '夜间施工噪声', '露天焚烧', '油烟扰民'])} {i}"
 
 
-def _signed_in(app, username: str):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, f"{username} could not sign in"
-    return client
-
-
 def _median_ms(call, repeat: int) -> float:
     call()  # warm caches and the connection pool
     times = []
@@ -103,7 +93,7 @@ def main(argv=None) -> int:
         generate_ms = _seed(db, runtime, args.cases)
         log(f"seeded {args.cases} open cases; generating the county took {generate_ms:.0f} ms")
         app = create_app(runtime=runtime, LOGIN_RATE_LIMIT="100000 per minute")
-        client = _signed_in(app, "supervisor")
+        client = signed_in(app, "supervisor", PASSWORD)
 
         def cases():
             answer = client.get("/map/cases.json")

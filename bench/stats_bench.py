@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask
-from sqlalchemy import func, select, text, true
+from sqlalchemy import func, select, true
 
-from bench.harness import fresh_database, log
+from bench.harness import bulk_insert_cases, fresh_database, log
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
@@ -113,34 +113,7 @@ def seed(db: Database, runtime: Runtime, n_cases: int) -> None:
         departments = [d.id for d in s.scalars(select(Department).where(Department.kind == "bureau"))]
     rows = _case_rows(n_cases, villages, departments, random.Random(42))
     started = time.perf_counter()
-    if db.is_postgres:
-        raw = db.engine.raw_connection()
-        try:
-            with raw.cursor() as cur:
-                with cur.copy(f'COPY "case" ({", ".join(CASE_COLS)}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cur.execute("SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), %s)", (n_cases,))
-            raw.commit()
-        finally:
-            raw.close()
-        # What autovacuum does after a bulk load: statistics for the planner, and the visibility
-        # map that lets an index answer without visiting the table.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql('VACUUM (ANALYZE) "case"')
-    else:
-        marks = ", ".join(f":{c}" for c in CASE_COLS)
-        insert = text(f'INSERT INTO "case" ({", ".join(CASE_COLS)}) VALUES ({marks})')
-        with db.engine.begin() as conn:
-            batch = []
-            for row in rows:
-                batch.append(dict(zip(CASE_COLS, row, strict=True)))
-                if len(batch) == 5000:
-                    conn.execute(insert, batch)
-                    batch = []
-            if batch:
-                conn.execute(insert, batch)
-            conn.execute(text("ANALYZE"))
+    bulk_insert_cases(db, CASE_COLS, rows, n_cases)
     log(f"seeded {n_cases:,} cases in {time.perf_counter() - started:.1f} s")
     # COPY goes around the ORM, so the monthly summary is counted once, as migration 0013 does.
     started = time.perf_counter()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from documents.render import Image, render_pdf
 from engine.cases.attachments import image_too_large, list_attachments, removed_attachment_ids, stored_file
+from engine.core.backlog import render_pending
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
@@ -143,31 +144,16 @@ def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_di
     settings = load_settings() if documents_dir is None or attachments_dir is None else None
     documents_dir = documents_dir or settings.documents_dir
     attachments_dir = attachments_dir or settings.attachments_dir
-    try:
-        with runtime.db.read() as session:
-            ids = list(session.scalars(select(Document.id).where(Document.status == "pending")
-                                       .order_by(Document.issued_at.desc(), Document.id.desc()).limit(limit)))
-    except Exception:
-        log.exception("looking for documents to render failed")
-        return 0
-    done = 0
-    for document_id in ids:
-        try:
-            ensure_rendered(runtime, document_id, documents_dir=documents_dir, attachments_dir=attachments_dir)
-            done += 1
-        except Exception as err:  # one broken document must not hold up the others
-            log.exception("rendering document %s failed", document_id)
-            try:
-                mark_failed(runtime, document_id, err)
-            except Exception:
-                log.exception("recording the failure of document %s failed", document_id)
-    return done
+    return render_pending(
+        runtime, Document, (Document.issued_at.desc(), Document.id.desc()), limit,
+        lambda document_id: ensure_rendered(runtime, document_id, documents_dir=documents_dir,
+                                            attachments_dir=attachments_dir),
+        lambda document_id, err: mark_failed(runtime, document_id, err), "document")
 
 
 def mark_failed(runtime: Runtime, document_id: int, err: Exception) -> None:
     """Record why a pending document could not be rendered (the case page shows it)."""
     with runtime.db.write() as session:
         row = session.get(Document, document_id)
-        if row is not None and row.status == "pending":
-            row.status = "failed"
-            row.error = f"{type(err).__name__}: {err}"[:500]
+        if row is not None:
+            row.mark_failed(err)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.cases.masking import staff_redactor
-from engine.core.paging import clamp, page_count
+from engine.core.paging import Page, clamp
 from engine.ledger.filters import LedgerFilters
 from engine.measures import Period
 from engine.models import Case, Department, Grid, User
@@ -75,18 +75,6 @@ class LedgerRow:
     satisfaction: str | None
     reopened: bool
     extension_days: int
-
-
-@dataclass(frozen=True)
-class LedgerPage:
-    rows: list[LedgerRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
 
 
 _Leader = aliased(User)
@@ -174,15 +162,16 @@ def town_counts(session: Session, period: Period, filters: LedgerFilters, scope:
 
 
 def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
-                tz: str | ZoneInfo, page: int = 1, per_page: int = PER_PAGE) -> LedgerPage:
-    """One page, newest first (as the case list, engine/cases/read_model.search_cases)."""
+                tz: str | ZoneInfo, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of ``LedgerRow`` items, newest first (as the case list,
+    engine/cases/read_model.search_cases)."""
     where = conditions(session, period, filters, scope, tz)
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     page = clamp(page, total, per_page)
     found = session.execute(_select(where).order_by(*_NEWEST_FIRST)
                             .offset((page - 1) * per_page).limit(per_page)).all()
     build = _Builder(session, scope.sees_identity, found)
-    return LedgerPage([build(r) for r in found], total, page, per_page)
+    return Page([build(r) for r in found], total, page, per_page)
 
 
 def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,

@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base
+from engine.models.rendered import RenderedPdf
 
 
-class Document(Base):
+class Document(RenderedPdf, Base):
     """A document as issued: its content is the ``context`` snapshot taken at issue time, so the
     PDF rendered later (on first download, or by the worker) shows what was true then.
 
@@ -31,16 +32,6 @@ class Document(Base):
     source_task: Mapped[str | None] = mapped_column(String(36), index=True)
     context: Mapped[dict] = mapped_column(JSON)
     identity_shown: Mapped[bool] = mapped_column(default=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | rendered | failed
-    issued_by: Mapped[str] = mapped_column(String(100))
-    issued_at: Mapped[datetime] = mapped_column()
-    rendered_at: Mapped[datetime | None] = mapped_column()
-    # Relative to the documents folder of the data dir.
-    stored_path: Mapped[str | None] = mapped_column(String(300))
-    size: Mapped[int | None] = mapped_column()
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    pages: Mapped[int | None] = mapped_column()
-    error: Mapped[str | None] = mapped_column(String(500))
 
 
 Index("ix_document_status_issued", Document.status, Document.issued_at)

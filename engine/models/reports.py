@@ -2,15 +2,16 @@
 (engine/models/documents.DocumentCounter) but tied to a period, not a case."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base
+from engine.models.rendered import RenderedPdf
 
 
-class Report(Base):
+class Report(RenderedPdf, Base):
     """A report as issued: ``context`` is the snapshot of the figures taken at issue time, so the
     PDF rendered afterwards shows what was true then. Rendered once, never changed (``sha256``).
 
@@ -25,20 +26,10 @@ class Report(Base):
     period_end: Mapped[date] = mapped_column()  # inclusive, a local date
     number: Mapped[str] = mapped_column(String(64))
     context: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | rendered | failed
-    issued_by: Mapped[str] = mapped_column(String(100))
-    issued_at: Mapped[datetime] = mapped_column()
-    rendered_at: Mapped[datetime | None] = mapped_column()
-    # Relative to the documents folder of the data dir.
-    stored_path: Mapped[str | None] = mapped_column(String(300))
-    size: Mapped[int | None] = mapped_column()
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    pages: Mapped[int | None] = mapped_column()
     # The four-colour ledger (xlsx) written with the PDF, when this build can write it.
     ledger_path: Mapped[str | None] = mapped_column(String(300))
     ledger_size: Mapped[int | None] = mapped_column()
     ledger_sha256: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(String(500))
 
 
 Index("ix_report_status_issued", Report.status, Report.issued_at)

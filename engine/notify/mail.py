@@ -149,6 +149,34 @@ class _Connection:
 _REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
+def _claim_and_send(runtime, target: SmtpTarget, limit: int, claim, deliver, counted: str) -> int:
+    """Claim one item at a time in its own transaction with ``claim(session, after_id)`` (a row
+    locked FOR UPDATE SKIP LOCKED, returned as ``(key, item)`` or None when none is left) and hand
+    it to ``deliver(session, item, connection)``, which sends, marks and says whether a message
+    went; returns how many went. At most ``limit`` items are tried; a server that cannot be
+    reached ends the round (what it claimed stays unmarked, so it is tried again later)."""
+    connection = _Connection(target)
+    sent = attempts = 0
+    after_id = 0
+    try:
+        while attempts < limit:
+            with runtime.db.write() as session:
+                found = claim(session, after_id)
+                if found is None:
+                    break
+                after_id, item = found
+                attempts += 1
+                if deliver(session, item, connection):
+                    sent += 1
+    except (OSError, smtplib.SMTPException) as err:
+        # Includes connection refused and a dropped connection; nothing unsent was marked.
+        log.warning("mail server %s:%s unavailable, %s %s sent this round, rest retried later: %s",
+                    target.host, target.port, sent, counted, err)
+    finally:
+        connection.close()
+    return sent
+
+
 def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = MAIL_MAX_AGE) -> int:
     """Mail every unsent notification of a person with an e-mail address who wants mail at once;
     returns how many went.
@@ -160,44 +188,34 @@ def send_pending(runtime, smtp_url: str, limit: int = 200, max_age: timedelta = 
     target = parse_smtp_url(smtp_url)
     tz = ZoneInfo(runtime.timezone)
     cutoff = runtime.now() - max_age
-    connection = _Connection(target)
-    sent = attempts = 0
-    after_id = 0
-    try:
-        while attempts < limit:
-            with runtime.db.write() as session:
-                found = session.execute(
-                    select(Notification, User)
-                    .join(User, User.id == Notification.user_id)
-                    .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-                    .where(Notification.emailed_at.is_(None), Notification.id > after_id,
-                           _LATEST >= cutoff, User.active.is_(True),
-                           User.email.is_not(None), User.email != "",
-                           or_(NotificationPreference.email_frequency.is_(None),
-                               NotificationPreference.email_frequency == IMMEDIATELY))
-                    .order_by(Notification.id).limit(1)
-                    .with_for_update(skip_locked=True, of=Notification)
-                ).first()
-                if found is None:
-                    break
-                row, user = found
-                after_id = row.id
-                attempts += 1
-                case = session.get(Case, row.case_id) if row.case_id else None
-                try:
-                    connection.send(build_email(row, user, case, target.sender, tz))
-                except _REFUSED as err:
-                    log.warning("mail for notification %s to %s refused, will retry: %s", row.id, user.email, err)
-                    continue
-                row.emailed_at = runtime.now()
-                sent += 1
-    except (OSError, smtplib.SMTPException) as err:
-        # Includes connection refused and a dropped connection; nothing unsent was marked.
-        log.warning("mail server %s:%s unavailable, %s sent this round, rest retried later: %s",
-                    target.host, target.port, sent, err)
-    finally:
-        connection.close()
-    return sent
+
+    def claim(session, after_id):
+        found = session.execute(
+            select(Notification, User)
+            .join(User, User.id == Notification.user_id)
+            .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+            .where(Notification.emailed_at.is_(None), Notification.id > after_id,
+                   _LATEST >= cutoff, User.active.is_(True),
+                   User.email.is_not(None), User.email != "",
+                   or_(NotificationPreference.email_frequency.is_(None),
+                       NotificationPreference.email_frequency == IMMEDIATELY))
+            .order_by(Notification.id).limit(1)
+            .with_for_update(skip_locked=True, of=Notification)
+        ).first()
+        return None if found is None else (found[0].id, found)
+
+    def deliver(session, found, connection) -> bool:
+        row, user = found
+        case = session.get(Case, row.case_id) if row.case_id else None
+        try:
+            connection.send(build_email(row, user, case, target.sender, tz))
+        except _REFUSED as err:
+            log.warning("mail for notification %s to %s refused, will retry: %s", row.id, user.email, err)
+            return False
+        row.emailed_at = runtime.now()
+        return True
+
+    return _claim_and_send(runtime, target, limit, claim, deliver, "messages")
 
 
 def send_daily_digests(runtime, smtp_url: str, hour: int, limit: int = 200,
@@ -214,48 +232,41 @@ def send_daily_digests(runtime, smtp_url: str, hour: int, limit: int = 200,
     tz = ZoneInfo(runtime.timezone)
     now = runtime.now()
     moment = digest_moment(now, tz, hour)
-    connection = _Connection(target)
-    sent = attempts = 0
-    after_id = 0
-    try:
-        while attempts < limit:
-            with runtime.db.write() as session:
-                found = session.execute(
-                    select(NotificationPreference, User)
-                    .join(User, User.id == NotificationPreference.user_id)
-                    .where(NotificationPreference.email_frequency == DAILY, NotificationPreference.user_id > after_id,
-                           or_(NotificationPreference.last_digest_at.is_(None),
-                               NotificationPreference.last_digest_at < moment),
-                           User.active.is_(True), User.email.is_not(None), User.email != "")
-                    .order_by(NotificationPreference.user_id).limit(1)
-                    .with_for_update(skip_locked=True, of=NotificationPreference)
-                ).first()
-                if found is None:
-                    break
-                preference, user = found
-                after_id = user.id
-                attempts += 1
-                # Unread news not mailed yet, and digests grown since the last daily mail.
-                news = Notification.emailed_at.is_(None)
-                if preference.last_digest_at is not None:
-                    news = or_(news, _LATEST > preference.last_digest_at)
-                rows = list(session.scalars(
-                    select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None),
-                                               news, _LATEST >= now - max_age)
-                    .order_by(_LATEST.desc(), Notification.id.desc()).limit(DIGEST_MAX_ITEMS)))
-                if rows:
-                    try:
-                        connection.send(build_digest_email(rows, user, target.sender, tz, now))
-                    except _REFUSED as err:
-                        log.warning("daily digest to %s refused, will retry: %s", user.email, err)
-                        continue
-                    for row in rows:
-                        row.emailed_at = now
-                    sent += 1
-                preference.last_digest_at = now
-    except (OSError, smtplib.SMTPException) as err:
-        log.warning("mail server %s:%s unavailable, %s digests sent this round, rest retried later: %s",
-                    target.host, target.port, sent, err)
-    finally:
-        connection.close()
-    return sent
+
+    def claim(session, after_id):
+        found = session.execute(
+            select(NotificationPreference, User)
+            .join(User, User.id == NotificationPreference.user_id)
+            .where(NotificationPreference.email_frequency == DAILY, NotificationPreference.user_id > after_id,
+                   or_(NotificationPreference.last_digest_at.is_(None),
+                       NotificationPreference.last_digest_at < moment),
+                   User.active.is_(True), User.email.is_not(None), User.email != "")
+            .order_by(NotificationPreference.user_id).limit(1)
+            .with_for_update(skip_locked=True, of=NotificationPreference)
+        ).first()
+        return None if found is None else (found[1].id, found)
+
+    def deliver(session, found, connection) -> bool:
+        preference, user = found
+        # Unread news not mailed yet, and digests grown since the last daily mail.
+        news = Notification.emailed_at.is_(None)
+        if preference.last_digest_at is not None:
+            news = or_(news, _LATEST > preference.last_digest_at)
+        rows = list(session.scalars(
+            select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None),
+                                       news, _LATEST >= now - max_age)
+            .order_by(_LATEST.desc(), Notification.id.desc()).limit(DIGEST_MAX_ITEMS)))
+        went = False
+        if rows:
+            try:
+                connection.send(build_digest_email(rows, user, target.sender, tz, now))
+            except _REFUSED as err:
+                log.warning("daily digest to %s refused, will retry: %s", user.email, err)
+                return False
+            for row in rows:
+                row.emailed_at = now
+            went = True
+        preference.last_digest_at = now
+        return went
+
+    return _claim_and_send(runtime, target, limit, claim, deliver, "digests")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import os
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from documents.render import render_pdf
+from engine.core.backlog import render_pending
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
@@ -26,7 +26,6 @@ from engine.ledger.xlsx import write_ledger_xlsx
 from engine.measures import Period
 from engine.models.reports import Report
 
-log = logging.getLogger(__name__)
 FOLDER = "reports"  # under the documents folder; case documents use numeric folders
 BACKLOG_BATCH = 2
 
@@ -113,30 +112,13 @@ def _discard(documents_dir: Path, written: list[str]) -> None:
 def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
     with runtime.db.write() as session:
         row = session.get(Report, report_id)
-        if row is not None and row.status == "pending":
-            row.status = "failed"
-            row.error = f"{type(err).__name__}: {err}"[:500]
+        if row is not None:
+            row.mark_failed(err)
 
 
 def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None) -> int:
     """Render up to ``limit`` pending reports, oldest first (the worker's share). Never raises."""
     documents_dir = documents_dir or load_settings().documents_dir
-    try:
-        with runtime.db.read() as session:
-            ids = list(session.scalars(select(Report.id).where(Report.status == "pending")
-                                       .order_by(Report.issued_at, Report.id).limit(limit)))
-    except Exception:
-        log.exception("looking for reports to render failed")
-        return 0
-    done = 0
-    for report_id in ids:
-        try:
-            ensure_rendered(runtime, report_id, documents_dir=documents_dir)
-            done += 1
-        except Exception as err:  # one broken report must not hold up the others, or the timers
-            log.exception("rendering report %s failed", report_id)
-            try:
-                mark_failed(runtime, report_id, err)
-            except Exception:
-                log.exception("recording the failure of report %s failed", report_id)
-    return done
+    return render_pending(runtime, Report, (Report.issued_at, Report.id), limit,
+                          lambda report_id: ensure_rendered(runtime, report_id, documents_dir=documents_dir),
+                          lambda report_id, err: mark_failed(runtime, report_id, err), "report")

@@ -1,58 +1,42 @@
-"""`greenloop bench engine --quick` runs end to end on SQLite and ends with its figures line."""
+"""`greenloop bench NAME --quick` runs end to end on SQLite and ends with its figures line."""
 from __future__ import annotations
+
+import importlib
 
 import pytest
 
-from bench import engine_bench
 
-KEYS = ["start_per_s", "step10_ms", "step100_ms", "size10_kb", "size100_kb", "timers_per_s_1w", "timers_per_s_2w"]
+def _stats_counts(figures: dict[str, float]) -> None:
+    assert figures["cases"] == 20_000 and 0 < figures["year_cases"] < 20_000
 
 
-@pytest.mark.slow
-def test_quick_engine_bench_prints_every_figure_last(capsys, monkeypatch):
+def _map_counts(figures: dict[str, float]) -> None:
+    assert figures["cases"] == 300
+
+
+# (bench, its KEYS are the whole line rather than its start, every figure is above zero, checks of its own)
+BENCHES = [
+    pytest.param("engine", True, True, None, marks=pytest.mark.slow),
+    pytest.param("documents", True, True, None, marks=pytest.mark.slow),
+    pytest.param("stats", False, False, _stats_counts, marks=pytest.mark.slow),
+    pytest.param("map", True, True, _map_counts),
+]
+
+
+@pytest.mark.parametrize(("name", "whole_line", "positive", "check"), BENCHES)
+def test_quick_bench_prints_every_figure_last(name, whole_line, positive, check, capsys, monkeypatch):
+    bench = importlib.import_module(f"bench.{name}_bench")
     monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)  # always the temporary SQLite file
-    assert engine_bench.main(["--quick"]) == 0
+    assert bench.main(["--quick"]) == 0
 
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) > 1, "human-readable lines come before the figures"
     pairs = [item.split("=") for item in lines[-1].split(" ")]
     assert all(len(pair) == 2 for pair in pairs), lines[-1]
     figures = {key: float(value) for key, value in pairs}
-    assert list(figures) == KEYS
-    assert all(value > 0 for value in figures.values()), figures
-
-
-@pytest.mark.slow
-def test_quick_documents_bench_prints_every_figure_last(capsys, monkeypatch):
-    from bench import documents_bench
-
-    monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)
-    assert documents_bench.main(["--quick"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
-    assert list(figures) == list(documents_bench.KEYS)
-    assert "notice_ms" in figures and "casefile_ms" in figures
-    assert all(value > 0 for value in figures.values()), figures
-
-
-@pytest.mark.slow
-def test_quick_stats_bench_prints_every_figure_last(capsys, monkeypatch):
-    from bench import stats_bench
-
-    monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)
-    assert stats_bench.main(["--quick"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
-    assert list(figures)[:len(stats_bench.KEYS)] == stats_bench.KEYS
-    assert figures["cases"] == 20_000 and 0 < figures["year_cases"] < 20_000
-
-
-def test_quick_map_bench_prints_every_figure_last(capsys, monkeypatch):
-    from bench import map_bench
-
-    monkeypatch.delenv("GREENLOOP_BENCH_DATABASE_URL", raising=False)
-    assert map_bench.main(["--quick"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    figures = {key: float(value) for key, value in (item.split("=") for item in last.split(" "))}
-    assert list(figures) == list(map_bench.KEYS) and figures["cases"] == 300
-    assert all(value > 0 for value in figures.values()), figures
+    keys = list(figures) if whole_line else list(figures)[:len(bench.KEYS)]
+    assert keys == list(bench.KEYS)
+    if positive:
+        assert all(value > 0 for value in figures.values()), figures
+    if check is not None:
+        check(figures)

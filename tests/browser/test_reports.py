@@ -21,23 +21,23 @@ def test_a_leader_reads_the_reports_on_a_phone(sqlite_only, sign_in, env, week, 
     shot(page, "reports_phone")
 
 
+def _type_day(page, day: str) -> None:
+    """Replace the monthly day with the keyboard alone and send the form with Enter."""
+    page.get_by_label("每月几日（1–28）").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(day)
+    page.keyboard.press("Enter")
+
+
 def test_an_administrator_sets_the_schedule_by_keyboard(sqlite_only, sign_in, env, shot):
     page = sign_in("admin", **PHONE)
     page.goto("/admin/reports")
     no_horizontal_overflow(page, "report schedule")
-    day = page.get_by_label("每月几日（1–28）")
-    day.focus()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("31")
-    page.keyboard.press("Enter")
+    _type_day(page, "31")
     expect(page.get_by_role("alert")).to_contain_text("1–28")
     expect(page.get_by_label("每月几日（1–28）")).to_have_attribute("aria-invalid", "true")
     shot(page, "report_schedule_error")
-    day = page.get_by_label("每月几日（1–28）")
-    day.focus()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("5")
-    page.keyboard.press("Enter")
+    _type_day(page, "5")
     expect(page.get_by_text("统计报告计划已保存")).to_be_visible()
     with env.db.read() as s:
         assert report_schedule.load(s).monthly.day == 5

@@ -149,7 +149,7 @@ def test_pages_and_keyset_batches_agree(env, ledger_cases):
         paged = []
         first = ledger_page(s, MARCH, LedgerFilters(), scope, tz=TZ, page=1, per_page=4)
         for n in range(1, first.pages + 1):
-            paged += [r.id for r in ledger_page(s, MARCH, LedgerFilters(), scope, tz=TZ, page=n, per_page=4).rows]
+            paged += [r.id for r in ledger_page(s, MARCH, LedgerFilters(), scope, tz=TZ, page=n, per_page=4).items]
         beyond = ledger_page(s, MARCH, LedgerFilters(), scope, tz=TZ, page=99, per_page=4)
     assert everything == batched == paged and len(everything) == 6
     assert first.total == 6 and first.pages == page_count(6, 4) == 2
