@@ -140,7 +140,7 @@ def test_a_complaint_goes_from_intake_to_closure_with_four_people(sqlite_only, p
 
     # 5. The lead sends it back once: the case returns to handling.
     lead = people("lead")
-    lead.get_by_role("link", name="审批").click()
+    lead.get_by_role("link", name="审批", exact=True).click()
     lead.get_by_role("row").filter(has_text=number).get_by_role("link", name="去审批").click()
     expect(lead.get_by_role("heading", level=1)).to_contain_text("审核办结")
     lead.get_by_role("radio", name="不同意").check()

@@ -31,7 +31,7 @@ def open_editor(page: Page, shot) -> None:
     shot(page, "admin-index")
     page.get_by_role("link", name="流程图").first.click()
     shot(page, "diagrams-index")
-    page.get_by_role("link", name="编辑流程图").click()
+    page.locator("a[href=\"/admin/diagrams/complaint/edit\"]").click()
     expect(page.locator("#editor-shell")).to_have_attribute("data-ready", "true")
 
 

@@ -38,8 +38,8 @@ def test_signed_out_goes_to_sign_in(ledger_app, as_user):
 
 
 def test_nav_entry_for_readers_only(ledger_app, as_user):
-    assert 'href="/ledger"' in as_user("lead").get("/").get_data(as_text=True)
-    assert 'href="/ledger"' not in as_user("handler").get("/").get_data(as_text=True)
+    assert 'href="/ledger"' in as_user("lead").get("/overview").get_data(as_text=True)
+    assert 'href="/ledger"' not in as_user("handler").get("/overview").get_data(as_text=True)
 
 
 def test_the_page_shows_the_month_with_colour_words(ledger_app, as_user):

@@ -37,7 +37,7 @@ def test_other_staff_get_403_and_no_menu_entry_and_strangers_sign_in_first(count
         person = as_user(username)
         for url in ("/map", "/map/cases.json", "/map/boundaries.json"):
             assert person.get(url).status_code == 403, (username, url)
-        assert 'href="/map"' not in person.get("/").get_data(as_text=True)
+        assert 'href="/map"' not in person.get("/overview").get_data(as_text=True)
     stranger = as_user()
     for url in ("/map", "/map/cases.json", "/map/boundaries.json"):
         answer = stranger.get(url)

@@ -17,7 +17,7 @@ from tests.web.conftest import csrf_of
 
 def test_leaders_find_the_reports_in_the_menu_and_download_them(as_user, issued):
     leader = as_user("leader")
-    home = leader.get("/").get_data(as_text=True)
+    home = leader.get("/overview").get_data(as_text=True)
     assert 'href="/reports"' in home
     page = leader.get("/reports").get_data(as_text=True)
     assert "环督周报〔2026〕第1号" in page and "环督日报〔2026〕第1号" in page and "2026-03-02 – 2026-03-08" in page
@@ -49,7 +49,7 @@ def test_only_leaders_the_supervision_section_and_administrators_read_reports(as
         assert as_user(username).get("/reports").status_code == 200, username
     for username in ("town", "lead", "handler", "intake", "gridofficer"):
         user = as_user(username)
-        assert 'href="/reports"' not in user.get("/").get_data(as_text=True), username
+        assert 'href="/reports"' not in user.get("/overview").get_data(as_text=True), username
         for url in ("/reports", f"/reports/{weekly.id}.pdf", f"/reports/{weekly.id}.xlsx"):
             assert user.get(url).status_code == 404, (username, url)
     assert as_user().get("/reports").status_code in (302, 401)

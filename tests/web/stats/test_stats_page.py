@@ -29,7 +29,7 @@ ROLES = {"admin": 200, "supervisor": 200, "leader": 200, "town": 200, "lead": 20
 def test_who_may_open_the_page(as_user, username, status):
     person = as_user(username)
     assert person.get("/stats").status_code == status
-    home = person.get("/").get_data(as_text=True)
+    home = person.get("/overview").get_data(as_text=True)
     assert ('href="/stats"' in home) == (status == 200), "the menu offers the page to exactly those who may open it"
 
 
