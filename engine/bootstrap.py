@@ -22,12 +22,14 @@ from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
 from engine.notify import rules as notification_rules
+from engine.rectification.functions import rectification_functions
 from engine.sms import outbox as sms_outbox
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
-    return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx)}
+    return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
+            **rectification_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

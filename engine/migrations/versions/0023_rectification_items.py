@@ -1,0 +1,46 @@
+"""Rectification items (逐项整改销号)
+
+Revision ID: 0023
+Revises: 0012
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0023"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rectification_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("responsible", sa.String(length=200), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("evidence_required", sa.String(length=500), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue", sa.Boolean(), nullable=False),
+        sa.Column("evidence_attachment_ids", sa.String(length=200), nullable=True),
+        sa.Column("evidence_note", sa.Text(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("signed_off_by", sa.String(length=64), nullable=True),
+        sa.Column("signed_off_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_rectification_item_case_id_case"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rectification_item")),
+        sa.UniqueConstraint("case_id", "seq", name="uq_rectification_item_case_seq"),
+    )
+    with op.batch_alter_table("rectification_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rectification_item_case_id"), ["case_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("rectification_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rectification_item_case_id"))
+    op.drop_table("rectification_item")
