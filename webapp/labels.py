@@ -36,11 +36,13 @@ ROLES = _translated(words.ROLES)
 GROUPS = {code: ROLES[code] for code in CANDIDATE_GROUPS}
 GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
+RECTIFICATION_STATUSES = _translated(words.RECTIFICATION_STATUSES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
-                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS)
+                         satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
+                         rectification=RECTIFICATION_STATUSES)
 
 
 def label(table: dict, code: str | None) -> str:
