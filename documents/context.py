@@ -22,6 +22,8 @@ from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
 from engine.cases.masking import complainant_on_paper, paper_redactor, scrub
 from engine.cases.read_model import form_fields, timeline
+from engine.leadership.flags import flags_of
+from engine.leadership.records import records_of
 from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
 from engine.org.places import place_names
@@ -30,6 +32,7 @@ from engine.vocabulary import events
 from engine.vocabulary.document_kinds import KINDS
 from engine.vocabulary.words import (
     ACTORS,
+    CASE_FLAGS,
     CATEGORIES,
     CHANNELS,
     RECTIFICATION_STATUSES,
@@ -193,6 +196,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
              "evidence_note": i.evidence_note or "", "attachments": evidence_ids(i),
              "signed_off_by": who(i.signed_off_by) if i.signed_off_by else "", "signed_off_at": fmt_time(i.signed_off_at, zone)}
             for i in list_items(session, case.id)]
+        context["leadership"] = _leadership(session, case, zone, who)
     if not show_identity:
         context = scrub(context, paper_redactor(case))
     return context
@@ -292,6 +296,44 @@ def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
         entries.append({"at": fmt_time(e.at, zone), "actor": word(ACTORS, e.actor), "stage": word(STAGES, e.stage),
                         "text": text, "fields": [[label, _value(v)] for label, v in e.fields]})
     return entries
+
+
+def _leadership(session: Session, case: Case, zone: ZoneInfo, who) -> dict:
+    """The owning leader's progress checks, meetings and visits (engine/leadership/records.py) and
+    the supervision section's flags, as the case file's own section records them; empty when the
+    case has none of them."""
+    users = dict(session.execute(select(User.id, User.display_name)).all())
+    owner = users.get(case.leader_owner_id) if case.leader_owner_id else None
+    checks, meetings, visits = [], [], []
+    for row in records_of(session, case.id):
+        c = row.content or {}
+        base = {"held_on": fmt_date(_at_noon(row.held_on, zone), zone), "leader": users.get(row.leader_id, ""),
+                "recorded_by": who(row.recorded_by), "recorded_at": fmt_time(row.recorded_at, zone)}
+        if row.kind == "check":
+            checks.append({**base, "decisions": c.get("decisions") or "",
+                           "next_check": fmt_date(_at_noon(row.next_check, zone), zone) if row.next_check else ""})
+        elif row.kind == "meeting":
+            attendees = [a.get("name") or "" for a in c.get("attendees") or []] + \
+                ([c["outside"]] if c.get("outside") else [])
+            items = [{"item": i.get("item") or "", "department": i.get("department_name") or "",
+                      "person": i.get("person_name") or "", "days": i.get("days"),
+                      "due": fmt_deadline(datetime.fromisoformat(i["due"]), zone) if i.get("due") else ""}
+                     for i in c.get("follow_ups") or []]
+            meetings.append({**base, "attendees": "、".join(attendees), "decisions": c.get("decisions") or "",
+                             "follow_ups": items})
+        elif row.kind == "visit":
+            visits.append({**base, "place": c.get("place") or "", "visitors": c.get("visitors") or "",
+                           "heard": c.get("heard") or "", "outcome": c.get("outcome") or ""})
+    flags = [{"flag": word(CASE_FLAGS, f.flag), "reason": f.reason, "set_by": who(f.set_by),
+              "set_at": fmt_time(f.set_at, zone)} for f in flags_of(session, [case.id]).get(case.id, [])]
+    if not (owner or checks or meetings or visits or flags):
+        return {}  # no leader and no flag: the case file has no such section
+    return {"owner": owner or "", "checks": checks, "meetings": meetings, "visits": visits, "flags": flags}
+
+
+def _at_noon(day, zone: ZoneInfo) -> datetime:
+    # A record's date is a local calendar date; noon keeps it the same date in any written form.
+    return datetime(day.year, day.month, day.day, 12, tzinfo=zone)
 
 
 def _documents(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:

@@ -5,6 +5,6 @@ the line saying which others it may import (tests/unit/test_architecture.py enfo
 lower layer never depends on a higher one and no import cycle can form.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
-engine.org, engine.notify, engine.work, engine.cases, engine.public, engine.timers, documents,
+engine.org, engine.notify, engine.work, engine.cases, engine.leadership, engine.public, engine.timers, documents,
 forms.
 """

@@ -2,7 +2,7 @@
 packages into a runtime (docs/architecture.md).
 
 The runtime (engine/core) knows no domain; here it is lent what a diagram may call (deadlines,
-the case's lifecycle and escalation), the working calendar, and what follows every step
+the case's lifecycle and escalation, a leader's reminders), the working calendar, and what follows every step
 (notifications, then case documents, then the text messages, which read the step's notifications).
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from engine.core.config import Settings, load_settings
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
+from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
 from engine.rectification.functions import rectification_functions
 from engine.sms import outbox as sms_outbox
@@ -29,7 +30,7 @@ from engine.sms import outbox as sms_outbox
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
-            **rectification_functions(ctx)}
+            **rectification_functions(ctx), **leadership_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

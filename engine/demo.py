@@ -10,7 +10,7 @@ import heapq
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
@@ -61,7 +61,48 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
         return "\n".join(lines)
     made = simulate_cases(runtime, cases, seed, progress)
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
+    lines.append(f"{leader_demo(runtime)} cases with a leader's checks, meetings, visits and flags")
     return "\n".join(lines)
+
+
+def leader_demo(runtime: Runtime, count: int = 3) -> int:
+    """The leader's own cases (engine/leadership): on a few open cases the leader owns (escalated
+    to the top tier in the simulation, or given to them now), a progress check with its next date
+    (the reminder waits for it), a meeting with a follow-up item, a visit; and flags on them."""
+    from engine.leadership import flags, records
+    from engine.work.board_actions import take_ownership
+
+    with runtime.db.read() as session:
+        leader = session.scalars(select(User).where(User.username == "leader")).one()
+        owned = list(session.scalars(select(Case.id).where(Case.leader_owner_id == leader.id,
+                                                            Case.status.in_(("accepted", "handling")))
+                                     .order_by(Case.id).limit(count)))
+        spare = list(session.scalars(select(Case.id).where(Case.leader_owner_id.is_(None),
+                                                            Case.department_id.is_not(None),
+                                                            Case.status.in_(("accepted", "handling")))
+                                     .order_by(Case.id).limit(count - len(owned))))
+        handler2 = session.scalar(select(User.id).where(User.username == "handler2"))
+        supervisor = session.scalar(select(User.id).where(User.username == "supervisor"))
+    everything = true()
+    today = records.today(runtime)
+    for n, case_id in enumerate(owned + spare):
+        with runtime.db.write() as session:
+            if case_id in spare:
+                take_ownership(session, runtime, case_id, user_id=leader.id, actor="leader", scope=everything)
+            records.record_check(session, runtime, case_id, actor="leader", scope=everything, held_on=today,
+                                 decisions="听取承办部门汇报，要求一周内完成整改并报告。",
+                                 next_check=today + timedelta(days=7 + n))
+            records.record_meeting(session, runtime, case_id, actor="leader", scope=everything, held_on=today,
+                                   attendee_ids=[supervisor, handler2], outside="属地镇政府分管负责人",
+                                   decisions="执法大队牵头联合检查，督查科跟踪督办。",
+                                   follow_ups=[records.FollowUpItem("现场联合执法检查", "enforcement", handler2, 3)])
+            if n == 0:
+                records.record_visit(session, runtime, case_id, actor="leader", scope=everything, held_on=today,
+                                     place="投诉人家中", visitors="分管局领导、督查科", heard="夜间异味仍时有发生",
+                                     outcome="当面说明整改安排，约定一周后回访")
+            flags.set_flag(session, runtime, case_id, ("key", "difficult", "backlog")[n % 3], actor="supervisor",
+                           reason="群众反复投诉，列入督查科重点跟踪", scope=everything)
+    return len(owned) + len(spare)
 
 
 # Outside systems a county bureau connects: the city's 12345 platform (Open311) and the

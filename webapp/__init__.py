@@ -15,7 +15,7 @@ from engine.core.timefmt import deadline_text
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
 BLUEPRINTS = ["overview", "auth", "vendor", "work.inbox", "work.tasks", "cases.case_pages", "cases.intake",
-              "work.approvals", "work.board", "work.notifications", "cases.documents", "admin.home",
+              "work.approvals", "work.board", "leadership.pages", "work.notifications", "cases.documents", "admin.home",
               "admin.diagrams", "admin.forms", "admin.calendar", "admin.people", "admin.sms", "public.portal", "open311", "api"]
 
 UPLOAD_LIMIT_MB = 25

@@ -29,19 +29,23 @@ def cmd_init_db(args) -> int:
 
 
 def cmd_deploy(args) -> int:
-    from engine.definitions.deploy import MAIN_PROCESS, deploy, shipped_files
+    from engine.definitions.deploy import MAIN_PROCESS, deploy, shipped_files, shipped_processes
 
-    bpmn, dmn = shipped_files()
-    if args.bpmn:
-        bpmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.bpmn}
-    if args.dmn:
-        dmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.dmn}
+    # Every shipped process, each a version of its own; or one (--process), from given files if any.
+    processes = [args.process] if args.process else [MAIN_PROCESS] if (args.bpmn or args.dmn) \
+        else shipped_processes()
     runtime = _runtime()
-    with runtime.db.write() as session:
-        definition, created = deploy(session, runtime, bpmn, dmn, process_id=args.process or MAIN_PROCESS,
-                                     deployed_by=args.user, comment=args.comment)
-    state = "deployed as new version" if created else "unchanged, still"
-    print(f"{definition.process_id}: {state} v{definition.version} ({definition.checksum[:12]})")
+    for process_id in processes:
+        bpmn, dmn = shipped_files(process_id) if process_id in shipped_processes() else ({}, {})
+        if args.bpmn:
+            bpmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.bpmn}
+        if args.dmn:
+            dmn = {Path(p).name: Path(p).read_text(encoding="utf-8") for p in args.dmn}
+        with runtime.db.write() as session:
+            definition, created = deploy(session, runtime, bpmn, dmn, process_id=process_id,
+                                         deployed_by=args.user, comment=args.comment)
+        state = "deployed as new version" if created else "unchanged, still"
+        print(f"{definition.process_id}: {state} v{definition.version} ({definition.checksum[:12]})")
     return 0
 
 
@@ -159,9 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("init-db", help="create or upgrade the database schema").set_defaults(func=cmd_init_db)
 
     p = sub.add_parser("deploy", help="validate and deploy process diagrams (default: the shipped ones)")
-    p.add_argument("--bpmn", nargs="*", help="BPMN files (default workflows/bpmn/*.bpmn)")
-    p.add_argument("--dmn", nargs="*", help="DMN files (default workflows/dmn/*.dmn)")
-    p.add_argument("--process", help="process id to deploy (default complaint)")
+    p.add_argument("--bpmn", nargs="*", help="BPMN files (default workflows/bpmn/<process>.bpmn)")
+    p.add_argument("--dmn", nargs="*", help="DMN files (default workflows/dmn/*.dmn for complaint)")
+    p.add_argument("--process", help="process id to deploy (default: every shipped process; "
+                                     "complaint when files are given)")
     p.add_argument("--comment")
     p.add_argument("--user", default="cli")
     p.set_defaults(func=cmd_deploy)

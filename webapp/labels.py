@@ -37,12 +37,14 @@ GROUPS = {code: ROLES[code] for code in CANDIDATE_GROUPS}
 GRID_LEVELS = _translated(words.GRID_LEVELS)
 ACTORS = _translated(words.ACTORS)
 RECTIFICATION_STATUSES = _translated(words.RECTIFICATION_STATUSES)
+CASE_FLAGS = _translated(words.CASE_FLAGS)
+LEADER_RECORDS = _translated(words.LEADER_RECORDS)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
-                         rectification=RECTIFICATION_STATUSES)
+                         rectification=RECTIFICATION_STATUSES, flag=CASE_FLAGS, leader_record=LEADER_RECORDS)
 
 
 def label(table: dict, code: str | None) -> str:

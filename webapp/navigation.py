@@ -6,14 +6,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from engine.models import Notification
+from engine.models import TOP_TIER, Notification
+from engine.org.scopes import in_supervision_section
 
-# endpoint, label (translatable), roles that see it (empty: every signed-in person)
+
+def _leader(user) -> bool:
+    """A bureau leader (a supervisor of the top tier), who owns cases (包案); or an administrator."""
+    return user.is_admin or ("supervisor" in user.roles and user.tier == TOP_TIER)
+
+
+# endpoint, label (translatable), who sees it: roles (empty: every signed-in person), or a test of
+# the signed-in person
 NAV = [
     ("inbox.index", _l("我的待办"), ()),
     ("intake.new", _l("登记投诉"), ("intake",)),
     ("approvals.index", _l("审批"), ("lead",)),
     ("board.index", _l("四色看板"), ("supervisor",)),
+    ("leadership.mine", _l("我包的案件"), _leader),
+    ("leadership.flagged", _l("重点案件"), in_supervision_section),
     ("cases.index", _l("案件查询"), ()),
     ("admin.index", _l("系统管理"), ("admin",)),
 ]
@@ -22,7 +32,7 @@ NAV = [
 def nav_items():
     known = current_app.view_functions
     return [(e, label, roles) for e, label, roles in NAV
-            if e in known and (not roles or current_user.has(*roles))]
+            if e in known and (not roles or (roles(current_user) if callable(roles) else current_user.has(*roles)))]
 
 
 def unread_count() -> int:

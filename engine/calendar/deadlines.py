@@ -1,5 +1,6 @@
 """The deadline functions a diagram's timer expressions call: ``now()``, ``deadline(start, days,
-urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar.
+urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar, and
+``morning_of(day)`` for a timer set to a date people agreed on (a leader's next progress check).
 
 They return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads an offset-less
 timeDate in server-local time.
@@ -49,4 +50,19 @@ def deadline_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         start = datetime.combine(when, time(0), tzinfo=ctx.timezone)
         return (start + timedelta(days=1)).astimezone(timezone.utc).isoformat()
 
-    return {"now": now, "deadline": deadline, "warning": warning, "day_end": day_end}
+    def morning_of(day: str) -> str:
+        """09:00 local time on ``day`` (an ISO date, or a moment whose local date is meant): when
+        office work starts, so a reminder for that date is waiting as the day begins."""
+        if not isinstance(day, str) or not day:
+            raise WorkflowFault(f"morning_of() needs a date, got {day!r}")
+        try:
+            local = date.fromisoformat(day) if len(day) == 10 else \
+                _parse(day).astimezone(ctx.timezone).date()
+        except ValueError:
+            raise WorkflowFault(f"morning_of() needs a date, got {day!r}") from None
+        return datetime.combine(local, MORNING, tzinfo=ctx.timezone).isoformat()
+
+    return {"now": now, "deadline": deadline, "warning": warning, "morning_of": morning_of, "day_end": day_end}
+
+
+MORNING = time(9, 0)

@@ -112,6 +112,10 @@ class TaskValues:
     joint_department: str | None
     # Otherwise the handler and lead lanes are worked by the case's department.
     case_department: bool
+    # Task data may name who a new task goes to (user ids): "assign_to" hands it to a person in
+    # its group, "reserved_for" to one person alone (a leader's reminder, engine/org/scopes.py).
+    assign_to: int | None = None
+    reserved_for: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def project(workflow: BpmnWorkflow, case: Case | None, now: datetime,
                           case.stage if case else None),
             joint_department=task.data.get("joint_department") or None,
             case_department=spec.lane in CASE_DEPARTMENT_LANES,
+            assign_to=_int(task.data.get("assign_to")),
+            reserved_for=_int(task.data.get("reserved_for")),
         )
     return Projection(ready, limits.get("deadline"), limits.get("warning"), next_timer_due(workflow))
 
@@ -188,7 +194,8 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
                 id=task_id, instance_id=instance.id, case_id=case.id if case else None,
                 spec=values.spec, name=values.name, form=values.form, stage=values.stage,
                 candidate_group=values.candidate_group, due_at=values.due_at, warn_at=values.warn_at,
-                created_at=now, state="ready",
+                created_at=now, state="ready", reserved_for_id=values.reserved_for,
+                assignee_id=values.reserved_for or values.assign_to,
             )
             session.add(row)
             created.append(row)
@@ -205,7 +212,7 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
 def _int(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 

@@ -115,7 +115,10 @@ class Runtime:
     # ------------------------------------------------------------------ steps
 
     def start(self, session: Session, case: Case | None, data: dict, actor: str,
-              definition: ProcessDefinition | None = None) -> StepResult:
+              definition: ProcessDefinition | None = None, started: str = "process_started") -> StepResult:
+        """Start an instance of ``definition`` (the newest complaint loop by default). ``started`` is
+        the audit event that records it: a process running beside a case's own loop (a leader's
+        reminder) names its own, so the case is not told it was registered again."""
         # Callers may hand in a definition read in another session; its deferred files load
         # only through this one.
         definition = session.get(ProcessDefinition, definition.id) if definition else require_latest(session)
@@ -130,7 +133,7 @@ class Runtime:
         def begin(workflow: BpmnWorkflow, ctx: StepContext) -> None:
             start = workflow.get_tasks(state=TaskState.READY)[0]
             start.data.update(data)
-            ctx.record("process_started", definition=definition.process_id, version=definition.version)
+            ctx.record(started, definition=definition.process_id, version=definition.version)
 
         return self._run(session, instance, case, actor, begin,
                          workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs))

@@ -35,9 +35,20 @@ from engine.models import ProcessDefinition
 WORKFLOWS_DIR = REPO_ROOT / "workflows"
 
 
-def shipped_files() -> tuple[dict[str, str], dict[str, str]]:
-    bpmn = {p.name: p.read_text(encoding="utf-8") for p in sorted((WORKFLOWS_DIR / "bpmn").glob("*.bpmn"))}
-    dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted((WORKFLOWS_DIR / "dmn").glob("*.dmn"))}
+def shipped_processes() -> list[str]:
+    """The shipped processes, each deployed on its own: every workflows/bpmn/<process id>.bpmn, the
+    complaint loop first. (complaint.bpmn also holds the supervision process it calls.)"""
+    names = sorted(p.stem for p in (WORKFLOWS_DIR / "bpmn").glob("*.bpmn"))
+    return sorted(names, key=lambda name: name != MAIN_PROCESS)
+
+
+def shipped_files(process_id: str = MAIN_PROCESS) -> tuple[dict[str, str], dict[str, str]]:
+    """The files one shipped process is deployed from: its own diagram file and, for the complaint
+    loop, the decision tables its routing calls."""
+    path = WORKFLOWS_DIR / "bpmn" / f"{process_id}.bpmn"
+    bpmn = {path.name: path.read_text(encoding="utf-8")}
+    dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted((WORKFLOWS_DIR / "dmn").glob("*.dmn"))} \
+        if process_id == MAIN_PROCESS else {}
     return bpmn, dmn
 
 
@@ -65,6 +76,8 @@ def _sample_data(now: datetime) -> dict[str, Any]:
         "extended_days": 0, "reopened": False, "joint_departments": [], "route_tier": 1,
         # a rectification item's clock (the complaint diagram's rectification process)
         "rectify_from": iso, "rectify_days": 1,
+        # A meeting's follow-up item: its deadline in working days (workflows/bpmn/leader_follow_up.bpmn).
+        "due_days": 5,
     }
 
 
@@ -216,7 +229,11 @@ def deploy(session: Session, runtime: Runtime, bpmn_files: dict[str, str], dmn_f
 
 
 def deploy_shipped(session: Session, runtime: Runtime, **kwargs) -> tuple[ProcessDefinition, bool]:
-    bpmn, dmn = shipped_files()
-    return deploy(session, runtime, bpmn, dmn, comment=kwargs.pop("comment", "随系统发布的流程 (shipped diagrams)"), **kwargs)
+    """Deploy every shipped process (each a version of its own); returns the complaint loop's."""
+    comment = kwargs.pop("comment", "随系统发布的流程 (shipped diagrams)")
+    results = {process_id: deploy(session, runtime, *shipped_files(process_id), process_id=process_id,
+                                  comment=comment, **kwargs)
+               for process_id in shipped_processes()}
+    return results[MAIN_PROCESS]
 
 

@@ -22,6 +22,7 @@ from engine.models.case import (
     CaseCounter,
 )
 from engine.models.files import Attachment, TaskDraft
+from engine.models.leadership import CASE_FLAGS, LEADER_RECORD_KINDS, CaseFlag, LeaderRecord
 from engine.models.org import (
     CANDIDATE_GROUPS,
     GRID_LEVELS,
@@ -35,7 +36,7 @@ from engine.models.org import (
 from engine.models.process import ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
-    "Attachment", "TaskDraft", "AuditEvent", "Base", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
+    "Attachment", "TaskDraft", "AuditEvent", "Base", "CASE_FLAGS", "CaseFlag", "LEADER_RECORD_KINDS", "LeaderRecord", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
     "CalendarDay", "CalendarYear", "Case", "CaseCounter", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
     "Notification", "OPEN_STATUSES",
     "ProcessDefinition", "ProcessInstance", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",

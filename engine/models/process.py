@@ -67,6 +67,9 @@ class Task(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     tier: Mapped[int | None] = mapped_column()
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # A task the diagram reserved for one person (a leader's own reminder, task data
+    # "reserved_for"): nobody else in its group sees or works it (engine/org/scopes.task_scope).
+    reserved_for_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     state: Mapped[str] = mapped_column(String(16), default="ready")  # ready | completed | cancelled
     due_at: Mapped[datetime | None] = mapped_column()
     warn_at: Mapped[datetime | None] = mapped_column()

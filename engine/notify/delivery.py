@@ -69,7 +69,10 @@ class Directory:
 
 
 def eligible_users(session: Session, task: Task) -> list[User]:
-    """Staff who could work ``task`` (the choices when a supervisor reassigns it)."""
+    """Staff who could work ``task`` (the choices when a supervisor reassigns it); a task reserved
+    for one person has no one else."""
+    if getattr(task, "reserved_for_id", None) is not None:
+        return list(session.scalars(select(User).where(User.id == task.reserved_for_id)))
     ids = Directory(session).recipients(Audience.of_task(task, personal=False))
     if not ids:
         return []

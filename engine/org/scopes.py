@@ -17,7 +17,12 @@ The rules:
   case rule (so not a handler or lead, and not another town's supervisor); administrators;
 - a task is for one candidate group and is worked only by that group's members, within that
   group's rule: intake as their cases; handlers as their cases; leads their department's;
-  supervisors those of exactly their tier, in their subtree or without a place.
+  supervisors those of exactly their tier, in their subtree or without a place. A task the
+  diagram reserved for one person (a leader's reminder) is theirs alone;
+- a leader's own case (领导包案): its progress checks, meetings and visits are read and recorded by
+  the owning leader and administrators only (another leader's case answers 404);
+- case flags (重点/疑难/积案) are set and listed by the supervision section: supervisors from the
+  county tier up (督查科 and the bureau's leaders), within their case rule, and administrators.
 A person posted at the root of the grid (the county) has every place in their subtree, and the
 cases and tasks without one.
 """
@@ -225,9 +230,16 @@ def may_remove_attachments(staff: StaffMember, case: Any) -> bool:
                                  if g in ATTACHMENT_REMOVERS)
 
 
+def _not_reserved_for_another(staff: StaffMember, table: Any = Task):
+    return or_(table.reserved_for_id.is_(None), table.reserved_for_id == staff.id)
+
+
 def task_scope(staff: StaffMember):
-    """WHERE clause for the tasks this person may work: their groups, within their scope."""
-    return true() if staff.is_admin else _member_clause(staff, TASK_RULES, Task, Task.candidate_group)
+    """WHERE clause for the tasks this person may work: their groups, within their scope, less
+    the tasks reserved for somebody else."""
+    if staff.is_admin:
+        return true()
+    return and_(_member_clause(staff, TASK_RULES, Task, Task.candidate_group), _not_reserved_for_another(staff))
 
 
 def works_in(staff: StaffMember, group: str | None, row: Any) -> bool:
@@ -239,7 +251,40 @@ def works_in(staff: StaffMember, group: str | None, row: Any) -> bool:
 
 def may_work(staff: StaffMember, task: Task) -> bool:
     """``task_scope`` in Python, for one task."""
-    return staff.is_admin or works_in(staff, task.candidate_group, task)
+    return staff.is_admin or (works_in(staff, task.candidate_group, task)
+                              and getattr(task, "reserved_for_id", None) in (None, staff.id))
+
+
+# ---------------------------------------------------------------------------- a leader's own cases
+
+# The supervision section's lowest tier: the county's 督查科 (engine/models.TIERS); the bureau's
+# leaders sit above it.
+SUPERVISION_SECTION_TIER = 3
+
+
+def leader_case_scope(staff: StaffMember):
+    """WHERE clause on Case: the cases whose leader's records this person reads and writes — the
+    cases they own; every owned case for an administrator."""
+    if staff.is_admin:
+        return Case.leader_owner_id.is_not(None)
+    return Case.leader_owner_id == staff.id
+
+
+def leads_case(staff: StaffMember, case: Any) -> bool:
+    """``leader_case_scope`` in Python, for one case."""
+    return case.leader_owner_id is not None and (staff.is_admin or case.leader_owner_id == staff.id)
+
+
+def in_supervision_section(staff: StaffMember) -> bool:
+    """督查科 and the leaders (supervisors of the county tier and above), and administrators."""
+    return staff.is_admin or ("supervisor" in staff.roles and (staff.tier or 0) >= SUPERVISION_SECTION_TIER)
+
+
+def flag_scope(staff: StaffMember):
+    """WHERE clause on Case: the cases whose flags this person sets, clears and lists."""
+    if not in_supervision_section(staff):
+        return false()
+    return true() if staff.is_admin else CASE_RULES["supervisor"].clause(staff, Case)
 
 
 def notification_scope(staff: StaffMember):

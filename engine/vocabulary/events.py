@@ -24,7 +24,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.vocabulary.words import CATEGORIES, N_, ROLES, SATISFACTION, STAGES, STATUSES, TIERS, lookup, word
+from engine.vocabulary.words import (
+    CASE_FLAGS,
+    CATEGORIES,
+    N_,
+    ROLES,
+    SATISFACTION,
+    STAGES,
+    STATUSES,
+    TIERS,
+    lookup,
+    word,
+)
 
 STAFF, PUBLIC, DOCUMENT = "staff", "public", "document"
 ANY = "*"  # a public wording for every variant not listed on its own
@@ -73,11 +84,14 @@ def _urgency_changed_to(urgent: bool) -> Callable[[Values], bool]:
 _JOINT = N_("，联合办理：%(joint)s")
 _FILES = N_("（%(files)s 个附件）")
 _COMMENT = Clause(N_("：%(comment)s"), given("comment"))
+_HELD_ON = Clause(N_("（%(held_on)s）"), given("held_on"))
 
 EVENTS: dict[str, Event] = {
     "process_started": Event(
         N_("登记案件，启动办理流程（%(definition)s 第 %(version)s 版）"), document="登记案件，启动办理流程",
         public={"public": Told("submitted", N_("您的投诉已提交")), ANY: Told("registered", N_("投诉已登记"))}),
+    # A process started beside the case's own loop (a leader's reminder, a meeting's follow-up item).
+    "side_process_started": Event(N_("启动流程 %(definition)s（第 %(version)s 版）"), document=""),
     "stage_entered": Event(
         N_("进入「%(stage)s」阶段"),
         # Handling is shown once however often it is re-entered (public_timeline), review of an
@@ -148,6 +162,28 @@ EVENTS: dict[str, Event] = {
     "reassigned": Event(N_("改派")),
     "leader_owned": Event(N_("领导包案")),
     "leader_released": Event(N_("取消包案")),
+    # A leader's own case (engine/leadership). Checks, meetings and follow-up items are the bureau's
+    # internal work: the complainant is not told of them. A visit they took part in themselves, so
+    # the tracking page says that it happened — never what was said or decided.
+    "leader_check": Event(N_("包案领导调度"), title=N_("领导调度"), clauses=(
+        _HELD_ON,
+        Clause(N_("：%(decisions)s"), given("decisions")),
+        Clause(N_("；下次调度日期 %(next_check)s"), given("next_check")))),
+    "leader_meeting": Event(N_("包案领导组织会商"), title=N_("领导会商"), clauses=(
+        _HELD_ON,
+        Clause(N_("（参加人员：%(attendees)s）"), given("attendees")),
+        Clause(N_("：%(decisions)s"), given("decisions")),
+        Clause(N_("；落实事项 %(items)s 项"), given("items")))),
+    "leader_visit": Event(N_("包案领导带案下访"), title=N_("带案下访"),
+                          public=Told("leader_visit", N_("局领导带案下访，当面听取了您的意见")), clauses=(
+        _HELD_ON,
+        Clause(N_("（%(place)s）"), given("place")),
+        Clause(N_("；投诉人反映：%(heard)s"), given("heard")),
+        Clause(N_("；结果：%(outcome)s"), given("outcome")))),
+    "leader_follow_up_overdue": Event(N_("会商落实事项「%(item)s」已超过期限"), clauses=(
+        Clause(N_("（期限 %(due)s）"), given("due")),)),
+    "case_flagged": Event(N_("标记为「%(flag)s」"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
+    "case_unflagged": Event(N_("取消「%(flag)s」标记"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
 }
 
 
@@ -203,7 +239,7 @@ def _values(detail: Mapping, stage: str | None, task: str | None, translate: Tra
         stage=named(STAGES, stage), task=task, group=named(ROLES, detail.get("group")),
         tier=named(TIERS, detail.get("tier")), from_tier=named(TIERS, detail.get("from_tier")),
         to_tier=named(TIERS, detail.get("to_tier")), value=named(SATISFACTION, detail.get("value")),
-        status=named(STATUSES, detail.get("status")),
+        status=named(STATUSES, detail.get("status")), flag=named(CASE_FLAGS, detail.get("flag")),
         # Staff timelines carry the codes and their names; the public entry only the names.
         department=detail.get("department_name") or detail.get("department"),
         joint="、".join(detail.get("joint_names") or detail.get("joint") or []),

@@ -14,7 +14,7 @@ STAGES = {
     "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
     "supervise": N_("督办"), "sign_for": N_("签收"), "return_review": N_("退单审核"),
-    "rectify": N_("整改销号"),
+    "rectify": N_("整改销号"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
 }
 # A rectification item (engine/rectification/items.py).
 RECTIFICATION_STATUSES = {"open": N_("整改中"), "submitted": N_("待销号"), "signed_off": N_("已销号")}
@@ -54,6 +54,9 @@ ROLES = {
     "intake": N_("受理员"), "handler": N_("承办人"), "lead": N_("科室负责人"), "supervisor": N_("督办人员"),
     "admin": N_("管理员"),
 }
+# A leader's own case (领导包案): what they record on it, and the supervision section's flags.
+LEADER_RECORDS = {"check": N_("调度"), "meeting": N_("会商"), "visit": N_("带案下访")}
+CASE_FLAGS = {"key": N_("重点"), "difficult": N_("疑难"), "backlog": N_("积案")}
 GRID_LEVELS = {"county": N_("县"), "town": N_("乡镇（街道）"), "area": N_("网格"), "village": N_("村（社区）")}
 # Who did something, when it was not a member of staff.
 ACTORS = {"system": N_("系统"), "public": N_("投诉人（网上）")}

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.calendar.store import load_calendar
-from engine.models import CLOSED_STATUSES, AuditEvent, Case, Department, User
+from engine.models import CASE_FLAGS, CLOSED_STATUSES, AuditEvent, Case, CaseFlag, Department, User
 from engine.org.places import town_choices, town_code, town_path
 
 COLOURS = ("red", "yellow", "blue")  # the board's order: most urgent first
@@ -46,6 +46,8 @@ class BoardRow:
     days_left: float | None = None  # working days; minus the working days begun since the deadline
     # Past the deadline: days_left alone cannot say (0.0 when only rest days have passed).
     overdue: bool = False
+    # The supervision section's flags (重点/疑难/积案, engine/leadership/flags.py), in CASE_FLAGS order.
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,5 +131,16 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
                 row.overdue = now > due
             rows.append(row)
         groups[colour] = rows
+    _add_flags(session, [row for rows in groups.values() for row in rows])
     return Board(colour_counts, tier_counts, groups, page=page if filters.colour else 1, per_page=per_page,
                  towns=towns)
+
+
+def _add_flags(session: Session, rows: list[BoardRow]) -> None:
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    for case_id, flag in session.execute(select(CaseFlag.case_id, CaseFlag.flag).where(CaseFlag.case_id.in_(by_id))):
+        by_id[case_id].flags.append(flag)
+    for row in by_id.values():
+        row.flags.sort(key=lambda flag: CASE_FLAGS.index(flag) if flag in CASE_FLAGS else len(CASE_FLAGS))

@@ -35,6 +35,8 @@ EXPECTED_FORMS = {
         "extension_reason",
     ],
     "joint_handle": ["findings", "measures"],
+    "leader_check": ["decisions", "next_check"],
+    "leader_follow_up": ["item", "result"],
     "approve_extension": ["approved", "comment"],
     "feedback": ["reply", "contact_method", "contacted_on"],
     "review": ["approved", "comment"],
@@ -536,7 +538,8 @@ def test_broken_file_is_not_cached(tmp_path):
 
 def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path):
     assert {name for name in available_forms() if not load_form(name).prefill} == {
-        "review", "approve_extension", "follow_up", "follow_up_review", "supervise"}
+        "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "leader_check",
+        "leader_follow_up"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.core.db import Database
+from engine.definitions.deploy import shipped_processes
 from engine.models import Case, ProcessDefinition, User
 from tests.web.conftest import Browser
 from webapp import create_app
@@ -39,7 +40,8 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
     db = Database(f"sqlite:///{data_dir / 'greenloop.db'}")
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 6
-        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 1
+        # One version of each shipped process (the complaint loop, the leader's reminder, …).
+        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == len(shipped_processes())
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1
         open_case = s.scalars(select(Case).where(Case.stage.is_not(None))).first()
     app = create_app()
