@@ -16,6 +16,7 @@ from engine.calendar.store import load_calendar
 from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
 from engine.cases.norms import norms_functions
+from engine.cases.recurrence import recurrence_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
@@ -30,7 +31,7 @@ from engine.sms import outbox as sms_outbox
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
-            **rectification_functions(ctx), **leadership_functions(ctx)}
+            **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

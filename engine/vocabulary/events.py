@@ -123,6 +123,7 @@ EVENTS: dict[str, Event] = {
     "urged": Event(N_("催办"), clauses=(Clause(N_("：%(opinion)s"), given("opinion")),
                                         Clause(N_("，要求 %(report_by)s 前报告"), given("report_by")))),
     "report_overdue": Event(N_("催办要求的报告期限 %(report_by)s 已过，未见报告，已提醒")),
+    "recurrence": Event(N_("重复投诉：%(days)s 日内已办结的 %(of)s 反映同一地点或企业"), title=N_("重复投诉")),
     "rectification_opened": Event(N_("列出整改项第 %(seq)s 项：%(what)s（责任：%(responsible)s，%(days)s 个工作日）")),
     "rectification_warning": Event(N_("整改项第 %(seq)s 项临近期限，黄色预警"), clauses=(Clause(N_("（期限 %(due)s）"), given("due")),)),
     "rectification_overdue": Event(N_("整改项第 %(seq)s 项超期未销号"), title=N_("整改超期"),

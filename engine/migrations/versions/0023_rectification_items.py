@@ -1,4 +1,4 @@
-"""Rectification items (逐项整改销号)
+"""Rectification items (逐项整改销号) and the repeat-complaint link (重复投诉)
 
 Revision ID: 0023
 Revises: 0012
@@ -38,9 +38,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rectification_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rectification_item_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recurrence_of_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_case_recurrence_of_id"), ["recurrence_of_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_case_recurrence_of_id_case"), "case", ["recurrence_of_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_case_recurrence_of_id_case"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_case_recurrence_of_id"))
+        batch_op.drop_column("recurrence_of_id")
     with op.batch_alter_table("rectification_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rectification_item_case_id"))
     op.drop_table("rectification_item")
