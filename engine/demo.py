@@ -14,12 +14,13 @@ from sqlalchemy import func, select, true
 
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
+from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.timers.fire import fire_due
-from engine.work.tasks import complete_task, task_data
+from engine.work.tasks import claim_task, complete_task, task_data
 
 TITLES = {
     "air": ["夜间工厂排放刺鼻异味", "露天焚烧秸秆", "搅拌站扬尘严重", "烧烤油烟扰民"],
@@ -197,9 +198,33 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> boo
     main = [t for t in tasks if t.stage != "supervise"]
     task = main[0] if main and rng.random() < 0.9 else tasks[0]
     data, role = _answer(sim, rng, task, numbers, i)
-    with sim.db.write() as session:
-        complete_task(session, sim, task.id, data, _actor(role, departments.get(task.department_id)))
+    actor = _actor(role, departments.get(task.department_id))
+    try:
+        with sim.db.write() as session:
+            complete_task(session, sim, task.id, data, actor)
+    except FormInvalid:
+        # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it instead.
+        with sim.db.write() as session:
+            complete_task(session, sim, task.id, DONE, actor)
+    if rng.random() < 0.85:
+        _sign_for(sim, case_id, departments)
     return True
+
+
+def _sign_for(sim: Runtime, case_id: int, departments: dict[int, str]) -> None:
+    """Most departments sign for (签收, a claim) a newly assigned case at once; the others are
+    escalated by the 1-working-day sign-for limit."""
+    with sim.db.write() as session:
+        for task in session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready",
+                                                       Task.stage == "handle", Task.assignee_id.is_(None))):
+            username = _actor("handler", departments.get(task.department_id))
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            if user_id is not None:
+                claim_task(session, sim, task.id, user_id, username)
+
+
+DONE = {"outcome": "done", "findings": "经现场核查，反映情况基本属实，已责令整改。",
+        "measures": "责令停止违法行为并限期整改"}
 
 
 def _actor(role: str, department: str | None) -> str:
@@ -239,8 +264,11 @@ def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[d
         if r < 0.12:
             return {"outcome": "extension", "extension_days": rng.choice([10, 15, 30]),
                     "extension_reason": "需等待第三方检测报告"}, "handler"
-        return {"outcome": "done", "findings": "经现场核查，反映情况基本属实，已责令整改。",
-                "measures": "责令停止违法行为并限期整改", "violation_found": r < 0.6}, "handler"
+        return {**DONE, "violation_found": r < 0.6}, "handler"
+    if task.spec == "review_return":
+        if r < 0.7:
+            return {"return_decision": "accept"}, "intake"
+        return {"return_decision": "refuse", "return_comment": "经核实属本部门职责，请继续办理"}, "intake"
     if task.spec == "approve_extension":
         return ({"approved": True} if r < 0.8 else {"approved": False, "comment": "理由不充分"}), "lead"
     if task.spec == "feedback":

@@ -220,7 +220,7 @@ def test_timeline_tells_warnings_and_escalation(env, as_user):
 def test_timeline_tells_returns_extensions_and_reopening(env, as_user):
     case = env.register()
     env.accept_and_assign(case)
-    env.complete(case, "handle", {"outcome": "return", "return_reason": "不属于本科室职责"})
+    env.return_to_intake(case, "不属于本科室职责")
     env.complete(case, "assign", {"action": "assign", "department": "enforcement"})
     env.complete(case, "handle", {"outcome": "extension", "extension_days": 10, "extension_reason": "需要监测"})
     env.complete(case, "approve_extension", {"approved": True})
@@ -228,7 +228,8 @@ def test_timeline_tells_returns_extensions_and_reopening(env, as_user):
     env.complete(case, "feedback", {"reply": "已处理", "contact_method": "phone"})
     env.complete(case, "review", {"approved": False, "comment": "材料不全"})
     html = _timeline(page(as_user("intake"), f"/cases/{case.id}"))
-    in_order(html, "退单（原承办部门：大气环境科），理由：不属于本科室职责", "交办至 生态环境保护综合行政执法大队",
+    in_order(html, "退单（原承办部门：大气环境科），理由：不属于本科室职责", "同意退单，重新交办",
+             "交办至 生态环境保护综合行政执法大队",
              "批准延期 10 个工作日（累计 10 个工作日）", "审核未通过，退回重新办理：材料不全")
 
 

@@ -80,7 +80,8 @@ def test_recent_returns_are_shown_to_the_department_that_returned_them(env, as_u
     assert "大气环境科" in returns
     assert "不属本科室" not in returns_section(as_user("lead2").get("/approvals").get_data(as_text=True))
 
-    # Reassigned to enforcement: now that department's lead sees it too.
+    # Intake accepts the return and assigns enforcement: now that department's lead sees it too.
+    env.complete(case, "review_return", {"return_decision": "accept"})
     env.complete(case, "assign", {"action": "assign", "department": "enforcement"})
     assert "不属本科室" in returns_section(as_user("lead2").get("/approvals").get_data(as_text=True))
     # Older than the window: gone.

@@ -11,7 +11,7 @@ import forms
 from engine.models import Department, TaskDraft
 
 PROCESS_FORMS = ["receive", "assign", "handle", "approve_extension", "feedback", "review", "follow_up",
-                 "supervise", "joint_handle", "follow_up_review"]
+                 "supervise", "joint_handle", "follow_up_review", "review_return"]
 
 
 def _done_to_follow_up(env, case):
@@ -38,6 +38,9 @@ def reach(env, form: str):
     env.complete(case, "assign", {"action": "assign", "department": "air"})
     if form == "handle":
         return env.task(case, "handle"), "handler"
+    if form == "review_return":
+        env.complete(case, "handle", {"outcome": "return", "return_reason": "不属于本科室职责"})
+        return env.task(case, "review_return"), "intake"
     if form == "approve_extension":
         env.complete(case, "handle", {"outcome": "extension", "extension_days": 10, "extension_reason": "等待监测报告"})
         return env.task(case, "approve_extension"), "lead"
@@ -359,3 +362,13 @@ def test_widget_values_convert_both_ways_for_every_widget_type(app):
     assert 'type="datetime-local" id="f-when" name="when"' in html and 'value="2026-03-02T09:30"' in html
     assert '<option value="3" selected>三</option>' in html
     assert re.search(r'name="flag" value="true"\s+checked', html)
+
+
+def test_a_return_after_two_working_days_is_refused_beside_the_outcome(env, as_user):
+    task, _user = reach(env, "handle")
+    env.at("2026-03-04T16:00:01+00:00")  # Wednesday 24:00 in Shanghai: two working days since assignment
+    response = as_user("handler").post(f"/tasks/{task.id}", {"outcome": "return", "return_reason": "不属本科室",
+                                                             "complete": "1"})
+    assert response.status_code == 422
+    assert "退单须在交办后 2 个工作日内提出" in field_html(response.get_data(as_text=True), "outcome")
+    assert "review_return" not in ready_specs(env, task.case_id) and env.audit(task.case_id, "returned") == []
