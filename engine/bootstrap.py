@@ -25,13 +25,15 @@ from engine.core.step_context import StepContext
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
 from engine.rectification.functions import rectification_functions
+from engine.reinspection.functions import reinspection_functions
 from engine.sms import outbox as sms_outbox
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
-            **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx)}
+            **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
+            **reinspection_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

@@ -26,6 +26,7 @@ from typing import Any
 
 from engine.vocabulary.words import (
     CASE_FLAGS,
+    REINSPECTION_RESULTS,
     CATEGORIES,
     N_,
     ROLES,
@@ -123,6 +124,8 @@ EVENTS: dict[str, Event] = {
     "urged": Event(N_("催办"), clauses=(Clause(N_("：%(opinion)s"), given("opinion")),
                                         Clause(N_("，要求 %(report_by)s 前报告"), given("report_by")))),
     "report_overdue": Event(N_("催办要求的报告期限 %(report_by)s 已过，未见报告，已提醒")),
+    "reinspected": Event(N_("后督察：%(result)s"), clauses=(Clause(N_("：%(findings)s"), given("findings")),)),
+    "relapsed": Event(N_("后督察发现问题反弹，重新办理"), title=N_("问题反弹")),
     "recurrence": Event(N_("重复投诉：%(days)s 日内已办结的 %(of)s 反映同一地点或企业"), title=N_("重复投诉")),
     "rectification_opened": Event(N_("列出整改项第 %(seq)s 项：%(what)s（责任：%(responsible)s，%(days)s 个工作日）")),
     "rectification_warning": Event(N_("整改项第 %(seq)s 项临近期限，黄色预警"), clauses=(Clause(N_("（期限 %(due)s）"), given("due")),)),
@@ -241,6 +244,7 @@ def _values(detail: Mapping, stage: str | None, task: str | None, translate: Tra
         tier=named(TIERS, detail.get("tier")), from_tier=named(TIERS, detail.get("from_tier")),
         to_tier=named(TIERS, detail.get("to_tier")), value=named(SATISFACTION, detail.get("value")),
         status=named(STATUSES, detail.get("status")), flag=named(CASE_FLAGS, detail.get("flag")),
+        result=named(REINSPECTION_RESULTS, detail.get("result")),
         # Staff timelines carry the codes and their names; the public entry only the names.
         department=detail.get("department_name") or detail.get("department"),
         joint="、".join(detail.get("joint_names") or detail.get("joint") or []),

@@ -14,8 +14,10 @@ STAGES = {
     "receive": N_("受理"), "assign": N_("交办"), "handle": N_("办理"), "extension": N_("延期审批"),
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
     "supervise": N_("督办"), "sign_for": N_("签收"), "return_review": N_("退单审核"),
-    "rectify": N_("整改销号"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
+    "rectify": N_("整改销号"), "reinspect": N_("后督察"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
 }
+# A re-inspection's result (engine/reinspection/functions.py).
+REINSPECTION_RESULTS = {"holds": N_("整改成果保持"), "relapsed": N_("问题反弹")}
 # A rectification item (engine/rectification/items.py).
 RECTIFICATION_STATUSES = {"open": N_("整改中"), "submitted": N_("待销号"), "signed_off": N_("已销号")}
 # Supervision tiers (一级督一级), lowest first.

@@ -540,7 +540,7 @@ def test_broken_file_is_not_cached(tmp_path):
 def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path):
     assert {name for name in available_forms() if not load_form(name).prefill} == {
         "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "review_return", "leader_check",
-        "leader_follow_up", "rectify_evidence", "rectify_signoff"}
+        "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False

@@ -1,4 +1,4 @@
-"""Rectification items (逐项整改销号) and the repeat-complaint link (重复投诉)
+"""Rectification items (逐项整改销号) the repeat-complaint link (重复投诉), re-inspection draws (后督察)
 
 Revision ID: 0023
 Revises: 0012
@@ -38,6 +38,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rectification_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rectification_item_case_id"), ["case_id"], unique=False)
+    op.create_table(
+        "reinspection_draw",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("drawn_by", sa.String(length=64), nullable=False),
+        sa.Column("seed", sa.BigInteger(), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+        sa.Column("closed_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_to", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("candidates", sa.JSON(), nullable=False),
+        sa.Column("flagged", sa.JSON(), nullable=False),
+        sa.Column("sampled", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reinspection_draw")),
+    )
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recurrence_of_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_case_recurrence_of_id"), ["recurrence_of_id"], unique=False)
@@ -49,6 +63,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_case_recurrence_of_id_case"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_case_recurrence_of_id"))
         batch_op.drop_column("recurrence_of_id")
+    op.drop_table("reinspection_draw")
     with op.batch_alter_table("rectification_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rectification_item_case_id"))
     op.drop_table("rectification_item")
