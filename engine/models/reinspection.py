@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy import JSON, BigInteger, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base
@@ -17,7 +17,7 @@ class ReinspectionDraw(Base):
     drawn_at: Mapped[datetime] = mapped_column()
     drawn_by: Mapped[str] = mapped_column(String(64))
     seed: Mapped[int] = mapped_column(BigInteger)
-    share: Mapped[float] = mapped_column()  # of the candidates not flagged, 0..1
+    share: Mapped[float] = mapped_column(Float)  # of the candidates not flagged, 0..1
     closed_from: Mapped[datetime] = mapped_column()
     closed_to: Mapped[datetime] = mapped_column()
     candidates: Mapped[list] = mapped_column(JSON)  # case ids in the order the draw used

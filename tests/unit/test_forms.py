@@ -33,6 +33,7 @@ EXPECTED_FORMS = {
         "return_reason",
         "extension_days",
         "extension_reason",
+        "rectification",
     ],
     "joint_handle": ["findings", "measures"],
     "leader_check": ["decisions", "next_check"],
@@ -45,6 +46,9 @@ EXPECTED_FORMS = {
     "supervise": ["opinion", "require_report_by"],
     "review_return": ["return_decision", "return_comment"],
     "timer_test": ["note"],
+    "rectify_evidence": ["evidence_note", "evidence_attachments"],
+    "rectify_signoff": ["signed_off", "signoff_comment"],
+    "reinspect": ["result", "findings", "photos"],
 }
 
 
