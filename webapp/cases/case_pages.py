@@ -21,8 +21,8 @@ from engine.cases.attachments import (
 from engine.cases.masking import complainant, readable_case, staff_redactor, visible_details
 from engine.cases.read_model import CaseFilters, load_case_file, search_cases
 from engine.models import Task
-from engine.rectification.items import list_items
 from engine.org.places import town_choices, town_code
+from engine.rectification.items import list_items
 from webapp.access import (
     attachment_removal_scope,
     case_scope,
