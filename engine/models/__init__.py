@@ -44,4 +44,15 @@ __all__ = [
 ]
 
 # Imported so that their tables join Base.metadata (migrations, test truncation).
-from engine.models import api, auth, diagram_drafts, documents, form_versions, people_admin, public, rectification, reinspection, sms  # noqa: E402,F401
+from engine.models import (  # noqa: E402,F401
+    api,
+    auth,
+    diagram_drafts,
+    documents,
+    form_versions,
+    people_admin,
+    public,
+    rectification,
+    reinspection,
+    sms,
+)

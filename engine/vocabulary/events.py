@@ -26,9 +26,9 @@ from typing import Any
 
 from engine.vocabulary.words import (
     CASE_FLAGS,
-    REINSPECTION_RESULTS,
     CATEGORIES,
     N_,
+    REINSPECTION_RESULTS,
     ROLES,
     SATISFACTION,
     STAGES,
