@@ -29,6 +29,7 @@ from engine.leadership.records import records_of
 from engine.models import AuditEvent, Case, Department, Task, User
 from engine.models.documents import Document
 from engine.org.places import place_names
+from engine.rectification.items import evidence_ids, list_items
 from engine.vocabulary import events
 from engine.vocabulary.document_kinds import KINDS
 from engine.vocabulary.words import (
@@ -36,6 +37,7 @@ from engine.vocabulary.words import (
     CASE_FLAGS,
     CATEGORIES,
     CHANNELS,
+    RECTIFICATION_STATUSES,
     ROLES,
     SATISFACTION,
     STAGES,
@@ -190,6 +192,13 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
         context["attachments"] = [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
                                   for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
         context["documents"] = _documents(session, case, zone)
+        context["rectification"] = [
+            {"seq": i.seq, "what": i.what, "responsible": i.responsible, "days": i.days,
+             "due": fmt_deadline(i.due_at, zone), "evidence_required": i.evidence_required,
+             "status": word(RECTIFICATION_STATUSES, i.status), "overdue": i.overdue,
+             "evidence_note": i.evidence_note or "", "attachments": evidence_ids(i),
+             "signed_off_by": who(i.signed_off_by) if i.signed_off_by else "", "signed_off_at": fmt_time(i.signed_off_at, zone)}
+            for i in list_items(session, case.id)]
         context["leadership"] = _leadership(session, case, zone, who)
     if not show_identity:
         context = scrub(context, paper_redactor(case))

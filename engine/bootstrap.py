@@ -16,6 +16,7 @@ from engine.calendar.store import load_calendar
 from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
 from engine.cases.norms import norms_functions
+from engine.cases.recurrence import recurrence_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
@@ -24,14 +25,17 @@ from engine.core.step_context import StepContext
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
+from engine.rectification.functions import rectification_functions
+from engine.reinspection.functions import reinspection_functions
 from engine.sms import outbox as sms_outbox
 from engine.patrol.functions import patrol_functions
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
-    return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx),
-            **leadership_functions(ctx), **norms_functions(ctx), **patrol_functions(ctx)}
+    return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
+            **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
+            **reinspection_functions(ctx), **patrol_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

@@ -1,4 +1,4 @@
-"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token."""
+"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token, reinspection-draw."""
 from __future__ import annotations
 
 import argparse
@@ -151,6 +151,41 @@ def cmd_api_token(args) -> int:
     return 0
 
 
+def cmd_reinspection_draw(args) -> int:
+    """The supervision section's re-inspection draw (engine/reinspection/sampling.py), or with
+    --check a recorded draw drawn again from its seed."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from engine.core.runtime import in_transaction
+    from engine.models.reinspection import ReinspectionDraw
+    from engine.reinspection.sampling import draw, redraw
+
+    runtime = _runtime()
+    if args.check:
+        with runtime.db.read() as session:
+            row = session.get(ReinspectionDraw, args.check)
+            if row is None:
+                print(f"no draw {args.check}", file=sys.stderr)
+                return 1
+            again = redraw(row)
+        print(f"draw {row.id} seed={row.seed} share={row.share} sampled={row.sampled} redrawn={again}")
+        return 0 if again == list(row.sampled) else 1
+    zone = ZoneInfo(runtime.timezone)
+    start, end = (datetime.combine(d, time(0), tzinfo=zone) for d in (args.closed_from, args.closed_to))
+    row = in_transaction(runtime, draw, closed_from=start, closed_to=end, share=args.share, actor=args.by,
+                         seed=args.seed)
+    print(f"draw {row.id} seed={row.seed} candidates={len(row.candidates)} flagged={row.flagged} "
+          f"sampled={row.sampled}")
+    return 0
+
+
+def _date(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -202,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
     for t in tokens.choices.values():
         t.add_argument("--by", default="cli", help="who is doing this (audit trail)")
     p.set_defaults(func=cmd_api_token)
+
+    p = sub.add_parser("reinspection-draw", help="draw closed cases for re-inspection (后督察), or --check a draw")
+    p.add_argument("--from", dest="closed_from", type=_date, help="first closing date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="closed_to", type=_date, help="closing date to stop before (YYYY-MM-DD)")
+    p.add_argument("--share", type=float, default=0.1, help="share of the cases not flagged to draw (0-1)")
+    p.add_argument("--seed", type=int, help="the seed (default: a random one, printed and recorded)")
+    p.add_argument("--by", default="system", help="who draws (recorded)")
+    p.add_argument("--check", type=int, metavar="DRAW_ID", help="draw a recorded draw again and compare")
+    p.set_defaults(func=cmd_reinspection_draw)
 
     p = sub.add_parser("bench", help="run a benchmark script from bench/")
     p.add_argument("name")

@@ -43,6 +43,7 @@ MEASURES = _translated({**words.MEASURES, **words.MEASURE_FACTS})
 SLICES = _translated(words.SLICES)
 REPORTS = _translated(words.REPORTS)
 WEEKDAYS = _translated(words.WEEKDAYS)
+RECTIFICATION_STATUSES = _translated(words.RECTIFICATION_STATUSES)
 CASE_FLAGS = _translated(words.CASE_FLAGS)
 LEADER_RECORDS = _translated(words.LEADER_RECORDS)
 PATROL_POINT_KINDS = _translated(words.PATROL_POINT_KINDS)
@@ -52,7 +53,7 @@ PATROL_STATUSES = _translated(words.PATROL_STATUSES)
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
                          subject=SUBJECT_TYPES, status=STATUSES, public_status=PUBLIC_STATUSES,
                          satisfaction=SATISFACTION, role=ROLES, group=GROUPS, level=GRID_LEVELS, actor=ACTORS,
-                         notification=NOTIFICATION_KINDS, email_frequency=EMAIL_FREQUENCIES,
+                         notification=NOTIFICATION_KINDS, rectification=RECTIFICATION_STATUSES, email_frequency=EMAIL_FREQUENCIES,
                          measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS,
                          flag=CASE_FLAGS, leader_record=LEADER_RECORDS,
                          patrol_kind=PATROL_POINT_KINDS, patrol_status=PATROL_STATUSES)

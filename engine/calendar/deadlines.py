@@ -1,6 +1,6 @@
 """The deadline functions a diagram's timer expressions call: ``now()``, ``deadline(start, days,
-urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar, and ``morning_of(day)``
-for a timer set to a date people agreed on (a leader's next progress check).
+urgent_hours)``, ``warning(...)`` and ``day_end(date)``, counted on the step's working calendar, and
+``morning_of(day)`` for a timer set to a date people agreed on (a leader's next progress check).
 
 They return ISO-8601 strings with an explicit offset, because SpiffWorkflow reads an offset-less
 timeDate in server-local time.

@@ -66,8 +66,10 @@ def place_prefix(session: Session, grid_code: str | None) -> tuple[str | None, i
     return None, grid.id
 
 
-def _candidates(session: Session, *, category: str, grid_code: str | None, enterprise: str | None,
-                since: datetime, until: datetime, scope=None, exclude: tuple[int, ...] = ()):
+def same_place_or_enterprise(session: Session, grid_code: str | None, enterprise: str | None):
+    """The conditions a case about "the same place or the same enterprise" meets (empty: the new
+    complaint names neither), and the place prefix, grid and enterprise they compare with. Used for
+    possible duplicates here and for repeat complaints (engine/cases/recurrence.py)."""
     prefix, exact_grid = place_prefix(session, grid_code)
     company = _normalise(enterprise)
     where_place = []
@@ -77,6 +79,12 @@ def _candidates(session: Session, *, category: str, grid_code: str | None, enter
         where_place.append(Case.grid_id == exact_grid)
     if company:
         where_place.append(func.lower(func.trim(Case.subject_enterprise)) == company)
+    return where_place, prefix, exact_grid, company
+
+
+def _candidates(session: Session, *, category: str, grid_code: str | None, enterprise: str | None,
+                since: datetime, until: datetime, scope=None, exclude: tuple[int, ...] = ()):
+    where_place, prefix, exact_grid, company = same_place_or_enterprise(session, grid_code, enterprise)
     if not category or not where_place:
         return [], prefix, exact_grid, company
     query = (select(Case)

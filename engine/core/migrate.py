@@ -16,7 +16,9 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    # "heads": branches developed side by side each add a migration revising the same parent
+    # until the chain is renumbered at merge; every head is applied.
     command.upgrade(alembic_config(url), revision)
 
 

@@ -74,6 +74,8 @@ def _sample_data(now: datetime) -> dict[str, Any]:
     return {
         "received_at": iso, "accepted_at": iso, "handle_from": iso, "stage_start": iso, "stage": "handle",
         "extended_days": 0, "reopened": False, "joint_departments": [], "route_tier": 1,
+        # a rectification item's clock (the complaint diagram's rectification process)
+        "rectify_from": iso, "rectify_days": 1,
         # A meeting's follow-up item: its deadline in working days (workflows/bpmn/leader_follow_up.bpmn).
         "due_days": 5,
     }

@@ -56,6 +56,8 @@ from engine.models import (  # noqa: E402,F401
     ledger,
     people_admin,
     public,
+    rectification,
+    reinspection,
     reports,
     sms,
 )

@@ -22,7 +22,8 @@ CLOSED_STATUSES = ("closed", *SET_ASIDE_STATUSES)
 OPEN_STATUSES = tuple(status for status in STATUSES if status not in CLOSED_STATUSES)
 # The stage codes the diagrams give their user tasks (the BPMN property "stage").
 STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
-          "supervise", "leader_check", "leader_follow_up", "return_review", "sign_for", "patrol")
+          "supervise", "return_review", "sign_for", "rectify", "reinspect", "leader_check", "leader_follow_up",
+          "patrol")
 COLOURS = ("green", "blue", "yellow", "red")
 TIERS = {1: "grid", 2: "town", 3: "county", 4: "leader"}
 TOP_TIER = 4
@@ -74,6 +75,9 @@ class Case(Base):
     transferred_to: Mapped[str | None] = mapped_column(String(200))
     leader_owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    # A repeat complaint (重复投诉): the closed case about the same place or enterprise it follows
+    # within the window the complaint diagram sets (engine/cases/recurrence.py).
+    recurrence_of_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     satisfaction: Mapped[str | None] = mapped_column(String(32))
     reopened: Mapped[bool] = mapped_column(default=False)
     extension_days: Mapped[int] = mapped_column(default=0)
@@ -101,7 +105,7 @@ class Case(Base):
     grid: Mapped[Grid | None] = relationship()
     department: Mapped[Department | None] = relationship()
     leader_owner: Mapped[User | None] = relationship(foreign_keys=[leader_owner_id])
-    parent: Mapped[Case | None] = relationship(remote_side=[id])
+    parent: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
 
 Index("ix_case_open_colour", Case.status, Case.colour)

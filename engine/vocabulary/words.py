@@ -15,7 +15,12 @@ STAGES = {
     "feedback": N_("反馈"), "review": N_("审核"), "follow_up": N_("回访"), "follow_up_review": N_("不满意件复核"),
     "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
     "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
+    "rectify": N_("整改销号"), "reinspect": N_("后督察"),
 }
+# A re-inspection's result (engine/reinspection/functions.py).
+REINSPECTION_RESULTS = {"holds": N_("整改成果保持"), "relapsed": N_("问题反弹")}
+# A rectification item (engine/rectification/items.py).
+RECTIFICATION_STATUSES = {"open": N_("整改中"), "submitted": N_("待销号"), "signed_off": N_("已销号")}
 # Supervision tiers (一级督一级), lowest first.
 TIERS = {1: N_("网格员"), 2: N_("乡镇（街道）"), 3: N_("县局督查科"), 4: N_("局领导")}
 COLOURS = {"red": N_("红色 超期"), "yellow": N_("黄色 预警"), "blue": N_("蓝色 在办"), "green": N_("绿色 办结")}

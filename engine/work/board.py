@@ -66,6 +66,8 @@ class BoardRow:
     overdue: bool = False
     # The supervision section's flags (重点/疑难/积案, engine/leadership/flags.py), in CASE_FLAGS order.
     flags: list[str] = field(default_factory=list)
+    # A repeat complaint (重复投诉, engine/cases/recurrence.py).
+    recurrence: bool = False
 
 
 @dataclass
@@ -76,6 +78,8 @@ class Board:
     page: int = 1
     per_page: int = PER_PAGE
     towns: dict[str, str] = field(default_factory=dict)
+    # Open cases on the board that repeat a recently closed one (重复投诉).
+    recurrences: int = 0
 
     @property
     def total(self) -> int:
@@ -138,7 +142,8 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
             continue
         query = (
             select(Case.id, Case.number, Case.title, Case.stage, Case.colour, Case.tier, Case.stage_due,
-                   Case.urgent, Department.name, Case.grid_path, leader.display_name, last_supervised)
+                   Case.urgent, Department.name, Case.grid_path, leader.display_name, last_supervised,
+                   Case.recurrence_of_id)
             .outerjoin(Department, Department.id == Case.department_id)
             .outerjoin(leader, leader.id == Case.leader_owner_id)
             .where(*where, Case.colour == colour)
@@ -147,17 +152,20 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
         )
         rows = []
         for (case_id, number, title, stage, col, tier, due, urgent, department, grid_path, leader_name,
-             supervised) in session.execute(query):
+             supervised, recurrence_of) in session.execute(query):
             row = BoardRow(case_id, number, title, stage, col, tier, due, urgent, department,
-                           towns.get(town_code(grid_path) or ""), leader_name, supervised)
+                           towns.get(town_code(grid_path) or ""), leader_name, supervised,
+                           recurrence=recurrence_of is not None)
             if due is not None:
                 row.days_left = calendar.working_days_left(now, due)
                 row.overdue = now > due
             rows.append(row)
         groups[colour] = rows
     _add_flags(session, [row for rows in groups.values() for row in rows])
+    recurrences = session.scalar(select(func.count()).select_from(Case)
+                                 .where(*conditions, Case.recurrence_of_id.is_not(None))) or 0
     return Board(colour_counts, tier_counts, groups, page=page if filters.colour else 1, per_page=per_page,
-                 towns=towns)
+                 towns=towns, recurrences=recurrences)
 
 
 def _add_flags(session: Session, rows: list[BoardRow]) -> None:

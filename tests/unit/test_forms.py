@@ -35,6 +35,7 @@ EXPECTED_FORMS = {
         "extension_reason",
         "check_method",
         "evidence",
+        "rectification",
     ],
     "joint_handle": ["findings", "measures", "check_method", "evidence"],
     "leader_check": ["decisions", "next_check"],
@@ -49,6 +50,9 @@ EXPECTED_FORMS = {
     "supervise": ["opinion", "require_report_by"],
     "review_return": ["return_decision", "return_comment"],
     "timer_test": ["note"],
+    "rectify_evidence": ["evidence_note", "evidence_attachments"],
+    "rectify_signoff": ["signed_off", "signoff_comment"],
+    "reinspect": ["result", "findings", "photos"],
 }
 
 
@@ -543,8 +547,8 @@ def test_broken_file_is_not_cached(tmp_path):
 
 def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path):
     assert {name for name in available_forms() if not load_form(name).prefill} == {
-        "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "leader_check",
-        "leader_follow_up", "review_return", "patrol_check_in"}
+        "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "review_return", "leader_check",
+        "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect", "patrol_check_in"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False

@@ -146,3 +146,18 @@ def test_worker_once_fires_due_timers(data_dir, monkeypatch, capsys):
     assert "fired 1 due instance(s)" in capsys.readouterr().out
     with runtime.db.read() as s:
         assert s.get(Case, case.id).colour == "yellow"
+
+
+def test_reinspection_draw_records_its_seed_and_check_draws_it_again(data_dir, monkeypatch, capsys):
+    from engine.bootstrap import make_runtime
+    from engine.definitions.deploy import deploy_shipped
+
+    main(["init-db"])
+    runtime = make_runtime()
+    with runtime.db.write() as s:
+        deploy_shipped(s, runtime)
+    assert main(["reinspection-draw", "--from", "2026-03-01", "--to", "2026-04-01", "--share", "0.5",
+                 "--seed", "42", "--by", "supervisor"]) == 0
+    assert "draw 1 seed=42 candidates=0" in capsys.readouterr().out
+    assert main(["reinspection-draw", "--check", "1"]) == 0
+    assert main(["reinspection-draw", "--check", "99"]) == 1

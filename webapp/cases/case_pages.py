@@ -24,6 +24,7 @@ from engine.measures import DrillDown
 from engine.measures.slices import labels as slice_labels
 from engine.models import Task
 from engine.org.places import town_choices, town_code
+from engine.rectification.items import list_items
 from webapp.access import (
     attachment_removal_scope,
     case_scope,
@@ -103,12 +104,14 @@ def _show(case_id: int, removal: dict | None = None, status: int = 200):
                                                              task_scope(current_user))))
         # Removed files stay on record; only an administrator is shown them.
         removed = list_attachments(session, case.id, removed=True) if current_user.is_admin else []
+        rectification = list_items(session, case.id)
     links = {h.task.id: task_link(h.task.id) for h in casefile.holders if h.task.id in workable}
     return render_template("case.html", file=casefile, case=readable_case(case, current_user.sees_identity),
                            complainant=complainant(case, current_user.sees_identity),
                            details=visible_details(case.details, current_user.sees_identity), task_links=links,
                            may_remove=may_remove_attachments(current_user, case), removed_attachments=removed,
-                           removal=removal or {}, reason_max=REMOVAL_REASON_MAX), status
+                           removal=removal or {}, reason_max=REMOVAL_REASON_MAX,
+                           rectification=rectification), status
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")

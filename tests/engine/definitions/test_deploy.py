@@ -58,7 +58,7 @@ def test_unknown_form_and_bad_timer_and_forbidden_script_are_each_named(env):
     text = (_shipped_text()
             .replace('name="form" value="feedback"', 'name="form" value="no_such_form"', 1)
             .replace("deadline(handle_from, 60 + extended_days, 48)", "deadline(handle_from, sixty, 48)", 1)
-            .replace("<bpmn:script>close_case()</bpmn:script>",
+            .replace("<bpmn:script>require_rectified()\nclose_case()</bpmn:script>",
                      "<bpmn:script>import os\nos.system('touch /tmp/pwned')</bpmn:script>", 1))
     with pytest.raises(DeployError) as err:
         _deploy(env, text)
