@@ -21,6 +21,12 @@ def _check(env, case, next_check, decisions="调度决定"):
                    held_on="2026-03-02", decisions=decisions, next_check=next_check)
 
 
+def _settle(env):
+    """Let the case's own early timers (the 12345 sign-for and return windows, engine/cases/norms.py)
+    fire first, so the counts below are the reminder's alone."""
+    env.at("2026-03-06T00:00:00+00:00")
+
+
 def _reminders(env, case):
     return [t for t in env.ready(case) if t.spec == "lc_remind"]
 
@@ -34,6 +40,7 @@ def _inbox(env, username):
 
 
 def test_the_reminder_fires_on_the_morning_of_the_next_check_for_the_owner_alone(env, owned):
+    _settle(env)
     add_second_leader(env)
     _check(env, owned, "2026-03-09")
     with env.db.read() as s:
@@ -57,7 +64,7 @@ def test_the_reminder_fires_on_the_morning_of_the_next_check_for_the_owner_alone
         told = s.scalars(select(Notification.user_id).where(Notification.title.contains("调度提醒"))).all()
     assert told == [leader.id]
     # The timer's firing is in the case timeline.
-    assert [e.detail["element"] for e in env.audit(owned, "timer_fired")] == ["lc_wait"]
+    assert [e.detail["element"] for e in env.audit(owned, "timer_fired")][-1:] == ["lc_wait"]
 
 
 def test_completing_the_reminder_records_the_check_and_schedules_the_next(env, owned):
@@ -86,6 +93,7 @@ def test_completing_the_reminder_records_the_check_and_schedules_the_next(env, o
 
 
 def test_recording_a_check_replaces_the_waiting_reminder(env, owned):
+    _settle(env)
     _check(env, owned, "2026-03-09")
     _check(env, owned, "2026-03-16")
     with env.db.read() as s:
@@ -112,6 +120,7 @@ def env_main(s, case):
 
 
 def test_no_reminder_once_the_leader_let_the_case_go(env, owned):
+    _settle(env)
     from engine.org.scopes import case_scope
     from engine.work.board_actions import release_ownership
 
