@@ -163,7 +163,7 @@ def load_board(session: Session, scope, filters: BoardFilters, now: datetime, ti
         groups[colour] = rows
     _add_flags(session, [row for rows in groups.values() for row in rows])
     recurrences = session.scalar(select(func.count()).select_from(Case)
-                                 .where(*conditions, Case.recurrence_of_id.is_not(None))) or 0
+                                 .where(*where, Case.recurrence_of_id.is_not(None))) or 0
     return Board(colour_counts, tier_counts, groups, page=page if filters.colour else 1, per_page=per_page,
                  towns=towns, recurrences=recurrences)
 
