@@ -14,6 +14,7 @@ NEXT_MONDAY = "2026-03-09T01:00:00+00:00"  # 09:00 in Shanghai
 def week(env):
     red_high = env.register(title="河道死鱼 联系人13912345678", urgent=True)  # handling runs on hours: up the tiers
     env.accept_and_assign(red_high, department="enforcement")
+    env.sign_for(red_high, username="handler2")  # signed for: only the handling deadline escalates it
     red_low = env.register(title="化工厂异味")  # assignment left undone: overdue
     env.complete(red_low, "receive", {"decision": "accept"})
     calm = env.register(title="夜间施工噪声", grid_code="T02-A01-V01")
