@@ -83,6 +83,9 @@ def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         if not return_window_open():
             raise WorkflowFault(RETURN_REFUSED_LATE, element="outcome")
         ctx.record("returned", department=c.department.code if c.department else None, reason=reason)
+        # The statistics' 退单率 counts a case the department sent back, whatever intake then
+        # decides, as the "returned" event does (engine/measures/definitions.py).
+        c.return_count = (c.return_count or 0) + 1
 
     def accept_return(comment: str | None = None) -> None:
         """Intake accepts the return: the case is no longer that department's, and is assigned again."""

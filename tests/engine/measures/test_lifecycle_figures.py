@@ -61,8 +61,10 @@ def scenario(database, baseline) -> Scenario:
 
     for name in ("A", "B", "C", "D", "I"):
         env.accept_and_assign(register(name))
-    register("T02", grid_code="T02-A01-V01", category="water", channel="grid")
+        env.sign_for(ids[name])  # signed for at once: only the stages' own limits count (engine/cases/norms.py)
+    register("T02", grid_code="T02-A01-V01", category="water", channel="visit")
     env.accept_and_assign(ids["T02"], department="enforcement")
+    env.sign_for(ids["T02"], username="handler2")
     register("E")
     env.complete(ids["E"], "receive", {"decision": "reject", "reason": "不属于生态环境部门职责"})
     register("F", description="同一工厂，再次反映")
@@ -74,8 +76,9 @@ def scenario(database, baseline) -> Scenario:
     env.complete(ids["G"], "assign", {"action": "transfer", "transfer_to": "城市管理局", "transfer_reason": "餐饮油烟"})
     register("H")
     env.accept_and_assign(ids["H"])
-    env.complete(ids["H"], "handle", {"outcome": "return", "return_reason": "不在本科室职责范围"})
+    env.return_to_intake(ids["H"], "不在本科室职责范围")
     env.complete(ids["H"], "assign", {"action": "assign", "department": "enforcement"})
+    env.sign_for(ids["H"], username="handler2")
     register("J")  # awaiting the intake decision
     for name in ("K1", "K2"):  # accepted, never assigned in time
         env.complete(register(name), "receive", {"decision": "accept"})
