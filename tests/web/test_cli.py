@@ -54,7 +54,7 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
     app = create_app()
     health = app.test_client().get("/healthz").get_json()
     assert health["status"] == "ok" and health["instances_in_error"] == 0
-    page = Browser(app, "admin", password="pw-123456").get("/").get_data(as_text=True)
+    page = Browser(app, "admin", password="pw-123456").get("/overview").get_data(as_text=True)
     if open_case is not None:
         assert open_case.number in page
     # The 12345 platform's demo token, printed once, really submits through Open311.
@@ -83,7 +83,7 @@ def test_overview_escapes_complaint_text(data_dir):
     in_transaction(runtime, register_case, {"channel": "hotline", "category": "noise",
                                             "title": "<script>alert(1)</script>", "complainant_anonymous": True},
                    "intake")
-    page = Browser(create_app(runtime=runtime), "admin", password="pw-123456").get("/").get_data(as_text=True)
+    page = Browser(create_app(runtime=runtime), "admin", password="pw-123456").get("/overview").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

@@ -52,17 +52,26 @@ def upgrade() -> None:
         sa.Column("sampled", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reinspection_draw")),
     )
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("recurrence_of_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_case_recurrence_of_id"), ["recurrence_of_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_case_recurrence_of_id_case"), "case", ["recurrence_of_id"], ["id"])
+    # Not in batch mode: on SQLite that copies the case table, which every other table refers to,
+    # and fails on a database with cases. SQLite adds a nullable column with its reference in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute('ALTER TABLE "case" ADD COLUMN recurrence_of_id INTEGER '
+                   'CONSTRAINT fk_case_recurrence_of_id_case REFERENCES "case" (id)')
+    else:
+        op.add_column("case", sa.Column("recurrence_of_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_case_recurrence_of_id_case"), "case", "case", ["recurrence_of_id"], ["id"])
+    op.create_index(op.f("ix_case_recurrence_of_id"), "case", ["recurrence_of_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_case_recurrence_of_id_case"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_case_recurrence_of_id"))
-        batch_op.drop_column("recurrence_of_id")
+    op.drop_index(op.f("ix_case_recurrence_of_id"), table_name="case")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a column with a reference only by copying the table (batch mode).
+        with op.batch_alter_table("case", schema=None) as batch_op:
+            batch_op.drop_column("recurrence_of_id")
+    else:
+        op.drop_constraint(op.f("fk_case_recurrence_of_id_case"), "case", type_="foreignkey")
+        op.drop_column("case", "recurrence_of_id")
     op.drop_table("reinspection_draw")
     with op.batch_alter_table("rectification_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rectification_item_case_id"))

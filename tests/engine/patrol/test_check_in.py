@@ -101,7 +101,8 @@ def test_a_problem_found_on_patrol_becomes_a_linked_case(env, point, tmp_path):
     assert case.grid_path.endswith("/T01-A01-V01/") and case.address == "城关镇河西路 8 号"
     assert "废气处理设施运行；厂界异味" in case.description
     assert (case.latitude, case.longitude) == (30.0005, 120.0)
-    assert env.ready(case)[0].spec == "receive"  # the complaint loop runs
+    # A grid officer's report enters the loop accepted and assigned by the routing table (complaint.bpmn).
+    assert env.ready(case)[0].spec == "handle"
     with env.db.read() as s:
         [photo] = s.scalars(select(Attachment).where(Attachment.case_id == case.id)).all()
         assert photo.content_type == "image/jpeg"

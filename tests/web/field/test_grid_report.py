@@ -32,13 +32,13 @@ def test_the_page_is_made_for_the_phone_camera_and_position(as_user):
     html = as_user("gridofficer").get("/field/report").get_data(as_text=True)
     assert 'accept="image/*" capture="environment"' in html
     assert 'id="locate"' in html and "grid_report.js" in html and 'name="grid_code"' in html
-    assert "网格员上报" in as_user("gridofficer").get("/").get_data(as_text=True)  # in the navigation
+    assert "网格员上报" in as_user("gridofficer").get("/overview").get_data(as_text=True)  # in the navigation
 
 
 def test_only_a_grid_officer_reaches_it(as_user):
     assert as_user("handler").get("/field/report").status_code == 404  # a handler not posted to a grid
     assert as_user("intake").get("/field/report").status_code == 404
-    assert "网格员上报" not in as_user("handler").get("/").get_data(as_text=True)
+    assert "网格员上报" not in as_user("handler").get("/overview").get_data(as_text=True)
 
 
 def test_a_report_arrives_accepted_and_assigned_with_its_photo(env, as_user, attachments_dir):
