@@ -187,7 +187,7 @@ def test_a_complaint_goes_from_intake_to_closure_with_four_people(sqlite_only, p
 
     # 9. The supervisor's board: red first (overdue, escalated to the town), yellow, blue.
     supervisor = people("supervisor")
-    supervisor.get_by_role("link", name="四色看板").click()
+    supervisor.get_by_role("link", name="四色看板", exact=True).click()
     red_group = supervisor.get_by_role("region", name=re.compile("红色 超期"))
     expect(red_group.get_by_role("row").filter(has_text=board_cases["red"].number)).to_have_count(1)
     expect(supervisor.get_by_role("region", name=re.compile("黄色 预警")).get_by_role("row")
