@@ -66,7 +66,7 @@ def county_day(env):
     received = env.register(title="刚登记的投诉")
     handling = env.register(title="办理中的投诉", category="noise", channel="public")
     env.accept_and_assign(handling, department="air")
-    overdue = env.register(title="超期的投诉", category="water", channel="grid")
+    overdue = env.register(title="超期的投诉", category="water", channel="visit")
     env.complete(overdue, "receive", {"decision": "accept"})
     closed = env.register(title="已办结的投诉")
     env.accept_and_assign(closed, department="air")
