@@ -96,12 +96,14 @@ def _with_script(script: str) -> dict[str, str]:
 
 def test_deploy_refuses_a_script_calling_an_undefined_function_naming_the_element(env):
     bpmn = _with_script("notify_everyone(stage)")
+    with env.db.read() as s:
+        before = s.scalar(select(func.count()).select_from(ProcessDefinition))
     with pytest.raises(DeployError) as refused, env.db.write() as s:
         deploy(s, env.runtime, bpmn, shipped_files()[1])
     problems = dict(refused.value.problems)
     assert "notify_everyone" in problems["stage_receive_enter"]
     with env.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == 1
+        assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == before  # nothing deployed
 
 
 def test_deploy_refuses_conditions_and_timers_calling_undefined_functions(env):
