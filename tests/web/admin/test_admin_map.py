@@ -24,11 +24,16 @@ def square(code: str, lon: float = 113.0, lat: float = 27.7, **properties) -> di
 
 def geojson_file(*features, name: str = "county.geojson"):
     raw = json.dumps({"type": "FeatureCollection", "features": list(features)}, ensure_ascii=False).encode()
-    return io.BytesIO(raw), name
+    return raw, name
 
 
 def upload(browser, file):
-    return browser.post(f"{URL}/upload", data={"file": file}, page_url=URL, content_type="multipart/form-data")
+    # The file is given as bytes and opened here: a parametrised value is shared by the SQLite and
+    # PostgreSQL runs, and posting a stream closes it.
+    content, name = file
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    return browser.post(f"{URL}/upload", data={"file": (stream, name)}, page_url=URL,
+                        content_type="multipart/form-data")
 
 
 def stored(env):
@@ -81,7 +86,7 @@ def test_an_upload_replaces_the_boundaries_is_audited_and_can_be_downloaded(env,
 
 
 @pytest.mark.parametrize("file, message", [
-    ((io.BytesIO(b'{"type": "FeatureCollection", "features": [}'), "broken.geojson"), "不是有效的 JSON"),
+    ((b'{"type": "FeatureCollection", "features": [}', "broken.geojson"), "不是有效的 JSON"),
     (geojson_file(square("T01", lon=500000, lat=3000000)), "不在经纬度范围内"),
     (geojson_file({**square("T01"), "geometry": {"type": "Point", "coordinates": [113, 27.7]}}),
      "几何类型为 Point"),
