@@ -38,6 +38,12 @@ def render_error(code: int, detail: str | None = None):
         from webapp.open311.errors import DESCRIPTIONS, errors, request_format
 
         return errors(request_format(), code, [detail or DESCRIPTIONS.get(code, str(MESSAGES.get(code, "")))])
+    if request.path.startswith("/api/v1/"):
+        # A path no API route matches (a generated id with a slash in it, say) answers in the API's
+        # own documented error format, like the routes do (webapp/api/errors.py).
+        from webapp.api.errors import error_response
+
+        return error_response(code, detail)
     message = str(MESSAGES.get(code) or _("出错了"))
     if _wants_json():
         return jsonify(error=code, message=message, detail=detail), code
