@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core import settings_row
 from engine.models import AuditEvent, Grid
 from engine.models.documents import Setting
 
@@ -42,14 +43,7 @@ def save(session: Session, new: DocumentSettings, *, actor: str, now) -> Documen
     new = DocumentSettings(show_identity_external=bool(new.show_identity_external),
                            bureau_name=(new.bureau_name or "").strip()[:BUREAU_MAX])
     old = load(session)
-    row = session.get(Setting, KEY, with_for_update=True)
-    if row is None:
-        row = Setting(key=KEY, value={}, updated_by=actor, updated_at=now)
-        session.add(row)
-    row.value = asdict(new)
-    row.updated_by = actor
-    row.updated_at = now
-    changed = {k: [v, asdict(new)[k]] for k, v in asdict(old).items() if asdict(new)[k] != v}
+    changed = settings_row.store(session, KEY, asdict(old), asdict(new), actor=actor, now=now)
     if changed:
         session.add(AuditEvent(case_id=None, at=now, actor=actor, kind="setting_changed",
                                detail={"setting": KEY, "changed": changed}))

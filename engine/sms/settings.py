@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from engine.core import settings_row
 from engine.core.errors import FormInvalid
 from engine.models import AuditEvent
 from engine.models.documents import Setting
@@ -106,14 +107,7 @@ def save(session: Session, runtime, new: SmsSettings, *, actor: str) -> SmsSetti
     if not new.secret:
         new = replace(new, secret=old.secret)
     new = validate(new)
-    row = session.get(Setting, KEY, with_for_update=True)
-    if row is None:
-        row = Setting(key=KEY, value={}, updated_by=actor, updated_at=now)
-        session.add(row)
-    row.value = asdict(new)
-    row.updated_by = actor
-    row.updated_at = now
-    changed = {k: [v, asdict(new)[k]] for k, v in asdict(old).items() if asdict(new)[k] != v}
+    changed = settings_row.store(session, KEY, asdict(old), asdict(new), actor=actor, now=now)
     if "secret" in changed:
         changed["secret"] = [SECRET_SHOWN if old.secret else "", SECRET_SHOWN]
     if changed:
