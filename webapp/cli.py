@@ -1,4 +1,5 @@
-"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token, reinspection-draw, draw."""
+"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token, reinspection-draw, draw,
+backup, restore."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,26 @@ def _runtime():
     from engine.bootstrap import make_runtime
 
     return make_runtime(load_settings())
+
+
+def cmd_backup(args) -> int:
+    from datetime import datetime, timezone
+
+    from engine.ops.backup import backup
+
+    outcome = backup(load_settings(), args.destination, datetime.now(timezone.utc))
+    print(f"backup: {outcome.folder} ({sum(outcome.tables.values())} rows in {len(outcome.tables)} tables, "
+          f"{outcome.files} files)")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from engine.ops.backup import restore
+
+    outcome = restore(load_settings(), args.folder)
+    print(f"restored: {sum(outcome.tables.values())} rows in {len(outcome.tables)} tables, {outcome.files} files; "
+          f"row counts and file checksums match the backup")
+    return 0
 
 
 def cmd_draw_verify(args) -> int:
@@ -271,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     d = draws.add_parser("verify", help="recompute a published draw from its published inputs and compare")
     d.add_argument("file", type=Path, help="the published draw (JSON, as the public portal offers it)")
     d.set_defaults(func=cmd_draw_verify)
+
+    p = sub.add_parser("backup", help="back up the database and every file of the data folder into a new "
+                                      "folder under DESTINATION (safe while the app runs)")
+    p.add_argument("destination", type=Path)
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup folder into an empty database and data folder")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("bench", help="run a benchmark script from bench/")
     p.add_argument("name")
