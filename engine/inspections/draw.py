@@ -19,9 +19,9 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping
 
 TOO_FEW_INSPECTORS = "too_few_inspectors"
 NO_BUREAU_INSPECTOR = "no_bureau_inspector"

@@ -16,9 +16,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.inspections.draw import (NO_BUREAU_INSPECTOR, TOO_FEW_INSPECTORS, DrawError, DrawInspector, DrawObject,
-                                     DrawRules, digest, draw, draw_from_inputs, inputs_json, published, quota, seed_for,
-                                     verify)
+from engine.inspections.draw import (
+    NO_BUREAU_INSPECTOR,
+    TOO_FEW_INSPECTORS,
+    DrawError,
+    DrawInspector,
+    DrawObject,
+    DrawRules,
+    digest,
+    draw,
+    draw_from_inputs,
+    inputs_json,
+    published,
+    quota,
+    seed_for,
+    verify,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GRIDS = [f"T0{t}-A0{a}" for t in range(1, 4) for a in range(1, 3)]
