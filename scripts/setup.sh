@@ -42,7 +42,7 @@ hash_files() {
 # ---------------------------------------------------------------------------
 # 1. Debian packages
 # ---------------------------------------------------------------------------
-APT_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium chromium-driver)
+APT_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium chromium-driver redis-server)
 # Node.js/npm serve the BPMN/DMN editors (bpmn-js, dmn-js), htmx and the map (Leaflet); Debian's own if none is present.
 if ! command -v npm >/dev/null 2>&1; then
     APT_PACKAGES+=(nodejs npm)

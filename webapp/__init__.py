@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         WTF_CSRF_TIME_LIMIT=None,  # the session timeout already bounds a token's life
         LOGIN_RATE_LIMIT="10 per minute",
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
     )
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)

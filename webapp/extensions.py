@@ -9,8 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# In-memory counters are per process; the embedded deployment runs one web process.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+# The store comes from the app's RATELIMIT_STORAGE_URI (create_app, from GREENLOOP_RATE_LIMIT_STORAGE):
+# memory counts per process, Redis is shared by every web process (docs/deployment.md).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Looking a case up by its tracking code — the public portal's tracking page and Open311's
 # tokens/CODE — is guessing at a secret (engine/public/portal.py): one configuration value, and

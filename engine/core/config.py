@@ -25,6 +25,10 @@ class Settings:
     # The local hour at which the worker mails the daily notification digests
     # (GREENLOOP_MAIL_DIGEST_HOUR, 0–23; engine/notify/mail.send_daily_digests).
     mail_digest_hour: int = 8
+    # Where the web processes count rate limits (GREENLOOP_RATE_LIMIT_STORAGE): "memory://" counts
+    # in each process, enough for the single-process default; several web processes need one shared
+    # store, e.g. "redis://127.0.0.1:6379/0" (docs/deployment.md).
+    rate_limit_storage: str = "memory://"
 
     @property
     def documents_dir(self) -> Path:
@@ -51,7 +55,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timezone=env.get("GREENLOOP_TIMEZONE") or "Asia/Shanghai",
         trusted_proxies=_proxies(env.get("GREENLOOP_TRUSTED_PROXIES")),
         mail_digest_hour=_hour(env.get("GREENLOOP_MAIL_DIGEST_HOUR")),
+        rate_limit_storage=_rate_limit_storage(env.get("GREENLOOP_RATE_LIMIT_STORAGE")),
     )
+
+
+def _rate_limit_storage(value: str | None) -> str:
+    uri = (value or "").strip() or "memory://"
+    if not uri.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        raise ConfigError(f"GREENLOOP_RATE_LIMIT_STORAGE must be memory:// or a redis:// URL, got {uri!r}")
+    return uri
 
 
 def _hour(value: str | None) -> int:
