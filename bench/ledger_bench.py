@@ -31,12 +31,13 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from bench.harness import bench_database, bulk_insert_cases, log, print_figures, signed_in
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
+from engine.core.db import Database
 from engine.ledger.exports import request_export, run_export
 from engine.ledger.filters import LedgerFilters
 from engine.ledger.pdf import PDF_ROW_CAP, write_ledger_pdf
@@ -67,6 +68,9 @@ def parse_args(argv):
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pdf-cap", type=int, default=None, help="rows in the PDF (default: the app's cap)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the cases an earlier run loaded into --database-url if it holds exactly --cases "
+                             "of them (loading 1,000,000 takes minutes); otherwise wipe and load as usual")
     args = parser.parse_args(argv)
     if args.quick:
         # Smaller unless given: 20,000 cases, a 5,000-row export, a 100-row PDF, 5 repeats.
@@ -106,6 +110,18 @@ def _load(db, n: int) -> None:
     bulk_insert_cases(db, COLS, _rows(n, villages, departments, leaders, random.Random(7)), n)
 
 
+def _loaded(url: str) -> int | None:
+    """The cases a database holds (None if it has no case table): what ``--reuse`` checks."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            if not inspect(conn).has_table("case"):
+                return None
+            return conn.execute(text('SELECT count(*) FROM "case"')).scalar()
+    finally:
+        db.dispose()
+
+
 def _export_period(db, rows: int) -> Period:
     """The most recent whole local days holding at least ``rows`` cases."""
     with db.read() as s:
@@ -120,16 +136,20 @@ def _export_period(db, rows: int) -> Period:
 def main(argv=None) -> int:
     args = parse_args(argv)
     figures: dict[str, float] = {}
-    with bench_database("ledger", args) as (_url, db, work_dir):
+    reuse = args.reuse and args.database_url and _loaded(args.database_url) == args.cases
+    with bench_database("ledger", args, keep=bool(reuse)) as (_url, db, work_dir):
         clock = ManualClock(NOW)
         runtime = build_runtime(db, clock, TZ)
-        with db.write() as s:
-            seed_departments(s)
-            seed_grid(s)
-            seed_staff(s, PASSWORD, whole_county=True)
-        started = time.perf_counter()
-        _load(db, args.cases)
-        log(f"seeded {args.cases:,} cases in {time.perf_counter() - started:.1f} s")
+        if reuse:
+            log(f"reusing the {args.cases:,} cases already in the database")
+        else:
+            with db.write() as s:
+                seed_departments(s)
+                seed_grid(s)
+                seed_staff(s, PASSWORD, whole_county=True)
+            started = time.perf_counter()
+            _load(db, args.cases)
+            log(f"seeded {args.cases:,} cases in {time.perf_counter() - started:.1f} s")
 
         app = create_app(runtime=runtime, LOGIN_RATE_LIMIT="100000 per minute", LEDGER_DIR=str(work_dir / "ledger"))
         times = []
