@@ -74,9 +74,10 @@ def index():
         period, filters, errors = _read(request.args, session, departments, towns)
         page = ledger_page(session, period, filters, LedgerScope.of(current_user), tz=runtime.timezone,
                            page=requested_page())
-    # The words of the codes the rows show, each translated once for the whole table.
+    # The words of the codes the filters and rows show, each translated once for the whole page
+    # (a lazy string looks its translation up again every time it is shown).
     words = {name: {code: str(text) for code, text in getattr(labels.LABELS, name).items()}
-             for name in ("colour", "stage", "tier", "satisfaction")}
+             for name in ("colour", "stage", "tier", "category", "channel", "status", "satisfaction")}
     return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors, words=words,
                            departments=departments, towns=towns, query=_query(period, filters),
                            pdf_cap=PDF_ROW_CAP), 400 if errors else 200
