@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -50,8 +51,9 @@ class LedgerScope:
         return cls(true(), sees_identity)
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """One row (a named tuple: an export builds 100,000 of them, and a tuple is built fastest)."""
+
     id: int
     number: str
     title: str
@@ -187,7 +189,10 @@ def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: L
         query = _select(where)
         if after is not None:
             when, last_id = after
-            query = query.where(or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
+            # The first condition alone bounds the index range: with only the second, PostgreSQL walks
+            # every row already exported before reaching the next batch (quadratic in the export).
+            query = query.where(Case.received_at <= when,
+                                or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
         found = session.execute(query.order_by(*_NEWEST_FIRST).limit(batch)).all()
         if on_batch is not None:
             on_batch(len(found))

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,13 +41,16 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def _text(value: str) -> str:
+# Most of a ledger's text repeats (towns, departments, stages, colours…): each is escaped once.
+@lru_cache(maxsize=4096)
+def _inline(value: str) -> str:
+    """The end of a text cell after its style: the text as an inline string."""
     if _NOT_XML.search(value):
         value = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if value and (value[0].isspace() or value[-1].isspace()):
-        return f'<t xml:space="preserve">{value}</t>'
-    return f"<t>{value}</t>"
+    if value[0].isspace() or value[-1].isspace():
+        return f'" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    return f'" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
 class CellXml:
@@ -60,18 +64,25 @@ class CellXml:
 
     def row(self, values, *, text: int, quoted: int, when: int, needs_quote) -> str:
         parts = []
+        add = parts.append
+        blank = f'{text}"/>'
         for open_, value in zip(self.opens, values, strict=True):
-            if value is None or value == "":
-                parts.append(f'{open_}{text}"/>')
-            elif isinstance(value, datetime):
-                serial = (value - _EPOCH).total_seconds() / 86400
-                parts.append(f'{open_}{when}"><v>{serial!r}</v></c>')
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                parts.append(f'{open_}{text}"><v>{value!r}</v></c>')
-            else:
+            kind = type(value)
+            if kind is not str:
+                if value is None:
+                    add(open_ + blank)
+                    continue
+                if kind is datetime:
+                    add(f'{open_}{when}"><v>{(value - _EPOCH).total_seconds() / 86400!r}</v></c>')
+                    continue
+                if kind is int or kind is float:
+                    add(f'{open_}{text}"><v>{value!r}</v></c>')
+                    continue
                 value = str(value)
-                style = quoted if needs_quote(value) else text
-                parts.append(f'{open_}{style}" t="inlineStr"><is>{_text(value)}</is></c>')
+            if not value:
+                add(open_ + blank)
+            else:
+                add(f"{open_}{quoted if needs_quote(value) else text}{_inline(value)}")
         return "".join(parts)
 
 

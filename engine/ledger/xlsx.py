@@ -26,7 +26,7 @@ import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.spreadsheet import guard
+from engine.core.spreadsheet import TRIGGERS, guard
 from engine.ledger.columns import COLUMNS, FILLS, HEADERS
 from engine.ledger.filters import LedgerFilters
 from engine.ledger.rows import NO_TOWN, LedgerScope, iter_rows, town_counts
@@ -102,8 +102,12 @@ class _Styles:
         self.when = {c: f._get_xf_index() for c, f in formats.when.items()}
 
 
+# A text can need the quote prefix only if it begins with a quote or a trigger (most never do).
+_MAY_NEED_QUOTE = frozenset("'" + "".join(TRIGGERS))
+
+
 def _needs_quote(text: str) -> bool:
-    return guard(text) != text
+    return text[0] in _MAY_NEED_QUOTE and guard(text) != text
 
 
 def write_ledger_xlsx(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
