@@ -92,7 +92,8 @@ class SheetRows:
 
     def __init__(self, part: str, folder: str | Path):
         self.part = part  # the sheet's file in the workbook, e.g. xl/worksheets/sheet3.xml
-        self.file = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".xml", delete=False)
+        handle, self.path = tempfile.mkstemp(suffix=".xml", dir=folder)
+        self.file = open(handle, "w", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115 - closed by close()
         self.next = 2
 
     def add(self, cells: str, style: int) -> None:
@@ -105,7 +106,7 @@ class SheetRows:
 
     def remove(self) -> None:
         self.file.close()
-        Path(self.file.name).unlink(missing_ok=True)
+        Path(self.path).unlink(missing_ok=True)
 
 
 def splice(book: Path, out_file: str | Path | BinaryIO, sheets: list[SheetRows], last_column: str) -> None:
@@ -125,7 +126,7 @@ def splice(book: Path, out_file: str | Path | BinaryIO, sheets: list[SheetRows],
             rows.close()
             head, tail = data.split(b"</sheetData>", 1)
             head = _DIMENSION.sub(f'<dimension ref="A1:{last_column}{max(rows.next - 1, 1)}"/>'.encode(), head, 1)
-            with dst.open(info.filename, "w", force_zip64=True) as part, open(rows.file.name, "rb") as body:
+            with dst.open(info.filename, "w", force_zip64=True) as part, open(rows.path, "rb") as body:
                 part.write(head)
                 shutil.copyfileobj(body, part, 1 << 20)
                 part.write(b"</sheetData>" + tail)
