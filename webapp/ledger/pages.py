@@ -39,7 +39,7 @@ PROBLEMS = {"date": _l("日期格式应为 YYYY-MM-DD"), "order": _l("结束日�
 
 
 def _choices(session):
-    departments = list(session.execute(select(Department.code, Department.name).order_by(Department.id)).tuples())
+    departments = [tuple(row) for row in session.execute(select(Department.code, Department.name).order_by(Department.id))]
     return departments, town_choices(session, current_user.grid_path or "/")
 
 
