@@ -35,16 +35,21 @@ def fresh_database(url: str) -> None:
 
 
 @contextmanager
-def bench_database(name: str, args: argparse.Namespace) -> Iterator[tuple[str, Database, Path]]:
+def bench_database(name: str, args: argparse.Namespace, *, keep: bool = False) -> Iterator[tuple[str, Database, Path]]:
     """(url, database, work folder) for one run of the `name` bench: ``args.database_url`` (ALL ITS
-    TABLES ARE DROPPED) or a SQLite file in a temporary work folder, with the current schema. The
-    folder is removed and the database's connections closed afterwards."""
+    TABLES ARE DROPPED, unless ``keep``: then only migrated to the current schema, for a bench that
+    reuses what an earlier run loaded) or a SQLite file in a temporary work folder, with the current
+    schema. The folder is removed and the database's connections closed afterwards."""
     with tempfile.TemporaryDirectory(prefix="greenloop-bench-") as tmp:
         work_dir = Path(tmp)
         url = args.database_url or f"sqlite:///{work_dir / 'bench.db'}"
         shown = make_url(url).render_as_string(hide_password=True)
-        log(f"{name} bench on {shown}{' (quick)' if args.quick else ''}: dropping all tables, building schema")
-        fresh_database(url)
+        if keep and args.database_url:
+            log(f"{name} bench on {shown}: keeping its data, migrating to the current schema")
+            upgrade(url)
+        else:
+            log(f"{name} bench on {shown}{' (quick)' if args.quick else ''}: dropping all tables, building schema")
+            fresh_database(url)
         db = Database(url)
         try:
             yield url, db, work_dir

@@ -5,9 +5,10 @@ colour, stage, tier, department, town, the leader who owns it, deadlines, closur
 - ``rows``: the row query within a reader's scope (engine/org/scopes.py), a page of it, and all of
   it in keyset batches for the exports; titles masked for readers who may not see the
   complainant (engine/cases/masking.py); the complainant is never a column;
-- ``xlsx``: the Excel workbook, streamed (XlsxWriter, constant memory): Chinese headers, frozen
-  header row, each row filled in its colour, a summary sheet of the measures (engine/measures,
-  never computed here), a sheet per town;
+- ``xlsx``: the Excel workbook, streamed: Chinese headers, frozen header row, each row filled in its
+  colour, a summary sheet of the measures (engine/measures, never computed here), a sheet per
+  town; XlsxWriter builds the workbook and ``sheet_rows`` writes the data rows into it, each row's
+  cells made once for the ledger sheet and its town's sheet;
 - ``pdf``: the same rows as a PDF through documents/ (capped, with a note saying so);
 - ``exports``: an export job — a row with its progress, written by a background thread in short
   transactions, the file kept in the data folder.

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -50,8 +51,9 @@ class LedgerScope:
         return cls(true(), sees_identity)
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """One row (a named tuple: an export builds 100,000 of them, and a tuple is built fastest)."""
+
     id: int
     number: str
     title: str
@@ -78,8 +80,10 @@ class LedgerRow:
 
 
 _Leader = aliased(User)
+_Place = aliased(Grid)
 _COLUMNS = (Case.id, Case.number, Case.title, Case.complainant_name, Case.complainant_phone, Case.tracking_code,
-            Case.category, Case.channel, Case.grid_path, Department.name.label("department_name"), Case.status,
+            Case.category, Case.channel, Case.grid_path, _Place.name.label("place_name"),
+            Department.name.label("department_name"), Case.status,
             Case.stage, Case.colour, Case.tier, _Leader.display_name.label("leader_name"), Case.urgent,
             Case.received_at, Case.accepted_at, Case.stage_due, Case.closed_at, Case.closed_on_time,
             Case.satisfaction, Case.reopened, Case.extension_days)
@@ -111,6 +115,7 @@ def _select(where):
     return (select(*_COLUMNS)
             .outerjoin(Department, Department.id == Case.department_id)
             .outerjoin(_Leader, _Leader.id == Case.leader_owner_id)
+            .outerjoin(_Place, _Place.id == Case.grid_id)
             .where(*where))
 
 
@@ -118,25 +123,21 @@ _NEWEST_FIRST = (Case.received_at.desc(), Case.id.desc())
 
 
 class _Builder:
-    """Turns result rows into LedgerRows: place names looked up once, titles masked per reader."""
+    """Turns result rows into LedgerRows: the towns' names looked up once (a county has a few
+    dozen; a case's own place comes with its row), titles masked per reader."""
 
-    def __init__(self, session: Session, sees_identity: bool, rows=None):
-        """``rows``: the only rows to be built (a page), whose places alone are looked up."""
-        query = select(Grid.code, Grid.name)
-        if rows is not None:
-            codes = {code for r in rows for code in (r.grid_path or "").split("/") if code}
-            query = query.where(Grid.code.in_(codes))
-        self.names = dict(session.execute(query).all()) if rows is None or rows else {}
+    def __init__(self, session: Session, sees_identity: bool):
+        self.towns = dict(session.execute(select(Grid.code, Grid.name).where(Grid.level == "town")).all())
         self.sees_identity = sees_identity
 
     def __call__(self, r) -> LedgerRow:
         town = town_code(r.grid_path)
-        codes = [p for p in (r.grid_path or "").split("/") if p]
         redact = staff_redactor(r, self.sees_identity)
         return LedgerRow(
             id=r.id, number=r.number, title=redact(r.title) if redact else r.title, category=r.category,
-            channel=r.channel, town_code=town, town=self.names.get(town, town or "") if town else "",
-            place=self.names.get(codes[-1], codes[-1]) if len(codes) > 1 else "",
+            channel=r.channel, town_code=town, town=self.towns.get(town, town) if town else "",
+            # The case's own grid node (a village, a work area, or the town itself); none at the county.
+            place=(r.place_name or r.grid_path.rstrip("/").rsplit("/", 1)[-1]) if town else "",
             department=r.department_name or "", status=r.status, stage=r.stage, colour=r.colour, tier=r.tier,
             leader=r.leader_name or "", urgent=bool(r.urgent), received_at=r.received_at,
             accepted_at=r.accepted_at, stage_due=r.stage_due, closed_at=r.closed_at,
@@ -170,7 +171,7 @@ def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope:
     page = clamp(page, total, per_page)
     found = session.execute(_select(where).order_by(*_NEWEST_FIRST)
                             .offset((page - 1) * per_page).limit(per_page)).all()
-    build = _Builder(session, scope.sees_identity, found)
+    build = _Builder(session, scope.sees_identity)
     return Page([build(r) for r in found], total, page, per_page)
 
 
@@ -188,8 +189,12 @@ def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: L
         query = _select(where)
         if after is not None:
             when, last_id = after
-            query = query.where(or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
-        found = session.execute(query.order_by(*_NEWEST_FIRST).limit(batch)).all()
+            # The first condition alone bounds the index range: with only the second, PostgreSQL walks
+            # every row already exported before reaching the next batch (quadratic in the export).
+            query = query.where(Case.received_at <= when,
+                                or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
+        # Columns, not entities: the connection returns plain rows without the ORM's loading steps.
+        found = session.connection().execute(query.order_by(*_NEWEST_FIRST).limit(batch)).all()
         if on_batch is not None:
             on_batch(len(found))
         for r in found:

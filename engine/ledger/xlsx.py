@@ -1,17 +1,21 @@
-"""The ledger as an Excel workbook, written as a stream (XlsxWriter in constant-memory mode: each
-row goes to a temporary file as it is written, so 100,000 rows cost no more memory than ten).
+"""The ledger as an Excel workbook, streamed: XlsxWriter builds the workbook (styles, the header
+rows, the summary sheet) and the data rows, written once per sheet as they are read in keyset
+batches, go through temporary files into it (engine/ledger/sheet_rows.py says why), so 100,000
+rows cost no more memory than ten.
 
 Sheets: 台账 (every row), 汇总 (the measures of the period, from engine/measures), then one sheet
 per town with rows, in town-code order, and 无乡镇 for cases without one. Every data sheet has
 the Chinese header row frozen with an autofilter, and each row is filled in its colour.
 
-Text is written as text, never as a formula: the workbook is told not to read "=…" as one, and a
-cell a spreadsheet would run (engine/core/spreadsheet.guard: = + - @ tab CR) also carries
-Excel's quote prefix, so it stays text even when someone edits it. The value itself is unchanged.
+Text is written as text, never as a formula: the workbook is told not to read "=…" as one, data
+cells are inline strings, and a cell a spreadsheet would run (engine/core/spreadsheet.guard:
+= + - @ tab CR) also carries Excel's quote prefix, so it stays text even when someone edits it.
+The value itself is unchanged.
 """
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,10 +26,11 @@ import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core.spreadsheet import guard
+from engine.core.spreadsheet import TRIGGERS, guard
 from engine.ledger.columns import COLUMNS, FILLS, HEADERS
 from engine.ledger.filters import LedgerFilters
-from engine.ledger.rows import NO_TOWN, LedgerRow, LedgerScope, iter_rows, town_counts
+from engine.ledger.rows import NO_TOWN, LedgerScope, iter_rows, town_counts
+from engine.ledger.sheet_rows import CellXml, SheetRows, column_letters, splice
 from engine.ledger.summary import summary_blocks
 from engine.measures import Period
 from engine.models import COLOURS, Grid
@@ -68,11 +73,13 @@ class _Formats:
 
 
 class _DataSheet:
-    """One sheet of rows: header, widths, frozen header and autofilter set before any row."""
+    """One sheet of rows: header, widths, frozen header and autofilter from XlsxWriter; its rows
+    through sheet_rows.SheetRows."""
 
-    def __init__(self, book, name: str, rows: int, formats: _Formats):
+    def __init__(self, book, name: str, rows: int, formats: _Formats, folder: str):
+        # XlsxWriter names a workbook's sheets' files by the order they are added in.
+        part = f"xl/worksheets/sheet{len(book.worksheets()) + 1}.xml"
         self.sheet = book.add_worksheet(name)
-        self.formats = formats
         for i, column in enumerate(COLUMNS, start=1):
             self.sheet.set_column(i, i, column.width)
         self.sheet.set_column(0, 0, 7)
@@ -81,24 +88,26 @@ class _DataSheet:
         for i, header in enumerate(HEADERS, start=1):
             self.sheet.write_string(0, i, header, formats.header)
         self.sheet.autofilter(0, 0, max(rows, 1), len(HEADERS))
-        self.next = 1
+        self.rows = SheetRows(part, folder)
 
-    def write(self, row: LedgerRow, values: list) -> None:
-        colour = row.colour if row.colour in FILLS else "blue"
-        f = self.formats
-        line = self.next
-        self.sheet.write_number(line, 0, line, f.text[colour])
-        for i, value in enumerate(values, start=1):
-            if value is None or value == "":
-                self.sheet.write_blank(line, i, None, f.text[colour])
-            elif isinstance(value, datetime):
-                self.sheet.write_datetime(line, i, value, f.when[colour])
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                self.sheet.write_number(line, i, value, f.text[colour])
-            else:
-                text = str(value)
-                self.sheet.write_string(line, i, text, f.quoted[colour] if guard(text) != text else f.text[colour])
-        self.next += 1
+
+class _Styles:
+    """The style index of each colour's formats, for the rows written past XlsxWriter's cells.
+    ``Format._get_xf_index`` is how XlsxWriter itself numbers a format when a cell uses it; every
+    one is numbered here, before the workbook is closed, so styles.xml lists them all."""
+
+    def __init__(self, formats: _Formats):
+        self.text = {c: f._get_xf_index() for c, f in formats.text.items()}
+        self.quoted = {c: f._get_xf_index() for c, f in formats.quoted.items()}
+        self.when = {c: f._get_xf_index() for c, f in formats.when.items()}
+
+
+# A text can need the quote prefix only if it begins with a quote or a trigger (most never do).
+_MAY_NEED_QUOTE = frozenset("'" + "".join(TRIGGERS))
+
+
+def _needs_quote(text: str) -> bool:
+    return text[0] in _MAY_NEED_QUOTE and guard(text) != text
 
 
 def write_ledger_xlsx(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope,
@@ -111,23 +120,29 @@ def write_ledger_xlsx(session: Session, period: Period, filters: LedgerFilters, 
     total = sum(counts.values())
     if progress:
         progress(0, total)
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}
-    if tmpdir is not None:
-        options["tmpdir"] = str(tmpdir)
-    book = xlsxwriter.Workbook(str(out_file) if isinstance(out_file, (str, Path)) else out_file, options)
-    try:
-        formats = _Formats(book)
-        taken = {LEDGER_SHEET, SUMMARY_SHEET}
-        ledger = _DataSheet(book, LEDGER_SHEET, total, formats)
-        summary = book.add_worksheet(SUMMARY_SHEET)
-        names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.level == "town")).all())
-        towns: dict[str, _DataSheet] = {}
-        for code in sorted(c for c in counts if c != NO_TOWN):
-            towns[code] = _DataSheet(book, sheet_name(names.get(code, code), taken), counts[code], formats)
-        if counts.get(NO_TOWN):
-            towns[NO_TOWN] = _DataSheet(book, sheet_name(NO_TOWN_SHEET, taken), counts[NO_TOWN], formats)
-        _write_summary(summary, formats, summary_blocks(session, period, filters, scope, zone, generated_at))
+    with tempfile.TemporaryDirectory(prefix="ledger-", dir=tmpdir) as work:
+        book_path = Path(work) / "book.xlsx"
+        book = xlsxwriter.Workbook(str(book_path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                    "strings_to_numbers": False, "tmpdir": work})
+        sheets: list[_DataSheet] = []
+        try:
+            formats = _Formats(book)
+            styles = _Styles(formats)
+            taken = {LEDGER_SHEET, SUMMARY_SHEET}
+            ledger = _DataSheet(book, LEDGER_SHEET, total, formats, work)
+            sheets.append(ledger)
+            summary = book.add_worksheet(SUMMARY_SHEET)
+            names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.level == "town")).all())
+            towns: dict[str, _DataSheet] = {}
+            for code in sorted(c for c in counts if c != NO_TOWN):
+                towns[code] = _DataSheet(book, sheet_name(names.get(code, code), taken), counts[code], formats, work)
+            if counts.get(NO_TOWN):
+                towns[NO_TOWN] = _DataSheet(book, sheet_name(NO_TOWN_SHEET, taken), counts[NO_TOWN], formats, work)
+            sheets.extend(towns.values())
+            _write_summary(summary, formats, summary_blocks(session, period, filters, scope, zone, generated_at))
+            ledger.sheet.activate()
+        finally:
+            book.close()
 
         written = 0
 
@@ -135,14 +150,19 @@ def write_ledger_xlsx(session: Session, period: Period, filters: LedgerFilters, 
             if progress and written:
                 progress(written, total)
 
-        for row in iter_rows(session, period, filters, scope, tz=zone, on_batch=batch_done):
-            values = [column.value(row, zone) for column in COLUMNS]
-            ledger.write(row, values)
-            towns[row.town_code or NO_TOWN].write(row, values)
-            written += 1
-        ledger.sheet.activate()
-    finally:
-        book.close()
+        cells = CellXml(1, len(COLUMNS))
+        try:
+            for row in iter_rows(session, period, filters, scope, tz=zone, on_batch=batch_done):
+                colour = row.colour if row.colour in FILLS else "blue"
+                xml = cells.row([column.value(row, zone) for column in COLUMNS], text=styles.text[colour],
+                                quoted=styles.quoted[colour], when=styles.when[colour], needs_quote=_needs_quote)
+                ledger.rows.add(xml, styles.text[colour])
+                towns[row.town_code or NO_TOWN].rows.add(xml, styles.text[colour])
+                written += 1
+            splice(book_path, out_file, [s.rows for s in sheets], column_letters(len(COLUMNS)))
+        finally:
+            for sheet in sheets:
+                sheet.rows.remove()
     if progress:
         progress(written, total)
     return written

@@ -7,6 +7,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from engine.models import Department
 from engine.models.ledger import EXPORT_FORMATS
 from engine.org.places import town_choices
 from engine.org.scopes import STATISTICS_ROLES
-from webapp import labels
+from engine.vocabulary import words as vocabulary
 from webapp.access import roles_required
 from webapp.downloads import send_download
 from webapp.ledger.runner import export_folder, start
@@ -28,13 +29,17 @@ from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
 bp = Blueprint("ledger", __name__)
+# The vocabularies the page shows (webapp/labels.LABELS holds the same, as lazy labels).
+WORDS = {"colour": vocabulary.COLOURS, "stage": vocabulary.STAGES, "tier": vocabulary.TIERS,
+         "category": vocabulary.CATEGORIES, "channel": vocabulary.CHANNELS, "status": vocabulary.STATUSES,
+         "satisfaction": vocabulary.SATISFACTION}
 READERS = STATISTICS_ROLES  # who has figures has the ledger behind them
 PROBLEMS = {"date": _l("日期格式应为 YYYY-MM-DD"), "order": _l("结束日期早于开始日期"),
             "too_long": _l("期间过长"), "unknown": _l("无此选项")}
 
 
 def _choices(session):
-    departments = [(d.code, d.name) for d in session.scalars(select(Department).order_by(Department.id))]
+    departments = [tuple(row) for row in session.execute(select(Department.code, Department.name).order_by(Department.id))]
     return departments, town_choices(session, current_user.grid_path or "/")
 
 
@@ -74,9 +79,10 @@ def index():
         period, filters, errors = _read(request.args, session, departments, towns)
         page = ledger_page(session, period, filters, LedgerScope.of(current_user), tz=runtime.timezone,
                            page=requested_page())
-    # The words of the codes the rows show, each translated once for the whole table.
-    words = {name: {code: str(text) for code, text in getattr(labels.LABELS, name).items()}
-             for name in ("colour", "stage", "tier", "satisfaction")}
+    # The words of the codes the filters and rows show, translated once for the whole page through
+    # the request's catalogue (a lazy label finds the catalogue again each time it is shown).
+    catalogue = get_translations()
+    words = {name: {code: catalogue.gettext(text) for code, text in table.items()} for name, table in WORDS.items()}
     return render_template("ledger/index.html", page=page, period=period, filters=filters, errors=errors, words=words,
                            departments=departments, towns=towns, query=_query(period, filters),
                            pdf_cap=PDF_ROW_CAP), 400 if errors else 200
