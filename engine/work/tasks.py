@@ -63,6 +63,10 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
             values[output] = dict(clean)
         task.set_data(**values)
         task.run()
+        if case is not None and clean.get("check_method"):
+            # How handling checked the problem, kept on the case for the share of non-site
+            # enforcement (engine/measures/definitions.py); the latest handling form's says.
+            case.check_method = clean["check_method"]
         ctx.record("task_completed", stage=row.stage, task_id=task_id, task=row.spec, form=row.form, data=clean)
 
     try:

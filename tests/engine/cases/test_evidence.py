@@ -76,7 +76,9 @@ def test_a_photo_is_stored_with_the_task_and_named_in_its_record(env, dirs):
     with env.db.read() as s:
         [row] = s.scalars(select(Attachment).where(Attachment.case_id == case.id)).all()
     assert event.detail["data"]["evidence"] == [row.id]
-    assert event.detail["data"]["check_method"] == "drone"  # what the measures count (task data)
+    assert event.detail["data"]["check_method"] == "drone"
+    # Kept on the case too: the share of non-site enforcement counts it (engine/measures).
+    assert env.case(case).check_method == "drone"
     assert (row.task_id, row.kind, row.visibility, row.content_type) == (task.id, "evidence", "internal", "image/jpeg")
     assert (dirs["attachments_dir"] / row.stored_path).is_file()
     assert [e.detail["filename"] for e in env.audit(case, "attachment_added")] == ["现场.jpg"]
