@@ -1,7 +1,8 @@
 """field-work facts the measures count, kept on the case row: how handling checked the problem
 (check_method: the share of non-site enforcement) and relapses found by re-inspection after
 closure (relapse_count); existing cases are filled in from the audit trail and the monthly
-summary is counted again with the new facts
+summary is counted again with the new facts. A document may belong to a patrol instead of a case
+(a missed patrol's supervision notice, 督办单)
 
 Revision ID: 0025
 Revises: 0023
@@ -26,6 +27,12 @@ def upgrade() -> None:
     _backfill()
     _indexes(_NEW)
     _summary()
+    # Nothing refers to the document table, so SQLite's batch copy of it is safe.
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("patrol_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f("fk_document_patrol_id_patrol"), "patrol", ["patrol_id"], ["id"])
+        batch_op.create_index(batch_op.f("ix_document_patrol_id"), ["patrol_id"], unique=False)
 
 
 def _backfill() -> None:
@@ -75,6 +82,12 @@ def _summary() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM document WHERE case_id IS NULL")
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_patrol_id"))
+        batch_op.drop_constraint(batch_op.f("fk_document_patrol_id_patrol"), type_="foreignkey")
+        batch_op.drop_column("patrol_id")
+        batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=False)
     _indexes(_OLD)
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_column("relapse_count")
