@@ -112,10 +112,7 @@ def from_step(outcome: StepOutcome) -> list[Document]:
     are marked to issue; earlier steps' completions are not looked at again. Called by the runtime
     after every step (engine/bootstrap.py wires it)."""
     ctx, workflow, since = outcome.context, outcome.workflow, outcome.began
-    # A case's documents; or a patrol's (its process has no case: documents/patrol_notice.py).
-    patrol = ctx.session.scalars(select(Patrol).where(Patrol.instance_id == ctx.instance_id)).first() \
-        if ctx.case is None and ctx.instance_id is not None else None
-    if ctx.case is None and patrol is None:
+    if ctx.case is None and ctx.instance_id is None:
         return []
     due = []
     for wf in [workflow, *workflow.subprocesses.values()]:
@@ -126,6 +123,15 @@ def from_step(outcome: StepOutcome) -> list[Document]:
                     due.append((task, kinds))
     if not due:
         return []
+    # A case's documents; or a patrol's (its process has no case: documents/patrol_notice.py).
+    patrol = None
+    if ctx.case is None:
+        # No autoflush: a value the step set that the database refuses must fail where the step
+        # flushes, with its own message, not in this lookup.
+        with ctx.session.no_autoflush:
+            patrol = ctx.session.scalars(select(Patrol).where(Patrol.instance_id == ctx.instance_id)).first()
+        if patrol is None:
+            return []
     # This step's events join the session now so the snapshot (the case file's timeline) sees
     # them; the runtime adds the same list again right after, which changes nothing.
     ctx.session.add_all(ctx.audit)
