@@ -24,7 +24,7 @@ from documents import settings as document_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime, StepOutcome
 from engine.core.specs import properties
-from engine.models import AuditEvent, Case
+from engine.models import AuditEvent, Case, Patrol
 from engine.models.documents import Document, DocumentCounter
 from engine.vocabulary.document_kinds import DOCUMENT_PROPERTY, KINDS, UnknownDocumentKind, parse_kinds
 
@@ -72,14 +72,38 @@ def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime,
     number = number or next_number(session, kind, now, tz)
     context = build_context(session, case, kind, number=number, version=version, issued_at=now, issued_by=actor,
                             tz=tz, settings=settings, step=step, pending=list(pending))
-    row = Document(case_id=case.id, instance_id=instance_id, kind=kind, number=number, version=version,
-                   element=element, source_task=source_task, context=context,
+    return _store(session, kind, context, case_id=case.id, stage=case.stage, actor=actor, now=now,
+                  element=element, source_task=source_task, instance_id=instance_id)
+
+
+def issue_for_patrol(session: Session, patrol: Patrol, kind: str, *, actor: str, now: datetime, tz: str,
+                     element: str | None = None, source_task: str | None = None, instance_id: int | None = None,
+                     step: dict | None = None, pending: list[AuditEvent] = ()) -> tuple[Document, AuditEvent]:
+    """A missed patrol's document (its supervision notice): as ``issue``, about the patrol."""
+    from documents.patrol_notice import build_patrol_context  # late, as in ``issue``
+
+    if kind not in KINDS:
+        raise UnknownDocumentKind(kind)
+    number = next_number(session, kind, now, tz)
+    context = build_patrol_context(session, patrol, kind, number=number, version=1, issued_at=now, issued_by=actor,
+                                   tz=tz, settings=document_settings.load(session), step=step, pending=list(pending))
+    return _store(session, kind, context, patrol_id=patrol.id, actor=actor, now=now, element=element,
+                  source_task=source_task, instance_id=instance_id)
+
+
+def _store(session: Session, kind: str, context: dict, *, actor: str, now: datetime, element: str | None,
+           source_task: str | None, instance_id: int | None, case_id: int | None = None,
+           patrol_id: int | None = None, stage: str | None = None) -> tuple[Document, AuditEvent]:
+    number, version = context["number"], context["version"]
+    row = Document(case_id=case_id, patrol_id=patrol_id, instance_id=instance_id, kind=kind, number=number,
+                   version=version, element=element, source_task=source_task, context=context,
                    identity_shown=context["identity_shown"], status="pending", issued_by=actor, issued_at=now)
     session.add(row)
     session.flush()
-    event = AuditEvent(case_id=case.id, instance_id=instance_id, at=now, actor=actor, kind="document_issued",
-                       stage=case.stage, detail={"document_id": row.id, "kind": kind, "title": KINDS[kind]["zh"],
-                                                 "number": number, "version": version, "element": element})
+    event = AuditEvent(case_id=case_id, instance_id=instance_id, at=now, actor=actor, kind="document_issued",
+                       stage=stage, detail={"document_id": row.id, "kind": kind, "title": KINDS[kind]["zh"],
+                                            "number": number, "version": version, "element": element,
+                                            **({"patrol_id": patrol_id} if patrol_id else {})})
     return row, event
 
 
@@ -88,7 +112,7 @@ def from_step(outcome: StepOutcome) -> list[Document]:
     are marked to issue; earlier steps' completions are not looked at again. Called by the runtime
     after every step (engine/bootstrap.py wires it)."""
     ctx, workflow, since = outcome.context, outcome.workflow, outcome.began
-    if ctx.case is None:
+    if ctx.case is None and ctx.instance_id is None:
         return []
     due = []
     for wf in [workflow, *workflow.subprocesses.values()]:
@@ -99,6 +123,15 @@ def from_step(outcome: StepOutcome) -> list[Document]:
                     due.append((task, kinds))
     if not due:
         return []
+    # A case's documents; or a patrol's (its process has no case: documents/patrol_notice.py).
+    patrol = None
+    if ctx.case is None:
+        # No autoflush: a value the step set that the database refuses must fail where the step
+        # flushes, with its own message, not in this lookup.
+        with ctx.session.no_autoflush:
+            patrol = ctx.session.scalars(select(Patrol).where(Patrol.instance_id == ctx.instance_id)).first()
+        if patrol is None:
+            return []
     # This step's events join the session now so the snapshot (the case file's timeline) sees
     # them; the runtime adds the same list again right after, which changes nothing.
     ctx.session.add_all(ctx.audit)
@@ -116,11 +149,14 @@ def from_step(outcome: StepOutcome) -> list[Document]:
             try:
                 # A savepoint: a document that cannot be issued must not stop the case itself.
                 with ctx.session.begin_nested():
-                    row, event = issue(ctx.session, ctx.case, kind, actor=ctx.actor, now=ctx.now(), tz=tz,
-                                       element=task.task_spec.bpmn_id, source_task=str(task.id),
-                                       instance_id=ctx.instance_id, step=step, pending=ctx.audit)
+                    subject, issuer = (ctx.case, issue) if ctx.case is not None else (patrol, issue_for_patrol)
+                    row, event = issuer(ctx.session, subject, kind, actor=ctx.actor, now=ctx.now(), tz=tz,
+                                        element=task.task_spec.bpmn_id, source_task=str(task.id),
+                                        instance_id=ctx.instance_id, step=step, pending=ctx.audit)
             except Exception as err:
-                log.exception("issuing %s for case %s at %s failed", kind, ctx.case.id, task.task_spec.bpmn_id)
+                log.exception("issuing %s for %s at %s failed", kind,
+                              f"case {ctx.case.id}" if ctx.case is not None else f"patrol {patrol.id}",
+                              task.task_spec.bpmn_id)
                 ctx.record("document_failed", document=kind, title=KINDS.get(kind, {}).get("zh", kind),
                            element=task.task_spec.bpmn_id, error=f"{type(err).__name__}: {err}"[:300])
                 continue

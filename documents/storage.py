@@ -114,9 +114,11 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: Path, 
     rendered = render_pdf(context, images)
     if rendered.refused:
         log.warning("document %s: refused to fetch %s", document_id, rendered.refused)
-    folder = Path(documents_dir) / str(row.case_id)
+    # A patrol's notice (no case: documents/patrol_notice.py) is kept beside the cases' folders.
+    owner = str(row.case_id) if row.case_id is not None else f"patrol-{row.patrol_id}"
+    folder = Path(documents_dir) / owner
     folder.mkdir(parents=True, exist_ok=True)
-    relative = f"{row.case_id}/{row.kind}-v{row.version}-{uuid.uuid4().hex}.pdf"
+    relative = f"{owner}/{row.kind}-v{row.version}-{uuid.uuid4().hex}.pdf"
     target = Path(documents_dir) / relative
     tmp = target.with_suffix(".tmp")
     tmp.write_bytes(rendered.pdf)

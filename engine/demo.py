@@ -17,6 +17,7 @@ from engine.core.clock import ManualClock
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
+from engine.demo_patrols import patrol_demo
 from engine.geo import boundaries
 from engine.geo.layout import near
 from engine.models import Case, Department, Grid, Task, User
@@ -68,6 +69,7 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
     made = simulate_cases(runtime, cases, seed, progress)
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
     lines.append(f"{leader_demo(runtime)} cases with a leader's checks, meetings, visits and flags")
+    lines.append(patrol_demo(runtime, seed))
     return "\n".join(lines)
 
 

@@ -259,6 +259,21 @@ def _check_file_field(where: str, spec: Mapping[str, Any], ui: Mapping[str, Any]
         raise fail(f"{where}.choices given but a file field has none")
 
 
+# A boolean field by this name lets the person completing the form choose, each time, whether the
+# photos of its ``in_reply`` file fields are printed in the reply letter (the feedback form: a
+# receipt should not be, a photo of the site may be). Without it ``in_reply`` alone decides.
+REPLY_CHOICE_FIELD = "photos_in_reply"
+
+
+def prints_in_reply(form: FormDefinition, name: str, data: Mapping[str, Any]) -> bool:
+    """Whether the photos the completed form ``data`` holds in file field ``name`` go into the reply letter."""
+    if not file_options(form, name)[2]:
+        return False
+    if REPLY_CHOICE_FIELD in form.schema.get("properties", {}):
+        return data.get(REPLY_CHOICE_FIELD) is True
+    return True
+
+
 def file_options(form: FormDefinition, name: str) -> tuple[list[str], int, bool]:
     """(accept, max_files, in_reply) of a file field, with the defaults the check allows."""
     ui = form.ui["fields"][name]

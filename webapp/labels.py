@@ -48,6 +48,8 @@ CASE_FLAGS = _translated(words.CASE_FLAGS)
 LEADER_RECORDS = _translated(words.LEADER_RECORDS)
 PATROL_POINT_KINDS = _translated(words.PATROL_POINT_KINDS)
 PATROL_STATUSES = _translated(words.PATROL_STATUSES)
+PATROL_FIGURES = _translated(words.PATROL_FIGURES)
+PATROL_SLICES = _translated(words.PATROL_SLICES)
 
 # What templates see as ``labels``.
 LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATEGORIES, channel=CHANNELS,
@@ -56,7 +58,8 @@ LABELS = SimpleNamespace(stage=STAGES, tier=TIERS, colour=COLOURS, category=CATE
                          notification=NOTIFICATION_KINDS, rectification=RECTIFICATION_STATUSES, email_frequency=EMAIL_FREQUENCIES,
                          measure=MEASURES, slice=SLICES, report=REPORTS, weekday=WEEKDAYS,
                          flag=CASE_FLAGS, leader_record=LEADER_RECORDS,
-                         patrol_kind=PATROL_POINT_KINDS, patrol_status=PATROL_STATUSES)
+                         patrol_kind=PATROL_POINT_KINDS, patrol_status=PATROL_STATUSES,
+                         patrol_figure=PATROL_FIGURES, patrol_slice=PATROL_SLICES)
 
 
 def label(table: dict, code: str | None) -> str:

@@ -80,7 +80,8 @@ def attach_evidence(session: Session, runtime: Runtime, task: Task, form: forms.
 
 def reply_photo_ids(session: Session, events: Iterable[AuditEvent]) -> set[int]:
     """The ids held by the ``in_reply`` file fields of the completed tasks among ``events``: the
-    photos the handler and the feedback chose to print in the reply letter (答复意见书)."""
+    photos the handler and the feedback chose to print in the reply letter (答复意见书) — the
+    feedback's only when its person ticked ``photos_in_reply`` (forms/definition.prints_in_reply)."""
     chosen: set[int] = set()
     for event in events:
         detail = event.detail or {}
@@ -92,6 +93,6 @@ def reply_photo_ids(session: Session, events: Iterable[AuditEvent]) -> set[int]:
             continue
         data = detail.get("data") or {}
         for name in file_fields(form):
-            if forms.file_options(form, name)[2]:
+            if forms.prints_in_reply(form, name, data):
                 chosen.update(i for i in data.get(name) or [] if isinstance(i, int))
     return chosen

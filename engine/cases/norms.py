@@ -3,8 +3,12 @@ window (退单) and intake's review of a return, urging (催办) with a report-b
 
 The limits themselves are timers in workflows/bpmn/complaint.bpmn (an administrator edits them in
 the diagram editor): "签收时限" ``deadline(assigned_time(), 1)``, "退单时限"
-``deadline(assigned_time(), 2)``, "报告期限" ``day_end(require_report_by)``. These functions say
-what the case's record means for them. What happened since the case was last assigned is read
+``return_window_end()``, "报告期限" ``day_end(require_report_by)``. These functions say
+what the case's record means for them.
+
+The return window is one rule, ``return_window_end``: the timer waits for it, and a return
+completed after it is refused at once (``request_return``), not only once the worker has fired the
+timer — the two cannot disagree about the moment. What happened since the case was last assigned is read
 from the audit trail, because the stage's parallel branches each hold their own copy of the task
 data (docs/spiffworkflow.md): a flag set by the timer's branch would never reach the handling task.
 
@@ -14,10 +18,12 @@ task after the assignment is the 签收 (engine/work/tasks.claim_task records th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from engine.calendar.deadlines import deadline_functions
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
 from engine.models import AuditEvent, Case
@@ -25,6 +31,9 @@ from engine.models import AuditEvent, Case
 # A handling-stage task claimed or completed after the assignment: the department has signed for it.
 SIGNING_KINDS = ("task_claimed", "task_completed")
 RETURN_CLOSED = "return_window_closed"
+# The 12345 norm: a return within 2 working days of the assignment (4 hours for an urgent case,
+# which runs on hours: engine/calendar/deadlines.py).
+RETURN_WINDOW_DAYS, RETURN_WINDOW_URGENT_HOURS = 2, 4
 RETURN_REFUSED_LATE = ("退单须在交办后 2 个工作日内提出，已超过退单时限，请办理或申请延期 "
                        "(a return must be made within 2 working days of assignment; that time has passed)")
 
@@ -71,8 +80,19 @@ def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c = _case(ctx)
         ctx.record("sign_for_overdue", department=c.department.code if c.department else None)
 
+    def return_window_end() -> str:
+        """When the return window (退单时限) closes: 2 working days after the last assignment, on
+        the step's working calendar. The diagram's timer waits for this moment and the check in
+        ``return_window_open`` compares with it."""
+        deadline = deadline_functions(ctx)["deadline"]
+        return deadline(assigned_time(), RETURN_WINDOW_DAYS, RETURN_WINDOW_URGENT_HOURS)
+
     def return_window_open() -> bool:
-        return not _any(since_assignment(ctx, _case(ctx)), (RETURN_CLOSED,))
+        """Whether a return may still be made: the timer has not closed the window, and its moment
+        has not passed either (the worker may not have fired the timer yet)."""
+        if _any(since_assignment(ctx, _case(ctx)), (RETURN_CLOSED,)):
+            return False
+        return ctx.now() < datetime.fromisoformat(return_window_end())
 
     def close_return_window() -> None:
         ctx.record(RETURN_CLOSED)
@@ -118,7 +138,8 @@ def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
 
     return {
         "assigned_time": assigned_time, "signed_for": signed_for, "sign_for_missed": sign_for_missed,
-        "return_window_open": return_window_open, "close_return_window": close_return_window,
+        "return_window_end": return_window_end, "return_window_open": return_window_open,
+        "close_return_window": close_return_window,
         "request_return": request_return, "accept_return": accept_return, "refuse_return": refuse_return,
         "record_urging": record_urging, "remind_report": remind_report,
     }

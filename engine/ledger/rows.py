@@ -22,9 +22,9 @@ from engine.cases.masking import staff_redactor
 from engine.core.paging import Page, clamp
 from engine.ledger.filters import LedgerFilters
 from engine.measures import Period
-from engine.models import Case, Department, Grid, User
+from engine.models import Case, Department, Grid, Patrol, User
 from engine.org.places import town_code, town_path
-from engine.org.scopes import StaffMember, statistics_scope
+from engine.org.scopes import StaffMember, patrol_scope, statistics_scope
 
 PER_PAGE = 25
 BATCH = 2000
@@ -40,15 +40,17 @@ class LedgerScope:
 
     where: ColumnElement[bool]
     sees_identity: bool
+    # The patrols whose figures the summary shows (engine/org/scopes.patrol_scope).
+    patrols: ColumnElement[bool] = false()
 
     @classmethod
     def of(cls, staff: StaffMember) -> LedgerScope:
-        return cls(statistics_scope(staff), staff.sees_identity)
+        return cls(statistics_scope(staff), staff.sees_identity, patrol_scope(staff, Patrol))
 
     @classmethod
     def everything(cls, *, sees_identity: bool = False) -> LedgerScope:
         """Every case (a report for the whole bureau); titles masked unless told otherwise."""
-        return cls(true(), sees_identity)
+        return cls(true(), sees_identity, true())
 
 
 class LedgerRow(NamedTuple):

@@ -22,7 +22,11 @@ from engine.measures import (
     Period,
     Rate,
     measure,
+    patrol_figure_name,
+    patrol_figures,
 )
+from engine.measures.field import COUNTS as PATROL_COUNTS
+from engine.measures.field import RATES as PATROL_RATES
 from engine.models import Department, Grid
 from engine.vocabulary.words import CATEGORIES, CHANNELS, COLOURS, STAGES, STATUSES, TIERS, word
 
@@ -65,7 +69,8 @@ def summary_blocks(session: Session, period: Period, filters: LedgerFilters, sco
         ("筛选条件", describe_filters(session, filters)),
         ("生成时间", generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
     ])
-    return [about, *measure_blocks(session, period, filters, scope, tz)]
+    return [about, *measure_blocks(session, period, filters, scope, tz),
+            patrol_block(session, period, scope, tz, generated_at)]
 
 
 # The ledger's filters that engine/measures can also narrow by (its slices); the others (colour,
@@ -119,3 +124,23 @@ def measure_blocks(session: Session, period: Period, filters: LedgerFilters, sco
     town_rows.append(("合计", *(_value(total, m) for m in town_measures)))
     blocks.append(Block("分乡镇（街道）", ("乡镇（街道）", *(m.name for m in town_measures)), town_rows, percent_columns))
     return blocks
+
+
+def patrol_block(session: Session, period: Period, scope: LedgerScope, tz: ZoneInfo, now: datetime) -> Block:
+    """The patrols due in the period, by town (engine/measures/field.py), within the reader's
+    patrol scope; rates without a denominator read "—"."""
+    measured = patrol_figures(session, period, scope=scope.patrols, tz=tz, now=now, by="town")
+    columns = (*PATROL_COUNTS, *PATROL_RATES)
+
+    def values(figures) -> tuple:
+        out = []
+        for code in columns:
+            value = figures.value(code)
+            out.append((value.value if value.value is not None else NO_VALUE) if isinstance(value, Rate) else value)
+        return tuple(out)
+
+    rows = [(row.label, *values(row)) for row in measured.rows]
+    rows.append(("合计", *values(measured.total)))
+    percent_columns = frozenset(i for i, code in enumerate(columns, start=1) if code in PATROL_RATES)
+    return Block("网格巡查（分乡镇，本期到期）", ("乡镇（街道）", *(patrol_figure_name(c) for c in columns)), rows,
+                 percent_columns)

@@ -9,7 +9,9 @@ the statistics page, ``GET /api/v1/stats``, the four-colour ledger and the perio
 - ``slices``: the dimensions (town, work area, department, category, channel, tier) and
   ``Filters`` on them;
 - ``compute``: ``measure`` (per slice and totals), ``trend``, ``ranking``;
-- ``drilldown``: the cases behind any figure, and the case-list URL that lists them.
+- ``drilldown``: the cases behind any figure, and the case-list URL that lists them;
+- ``field``: the patrol figures (due, done, on time, problems found and solved, their rates) per
+  officer, work area or town, counted by the patrol ledger (engine/patrol/ledger.py).
 
 Who sees which cases' figures is ``engine.org.scopes.statistics_scope``; the caller passes it as
 ``scope``. The facts a case contributes are columns kept on the case by the engine step
@@ -28,8 +30,10 @@ Public API (stable; later additions only):
     SliceRow(key, label, figures); Rate(numerator, denominator).value / .text(); Duration(cases, mean, median)
     DrillDown(period, measure, side, filters, by, key).select(session, *, scope, tz) / .as_args()
     DrillDown.from_args(args); cases_behind(session, period, measure, side, *, scope, tz, …)
+    patrol_figures(session, period, *, scope, tz, now, by="town") -> PatrolMeasured(period, by, rows, total)
+    PatrolFigures.count(code) / .rate(code) / .value(code) / .as_dict(); PATROL_COUNTS, PATROL_RATES
 
-May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.org.
+May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.org, engine.patrol.
 """
 from engine.measures.compute import (
     Figures,
@@ -56,10 +60,23 @@ from engine.measures.definitions import (
     percent,
 )
 from engine.measures.drilldown import DrillDown, cases_behind
+from engine.measures.field import COUNTS as PATROL_COUNTS
+from engine.measures.field import PATROL_SLICE_CODES
+from engine.measures.field import RATES as PATROL_RATES
+from engine.measures.field import (
+    PatrolFigures,
+    PatrolMeasured,
+    patrol_figure_name,
+    patrol_figure_name_en,
+    patrol_figures,
+    patrol_slice_name,
+)
 from engine.measures.periods import BUCKETS, PRESETS, Period, parse_date, period_from
 from engine.measures.slices import DIMENSIONS, NONE_KEY, Filters
 
 __all__ = [
+    "PATROL_COUNTS", "PATROL_RATES", "PATROL_SLICE_CODES", "PatrolFigures", "PatrolMeasured", "patrol_figure_name",
+    "patrol_figure_name_en", "patrol_figures", "patrol_slice_name",
     "BUCKETS", "DIMENSIONS", "FACTS", "MEASURES_BY_CODE", "MEASURE_LIST", "NONE_KEY", "NO_VALUE", "PRESETS",
     "DrillDown", "Duration", "Figures", "Filters", "Measure", "Measured", "Period", "Ranked", "Rate", "SliceRow",
     "TrendPoint", "cases_behind", "daily", "fact_name", "fact_name_en", "get_measure", "measure", "parse_date",

@@ -23,11 +23,20 @@ Facts (the names in the API's ``facts``):
 - ``overdue`` 超期件 / ``warning`` 预警件: red / yellow now (the colour the board shows);
 - ``escalated`` 督办件: escalated at least once (``escalation_count``);
 - ``assigned`` 交办件: ever assigned to a department (``assigned_at``);
-- ``returned`` 退单件: assigned and returned (退单) at least once (``return_count``).
+- ``returned`` 退单件: assigned and returned (退单) at least once (``return_count``);
+- ``handled`` 已办理件: handling recorded how the problem was checked (``check_method``, kept on
+  the case by engine/work/tasks.complete_task; back-filled by migration 0025);
+- ``handled_non_site`` 非现场办理件: handled, and checked by a non-site way (online or power-use
+  monitoring, video, drone, remote documents: engine/vocabulary/words.check_mode);
+- ``relapsed`` 反弹件: re-inspection after closure (后督察) found the problem back at least once
+  (``relapse_count``); sliced by department, it counts against the department;
+- ``recurrent`` 重复发生件: a repeat complaint about the place or enterprise of a closed case
+  within the diagram's window (``recurrence_of_id``, engine/cases/recurrence.py).
 
 Measures: the counts above that the issue names, the rates
 办结率 closed/accepted, 按时办结率 closed_on_time/closed, 回访率 followed_up/closed,
-满意率 satisfied/rated, 重复投诉率 merged/received, 退单率 returned/assigned, and
+满意率 satisfied/rated, 重复投诉率 merged/received, 退单率 returned/assigned, 非现场执法占比 handled_non_site/handled, the counts 反弹件 and
+重复发生件, and
 平均办理时长 ``handling_time``: working days from acceptance to closure of the closed cases
 (``handling_workdays``), mean and median. A rate whose denominator is 0 has no value and reads
 "—", never 0% or 100%.
@@ -42,7 +51,7 @@ from sqlalchemy import and_, true
 
 from engine.core.errors import FormInvalid
 from engine.models import SET_ASIDE_STATUSES, Case
-from engine.vocabulary.words import MEASURE_FACTS, MEASURES
+from engine.vocabulary.words import CHECK_METHODS, MEASURE_FACTS, MEASURES, check_mode
 
 NO_VALUE = "—"
 COUNT, RATE, DURATION = "count", "rate", "duration"
@@ -50,6 +59,8 @@ NUMERATOR, DENOMINATOR = "numerator", "denominator"
 SIDES = (NUMERATOR, DENOMINATOR)
 SATISFIED_ANSWERS = ("satisfied", "basically_satisfied")
 UNREACHABLE = "unreachable"
+# The non-site check methods, as the vocabulary's one rule (check_mode) says.
+NON_SITE_METHODS = tuple(m for m in CHECK_METHODS if check_mode(m) == "non_site")
 
 
 # ---------------------------------------------------------------------------- facts
@@ -75,6 +86,10 @@ FACTS: Mapping[str, Any] = {
     "escalated": Case.escalation_count > 0,
     "assigned": _assigned,
     "returned": and_(_assigned, Case.return_count > 0),
+    "handled": Case.check_method.in_(tuple(CHECK_METHODS)),
+    "handled_non_site": Case.check_method.in_(NON_SITE_METHODS),
+    "relapsed": Case.relapse_count > 0,
+    "recurrent": Case.recurrence_of_id.is_not(None),
 }
 # The cases whose handling time counts: closed, with their working days recorded.
 DURATION_FACT = "closed"
@@ -88,6 +103,9 @@ _EN = {
     "closed_on_time": "Closed on time", "followed_up": "Followed up", "rated": "Follow-ups with an answer",
     "satisfied": "Satisfied or basically satisfied", "merged": "Merged as duplicates",
     "assigned": "Assigned", "returned": "Returned at least once",
+    "non_site_rate": "Share of non-site enforcement", "handled": "Handled (check method recorded)",
+    "handled_non_site": "Handled by a non-site check", "relapsed": "Relapsed after re-inspection",
+    "recurrent": "Recurrences (repeat complaints)",
 }
 
 
@@ -144,6 +162,9 @@ MEASURE_LIST: tuple[Measure, ...] = (
     Measure("warning", COUNT, "warning"),
     Measure("escalated", COUNT, "escalated"),
     Measure("return_rate", RATE, "returned", "assigned"),
+    Measure("non_site_rate", RATE, "handled_non_site", "handled"),
+    Measure("relapsed", COUNT, "relapsed"),
+    Measure("recurrent", COUNT, "recurrent"),
     Measure("handling_time", DURATION, DURATION_FACT),
 )
 MEASURES_BY_CODE: Mapping[str, Measure] = {m.code: m for m in MEASURE_LIST}

@@ -44,7 +44,8 @@ DAYS_PREFIX = "d:"
 WATCHED = frozenset({
     "received_at", "status", "colour", "accepted_at", "closed_on_time", "followed_up_at", "satisfaction",
     "escalation_count", "assigned_at", "return_count", "handling_workdays", "grid_path", "department_id",
-    "category", "channel", "tier"})
+    "category", "channel", "tier",
+    "check_method", "relapse_count", "recurrence_of_id"})
 _PENDING = "greenloop_case_stat_pending"
 _state: dict[str, ZoneInfo | None] = {"tz": None}
 

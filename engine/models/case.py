@@ -100,6 +100,13 @@ class Case(Base):
     # Working days from acceptance to closure (engine/calendar: the day of acceptance does not
     # count), set at closure; None while open.
     handling_workdays: Mapped[int | None] = mapped_column()
+    # How handling checked the problem (the handling forms' ``check_method``, the latest one
+    # recorded; engine/work/tasks.complete_task): on site or one of the non-site ways whose share
+    # of enforcement is reported (非现场执法占比). None until a handling form records it.
+    check_method: Mapped[str | None] = mapped_column(String(32))
+    # Times re-inspection after closure (后督察) found the problem back (反弹); counted against the
+    # case's department (engine/reinspection/functions.py).
+    relapse_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     grid: Mapped[Grid | None] = relationship()
@@ -115,7 +122,8 @@ Index("ux_case_client_external_id", Case.api_token_id, Case.external_id, unique=
 # so the count never visits the table (1,000,000 cases, a department's year: 1.3 s → 0.2 s under
 # load; bench/stats_bench.py, migration 0013).
 STATS_COLUMNS = ("status", "colour", "accepted_at", "closed_on_time", "followed_up_at", "satisfaction",
-                 "escalation_count", "assigned_at", "return_count", "handling_workdays", "category", "channel", "tier")
+                 "escalation_count", "assigned_at", "return_count", "handling_workdays", "category", "channel", "tier",
+                 "check_method", "relapse_count", "recurrence_of_id")
 Index("ix_case_stats_department", Case.department_id, Case.received_at,
       postgresql_include=[*STATS_COLUMNS, "grid_path"])
 Index("ix_case_stats_place", Case.grid_path, Case.received_at, postgresql_include=[*STATS_COLUMNS, "department_id"],

@@ -21,7 +21,10 @@ class Document(RenderedPdf, Base):
     __tablename__ = "document"
     __table_args__ = (UniqueConstraint("number", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # A case's document; or, for a missed patrol's supervision notice (督办单), the patrol's
+    # (engine/patrol has no case: documents/patrol_notice.py).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrol.id"), index=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="SET NULL"),
                                                     index=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -57,7 +57,9 @@ def checklist_items(raw: object, problems: dict) -> list[str]:
     return items
 
 
-def _parsed(session: Session, values: dict) -> dict:
+def parse_values(session: Session, values: dict) -> dict:
+    """The checked values of a point (the form, or a line of an import file); FormInvalid names
+    each field's problem."""
     problems: dict[str, list[str]] = {}
     clean = {"name": _text(values, "name", problems, required=True), "address": _text(values, "address", problems)}
     kind = values.get("kind")
@@ -95,7 +97,7 @@ def _apply(point: PatrolPoint, clean: dict) -> None:
 
 def create_point(session: Session, values: dict, *, actor: str, now: datetime) -> PatrolPoint:
     """A new point; its first patrol slot starts today (engine/patrol/frequency.py)."""
-    clean = _parsed(session, values)
+    clean = parse_values(session, values)
     point = PatrolPoint(active=True, anchor=now, next_slot=0, created_by=actor, created_at=now)
     _apply(point, clean)
     session.add(point)
@@ -108,7 +110,7 @@ def update_point(session: Session, point_id: int, values: dict, *, actor: str, n
     point = session.get(PatrolPoint, point_id, with_for_update=True)
     if point is None:
         raise NotFound("patrol point")
-    clean = _parsed(session, values)
+    clean = parse_values(session, values)
     _apply(point, clean)
     point.active = bool(values.get("active", True)) and values.get("active") not in ("0", "false", "off")
     session.add(AuditEvent(at=now, actor=actor, kind="patrol_point_saved", detail={"point_id": point.id, "name": point.name}))

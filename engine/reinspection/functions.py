@@ -24,6 +24,8 @@ def reinspection_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         if result == "relapsed":
             # The measures count this event against the department (detail "department").
             ctx.record("relapsed", department=department, findings=findings)
+            # Kept on the case for the measures' 反弹件 (engine/measures/definitions.py).
+            case.relapse_count = (case.relapse_count or 0) + 1
             return True
         return False
 

@@ -58,6 +58,9 @@ def build_context(session: Session, period: Period, *, number: str, issued_at: d
         "measures": measured["measures"],
         "towns": measured["towns"],
         "town_columns": measured["town_columns"],
+        "patrol_columns": measured["patrol_columns"],
+        "patrols": measured["patrols"],
+        "patrol_total": measured["patrol_total"],
         **_red_cases(session, issued_at, zone, people, departments),
         "escalated": _escalated_to_leader(session, period, zone, people, departments),
     }

@@ -10,7 +10,20 @@ from __future__ import annotations
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
-from engine.measures import MEASURE_LIST, MEASURES_BY_CODE, NO_VALUE, Duration, Period, Rate, measure, ranking
+from engine.measures import (
+    MEASURE_LIST,
+    MEASURES_BY_CODE,
+    NO_VALUE,
+    PATROL_COUNTS,
+    PATROL_RATES,
+    Duration,
+    Period,
+    Rate,
+    measure,
+    patrol_figure_name,
+    patrol_figures,
+    ranking,
+)
 
 # The columns of the towns' ranking: what it is ranked by (engine/measures/compute.RANKED_BY)
 # and what a leader reads beside it.
@@ -28,7 +41,19 @@ def side_by_side(session: Session, period: Period, previous: Period, tz: str) ->
     towns = [{"rank": r.rank, "name": r.row.label,
               "values": [_text(r.row.figures.value(code)) for code in TOWN_COLUMNS]}
              for r in ranking(session, period, scope=true(), tz=tz, by="town")]
-    return {"measures": rows, "towns": towns, "town_columns": [MEASURES_BY_CODE[c].name for c in TOWN_COLUMNS]}
+    return {"measures": rows, "towns": towns, "town_columns": [MEASURES_BY_CODE[c].name for c in TOWN_COLUMNS],
+            **patrols(session, period, tz)}
+
+
+def patrols(session: Session, period: Period, tz: str) -> dict:
+    """The patrols due in the period by town (engine/measures/field.py). Counted as of the
+    period's end, so a report issued again for the same period says the same."""
+    _, end = period.utc_bounds(tz)
+    measured = patrol_figures(session, period, scope=true(), tz=tz, now=end, by="town")
+    columns = (*PATROL_COUNTS, *PATROL_RATES)
+    return {"patrol_columns": [patrol_figure_name(c) for c in columns],
+            "patrols": [{"name": r.label, "values": [_text(r.value(c)) for c in columns]} for r in measured.rows],
+            "patrol_total": [_text(measured.total.value(c)) for c in columns]}
 
 
 def _text(value) -> str:

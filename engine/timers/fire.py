@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from engine.core.errors import GreenloopError
-from engine.core.projection import timer_due, waiting_timers
+from engine.core.due_timers import fire_due_timers
 from engine.core.runtime import Runtime
 from engine.models import AuditEvent, Case, ProcessInstance
 
@@ -44,13 +43,7 @@ def fire_next_due(runtime: Runtime) -> int | None:
         fired: list[tuple[str, str]] = []
 
         def advance(workflow, ctx):
-            before = {t.id: (t.task_spec.bpmn_id, timer_due(t)) for t in waiting_timers(workflow)}
-            workflow.refresh_timers()
-            for task_id, (element, due) in before.items():
-                task = workflow.get_task_from_id(task_id)
-                if due is not None and due < now and (task is None or task.state != TaskState.WAITING):
-                    fired.append((element, due.isoformat()))
-                    ctx.record("timer_fired", element=element, due=due.isoformat())
+            fired.extend(fire_due_timers(workflow, ctx, now))
 
         try:
             with session.begin_nested():

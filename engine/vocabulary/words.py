@@ -94,12 +94,21 @@ MEASURES = {
     "on_time_rate": N_("按时办结率"), "follow_up_rate": N_("回访率"), "satisfaction_rate": N_("满意率"),
     "repeat_rate": N_("重复投诉率"), "overdue": N_("超期件"), "warning": N_("预警件"), "escalated": N_("督办件"),
     "return_rate": N_("退单率"), "handling_time": N_("平均办理时长"),
+    "non_site_rate": N_("非现场执法占比"), "relapsed": N_("反弹件"), "recurrent": N_("重复发生件"),
 }
 # The counts the measures are made of (numerators and denominators) that are not measures themselves.
 MEASURE_FACTS = {
     "closed_on_time": N_("按时办结件"), "followed_up": N_("已回访件"), "rated": N_("有效回访件"),
     "satisfied": N_("满意件"), "merged": N_("重复件"), "assigned": N_("交办件"), "returned": N_("退单件"),
+    "handled": N_("已办理件"), "handled_non_site": N_("非现场办理件"),
 }
+# The patrol figures (engine/measures/field.py; counted per officer, work area and town).
+PATROL_FIGURES = {
+    "due": N_("应巡查"), "done": N_("已巡查"), "on_time": N_("按时巡查"), "problems": N_("发现问题"),
+    "solved": N_("问题已解决"), "done_rate": N_("巡查完成率"), "on_time_rate": N_("按时巡查率"),
+    "solved_rate": N_("问题解决率"),
+}
+PATROL_SLICES = {"officer": N_("网格员"), "area": N_("网格"), "town": N_("乡镇（街道）")}
 # What the statistics can be broken down by.
 SLICES = {
     "town": N_("乡镇（街道）"), "area": N_("网格"), "department": N_("承办部门"), "category": N_("问题类别"),

@@ -9,7 +9,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from engine.models import Case, PatrolPhoto, User, UserRole
+from engine.models import Case, Grid, PatrolPhoto, User, UserRole
+from engine.models.documents import Document
+from engine.timers.fire import fire_due
 from engine.org.passwords import hash_password
 from tests.conftest import TEST_PASSWORD
 from tests.engine.patrol.conftest import add_point, check_in_task, patrols, set_clock, start
@@ -79,3 +81,27 @@ def test_a_point_s_name_is_text_on_every_page(env, as_user, patrol):
         text = page.get_data(as_text=True)
         assert page.status_code == 200
         assert HOSTILE not in text and "&lt;script&gt;" in text
+
+
+def test_a_missed_patrol_s_notice_is_downloaded_only_within_the_patrol_scope(env, as_user, patrol):
+    set_clock(env, "2026-04-04T00:00:01+08:00")
+    fire_due(env.runtime)  # red, one tier up: the 督办单
+    with env.db.read() as s:
+        [notice] = s.scalars(select(Document).where(Document.patrol_id == patrol.id)).all()
+    with env.db.write() as s:  # a supervisor of another town
+        t02 = s.scalar(select(Grid.id).where(Grid.code == "T02"))
+        user = User(username="town2", display_name="东城街道环保办", password_hash=hash_password(TEST_PASSWORD),
+                    grid_id=t02, tier=2)
+        user.role_rows = [UserRole(role="supervisor")]
+        s.add(user)
+    url = f"/patrol/notices/{notice.id}.pdf"
+    for username in ("town", "supervisor"):
+        answer = as_user(username).get(url)
+        assert answer.status_code == 200 and answer.data.startswith(b"%PDF"), username
+        assert answer.headers["Content-Disposition"].startswith("attachment")
+        ledger = as_user(username).get("/patrol/ledger").get_data(as_text=True)
+        assert url in ledger and HOSTILE not in ledger  # the point's name is escaped
+    for username in ("town2", "gridofficer", "handler", "intake", "lead"):
+        assert as_user(username).get(url).status_code == 404, username
+        assert url not in as_user(username).get("/patrol/ledger").get_data(as_text=True)
+    assert as_user("supervisor").get("/patrol/notices/999999.pdf").status_code == 404

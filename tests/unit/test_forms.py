@@ -43,7 +43,7 @@ EXPECTED_FORMS = {
     "patrol_check_in": ["latitude", "longitude", "note", "problem_found", "problem_category", "problem_title",
                         "problem_description"],
     "approve_extension": ["approved", "comment"],
-    "feedback": ["reply", "contact_method", "contacted_on", "evidence"],
+    "feedback": ["reply", "contact_method", "contacted_on", "evidence", "photos_in_reply"],
     "review": ["approved", "comment"],
     "follow_up": ["satisfaction", "comment"],
     "follow_up_review": ["conclusion", "evidence"],

@@ -12,7 +12,9 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import true
 
-from engine.measures import MEASURE_LIST, Filters, Period, measure, trend
+from engine.measures import MEASURE_LIST, Filters, Period, measure, patrol_figures, trend
+from engine.models import Patrol
+from engine.org.scopes import patrol_scope
 from webapp.access import may_see_statistics, statistics_scope
 from webapp.api.auth import acting_staff
 from webapp.api.blueprints import v1
@@ -42,15 +44,18 @@ def stats(client, query):
     closed on time ÷ closed, 回访率 followed up ÷ closed, 满意率 (satisfied + basically satisfied) ÷
     follow-ups answered other than unreachable, 重复投诉率 merged ÷ received, 超期件 red now, 预警件
     yellow now, 督办件 escalated at least once, 退单率 returned ÷ assigned, 平均办理时长 working days
-    from acceptance to closure (mean, median). Each with its numerator and denominator; a rate
+    from acceptance to closure (mean, median), 非现场执法占比 cases handled by a non-site check ÷ cases
+    whose handling recorded its check method, 反弹件 relapsed after re-inspection, 重复发生件 repeat
+    complaints about the place of a closed case. Each with its numerator and denominator; a rate
     whose denominator is 0 has `value: null`. `by` adds one row per slice (they add up to the
-    total); `trend` adds the figures of each day, week or month. A token acting for a staff member
+    total); `trend` adds the figures of each day, week or month. `patrols` are the patrols due in the
+    period (due, done, on time, problems found and solved) per officer, work area or town (`patrol_by`). A token acting for a staff member
     needs a supervisor, lead or administrator and counts that person's cases."""
     staff = acting_staff(client)
     if staff is None:
-        scope = true()
+        scope = patrols_scope = true()
     elif may_see_statistics(staff):
-        scope = statistics_scope(staff)
+        scope, patrols_scope = statistics_scope(staff), patrol_scope(staff, Patrol)
     else:
         raise ApiError(403, "只有督办人员、科室负责人和管理员可以查看统计 (statistics are for supervisors, leads "
                             "and administrators)", code="forbidden")
@@ -63,6 +68,8 @@ def stats(client, query):
         measured = measure(session, period, scope=scope, tz=runtime.timezone, filters=filters, by=query["by"])
         points = trend(session, period, scope=scope, tz=runtime.timezone, bucket=query["trend"],
                        filters=filters) if query["trend"] else None
+        patrols = patrol_figures(session, period, scope=patrols_scope, tz=runtime.timezone, now=runtime.clock.now(),
+                                 by=query["patrol_by"])
     # Written as JSON directly: the answer is StatsSchema's shape (the OpenAPI document, checked by
     # tests/web/api/test_api_schemathesis.py), and dumping its ~400 nested values through
     # marshmallow took a third of the request (bench/stats_bench.py).
@@ -75,4 +82,5 @@ def stats(client, query):
         "trend": None if points is None else [
             {"from": p.period.start.isoformat(), "to": p.period.end.isoformat(), **p.figures.as_dict()}
             for p in points],
+        "patrols": patrols.as_dict(),
     })

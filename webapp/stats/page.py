@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.core.errors import FormInvalid
-from engine.measures import MEASURE_LIST, measure, ranking, trend
+from engine.measures import MEASURE_LIST, PATROL_COUNTS, PATROL_RATES, PATROL_SLICE_CODES, measure, patrol_figures, ranking, trend
 from engine.measures.slices import labels as slice_labels
-from engine.org.scopes import STATISTICS_ROLES
+from engine.models import Patrol
+from engine.org.scopes import STATISTICS_ROLES, patrol_scope
 from webapp.access import roles_required, statistics_scope
 from webapp.labels import SLICES
 from webapp.runtime import current_runtime as _runtime
@@ -56,6 +57,9 @@ def index():
         ranked = {by: ranking(session, choice.period, scope=scope, tz=tz, by=by, filters=choice.filters)
                   for by in RANKED}
         # The filters' values by name (a town, a department, a category), as the breakdown names them.
+        patrol_by = request.args.get("patrol_by") if request.args.get("patrol_by") in PATROL_SLICE_CODES else "town"
+        patrols = patrol_figures(session, choice.period, scope=patrol_scope(current_user, Patrol), tz=tz,
+                                 now=runtime.now(), by=patrol_by)
         filter_names = {name: figures.key_label(name, code, slice_labels(session, name, [code])[code])
                         for name, code in choice.filters.as_args().items()}
     slice_name = dict(_form_context()["dimensions"])
@@ -71,4 +75,6 @@ def index():
     return render_template("stats.html", choice=choice, errors={}, asked=request.args, total=total, rows=rows,
                            trend_rows=trend_rows, rankings=rankings, charts=charts, measures=MEASURE_LIST,
                            slice_name=slice_name[choice.by], filter_names=filter_names,
-                           ranking_columns=figures.RANKING_COLUMNS, **_form_context())
+                           ranking_columns=figures.RANKING_COLUMNS, patrols=patrols,
+                           patrol_columns=(*PATROL_COUNTS, *PATROL_RATES), patrol_slices=PATROL_SLICE_CODES,
+                           **_form_context())

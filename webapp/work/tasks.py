@@ -17,12 +17,13 @@ import forms
 from engine.cases.attachments import AttachmentRejected
 from engine.cases.evidence import attach_evidence, check_field_uploads
 from engine.cases.masking import complainant, readable_case, staff_redactor
-from engine.core.errors import FormInvalid, TaskClaimed, TaskConflict
+from engine.core.errors import FormInvalid, GreenloopError, TaskClaimed, TaskConflict
 from engine.definitions.form_store import get_form
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
 from engine.work.task_files import file_fields, task_files
+from engine.rectification.items import item_of_case
 from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
@@ -178,12 +179,13 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         names = dict(_departments(session, kind=None))
         assignee = session.get(User, task.assignee_id) if task.assignee_id else None
         row = row_for(session, task, now=runtime.now(), tz=runtime.timezone)
-    view, data, draft = TaskView(), {}, None
+    view, data, draft, item = TaskView(), {}, None, None
     if ready:
         with runtime.db.read() as session:
             data = task_data(session, runtime, task.id)
             view = task_view(session, task, form, data)
             draft = load_draft(session, task.id, current_user.id)
+            item = _rectification_item(session, case, data)
     if form and ready and values is None:
         stored = dict(view.start)
         stored.update(draft.data if draft else {})  # the person's own draft wins over task data
@@ -202,7 +204,19 @@ def _page(task: Task, case: Case | None, form: forms.FormDefinition | None, valu
         form_title=form.title[key] if form else "", stage=label(STAGES, task.stage),
         colour=label(COLOURS, task.colour), category=label(CATEGORIES, case.category) if case else "",
         channel=label(CHANNELS, case.channel) if case else "", case_stage=label(STAGES, case.stage) if case else "",
-        case_colour=label(COLOURS, case.colour) if case else "", **template_helpers())
+        case_colour=label(COLOURS, case.colour) if case else "", item=item, **template_helpers())
+
+
+def _rectification_item(session, case: Case | None, data: dict):
+    """The rectification item a task of the item's process is about (its data names it): what,
+    who, by when and the evidence required are what the person acts on."""
+    item_id = data.get("rectification_id")
+    if case is None or not isinstance(item_id, int):
+        return None
+    try:
+        return item_of_case(session, case.id, item_id)
+    except GreenloopError:
+        return None
 
 
 def _in_scope(task_id: str) -> Task:

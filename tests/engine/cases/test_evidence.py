@@ -76,7 +76,9 @@ def test_a_photo_is_stored_with_the_task_and_named_in_its_record(env, dirs):
     with env.db.read() as s:
         [row] = s.scalars(select(Attachment).where(Attachment.case_id == case.id)).all()
     assert event.detail["data"]["evidence"] == [row.id]
-    assert event.detail["data"]["check_method"] == "drone"  # what the measures count (task data)
+    assert event.detail["data"]["check_method"] == "drone"
+    # Kept on the case too: the share of non-site enforcement counts it (engine/measures).
+    assert env.case(case).check_method == "drone"
     assert (row.task_id, row.kind, row.visibility, row.content_type) == (task.id, "evidence", "internal", "image/jpeg")
     assert (dirs["attachments_dir"] / row.stored_path).is_file()
     assert [e.detail["filename"] for e in env.audit(case, "attachment_added")] == ["现场.jpg"]
@@ -161,3 +163,22 @@ def test_the_reply_letter_prints_the_handlers_chosen_photos_and_the_case_file_al
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
         (dirs["documents_dir"] / case_file.stored_path).read_bytes())).pages)
     assert "回执.png" in text and "现场检查" in text
+
+
+def test_the_feedback_s_photos_are_printed_in_the_reply_when_the_handler_chooses(env, dirs):
+    case, task = _handle_task(env)
+    env.run(complete_task, task.id, {"outcome": "done", "findings": "现场核查属实", "check_method": "on_site"}, "handler")
+    feedback = env.task(case, "feedback")
+    assert forms.prints_in_reply(forms.load_form("feedback"), "evidence", {"photos_in_reply": True})
+    assert not forms.prints_in_reply(forms.load_form("feedback"), "evidence", {})
+    reply_data = _attach(env, feedback, {"reply": "已整改到位", "contact_method": "letter", "photos_in_reply": True},
+                         {"evidence": [("整改后现场.jpg", images.jpeg((60, 40)))]}, dirs["attachments_dir"])
+    env.run(complete_task, feedback.id, reply_data, "handler")
+    env.complete(case, "review", {"approved": True})
+    with env.db.read() as s:
+        rows = {d.kind: d for d in list_documents(s, case.id)}
+    reply = ensure_rendered(env.runtime, rows["reply"].id, **dirs)
+    assert [p["filename"] for p in rows["reply"].context["photos"]] == ["整改后现场.jpg"]
+    text = "".join(p.extract_text() for p in PdfReader(dirs["documents_dir"] / reply.stored_path).pages)
+    assert "整改后现场.jpg" in text
+    assert _pdf_images(dirs["documents_dir"] / reply.stored_path) == 1

@@ -90,6 +90,41 @@ def test_return_after_two_working_days_is_refused_with_a_clear_message(env):
     env.complete(case, "handle", {"outcome": "done", "findings": "已核查"})  # handling still works
 
 
+def test_a_return_just_past_the_window_is_refused_before_the_worker_fires_the_timer(env):
+    case = env.register()
+    env.accept_and_assign(case)
+    env.sign_for(case)
+    env.clock.set(datetime.fromisoformat(after(WEDNESDAY_END)))  # no worker tick: the timer still waits
+    assert env.audit(case, "return_window_closed") == []
+    with pytest.raises(FormInvalid) as refused:
+        env.complete(case, "handle", {"outcome": "return", "return_reason": "不属于本科室职责"})
+    assert "2 个工作日" in refused.value.errors["outcome"][0]
+    assert env.audit(case, "returned") == [] and [t.spec for t in env.ready(case)] == ["handle"]
+
+
+def test_the_window_timer_and_the_completion_check_agree_on_the_moment(env):
+    case = env.register()
+    env.accept_and_assign(case)
+    env.sign_for(case)
+    env.at(after(TUESDAY_END))  # the sign-for timer fires; the return window's is the next one
+    # The timer waits for the same moment the check compares with (norms.return_window_end).
+    due = env.instance(case).next_timer_due
+    assert (due if due.tzinfo else due.replace(tzinfo=timezone.utc)) == datetime.fromisoformat(WEDNESDAY_END)
+    env.clock.set(datetime.fromisoformat(after(WEDNESDAY_END, -1)))
+    env.complete(case, "handle", {"outcome": "return", "return_reason": "不属于本科室职责"})
+    assert [t.spec for t in env.ready(case)] == ["review_return"]
+
+
+def test_an_urgent_case_may_be_returned_within_four_hours(env):
+    case = env.register(urgent=True)
+    env.accept_and_assign(case)
+    env.sign_for(case)
+    assigned = env.audit(case, "assigned")[-1].at
+    env.clock.set(assigned + timedelta(hours=4, seconds=1))
+    with pytest.raises(FormInvalid):
+        env.complete(case, "handle", {"outcome": "return", "return_reason": "不属于本科室职责"})
+
+
 def test_intake_accepts_a_return_and_assigns_again_with_a_fresh_window(env):
     case = env.register()
     env.accept_and_assign(case)

@@ -58,6 +58,7 @@ def test_relapse_after_n_working_days_reopens_the_case_for_its_department(env):
     assert relapse.detail["department"] == "air"
     c = env.case(case)
     assert (c.status, c.stage, c.reopened) == ("handling", "handle", True)
+    assert c.relapse_count == 1  # the measures' 反弹件 (engine/measures/definitions.py)
     assert env.audit(case, "reopened")[0].detail["comment"] == "夜间又有异味"
     assert env.task(case, "rs_rehandle").candidate_group == "handler"
     env.complete(case, "rs_rehandle", {"evidence_note": "再次整改到位"})

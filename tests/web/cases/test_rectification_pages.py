@@ -71,3 +71,34 @@ def test_a_wrong_line_is_shown_beside_the_field_and_nothing_changes(env, as_user
     assert response.status_code in (400, 422)
     assert "整改项第 1 行格式不对" in htmlmod.unescape(response.get_data(as_text=True))
     assert _items(env, case) == [] and env.task(case, "handle")
+
+
+def test_each_item_task_page_shows_the_item_it_is_about(env, as_user):
+    case = _handling(env)
+    handler, lead = as_user("handler"), as_user("lead")
+    handle = env.task(case, "handle")
+    handler.post(f"/tasks/{handle.id}", {
+        "outcome": "done", "findings": "除尘布袋破损", "complete": "1",
+        "rectification": "更换除尘布袋｜某化工厂｜3｜更换后照片\n补办排污许可变更｜<b>环保专员</b>｜10｜许可证"})
+    items = {i.seq: i for i in _items(env, case)}
+    photo = _attach(env, case)
+    seen = set()
+    for _ in range(2):
+        evidence = env.task(case, "rectify_evidence")
+        page = handler.get(f"/tasks/{evidence.id}").get_data(as_text=True)
+        shown = htmlmod.unescape(page)
+        seq = next(n for n in items if f"整改项 第 {n} 项" in shown)
+        item = items[seq]
+        seen.add(seq)
+        assert 'id="rectification-item"' in page
+        assert item.what in shown and item.responsible in shown and item.evidence_required in shown
+        assert f"{item.days} 个工作日" in shown
+        assert "<b>环保专员</b>" not in page  # the text is escaped
+        handler.post(f"/tasks/{evidence.id}", {"evidence_note": f"第{seq}项已完成", "evidence_attachments": str(photo),
+                                               "complete": "1"})
+        signoff = env.task(case, "rectify_signoff")
+        page = htmlmod.unescape(lead.get(f"/tasks/{signoff.id}").get_data(as_text=True))
+        assert f"整改项 第 {seq} 项" in page and item.what in page and f"第{seq}项已完成" in page
+        assert f"/cases/{case.id}/attachments/{photo}" in page
+        lead.post(f"/tasks/{signoff.id}", {"signed_off": "true", "complete": "1"})
+    assert seen == {1, 2}

@@ -83,7 +83,9 @@ def test_figures_by_hand_for_the_towns(stats_cases, as_user):
     t01 = {m.code: shown(cell(tree, "breakdown", "T01", m.code)) for m in MEASURE_LIST}
     assert t01 == {"received": "3", "accepted": "3", "closed": "2", "closure_rate": "66.7%", "on_time_rate": "50.0%",
                    "follow_up_rate": "100.0%", "satisfaction_rate": "50.0%", "repeat_rate": "0.0%", "overdue": "1",
-                   "warning": "0", "escalated": "1", "return_rate": "0.0%", "handling_time": "3.5"}
+                   "warning": "0", "escalated": "1", "return_rate": "0.0%", "handling_time": "3.5",
+                   # no handling form recorded how it checked: the share has no denominator
+                   "non_site_rate": "—", "relapsed": "0", "recurrent": "0"}
     names = tree.xpath('//table[@id="breakdown"]/tbody/tr/th/text()')
     assert names == ["城关镇", "东城街道"]
     assert "2026-03-01 – 2026-03-31" in tree.xpath('string(//p[@id="period-line"])')

@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.measures import BUCKETS, DIMENSIONS, FACTS, MEASURE_LIST, PRESETS
+from engine.measures import (
+    BUCKETS,
+    DIMENSIONS,
+    FACTS,
+    MEASURE_LIST,
+    PATROL_COUNTS,
+    PATROL_RATES,
+    PATROL_SLICE_CODES,
+    PRESETS,
+    patrol_figure_name,
+    patrol_figure_name_en,
+)
 from engine.models import CATEGORIES, CHANNELS, TIERS
 from webapp.api.schemas.common import InputSchema
 
@@ -27,6 +38,8 @@ class StatsQuery(InputSchema):
     tier = fields.Integer(load_default=None, validate=validate.OneOf(tuple(TIERS)))
     trend = fields.String(load_default=None, validate=validate.OneOf(BUCKETS),
                           metadata={"description": "also the figures of each day, week or month of the period"})
+    patrol_by = fields.String(load_default="town", validate=validate.OneOf(PATROL_SLICE_CODES),
+                              metadata={"description": "the patrol figures per grid officer, work area or town"})
 
 
 class RateSchema(Schema):
@@ -87,6 +100,28 @@ class DefinitionSchema(Schema):
     denominator = fields.String(required=True, allow_none=True)
 
 
+def _patrol_fields() -> dict:
+    made = {code: fields.Integer(required=True, metadata={"description": f"{patrol_figure_name(code)} "
+                                                                         f"({patrol_figure_name_en(code)})"})
+            for code in PATROL_COUNTS}
+    made.update({code: fields.Nested(RateSchema, required=True,
+                                     metadata={"description": f"{patrol_figure_name(code)} ({patrol_figure_name_en(code)}): "
+                                                              f"{PATROL_RATES[code][0]} ÷ {PATROL_RATES[code][1]}"})
+                 for code in PATROL_RATES})
+    return made
+
+
+PatrolFiguresSchema = Schema.from_dict(_patrol_fields(), name="PatrolFigures")
+PatrolRowSchema = Schema.from_dict({**_patrol_fields(), "key": fields.String(required=True, allow_none=True),
+                                    "label": fields.String(required=True)}, name="PatrolRow")
+
+
+class PatrolsSchema(Schema):
+    by = fields.String(required=True, metadata={"enum": list(PATROL_SLICE_CODES)})
+    total = fields.Nested(PatrolFiguresSchema, required=True)
+    rows = fields.List(fields.Nested(PatrolRowSchema), required=True)
+
+
 class StatsSchema(Schema):
     period = fields.Nested(PeriodSchema, required=True)
     by = fields.String(required=True, allow_none=True)
@@ -95,3 +130,6 @@ class StatsSchema(Schema):
     total = fields.Nested(FiguresSchema, required=True)
     slices = fields.List(fields.Nested(SliceSchema), required=True)
     trend = fields.List(fields.Nested(TrendPointSchema), required=True, allow_none=True)
+    patrols = fields.Nested(PatrolsSchema, required=True,
+                            metadata={"description": "the patrols (网格巡查) due in the period: due, done, done on time, "
+                                                     "problems found and solved, and their rates"})
