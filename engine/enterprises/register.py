@@ -97,7 +97,7 @@ def check(data: dict, grids: dict[str, tuple[int, str]]) -> Checked:
     if not text("grid"):
         out.add("grid", Problem("required"))
     elif grid is None:
-        out.add("grid", Problem("unknown_grid", code=text("grid")))
+        out.add("grid", Problem("unknown_grid", value=text("grid")))
     else:
         out.values["grid_id"], out.values["grid_path"] = grid
     klass = CLASS_WORDS.get(text("supervision_class").lower(), CLASS_WORDS.get(text("supervision_class")))

@@ -179,7 +179,7 @@ def preview(session: Session, raw: bytes) -> Plan:
         row.errors = [(name, p) for name, problems in checked.problems.items() for p in problems]
         code = checked.values["credit_code"]
         if code in codes_seen:
-            row.errors.append(("credit_code", Problem("duplicate_code", code=code, first_line=codes_seen[code])))
+            row.errors.append(("credit_code", Problem("duplicate_code", value=code, first_line=codes_seen[code])))
         elif code:
             codes_seen[code] = row.line
         current = existing.get(code)
@@ -232,7 +232,7 @@ def apply(session: Session, raw: bytes, actor: str, now: datetime) -> Plan:
         session.execute(insert(MonitoringPoint), [
             {"station_code": s, "enterprise_id": ids[r.checked.values["credit_code"]], "name": None}
             for r in changed for s in r.checked.stations])
-    audit(session, actor, "enterprises_imported", now, **plan.counts, kind=plan.kind)
+    audit(session, actor, "enterprises_imported", now, **plan.counts, file_kind=plan.kind)
     return plan
 
 
