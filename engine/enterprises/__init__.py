@@ -16,5 +16,5 @@ the enterprise's history; and the positive list (正面清单) run by workflows/
 Who reads and edits the register is engine/org/scopes.py's (enterprise_scope, edits_enterprises).
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions, engine.org,
-engine.cases.
+engine.work, engine.cases.
 """
