@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.enterprises import positive_list
-from engine.models import AuditEvent, Case
+from engine.models import AuditEvent, Case, Patrol, PatrolPoint
 from engine.models.enterprise import Enterprise, MonitoringPoint
 
 MAX_SUGGESTIONS = 8
@@ -89,4 +89,14 @@ def link_alarm(session: Session, runtime: Runtime, case: Case, actor: str) -> in
     station = ((case.details or {}).get("monitoring") or {}).get("station_code")
     enterprise_id = station_enterprise(session, station)
     link_case(session, runtime, case, enterprise_id, actor, how="station")
+    return enterprise_id
+
+
+def link_patrol_case(session: Session, runtime: Runtime, patrol_id: int, actor: str) -> int | None:
+    """A problem found on a patrol of an enterprise's patrol point: its case links to the enterprise."""
+    patrol = session.get(Patrol, patrol_id)
+    if patrol is None or patrol.case_id is None:
+        return None
+    enterprise_id = session.scalar(select(PatrolPoint.enterprise_id).where(PatrolPoint.id == patrol.point_id))
+    link_case(session, runtime, session.get(Case, patrol.case_id), enterprise_id, actor, how="patrol")
     return enterprise_id

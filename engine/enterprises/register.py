@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.errors import AdminError, NotFound, Problem
 from engine.enterprises import credit_code
-from engine.models import Grid
+from engine.models import Grid, PatrolPoint
 from engine.models.enterprise import SUPERVISION_CLASSES, Enterprise, MonitoringPoint
 from engine.org.changes import audit
 
@@ -190,3 +190,27 @@ def save(session: Session, data: dict, actor: str, now: datetime, enterprise_id:
     audit(session, actor, "enterprise_saved", now, enterprise_id=enterprise.id, name=enterprise.name,
           credit_code=enterprise.credit_code, created=not before, fields=changed)
     return enterprise
+
+
+def patrol_point_choices(session: Session, enterprise: Enterprise) -> list[tuple[int, str]]:
+    """Enterprise-kind patrol points in the enterprise's town not yet attached to another enterprise."""
+    town = "/".join(enterprise.grid_path.split("/")[:3]) + "/"
+    return [tuple(row) for row in session.execute(
+        select(PatrolPoint.id, PatrolPoint.name).where(PatrolPoint.kind == "enterprise",
+                                                       PatrolPoint.grid_path.startswith(town, autoescape=True),
+                                                       (PatrolPoint.enterprise_id.is_(None))
+                                                       | (PatrolPoint.enterprise_id == enterprise.id))
+        .order_by(PatrolPoint.name))]
+
+
+def attach_patrol_point(session: Session, enterprise_id: int, point_id: int, actor: str, now: datetime) -> None:
+    """The point's patrols become part of the enterprise's history, and a problem found there links to it."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound(f"enterprise {enterprise_id}")
+    if point_id not in {pid for pid, _name in patrol_point_choices(session, enterprise)}:
+        raise AdminError({"patrol_point": [Problem("patrol_point_unknown")]})
+    point = session.get(PatrolPoint, point_id)
+    point.enterprise_id = enterprise.id
+    audit(session, actor, "enterprise_saved", now, enterprise_id=enterprise.id, name=enterprise.name,
+          credit_code=enterprise.credit_code, created=False, fields=["patrol_point"], patrol_point=point.name)

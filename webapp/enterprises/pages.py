@@ -84,11 +84,12 @@ def show(enterprise_id: int):
         complaints = [readable_case(c, current_user.sees_identity) for c in found.complaints]
         alarms = [readable_case(c, current_user.sees_identity) for c in found.alarms]
         open_listing = positive_list.open_listing(s, enterprise.id)
+        points = register.patrol_point_choices(s, enterprise) if scopes.edits_enterprises(current_user) else []
     trails = {listing_id: [(e, events.render(e.kind, events.STAFF, gettext, detail=e.detail) or "") for e in trail]
               for listing_id, trail in found.events.items()}
     return render_template("enterprises/show.html", enterprise=enterprise, grid=grid, stations=stations,
                            history=found, complaints=complaints, alarms=alarms, trails=trails,
-                           open_listing=open_listing, edits=scopes.edits_enterprises(current_user),
+                           open_listing=open_listing, edits=scopes.edits_enterprises(current_user), points=points,
                            proposes=scopes.in_supervision_section(current_user), **_common())
 
 
@@ -128,6 +129,24 @@ def new():
 @login_required
 def edit(enterprise_id: int):
     return _form(enterprise_id)
+
+
+@bp.post("/<int:enterprise_id>/patrol-point")
+@login_required
+def attach_point(enterprise_id: int):
+    _require(scopes.edits_enterprises(current_user))
+    raw = request.form.get("point_id") or ""
+    try:
+        with transaction() as s:
+            register.attach_patrol_point(s, enterprise_id, int(raw) if raw.isdigit() else 0, current_user.username,
+                                         _runtime().now())
+    except AdminError as err:
+        for found in err.problems.values():
+            for p in found:
+                flash(describe(p), "error")
+    else:
+        flash(_("已关联巡查点"), "info")
+    return redirect(url_for("enterprises.show", enterprise_id=enterprise_id))
 
 
 # ---------------------------------------------------------------------------- import

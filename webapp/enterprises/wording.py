@@ -45,6 +45,7 @@ def describe(problem: Problem) -> str:
         "file_empty": lambda: _("文件是空的"),
         "file_no_rows": lambda: _("文件只有表头，没有数据行"),
         "import_has_errors": lambda: _("文件有 %(n)s 行错误，未导入任何数据", n=p.get("error")),
+        "patrol_point_unknown": lambda: _("请选择本乡镇尚未关联其他企业的巡查点"),
         "listing_open": lambda: _("%(name)s 已在正面清单内或正在申报", name=p.get("name")),
     }
     found = words.get(problem.code)
