@@ -103,3 +103,33 @@ def test_an_alarm_arriving_with_a_known_station_is_linked(env, api, enterprise):
     with env.db.read() as s:
         case = s.get(Case, answer.get_json()["id"])
         assert case.enterprise_id == enterprise.id
+
+
+def test_a_review_asked_for_on_the_page_is_decided_on_its_task_page(env, as_user, enterprise):  # noqa: F811
+    from tests.engine.enterprises.test_positive_list import listed, ready
+    listed(env, enterprise)
+    supervisor = as_user("supervisor")
+    url = f"/enterprises/{enterprise.id}"
+    assert supervisor.post(f"{url}/review", {"note": "群众举报夜间偷排"}, page_url=url).status_code == 302
+    [task] = ready(env, "pl_review")
+    page = supervisor.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "示范化工有限公司" in page and "保留在清单内" in page  # the proposal's record, the choices
+    assert supervisor.post(f"/tasks/{task.id}", {"decision": "remove", "review_reason": "偷排查实"}).status_code == 302
+    page = supervisor.get(url).get_data(as_text=True)
+    assert "因人工发起启动正面清单复核" in page and "移出正面清单，理由：偷排查实" in page and "已移出" in page
+    # the town's supervisor (tier 2) does not work the section's review
+    assert as_user("town").post(f"{url}/review", page_url=url).status_code == 403
+
+
+def test_the_administrator_attaches_a_patrol_point(env, as_user, enterprise):  # noqa: F811
+    from tests.engine.patrol.conftest import add_point
+    point = add_point(env)
+    admin = as_user("admin")
+    url = f"/enterprises/{enterprise.id}"
+    assert "城关镇玻璃厂" in admin.get(url).get_data(as_text=True)
+    assert admin.post(f"{url}/patrol-point", {"point_id": str(point.id)}, page_url=url).status_code == 302
+    with env.db.read() as s:
+        from engine.models import PatrolPoint
+        assert s.get(PatrolPoint, point.id).enterprise_id == enterprise.id
+    assert as_user("supervisor").post(f"{url}/patrol-point", {"point_id": str(point.id)},
+                                      page_url=url).status_code == 403
