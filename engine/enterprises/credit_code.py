@@ -27,7 +27,7 @@ def check_character(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError("the first 17 characters are needed")
     try:
-        total = sum(VALUES[ch] * weight for ch, weight in zip(first17, WEIGHTS))
+        total = sum(VALUES[ch] * weight for ch, weight in zip(first17, WEIGHTS, strict=True))
     except KeyError as err:
         raise ValueError(f"{err.args[0]!r} is not in the code's alphabet") from None
     return ALPHABET[(31 - total % 31) % 31]

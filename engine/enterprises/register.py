@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import AdminError, NotFound, Problem
 from engine.enterprises import credit_code
 from engine.models import Grid, PatrolPoint
-from engine.models.enterprise import SUPERVISION_CLASSES, Enterprise, MonitoringPoint
+from engine.models.enterprise import Enterprise, MonitoringPoint
 from engine.org.changes import audit
 
 LIMITS = {"name": 200, "address": 500, "industry": 100, "permit_number": 64}

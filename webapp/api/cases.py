@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.cases.intake import register_case
 from engine.cases.monitoring import alarm_details, alarm_title
-from engine.enterprises.linking import link_alarm
 from engine.cases.read_model import CaseFilters, search_cases
+from engine.enterprises.linking import link_alarm
 from engine.models import Case
 from webapp.api.auth import acting_staff, visible_cases
 from webapp.api.blueprints import v1

@@ -21,8 +21,8 @@ from engine.cases.attachments import (
 )
 from engine.cases.duplicates import merge_new_case, suggest_duplicates
 from engine.cases.intake import IntakeSchema, register_case
-from engine.enterprises import linking
 from engine.core.errors import FormInvalid, GreenloopError
+from engine.enterprises import linking
 from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message

@@ -1,7 +1,6 @@
 """A patrol point attached to an enterprise: its patrols are in the enterprise's history, and a
 problem found there links the new case to the enterprise (and asks a listed one's review)."""
 import pytest
-from sqlalchemy import select
 
 from engine.core.errors import AdminError
 from engine.enterprises import linking, register

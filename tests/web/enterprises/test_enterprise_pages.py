@@ -92,7 +92,7 @@ def test_intake_links_the_suggested_enterprise(env, as_user, enterprise):  # noq
     done = intake.post("/intake/new", form)
     assert done.status_code == 302
     assert env.newest_case().enterprise_id == enterprise.id
-    assert as_user("intake").get(f"/enterprises/suggest?name=示范").get_json()[0]["credit_code"] == "91350100M000100Y43"
+    assert as_user("intake").get("/enterprises/suggest?name=示范").get_json()[0]["credit_code"] == "91350100M000100Y43"
     assert "contacts" not in as_user("intake").get("/enterprises/suggest?name=示范").get_data(as_text=True)
 
 
