@@ -23,13 +23,15 @@ from engine.core.runtime import Runtime
 from engine.core.specs import require_latest
 from engine.models import AuditEvent
 from engine.models.enterprise import Enterprise, PositiveListing
+from engine.vocabulary.words import REVIEW_TRIGGERS
 
 PROCESS = "positive_list"
 STARTED = "positive_list_started"
 # The signal positive_list.bpmn's listed period waits for, beside its expiry timer.
 REVIEW_SIGNAL = "positive_list_review"
-# What asks for a review (the words: engine/vocabulary/words.py REVIEW_TRIGGERS).
-TRIGGERS = ("complaint", "alarm", "violation", "manual")
+REVIEW_TASK = "pl_review"
+# What asks for a review: complaint, alarm, violation (the enforcement path), manual.
+TRIGGERS = tuple(REVIEW_TRIGGERS)
 OPEN = ("proposed", "listed")
 
 
@@ -74,7 +76,8 @@ def request_review(session: Session, runtime: Runtime, enterprise_id: int, kind:
     if listing is None or listing.instance_id is None:
         return None
     instance = runtime.lock_instance(session, listing.instance_id)
-    trigger = {"kind": kind, "case": case_number, "note": note}
+    # What the review task shows as its cause (the diagram's prefill of the review form).
+    trigger = REVIEW_TRIGGERS[kind] + (f"（{case_number}）" if case_number else "") + (f"：{note}" if note else "")
 
     def ask(workflow, ctx) -> None:
         # The signal is taken from the waiting catch event's own definition (an instance of the
@@ -89,10 +92,14 @@ def request_review(session: Session, runtime: Runtime, enterprise_id: int, kind:
         if not waiting:
             ctx.record("positive_list_review_pending", listing=listing.id, trigger=kind, case=case_number)
             return
-        for task in waiting:
-            task.data["trigger"] = trigger
         ctx.record("positive_list_review_requested", listing=listing.id, trigger=kind, case=case_number, note=note)
         workflow.catch(event)
+        # The review task is ready once the engine has run on; it shows what asked for it (the
+        # diagram's prefill of the review form reads review_trigger).
+        workflow.do_engine_steps()
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            if task.task_spec.bpmn_id == REVIEW_TASK:
+                task.data["review_trigger"] = trigger
 
     runtime.step(session, instance, None, actor, ask)
     return listing

@@ -55,7 +55,7 @@ EXPECTED_FORMS = {
     "reinspect": ["result", "findings", "photos"],
     "positive_list_propose": ["enterprise", "criteria", "period_start", "period_end", "reason"],
     "positive_list_approve": ["approved", "approve_comment"],
-    "positive_list_review": ["decision", "review_reason"],
+    "positive_list_review": ["trigger", "decision", "review_reason"],
 }
 
 

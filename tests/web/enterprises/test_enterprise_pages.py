@@ -114,6 +114,7 @@ def test_a_review_asked_for_on_the_page_is_decided_on_its_task_page(env, as_user
     [task] = ready(env, "pl_review")
     page = supervisor.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "示范化工有限公司" in page and "保留在清单内" in page  # the proposal's record, the choices
+    assert "人工发起：群众举报夜间偷排" in page  # why the review was asked for
     assert supervisor.post(f"/tasks/{task.id}", {"decision": "remove", "review_reason": "偷排查实"}).status_code == 302
     page = supervisor.get(url).get_data(as_text=True)
     assert "因人工发起启动正面清单复核" in page and "移出正面清单，理由：偷排查实" in page and "已移出" in page
