@@ -126,6 +126,14 @@ def is_listed(session: Session, enterprise: Enterprise | int, on_date: date, tz:
                                                            listed_clause(on_date, ZoneInfo(tz))).limit(1)) is not None
 
 
+def listed_among(session: Session, enterprise_ids: list[int], on_date: date, tz: str = "Asia/Shanghai") -> set[int]:
+    """Which of these enterprises are listed on ``on_date`` (a page of the register, one query)."""
+    if not enterprise_ids:
+        return set()
+    return set(session.scalars(select(PositiveListing.enterprise_id).where(
+        PositiveListing.enterprise_id.in_(enterprise_ids), listed_clause(on_date, ZoneInfo(tz)))))
+
+
 @dataclass(frozen=True)
 class PublicEntry:
     name: str

@@ -67,7 +67,7 @@ def index():
         total = s.scalar(select(func.count()).select_from(query.subquery()))
         rows = list(s.scalars(query.order_by(Enterprise.name, Enterprise.id).offset((page - 1) * PAGE).limit(PAGE)))
         today = _runtime().now().astimezone(ZoneInfo(_runtime().timezone)).date()
-        listed = {e.id for e in rows if positive_list.is_listed(s, e.id, today, _runtime().timezone)}
+        listed = positive_list.listed_among(s, [e.id for e in rows], today, _runtime().timezone)
     return render_template("enterprises/index.html", rows=rows, q=q, total=total, page=page, pages=-(-total // PAGE),
                            listed=listed, edits=scopes.edits_enterprises(current_user), **_common())
 

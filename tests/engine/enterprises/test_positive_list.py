@@ -59,6 +59,7 @@ def test_approved_listing_is_listed_for_its_period_and_published(env, enterprise
         ("listed", date(2026, 3, 2), date(2026, 12, 31), "leader")
     with env.db.read() as s:
         assert is_listed(s, enterprise.id, date(2026, 3, 2)) and not is_listed(s, enterprise.id, date(2027, 1, 1))
+        assert positive_list.listed_among(s, [enterprise.id, 999], date(2026, 3, 2)) == {enterprise.id}
         assert [(e.name, e.credit_code) for e in public_list(s, date(2026, 6, 1))] == \
             [("示范化工有限公司", "91350100M000100Y43")]
     assert events(env, row)[:1] == ["positive_list_started"]
