@@ -22,6 +22,7 @@ from engine.core.config import Settings, load_settings
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
+from engine.enterprises.functions import positive_list_functions
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
@@ -35,7 +36,8 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
             **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
-            **reinspection_functions(ctx), **patrol_functions(ctx)}
+            **reinspection_functions(ctx), **patrol_functions(ctx),
+            **positive_list_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

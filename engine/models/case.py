@@ -23,7 +23,7 @@ OPEN_STATUSES = tuple(status for status in STATUSES if status not in CLOSED_STAT
 # The stage codes the diagrams give their user tasks (the BPMN property "stage").
 STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
           "supervise", "return_review", "sign_for", "rectify", "reinspect", "leader_check", "leader_follow_up",
-          "patrol")
+          "patrol", "positive_list")
 COLOURS = ("green", "blue", "yellow", "red")
 TIERS = {1: "grid", 2: "town", 3: "county", 4: "leader"}
 TOP_TIER = 4
@@ -78,6 +78,8 @@ class Case(Base):
     # A repeat complaint (重复投诉): the closed case about the same place or enterprise it follows
     # within the window the complaint diagram sets (engine/cases/recurrence.py).
     recurrence_of_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    # The register's enterprise the case is about (engine/enterprises/linking.py).
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     satisfaction: Mapped[str | None] = mapped_column(String(32))
     reopened: Mapped[bool] = mapped_column(default=False)
     extension_days: Mapped[int] = mapped_column(default=0)

@@ -32,6 +32,8 @@ class PatrolPoint(Base):
     every_days: Mapped[float | None] = mapped_column(Float)
     # The officer who patrols it; None: the first grid officer posted at its grid node.
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The register's enterprise this point is (engine/enterprises): its patrols are in its history.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The first day of patrol slot 0, and the slot the scheduler starts next.
     anchor: Mapped[datetime] = mapped_column()

@@ -23,6 +23,9 @@ The rules:
   the owning leader and administrators only (another leader's case answers 404);
 - patrols (网格巡查): a grid officer reads their own patrols; supervisors those in their grid
   subtree (the ledger); administrators all; points are managed by administrators;
+- the pollution-source register (engine/enterprises): administrators edit and import it; supervisors
+  read the enterprises in their grid subtree; the supervision section (see below) proposes for the
+  positive list; intake staff and supervisors see suggestions (name, code, address) at intake;
 - case flags (重点/疑难/积案) are set and listed by the supervision section: supervisors from the
   county tier up (督查科 and the bureau's leaders), within their case rule, and administrators;
 - the periodic reports (日报/周报/月报, engine/reports): the bureau's leaders and its supervision
@@ -299,6 +302,33 @@ def patrol_scope(staff: StaffMember, table: Any):
 def may_read_patrols(staff: StaffMember) -> bool:
     """Whether the ledger is for this person at all (supervisors and administrators)."""
     return staff.has("supervisor")
+
+
+# ---------------------------------------------------------------------------- the register
+
+
+def enterprise_scope(staff: StaffMember, table: Any):
+    """WHERE clause on the pollution-source register (engine/enterprises): administrators every
+    enterprise, supervisors those in their grid subtree (督查科, at the county, all of them)."""
+    if staff.is_admin:
+        return true()
+    if staff.has("supervisor"):
+        return InSubtree().clause(staff, table)
+    return false()
+
+
+def reads_enterprises(staff: StaffMember) -> bool:
+    return staff.has("supervisor")
+
+
+def edits_enterprises(staff: StaffMember) -> bool:
+    """Only administrators add, change and import the register."""
+    return staff.is_admin
+
+
+def suggests_enterprises(staff: StaffMember) -> bool:
+    """Intake staff are shown the register's names, codes and addresses (never contacts) to link a case."""
+    return staff.has("intake", "supervisor")
 
 
 # ---------------------------------------------------------------------------- a leader's own cases

@@ -16,7 +16,15 @@ STAGES = {
     "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
     "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
     "rectify": N_("整改销号"), "reinspect": N_("后督察"),
+    "positive_list": N_("正面清单"),
 }
+# The pollution-source register (engine/models/enterprise.py, engine/enterprises).
+SUPERVISION_CLASSES = {"key": N_("重点"), "general": N_("一般"), "special": N_("特殊")}
+LISTING_STATUSES = {"proposed": N_("申报中"), "rejected": N_("未获批准"), "listed": N_("在清单内"), "removed": N_("已移出"),
+                    "expired": N_("期满")}
+# What asked for a positive-list review (engine/enterprises/positive_list.py TRIGGERS).
+REVIEW_TRIGGERS = {"complaint": N_("投诉"), "alarm": N_("监测报警"), "violation": N_("违法行为"), "manual": N_("人工发起")}
+REVIEW_DECISIONS = {"keep": N_("保留"), "remove": N_("移出")}
 # A re-inspection's result (engine/reinspection/functions.py).
 REINSPECTION_RESULTS = {"holds": N_("整改成果保持"), "relapsed": N_("问题反弹")}
 # A rectification item (engine/rectification/items.py).

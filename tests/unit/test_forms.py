@@ -53,6 +53,9 @@ EXPECTED_FORMS = {
     "rectify_evidence": ["evidence_note", "evidence_attachments"],
     "rectify_signoff": ["signed_off", "signoff_comment"],
     "reinspect": ["result", "findings", "photos"],
+    "positive_list_propose": ["enterprise", "criteria", "period_start", "period_end", "reason"],
+    "positive_list_approve": ["approved", "approve_comment"],
+    "positive_list_review": ["trigger", "decision", "review_reason"],
 }
 
 
@@ -548,7 +551,8 @@ def test_broken_file_is_not_cached(tmp_path):
 def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path):
     assert {name for name in available_forms() if not load_form(name).prefill} == {
         "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "review_return", "leader_check",
-        "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect", "patrol_check_in"}
+        "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect", "patrol_check_in",
+        "positive_list_approve", "positive_list_review"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.cases.intake import register_case
 from engine.cases.monitoring import alarm_details, alarm_title
 from engine.cases.read_model import CaseFilters, search_cases
+from engine.enterprises.linking import link_alarm
 from engine.models import Case
 from webapp.api.auth import acting_staff, visible_cases
 from webapp.api.blueprints import v1
@@ -48,6 +49,8 @@ def create_case(client, body):
                                              created_by_id=staff.id if staff else None,
                                              details={"monitoring": alarm_details(alarm)} if alarm else None,
                                              api_token_id=client.id, external_id=external_id), 201
+                if alarm:  # a station the register knows links the alarm to its enterprise
+                    link_alarm(session, runtime, case, staff.username if staff else client.actor)
         except IntegrityError:
             # The same submission, retried while the first was still being registered.
             case = _sent_before(client, external_id)

@@ -22,6 +22,7 @@ from engine.cases.attachments import (
 from engine.cases.duplicates import merge_new_case, suggest_duplicates
 from engine.cases.intake import IntakeSchema, register_case
 from engine.core.errors import FormInvalid, GreenloopError
+from engine.enterprises import linking
 from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
 from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
@@ -103,6 +104,17 @@ def _suggestions(values: dict):
                                   now=runtime.now(), scope=case_scope(current_user))
 
 
+def _enterprises(values: dict) -> list:
+    """The register's enterprises the typed name or address suggests (engine/enterprises/linking.py)."""
+    with _runtime().db.read() as session:
+        return linking.suggest(session, name=values.get("subject_enterprise"), address=values.get("address"))
+
+
+def _chosen_enterprise() -> int | None:
+    raw = request.form.get("enterprise_id") or ""
+    return int(raw) if raw.isdigit() else None
+
+
 def _asked(values: dict) -> bool:
     return bool(values.get("category") and (_place(values) or values.get("subject_enterprise")))
 
@@ -114,7 +126,8 @@ def _render(values: dict, errors: dict, status: int = 200, had_files: bool = Fal
     return render_template("intake.html", values=values, errors=errors, village_groups=groups,
                            suggestions=suggestions, asked=_asked(values), max_mb=MAX_FILE_BYTES // (1024 * 1024),
                            max_files=MAX_FILES_PER_CASE, duplicate_fields=DUPLICATE_FIELDS,
-                           had_files=had_files, submission_token=new_token()), status
+                           had_files=had_files, submission_token=new_token(), enterprises=_enterprises(values),
+                           chosen_enterprise=_chosen_enterprise() if request.method == "POST" else None), status
 
 
 @bp.route("/intake/new", methods=["GET", "POST"])
@@ -150,6 +163,7 @@ def new():
         with transaction() as session:
             case = register_case(session, runtime, data, current_user.username, created_by_id=current_user.id,
                                  submission_key=key)
+            linking.link_case(session, runtime, case, _chosen_enterprise(), current_user.username)
             store_attachments(session, runtime, case.id, files, root=attachments_root(),
                               actor=current_user.username, visibility="public")
             if parent is not None:
@@ -199,7 +213,7 @@ def duplicates():
     values = _values(request.form)
     asked = _asked(values)
     return render_template("intake_duplicates.html", suggestions=_suggestions(values) if asked else [],
-                           asked=asked)
+                           asked=asked, enterprises=_enterprises(values), chosen_enterprise=_chosen_enterprise())
 
 
 def grid_options_fragment(args) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine.cases.attachments import AttachmentRejected
 from engine.core.errors import FormInvalid, NotFound
+from engine.enterprises.linking import link_patrol_case
 from engine.models import PATROL_POINT_KINDS, Grid, Patrol, PatrolPoint, Task, User
 from engine.org.scopes import may_read_patrols, patrol_scope
 from engine.patrol import frequency, points
@@ -73,6 +74,8 @@ def check_in(task_id: str):
             patrol = record_check_in(session, _runtime(), task_id, values, read_uploads(PHOTO_FIELD),
                                      staff=current_user, actor=current_user.username, root=attachments_root(),
                                      lang=lang())
+            # A problem found at an enterprise's point is about that enterprise (engine/enterprises/linking.py).
+            link_patrol_case(session, _runtime(), patrol.id, current_user.username)
     except FormInvalid as err:
         return _check_in_page(task_id, values, err.errors, 422)
     except AttachmentRejected as err:
