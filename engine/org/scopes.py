@@ -59,6 +59,9 @@ class StaffMember:
     grid_path: str | None
     grid_level: str | None
     tier: int | None
+    # Works for an outside agency (a department of kind "external": 公安, 市场监管 …): sees only
+    # what is sent to their agency (see the module doc).
+    outside_agency: bool = False
 
     def has(self, *roles: str) -> bool:
         return "admin" in self.roles or bool(self.roles.intersection(roles))
