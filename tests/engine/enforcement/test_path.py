@@ -26,7 +26,7 @@ def test_handling_with_a_violation_opens_an_enforcement_case_at_filing(env, viol
     row = enforcement_of(env, violating)
     assert (row.source, row.step, row.number, row.party) == ("handle", "file", None, "示范化工有限公司")
     assert row.violation == VIOLATION["findings"]
-    task = env.task(violating, "file")
+    task = env.task(violating, "en_file")
     with env.db.read() as s:
         brigade = s.scalar(select(Department.id).where(Department.code == "enforcement"))
         definition = s.get(ProcessDefinition, s.get(ProcessInstance, row.instance_id).definition_id)
@@ -46,24 +46,24 @@ def test_handling_without_a_violation_opens_nothing(env):
 
 
 def test_the_full_path_numbers_decides_and_closes_with_its_documents(env, violating):
-    env.complete(violating, "file", {"party": "示范化工有限公司", "violation": "废气直排"}, actor="lead2")
+    env.complete(violating, "en_file", {"party": "示范化工有限公司", "violation": "废气直排"}, actor="lead2")
     row = enforcement_of(env, violating)
     assert row.number == "示范县环罚立〔2026〕第1号"
     assert row.step == "investigate" and row.filed_by == "lead2"
-    env.complete(violating, "investigate", {"findings": "在线监测数据超标 3 倍"}, actor="handler2")
+    env.complete(violating, "en_investigate", {"findings": "在线监测数据超标 3 倍"}, actor="handler2")
     # A production limit needs its dates (the form says so before anything changes).
     with pytest.raises(FormInvalid):
-        env.complete(violating, "decide", {**DECISION, "limit_end": None} | {"limit_end": ""}, actor="lead2")
-    env.complete(violating, "decide", DECISION, actor="lead2")
+        env.complete(violating, "en_decide", {**DECISION, "limit_end": None} | {"limit_end": ""}, actor="lead2")
+    env.complete(violating, "en_decide", DECISION, actor="lead2")
     row = enforcement_of(env, violating)
     assert (row.fine_yuan, row.production_limit, str(row.limit_start), str(row.limit_end)) == (
         Decimal("150000.00"), "limit", "2026-03-20", "2026-04-20")
     assert _documents(env, violating)[-2:] == ["correction_order", "penalty_decision"]
     # Not corrected: back to a further decision; then corrected, and closed.
-    env.complete(violating, "rectify_check", {"rectified": False, "check_note": "仍未运行"}, actor="handler2")
-    env.complete(violating, "decide", {**DECISION, "fine_yuan": 200000}, actor="lead2")
-    env.complete(violating, "rectify_check", {"rectified": True, "check_note": "已恢复运行"}, actor="handler2")
-    env.complete(violating, "close", {"summary": "罚款已缴纳，整改完毕"}, actor="lead2")
+    env.complete(violating, "en_rectify_check", {"rectified": False, "check_note": "仍未运行"}, actor="handler2")
+    env.complete(violating, "en_decide", {**DECISION, "fine_yuan": 200000}, actor="lead2")
+    env.complete(violating, "en_rectify_check", {"rectified": True, "check_note": "已恢复运行"}, actor="handler2")
+    env.complete(violating, "en_close", {"summary": "罚款已缴纳，整改完毕"}, actor="lead2")
     row = enforcement_of(env, violating)
     assert (row.step, row.colour, row.rectified, row.fine_yuan) == ("closed", "green", True, Decimal("200000.00"))
     with env.db.read() as s:
