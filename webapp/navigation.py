@@ -32,6 +32,7 @@ NAV = [
     ("patrol.today", _l("今日巡查"), lambda user: user.tier == 1 and "handler" in user.roles),
     ("patrol.ledger", _l("巡查台账"), ("supervisor",)),
     ("patrol.point_list", _l("巡查点"), ("admin",)),
+    ("enforcement.index", _l("执法办案"), ("handler", "lead", "supervisor")),
     ("cases.index", _l("案件查询"), ()),
     ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),

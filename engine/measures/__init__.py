@@ -10,6 +10,8 @@ the statistics page, ``GET /api/v1/stats``, the four-colour ledger and the perio
   ``Filters`` on them;
 - ``compute``: ``measure`` (per slice and totals), ``trend``, ``ranking``;
 - ``drilldown``: the cases behind any figure, and the case-list URL that lists them.
+- ``enforcement``: the enforcement counts (cases filed, fines, production limits, handovers to the
+  police) of a period, each defined once over the enforcement cases (engine/models/enforcement.py).
 
 Who sees which cases' figures is ``engine.org.scopes.statistics_scope``; the caller passes it as
 ``scope``. The facts a case contributes are columns kept on the case by the engine step
