@@ -39,6 +39,15 @@ def agency_department(session, name_or_code: str | None) -> Department | None:
     return department if staffed else None
 
 
+def staffed_agencies(session) -> list[Department]:
+    """The outside departments people work for in greenloop: a task page offers them for joint
+    handling (联合执法) and the handover to the police."""
+    staffed = select(User.department_id).join(UserRole).where(User.active.is_(True),
+                                                               UserRole.role.in_(WORKING_ROLES))
+    return list(session.scalars(select(Department).where(Department.kind == "external", Department.id.in_(staffed))
+                                .order_by(Department.id)))
+
+
 def agency_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     def _case() -> Case:
         if ctx.case is None:

@@ -111,3 +111,15 @@ def test_a_case_started_before_the_change_keeps_its_version_and_completes(env):
     assert (env.case(old_case).status, env.instance(old_case).status) == ("transferred", "completed")
     assert env.case(new_case).status != "transferred"
     assert [t.spec for t in env.ready(new_case)] == ["agency_result"]
+
+
+def test_joint_handling_can_include_an_outside_agency(env):
+    add_agency_officer(env)
+    case = env.register()
+    env.accept_and_assign(case, department="air", joint_departments=["police"])
+    joint = env.task(case, "joint_handle")
+    assert joint.department_id == _police_id(env)
+    assert may_work(staff(env, "police1"), joint) and not may_work(staff(env, "handler"), joint)
+    env.complete(case, "joint_handle", {"findings": "联合执法：现场查扣非法运输车辆"}, actor="police1")
+    # The bureau's own handling follows; it is not the police's to work.
+    assert not may_work(staff(env, "police1"), env.task(case, "handle"))

@@ -79,3 +79,15 @@ def test_the_police_officer_works_the_decision_on_their_task_page(env, as_user):
     done = police.post(f"/tasks/{task.id}", {"decision": "filed"}, page_url=f"/tasks/{task.id}")
     assert done.status_code in (302, 303)
     assert enforcement_of(env, case).police_decision == "filed"
+
+
+def test_task_pages_offer_the_outside_agencies_working_in_greenloop(env, as_user):
+    case = _violating(env)
+    env.complete(case, "en_file", {"party": "示范化工有限公司", "violation": "偷排"}, actor="lead2")
+    env.complete(case, "en_investigate", {"findings": "暗管", "crime_suspected": True}, actor="handler2")
+    task = env.task(case, "en_handover")
+    page = as_user("handler2").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "公安局（外部单位）" not in page  # nobody works for the police in greenloop yet
+    add_agency_officer(env)
+    page = as_user("handler2").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'value="police"' in page and "公安局（外部单位）" in page
