@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from engine.core.errors import FormInvalid
 from engine.measures import MEASURE_LIST, measure, ranking, trend
+from engine.measures.enforcement import ENFORCEMENT_MEASURES, SUM, enforcement_figures
 from engine.measures.slices import labels as slice_labels
 from engine.org.scopes import STATISTICS_ROLES
 from webapp.access import roles_required, statistics_scope
@@ -53,6 +54,9 @@ def index():
     with runtime.db.read() as session:
         measured = measure(session, choice.period, scope=scope, tz=tz, filters=choice.filters, by=choice.by)
         points = trend(session, choice.period, scope=scope, tz=tz, bucket=choice.bucket, filters=choice.filters)
+        # The enforcement counts of the period (engine/measures/enforcement.py; the slice filters are
+        # the complaint measures' and do not apply to them).
+        enforcement = enforcement_figures(session, choice.period, scope=scope, tz=tz)
         ranked = {by: ranking(session, choice.period, scope=scope, tz=tz, by=by, filters=choice.filters)
                   for by in RANKED}
         # The filters' values by name (a town, a department, a category), as the breakdown names them.
@@ -71,4 +75,5 @@ def index():
     return render_template("stats.html", choice=choice, errors={}, asked=request.args, total=total, rows=rows,
                            trend_rows=trend_rows, rankings=rankings, charts=charts, measures=MEASURE_LIST,
                            slice_name=slice_name[choice.by], filter_names=filter_names,
-                           ranking_columns=figures.RANKING_COLUMNS, **_form_context())
+                           ranking_columns=figures.RANKING_COLUMNS, enforcement=enforcement,
+                           enforcement_measures=ENFORCEMENT_MEASURES, money=SUM, **_form_context())

@@ -91,3 +91,16 @@ def test_task_pages_offer_the_outside_agencies_working_in_greenloop(env, as_user
     add_agency_officer(env)
     page = as_user("handler2").get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'value="police"' in page and "公安局（外部单位）" in page
+
+
+def test_the_statistics_page_shows_the_enforcement_counts(env, as_user):
+    case = _violating(env)
+    env.complete(case, "en_file", {"party": "示范化工有限公司", "violation": "偷排"}, actor="lead2")
+    env.complete(case, "en_investigate", {"findings": "超标"}, actor="handler2")
+    env.complete(case, "en_decide", {"fine_yuan": 80000, "production_limit": "limit", "limit_start": "2026-03-05",
+                                     "limit_end": "2026-03-20", "correction_order": "限产整改", "correction_days": 5},
+                 actor="lead2")
+    page = as_user("supervisor").get("/stats?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
+    cards = page[page.index('id="enforcement-cards"'):]
+    cards = cards[:cards.index("</ul>")]
+    assert "立案数" in cards and "80,000.00" in cards and "限产停产数" in cards
