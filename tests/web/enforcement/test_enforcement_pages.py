@@ -104,3 +104,22 @@ def test_the_statistics_page_shows_the_enforcement_counts(env, as_user):
     cards = page[page.index('id="enforcement-cards"'):]
     cards = cards[:cards.index("</ul>")]
     assert "立案数" in cards and "80,000.00" in cards and "限产停产数" in cards
+
+
+def test_investigation_evidence_is_uploaded_on_the_task_page_and_listed_in_the_letter(env, as_user, attachments_dir):
+    add_agency_officer(env)
+    case = _violating(env)
+    env.complete(case, "en_file", {"party": "示范化工有限公司", "violation": "偷排"}, actor="lead2")
+    task = env.task(case, "en_investigate")
+    answer = as_user("handler2").post(f"/tasks/{task.id}", {
+        "complete": "1", "findings": "暗管偷排", "crime_suspected": "true",
+        "evidence": [(io.BytesIO(jpeg()), "现场检查笔录.jpg")]}, content_type="multipart/form-data")
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:500]
+    row = enforcement_of(env, case)
+    assert len(row.evidence) == 1 and row.crime_suspected is True
+    env.complete(case, "en_handover", {"police_department": "police", "receiver": "王警官", "received_on": "2026-03-03",
+                                       "handover_reason": "涉嫌污染环境罪"}, actor="handler2")
+    from engine.models.documents import Document
+    with env.db.read() as s:
+        letter = s.scalars(select(Document).where(Document.kind == "case_transfer_letter")).one()
+    assert letter.context["enforcement"]["evidence"] == ["现场检查笔录.jpg"]
