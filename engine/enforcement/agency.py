@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from engine.cases.escalation import escalation_functions
+from engine.cases.lifecycle import case_functions
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
 from engine.models import Case, Department, User, UserRole
@@ -70,8 +71,7 @@ def agency_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         case.transferred_to = department.name
         ctx.record("transferred", agency=department.name, reason=reason)
         ctx.record("agency_waiting", department=department.name, department_code=department.code)
-        case.stage, case.stage_started_at, case.colour = "agency", ctx.now(), "blue"
-        case.stage_due = case.stage_warn = None
+        case_functions(ctx)["enter_stage"]("agency")
         return ctx.now().isoformat()
 
     def agency_overdue(code: str) -> int:

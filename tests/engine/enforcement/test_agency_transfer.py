@@ -34,8 +34,9 @@ def test_the_agency_gets_a_task_and_its_result_closes_the_case(env):
     add_agency_officer(env)
     case = _transfer(env)
     c = env.case(case)
-    assert (c.status, c.stage, c.transferred_to) != ("transferred", None, None)
-    assert (c.stage, c.transferred_to) == ("agency", "公安局")
+    # Not set aside: the case is in the agency's stage, waiting for its result.
+    assert (c.status, c.stage, c.transferred_to) == ("handling", "agency", "公安局")
+    assert env.audit(case, "stage_entered")[-1].stage == "agency"
     task = env.task(case, "agency_result")
     assert (task.department_id, task.stage) == (_police_id(env), "agency")
     assert task.due_at is not None and c.stage_due == task.due_at
