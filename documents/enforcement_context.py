@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from engine.cases.attachments import list_attachments
 from engine.models import Case, Department
 from engine.models.enforcement import EnforcementCase
-from engine.vocabulary.words import ENFORCEMENT_SOURCES, ENFORCEMENT_STEPS, POLICE_DECISIONS, PRODUCTION_LIMITS, word
+from engine.vocabulary.words import (
+    ENFORCEMENT_SOURCES,
+    ENFORCEMENT_STEPS,
+    POLICE_DECISIONS,
+    PRODUCTION_LIMITS,
+    word,
+)
 
 # The document kinds that read this part (engine/vocabulary/document_kinds.py).
 ENFORCEMENT_KINDS = ("correction_order", "penalty_decision", "case_transfer_letter")

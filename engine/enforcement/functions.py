@@ -20,7 +20,8 @@ from engine.core.step_context import StepContext
 from engine.models import TOP_TIER, Department, Grid
 from engine.models.enforcement import PRODUCTION_LIMITS, EnforcementCase
 from engine.patrol.functions import supervisors_over
-from engine.vocabulary.words import ENFORCEMENT_STEPS, POLICE_DECISIONS, PRODUCTION_LIMITS as LIMIT_WORDS, TIERS, word
+from engine.vocabulary.words import ENFORCEMENT_STEPS, POLICE_DECISIONS, TIERS, word
+from engine.vocabulary.words import PRODUCTION_LIMITS as LIMIT_WORDS
 
 # The tier an enforcement case is supervised at before any escalation (the county's brigade).
 BASE_TIER = 2

@@ -45,9 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, or_, true
-
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, true
 
 from engine.models import Case, Department, Grid, Notification, Task, User
 

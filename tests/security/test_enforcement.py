@@ -8,10 +8,10 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from documents.storage import ensure_rendered
 from engine.models.documents import Document
-from sqlalchemy import select
 from tests.engine.enforcement.conftest import VIOLATION, add_agency_officer, enforcement_of
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

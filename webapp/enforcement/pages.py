@@ -12,7 +12,12 @@ from engine.models import Department, Task
 from engine.models.documents import Document
 from engine.org.scopes import case_scope, task_scope
 from engine.vocabulary.document_kinds import KINDS
-from engine.vocabulary.words import ENFORCEMENT_SOURCES, ENFORCEMENT_STEPS, POLICE_DECISIONS, PRODUCTION_LIMITS
+from engine.vocabulary.words import (
+    ENFORCEMENT_SOURCES,
+    ENFORCEMENT_STEPS,
+    POLICE_DECISIONS,
+    PRODUCTION_LIMITS,
+)
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("enforcement", __name__)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from engine.models import Department, Grid, User, UserRole
 from engine.models.enforcement import EnforcementCase
+from engine.org.passwords import hash_password
 from engine.org.scopes import StaffMember
 from tests.conftest import TEST_PASSWORD
-from engine.org.passwords import hash_password
 
 VIOLATION = {"outcome": "done", "findings": "现场检查发现废气处理设施未运行，直排", "violation_found": True}
 

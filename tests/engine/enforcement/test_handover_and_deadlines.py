@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.core.errors import FormInvalid
-from engine.models import Notification, User
+from engine.models import Case, Notification, Task, User
 from engine.models.documents import Document
 from engine.org.scopes import case_scope, may_work, task_scope
-from engine.models import Case, Task
 from tests.engine.enforcement.conftest import add_agency_officer, enforcement_of, staff
 
 HANDOVER = {"police_department": "police", "receiver": "刑侦大队 王警官", "received_on": "2026-03-05",
