@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from documents.enforcement_context import ENFORCEMENT_KINDS, enforcement_facts
 from documents.settings import DocumentSettings, bureau_name
 from engine.cases.attachments import list_attachments
 from engine.cases.evidence import reply_photo_ids
@@ -182,6 +183,8 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
                           "at": fmt_time(closed.at if closed else case.closed_at, zone),
                           "escalations": sum(1 for e in facts.events if e.kind == "escalated"),
                           "returns": sum(1 for e in facts.events if e.kind in ("returned", "review_rejected"))}
+    if kind in ENFORCEMENT_KINDS:
+        context["enforcement"] = enforcement_facts(session, case, zone, step or {})
     if kind == "reply":
         context["photos"] = _reply_photos(session, case, facts, zone, who)
     if kind == "case_file":

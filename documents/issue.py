@@ -145,6 +145,8 @@ def from_step(outcome: StepOutcome) -> list[Document]:
         step = {"element": task.task_spec.bpmn_id}
         if "supervise_tier" in task.data:
             step["tier"] = task.data["supervise_tier"]
+        if "enforcement_id" in task.data:  # an enforcement paper names its enforcement case
+            step["enforcement_id"] = task.data["enforcement_id"]
         for kind in kinds:
             try:
                 # A savepoint: a document that cannot be issued must not stop the case itself.

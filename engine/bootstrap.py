@@ -3,7 +3,8 @@ packages into a runtime (docs/architecture.md).
 
 The runtime (engine/core) knows no domain; here it is lent what a diagram may call (deadlines,
 the case's lifecycle and escalation, a leader's reminders, the 12345 norms), the working calendar, and what follows every step
-(notifications, then case documents, then the text messages, which read the step's notifications).
+(notifications, then case documents, then an enforcement case a
+violation found opens, then the text messages, which read the step's notifications).
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
 from engine.enterprises.functions import positive_list_functions
+from engine.enforcement import start as enforcement_start
+from engine.enforcement.agency import agency_functions
+from engine.enforcement.functions import enforcement_functions
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
@@ -36,12 +40,13 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     """Everything a diagram's scripts, conditions and timer expressions may call."""
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
             **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
-            **reinspection_functions(ctx), **patrol_functions(ctx),
-            **positive_list_functions(ctx)}
+            **reinspection_functions(ctx), **patrol_functions(ctx), **enforcement_functions(ctx),
+            **agency_functions(ctx), **positive_list_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
-                    after_step=(notification_rules.from_step, document_issue.from_step, sms_outbox.from_step))
+                    after_step=(notification_rules.from_step, document_issue.from_step, enforcement_start.from_step,
+                                sms_outbox.from_step))
 
 
 def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, true
 
@@ -261,6 +262,32 @@ def _actor(role: str, department: str | None) -> str:
     return role
 
 
+def _enforcement_answer(sim: Runtime, rng: random.Random, task: Task, r: float) -> tuple[dict, str] | None:
+    """The enforcement path's steps (workflows/bpmn/enforcement.bpmn): a few suspected crimes are
+    handed to the police, whose decision some stalled cases are still waiting for."""
+    today = sim.now().astimezone(ZoneInfo(sim.timezone)).date()
+    if task.spec == "en_file":
+        return {"party": rng.choice(ENTERPRISES), "violation": "超标排放大气污染物"}, "lead"
+    if task.spec == "en_investigate":
+        return {"findings": "现场检查及在线监测数据显示超标排放", "crime_suspected": r < 0.06}, "handler"
+    if task.spec == "en_handover":
+        return {"police_department": "police", "receiver": "环食药侦大队 值班民警", "received_on": today.isoformat(),
+                "handover_reason": "涉嫌污染环境罪"}, "handler"
+    if task.spec == "en_police":
+        return {"decision": rng.choice(["filed", "filed", "not_filed", "returned"])}, "handler"
+    if task.spec == "en_decide":
+        limit = rng.choice(["none", "none", "limit", "stop"])
+        dates = {"limit_start": today.isoformat(), "limit_end": (today + timedelta(days=30)).isoformat()} \
+            if limit != "none" else {}
+        return {"fine_yuan": rng.choice([20000, 50000, 100000, 200000]), "production_limit": limit,
+                "correction_order": "立即停止超标排放，完善污染防治设施", "correction_days": 10, **dates}, "lead"
+    if task.spec == "en_rectify_check":
+        return {"rectified": r < 0.85, "check_note": "复查：污染防治设施运行正常"}, "handler"
+    if task.spec == "en_close":
+        return {"summary": "罚款已缴纳，整改完毕，予以结案"}, "lead"
+    return None
+
+
 def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
     r = rng.random()
     if task.spec == "receive":
@@ -290,7 +317,9 @@ def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[d
         if r < 0.12:
             return {"outcome": "extension", "extension_days": rng.choice([10, 15, 30]),
                     "extension_reason": "需等待第三方检测报告"}, "handler"
-        return {**DONE, "violation_found": r < 0.6}, "handler"
+        # A violation found opens an enforcement case (engine/enforcement/start.py): about one in
+        # seven handlings, as the bureau files far fewer enforcement cases than it gets complaints.
+        return {**DONE, "violation_found": r < 0.15}, "handler"
     if task.spec == "review_return":
         if r < 0.7:
             return {"return_decision": "accept"}, "intake"
@@ -304,6 +333,9 @@ def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[d
     if task.spec == "follow_up":
         choice = rng.choices(["satisfied", "basically_satisfied", "unsatisfied", "unreachable"], [70, 18, 8, 4])[0]
         return {"satisfaction": choice}, "intake"
+    answer = _enforcement_answer(sim, rng, task, r)
+    if answer is not None:
+        return answer
     if task.spec == "follow_up_review":
         return {"conclusion": "经复核，处理符合规定，向投诉人做好解释。"}, "supervisor"
     if task.spec == "supervise":

@@ -15,7 +15,7 @@ from engine.core.timefmt import deadline_text
 
 # Each module defines a blueprint ``bp``; the order only matters for the navigation bar.
 BLUEPRINTS = ["overview", "auth", "vendor", "home.dashboard", "work.inbox", "work.tasks", "cases.case_pages", "cases.intake",
-              "work.approvals", "work.board", "stats.page", "map.views", "ledger.pages", "leadership.pages", "patrol.pages", "patrol.notices", "patrol.point_import", "work.notifications",
+              "work.approvals", "work.board", "stats.page", "map.views", "ledger.pages", "leadership.pages", "patrol.pages", "patrol.notices", "patrol.point_import", "enforcement.pages", "work.notifications",
               "cases.documents", "reports.pages", "admin.home", "admin.diagrams", "admin.forms", "admin.calendar",
               "admin.people", "admin.sms", "admin.map", "admin.report_schedule", "public.portal", "open311", "api",
               "field.grid_report", "enterprises.pages", "public.positive_list"]

@@ -57,7 +57,8 @@ def load_staff(session: Session, user_id: int, session_token: str | None = None)
     return Staff(id=row.id, username=row.username, display_name=row.display_name, roles=frozenset(row.roles),
                  department_id=row.department_id, grid_path=grid.path if grid else None,
                  grid_level=grid.level if grid else None, tier=row.tier, locale=row.locale or "zh_CN",
-                 email=row.email, session_token=session_token)
+                 email=row.email, session_token=session_token,
+                 outside_agency=row.department is not None and row.department.kind == "external")
 
 
 def visible_case(session: Session, staff: Staff, case_id: int) -> Case:

@@ -78,7 +78,7 @@ def first_limits(own_timers: Mapping[str, datetime],
     due = own_timers.get("deadline") or own_timers.get("escalation")
     if due is None and stage_limits is not None:
         return stage_limits
-    return due, own_timers.get("warning")
+    return due, own_timers.get("warning") or own_timers.get("task_warning")
 
 
 def colour(stage: str | None, due_at: datetime | None, warn_at: datetime | None, now: datetime,

@@ -48,6 +48,9 @@ class StepOutcome:
     # time.time() before the action ran: SpiffWorkflow stamps state changes with the wall clock
     # (and keeps the stamps across serialization), so this tells which tasks this step finished.
     began: float
+    # The runtime that ran the step: a hook that starts another process in the same transaction
+    # (engine/enforcement/start.py: a violation found while handling) starts it with this.
+    runtime: Any = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ class Runtime:
             for task in new_tasks:
                 ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                            group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
-            outcome = StepOutcome(ctx, workflow, new_tasks, began)
+            outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
             for hook in self.bindings.after_step:
                 hook(outcome)
             session.add_all(ctx.audit)

@@ -26,7 +26,10 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
                   "http://www.omg.org/spec/DMN/20180521/MODEL/", "https://www.omg.org/spec/DMN/20230324/MODEL/")
 
-TIMER_ROLES = ("warning", "deadline", "escalation")
+# warning / deadline: the case's stage limits (a stage's timers); escalation: a task's own limit that
+# leaves the case's stage alone (a process beside the case's loop); task_warning: that task's own
+# warning (engine/core/projection.py first_limits).
+TIMER_ROLES = ("warning", "deadline", "escalation", "task_warning")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 TASKS = {"userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "task", "sendTask",

@@ -78,6 +78,8 @@ def _sample_data(now: datetime) -> dict[str, Any]:
         "rectify_from": iso, "rectify_days": 1,
         # A meeting's follow-up item: its deadline in working days (workflows/bpmn/leader_follow_up.bpmn).
         "due_days": 5,
+        # An enforcement case's correction period in working days (workflows/bpmn/enforcement.bpmn).
+        "correction_days": 10,
     }
 
 

@@ -11,7 +11,9 @@ the statistics page, ``GET /api/v1/stats``, the four-colour ledger and the perio
 - ``compute``: ``measure`` (per slice and totals), ``trend``, ``ranking``;
 - ``drilldown``: the cases behind any figure, and the case-list URL that lists them;
 - ``field``: the patrol figures (due, done, on time, problems found and solved, their rates) per
-  officer, work area or town, counted by the patrol ledger (engine/patrol/ledger.py).
+  officer, work area or town, counted by the patrol ledger (engine/patrol/ledger.py);
+- ``enforcement``: the enforcement counts (cases filed, fines, production limits, handovers to the
+  police) of a period, each defined once over the enforcement cases (engine/models/enforcement.py).
 
 Who sees which cases' figures is ``engine.org.scopes.statistics_scope``; the caller passes it as
 ``scope``. The facts a case contributes are columns kept on the case by the engine step

@@ -51,6 +51,7 @@ from engine.models import (  # noqa: E402,F401
     auth,
     diagram_drafts,
     documents,
+    enforcement,
     enterprise,
     form_versions,
     geo,

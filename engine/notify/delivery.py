@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Case, Grid, Notification, Task, User, UserRole
+from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
 from engine.org.scopes import StaffMember, works_in
 from engine.vocabulary.words import STAGES, word
 
@@ -64,11 +64,12 @@ class Directory:
             for user_id, role in self.session.execute(select(UserRole.user_id, UserRole.role)):
                 roles.setdefault(user_id, set()).add(role)
             rows = self.session.execute(
-                select(User.id, User.department_id, Grid.path, Grid.level, User.tier)
-                .outerjoin(Grid, Grid.id == User.grid_id).where(User.active.is_(True)).order_by(User.id))
+                select(User.id, User.department_id, Grid.path, Grid.level, User.tier, Department.kind)
+                .outerjoin(Grid, Grid.id == User.grid_id).outerjoin(Department, Department.id == User.department_id)
+                .where(User.active.is_(True)).order_by(User.id))
             self._staff = [StaffMember(id=uid, roles=frozenset(roles.get(uid, ())), department_id=department,
-                                       grid_path=path, grid_level=level, tier=tier)
-                           for uid, department, path, level, tier in rows]
+                                       grid_path=path, grid_level=level, tier=tier, outside_agency=kind == "external")
+                           for uid, department, path, level, tier, kind in rows]
         return self._staff
 
     def recipients(self, audience: Audience) -> list[int]:

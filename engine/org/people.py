@@ -11,7 +11,8 @@ nothing or is never told anything:
   handling tasks: tier 1. Any other handler needs a department (their tasks come by department)
   and has no tier;
 - a lead approves their department's cases: needs a department;
-- handlers and leads belong to bureau departments; external agencies receive transfers on paper;
+- handlers and leads belong to bureau departments or to outside agencies (公安, 市场监管 …), whose
+  people see only what is sent to their agency; intake staff and supervisors are the bureau's;
 - intake staff work the intake queue of their grid subtree: need a posting;
 - nobody else has a tier.
 Usernames never change and accounts with history are deactivated, never deleted: audit events,
@@ -185,7 +186,9 @@ def posting_problems(roles: set[str], department: Department | None, grid: Grid 
         found.append(("department", Problem("handler_needs_department")))
     if "lead" in roles and department is None:
         found.append(("department", Problem("lead_needs_department")))
-    if department is not None and department.kind != "bureau" and roles & {"handler", "lead"}:
+    # An outside agency's people work what is sent to their agency (engine/org/scopes.py), as
+    # handlers or leads; never as the bureau's intake desk or supervisors.
+    if department is not None and department.kind != "bureau" and roles & {"intake", "supervisor"}:
         found.append(("department", Problem("external_department", name=department.name)))
     if roles & {"intake", "supervisor"} and grid is None:
         found.append(("grid", Problem("posting_required")))

@@ -28,6 +28,11 @@ The rules:
   positive list; intake staff and supervisors see suggestions (name, code, address) at intake;
 - case flags (重点/疑难/积案) are set and listed by the supervision section: supervisors from the
   county tier up (督查科 and the bureau's leaders), within their case rule, and administrators;
+- an outside agency's people (a department of kind "external": 公安, 市场监管, 住建 …, working in
+  greenloop) see and work only what was sent to their agency: the tasks for their department (a
+  transfer's result, a joint handling, a police decision on a case handed over) and the cases those
+  tasks belong to — never by place, and never as intake or supervisors;
+- enforcement cases (engine/enforcement): as the complaint case they belong to;
 - the periodic reports (日报/周报/月报, engine/reports): the bureau's leaders and its supervision
   section — supervisors of tier 3 and 4 — and administrators. A report is county-wide (every
   town, every department's red cases), so a town's supervisor or a department lead, who see only
@@ -40,12 +45,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, false, or_, select, true
 
-from engine.models import Case, Grid, Notification, Task, User
+from engine.models import Case, Department, Grid, Notification, Task, User
 
 # Roles that are also candidate groups of tasks (and audiences of notifications).
 GROUPS = ("intake", "handler", "lead", "supervisor")
@@ -62,6 +67,9 @@ class StaffMember:
     grid_path: str | None
     grid_level: str | None
     tier: int | None
+    # Works for an outside agency (a department of kind "external": 公安, 市场监管 …): sees only
+    # what is sent to their agency (see the module doc).
+    outside_agency: bool = field(default=False, kw_only=True)
 
     def has(self, *roles: str) -> bool:
         return "admin" in self.roles or bool(self.roles.intersection(roles))
@@ -103,7 +111,13 @@ def member_of(session: Any, user_id: int) -> StaffMember | None:
     grid = session.get(Grid, user.grid_id) if user.grid_id else None
     return StaffMember(id=user.id, roles=frozenset(user.roles), department_id=user.department_id,
                        grid_path=grid.path if grid else None, grid_level=grid.level if grid else None,
-                       tier=user.tier)
+                       tier=user.tier, outside_agency=is_outside_agency(session, user.department_id))
+
+
+def is_outside_agency(session: Any, department_id: int | None) -> bool:
+    """Whether the department is an outside agency (kind "external")."""
+    department = session.get(Department, department_id) if department_id else None
+    return department is not None and department.kind == "external"
 
 
 # ---------------------------------------------------------------------------- conditions
@@ -177,6 +191,28 @@ class InSubtree(Condition):
         return bool(row.grid_path) and row.grid_path.startswith(staff.grid_path)
 
 
+class Never(Condition):
+    def clause(self, staff, table):
+        return false()
+
+    def holds(self, staff, row):
+        return False
+
+
+class SentToDepartment(Condition):
+    """On Case: a task of the case is (or was) for the staff member's department. In Python, where
+    the tasks are not at hand, only the case's own department counts (the narrower answer)."""
+
+    def clause(self, staff, table):
+        if not staff.department_id:
+            return false()
+        return or_(table.department_id == staff.department_id,
+                   table.id.in_(select(Task.case_id).where(Task.department_id == staff.department_id)))
+
+    def holds(self, staff, row):
+        return bool(staff.department_id) and row.department_id == staff.department_id
+
+
 class Unplaced(Condition):
     """The row has no place (registered without one)."""
 
@@ -220,9 +256,23 @@ TASK_RULES: Mapping[str, Condition] = {
 }
 
 
+# An outside agency's people: their department's tasks and the cases those are of, nothing else.
+_AGENCY_GROUPS = ("handler", "lead")
+OUTSIDE_AGENCY_CASE_RULE = SentToDepartment()
+OUTSIDE_AGENCY_TASK_RULE = SameDepartment()
+
+
+def _rules_for(staff: StaffMember, rules: Mapping[str, Condition]) -> Mapping[str, Condition]:
+    if not staff.outside_agency:
+        return rules
+    rule = OUTSIDE_AGENCY_CASE_RULE if rules is CASE_RULES else OUTSIDE_AGENCY_TASK_RULE
+    return {group: rule if group in _AGENCY_GROUPS else Never() for group in rules}
+
+
 def _member_clause(staff: StaffMember, rules: Mapping[str, Condition], table: Any, group_column=None):
     """OR over the staff member's groups of that group's rule (and, when rows name the group
     they are for, of rows for that group). Administrators get no more than their roles give."""
+    rules = _rules_for(staff, rules)
     parts = []
     for group in staff.groups:
         clause = rules[group].clause(staff, table)
@@ -237,7 +287,7 @@ def case_scope(staff: StaffMember):
 
 def sees_case(staff: StaffMember, case: Any) -> bool:
     """``case_scope`` in Python, for one case (anything with department_id and grid_path)."""
-    return staff.is_admin or any(CASE_RULES[g].holds(staff, case) for g in staff.groups)
+    return staff.is_admin or any(_rules_for(staff, CASE_RULES)[g].holds(staff, case) for g in staff.groups)
 
 
 # Who may take a wrongly attached file off a case (engine/cases/attachments.remove_attachment).
@@ -274,7 +324,7 @@ def works_in(staff: StaffMember, group: str | None, row: Any) -> bool:
     """Whether the person, as a member of ``group``, may work its tasks at ``row`` (a task, or a
     notification audience: department_id, grid_path, tier). No administrator's pass: this is who
     a group's news is for."""
-    return group in staff.groups and TASK_RULES[group].holds(staff, row)
+    return group in staff.groups and _rules_for(staff, TASK_RULES)[group].holds(staff, row)
 
 
 def may_work(staff: StaffMember, task: Task) -> bool:

@@ -46,6 +46,20 @@ KINDS: dict[str, dict] = {
         "zh": "办结报告", "en": "Closure report",
         "audience": "internal", "confidential": False, "prefix": "环结",
     },
+    # Enforcement (engine/enforcement): papers served on the party or sent to the police; they
+    # leave the bureau, so the complainant is masked (documents/context.py).
+    "correction_order": {
+        "zh": "责令改正违法行为决定书", "en": "Order to correct a violation",
+        "audience": "external", "confidential": True, "prefix": "环责改",
+    },
+    "penalty_decision": {
+        "zh": "行政处罚决定书", "en": "Administrative penalty decision",
+        "audience": "external", "confidential": True, "prefix": "环罚决",
+    },
+    "case_transfer_letter": {
+        "zh": "涉嫌犯罪案件移送书", "en": "Letter handing a case to the police",
+        "audience": "external", "confidential": True, "prefix": "环移",
+    },
     "case_file": {
         "zh": "案卷", "en": "Case file",
         "audience": "internal", "confidential": False, "prefix": "环卷",

@@ -213,6 +213,25 @@ EVENTS: dict[str, Event] = {
                                     clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
     "positive_list_removed": Event(N_("移出正面清单"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
     "positive_list_expired": Event(N_("正面清单期满（%(end)s），自动移出")),
+    # Enforcement (engine/enforcement): the enforcement case's own steps, in the complaint's timeline.
+    "enforcement_opened": Event(N_("发现违法行为，启动执法程序（第 %(version)s 版）")),
+    "enforcement_filed": Event(N_("执法案件立案，编号 %(number)s")),
+    "enforcement_investigated": Event(N_("调查取证完毕"), clauses=(
+        Clause(N_("，涉嫌犯罪"), lambda v: v.get("crime_suspected") is True),)),
+    "enforcement_decided": Event(N_("作出处罚决定"), clauses=(
+        Clause(N_("：罚款 %(fine_yuan)s 元"), given("fine_yuan")),
+        Clause(N_("；%(limit)s %(limit_start)s 至 %(limit_end)s"), given("limit")))),
+    "enforcement_rectify_checked": Event(N_("整改复查"), clauses=(
+        Clause(N_("：已整改"), lambda v: v.get("rectified") is True),
+        Clause(N_("：未整改到位"), lambda v: v.get("rectified") is False))),
+    "enforcement_handed_over": Event(N_("移交公安机关（%(department)s），接收人 %(receiver)s")),
+    "enforcement_police_decided": Event(N_("公安机关决定：%(decision)s")),
+    "enforcement_closed": Event(N_("执法案件结案")),
+    "enforcement_warning": Event(N_("执法「%(step)s」环节即将到期（黄色预警）"), document=""),
+    "enforcement_escalated": Event(N_("执法「%(step)s」环节超期，升级至%(to_tier)s督办")),
+    "agency_waiting": Event(N_("转办至%(department)s，等待其办理结果")),
+    "agency_result": Event(N_("转办部门办理结果：%(outcome)s")),
+    "agency_overdue": Event(N_("转办部门「%(department)s」逾期未反馈，升级至%(to_tier)s督办")),
     "case_flagged": Event(N_("标记为「%(flag)s」"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
     "case_unflagged": Event(N_("取消「%(flag)s」标记"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
 }

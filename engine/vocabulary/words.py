@@ -16,7 +16,7 @@ STAGES = {
     "supervise": N_("督办"), "leader_check": N_("领导调度"), "leader_follow_up": N_("会商事项落实"),
     "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
     "rectify": N_("整改销号"), "reinspect": N_("后督察"),
-    "positive_list": N_("正面清单"),
+    "positive_list": N_("正面清单"), "enforcement": N_("执法办案"), "agency": N_("转办部门办理"),
 }
 # The pollution-source register (engine/models/enterprise.py, engine/enterprises).
 SUPERVISION_CLASSES = {"key": N_("重点"), "general": N_("一般"), "special": N_("特殊")}
@@ -77,6 +77,17 @@ CHECK_METHODS = {
     "on_site": N_("现场检查"), "online_monitoring": N_("在线监测"), "power_monitoring": N_("用电监控"),
     "video": N_("视频监控"), "drone": N_("无人机巡查"), "remote_documents": N_("远程查阅资料"),
 }
+# An enforcement case (engine/enforcement): its step, the production limits a decision orders
+# and the police's decision on a case handed over (移交公安).
+ENFORCEMENT_STEPS = {
+    "file": N_("立案"), "investigate": N_("调查取证"), "handover": N_("移交公安"), "police": N_("待公安机关决定"),
+    "decide": N_("处罚决定"), "rectify_check": N_("整改复查"), "close": N_("结案审批"), "closed": N_("已结案"),
+}
+ENFORCEMENT_SOURCES = {"handle": N_("投诉办理"), "patrol": N_("网格巡查"), "inspection": N_("双随机检查")}
+PRODUCTION_LIMITS = {"none": N_("无"), "limit": N_("限制生产"), "stop": N_("停产整治")}
+POLICE_DECISIONS = {"filed": N_("立案"), "not_filed": N_("不予立案"), "returned": N_("退回")}
+# What an outside agency answers on a case transferred to it (转办): done there, or back to the bureau.
+AGENCY_RESULTS = {"done": N_("已办结"), "back": N_("退回环保局办理")}
 CHECK_MODES = {"on_site": N_("现场"), "non_site": N_("非现场")}
 
 
@@ -103,6 +114,9 @@ MEASURES = {
     "repeat_rate": N_("重复投诉率"), "overdue": N_("超期件"), "warning": N_("预警件"), "escalated": N_("督办件"),
     "return_rate": N_("退单率"), "handling_time": N_("平均办理时长"),
     "non_site_rate": N_("非现场执法占比"), "relapsed": N_("反弹件"), "recurrent": N_("重复发生件"),
+    # Enforcement (engine/measures/enforcement.py).
+    "enforcement_filed": N_("立案数"), "enforcement_fines": N_("罚款金额（元）"),
+    "enforcement_limits": N_("限产停产数"), "enforcement_handovers": N_("移交公安数"),
 }
 # The counts the measures are made of (numerators and denominators) that are not measures themselves.
 MEASURE_FACTS = {

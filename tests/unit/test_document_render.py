@@ -33,9 +33,12 @@ def test_templates_refuse_missing_values_and_unknown_kinds():
 
 def test_kinds_contract():
     assert set(KINDS) == {"acceptance_notice", "rejection_notice", "assignment_slip", "transfer_slip",
-                          "supervision_notice", "extension_notice", "reply", "closure_report", "case_file"}
+                          "supervision_notice", "extension_notice", "reply", "closure_report", "case_file",
+                          "correction_order", "penalty_decision", "case_transfer_letter"}
+    # The enforcement papers go to the party or the police: the complainant stays masked.
     assert {k for k, v in KINDS.items() if v["confidential"]} == {"assignment_slip", "transfer_slip",
-                                                                   "supervision_notice"}
+                                                                   "supervision_notice", "correction_order",
+                                                                   "penalty_decision", "case_transfer_letter"}
     assert all({"zh", "en", "audience", "confidential", "prefix"} <= set(v) for v in KINDS.values())
     assert len({v["prefix"] for v in KINDS.values()}) == len(KINDS)
     assert parse_kinds(" reply, case_file ,") == ["reply", "case_file"]

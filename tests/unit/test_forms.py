@@ -56,6 +56,16 @@ EXPECTED_FORMS = {
     "positive_list_propose": ["enterprise", "criteria", "period_start", "period_end", "reason"],
     "positive_list_approve": ["approved", "approve_comment"],
     "positive_list_review": ["trigger", "decision", "review_reason"],
+    # The enforcement path (workflows/bpmn/enforcement.bpmn) and a transfer that waits for the agency.
+    "enforcement_file": ["party", "violation", "file_note"],
+    "enforcement_investigate": ["findings", "evidence", "crime_suspected"],
+    "enforcement_handover": ["police_department", "receiver", "received_on", "handover_reason"],
+    "enforcement_police": ["decision", "decision_note"],
+    "enforcement_decide": ["fine_yuan", "production_limit", "limit_start", "limit_end", "correction_order",
+                           "correction_days"],
+    "enforcement_rectify_check": ["rectified", "check_note", "check_evidence"],
+    "enforcement_close": ["summary"],
+    "agency_result": ["agency_outcome", "agency_result"],
 }
 
 

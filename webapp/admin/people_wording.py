@@ -37,7 +37,7 @@ MESSAGES = {
     "tier_not_allowed": _l("只有督办人员和网格员有层级"),
     "handler_needs_department": _l("承办人须属于一个部门，或作为网格员派驻到乡镇、网格或村"),
     "lead_needs_department": _l("科室负责人须属于一个部门"),
-    "external_department": _l("%(name)s 是外部单位，不在本系统承办或审批"),
+    "external_department": _l("%(name)s 是外部单位，其人员只能是承办人或科室负责人"),
     "posting_required": _l("受理员和督办人员须选择所属网格"),
     "own_admin": _l("不能取消自己的管理员角色"),
     "own_account": _l("不能停用或删除自己的账号"),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.cases.attachments import AttachmentRejected
 from engine.core.errors import FormInvalid, NotFound
 from engine.enterprises.linking import link_patrol_case
+from engine.enforcement.start import from_patrol
 from engine.models import PATROL_POINT_KINDS, Grid, Patrol, PatrolPoint, Task, User
 from engine.org.scopes import may_read_patrols, patrol_scope
 from engine.patrol import frequency, points
@@ -67,7 +68,7 @@ def check_in(task_id: str):
         return _check_in_page(task_id)
     f = request.form
     values = {k: f.get(k) for k in ("latitude", "longitude", "note", "problem_found", "problem_category",
-                                    "problem_title", "problem_description")}
+                                    "problem_title", "problem_description", "violation_found")}
     values["answers"] = {key[len("answer-"):]: value for key, value in f.items() if key.startswith("answer-")}
     try:
         with transaction() as session:
@@ -76,6 +77,11 @@ def check_in(task_id: str):
                                      lang=lang())
             # A problem found at an enterprise's point is about that enterprise (engine/enterprises/linking.py).
             link_patrol_case(session, _runtime(), patrol.id, current_user.username)
+            # A violation found on patrol is enforced (engine/enforcement/start.py), in the same
+            # transaction: the case the problem report registered is the one enforced.
+            if patrol.case_id and f.get("violation_found") == "on":
+                from_patrol(session, _runtime(), patrol, actor=current_user.username,
+                            violation=values.get("problem_description") or "")
     except FormInvalid as err:
         return _check_in_page(task_id, values, err.errors, 422)
     except AttachmentRejected as err:

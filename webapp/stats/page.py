@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from engine.core.errors import FormInvalid
 from engine.measures import MEASURE_LIST, PATROL_COUNTS, PATROL_RATES, PATROL_SLICE_CODES, measure, patrol_figures, ranking, trend
+from engine.measures.enforcement import ENFORCEMENT_MEASURES, SUM, enforcement_figures
 from engine.measures.slices import labels as slice_labels
 from engine.models import Patrol
 from engine.org.scopes import STATISTICS_ROLES, patrol_scope
@@ -54,6 +55,9 @@ def index():
     with runtime.db.read() as session:
         measured = measure(session, choice.period, scope=scope, tz=tz, filters=choice.filters, by=choice.by)
         points = trend(session, choice.period, scope=scope, tz=tz, bucket=choice.bucket, filters=choice.filters)
+        # The enforcement counts of the period (engine/measures/enforcement.py; the slice filters are
+        # the complaint measures' and do not apply to them).
+        enforcement = enforcement_figures(session, choice.period, scope=scope, tz=tz)
         ranked = {by: ranking(session, choice.period, scope=scope, tz=tz, by=by, filters=choice.filters)
                   for by in RANKED}
         # The filters' values by name (a town, a department, a category), as the breakdown names them.
@@ -76,5 +80,6 @@ def index():
                            trend_rows=trend_rows, rankings=rankings, charts=charts, measures=MEASURE_LIST,
                            slice_name=slice_name[choice.by], filter_names=filter_names,
                            ranking_columns=figures.RANKING_COLUMNS, patrols=patrols,
-                           patrol_columns=(*PATROL_COUNTS, *PATROL_RATES), patrol_slices=PATROL_SLICE_CODES,
+                           patrol_columns=(*PATROL_COUNTS, *PATROL_RATES), patrol_slices=PATROL_SLICE_CODES, enforcement=enforcement,
+                           enforcement_measures=ENFORCEMENT_MEASURES, money=SUM,
                            **_form_context())

@@ -19,6 +19,7 @@ from engine.cases.evidence import attach_evidence, check_field_uploads
 from engine.cases.masking import complainant, readable_case, staff_redactor
 from engine.core.errors import FormInvalid, GreenloopError, TaskClaimed, TaskConflict
 from engine.definitions.form_store import get_form
+from engine.enforcement.agency import staffed_agencies
 from engine.models import Case, Department, Grid, Task, User
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
@@ -63,7 +64,12 @@ def _departments(session, kind: str | None = "bureau") -> list[tuple[str, str]]:
     query = select(Department.code, Department.name).order_by(Department.id)
     if kind:
         query = query.where(Department.kind == kind)
-    return [tuple(row) for row in session.execute(query)]
+    found = [tuple(row) for row in session.execute(query)]
+    if kind == "bureau":
+        # Outside agencies whose people work in greenloop join the choices (联合执法, 移交公安),
+        # named as such (engine/enforcement/agency.py).
+        found += [(d.code, _("%(name)s（外部单位）", name=d.name)) for d in staffed_agencies(session)]
+    return found
 
 
 def _summary(session, case: Case | None) -> dict | None:

@@ -92,7 +92,7 @@ def test_a_given_password_must_be_long_enough(env):
     # who needs a department or a posting
     ({"department": "", "grid": "C"}, {"department": ["handler_needs_department"]}),
     ({"roles": ["lead"], "department": ""}, {"department": ["lead_needs_department"]}),
-    ({"department": "police"}, {"department": ["external_department"]}),
+    ({"roles": ["handler", "intake"], "department": "police"}, {"department": ["external_department"]}),
     ({"roles": ["intake"], "department": "", "grid": ""}, {"grid": ["posting_required"]}),
 ])
 def test_field_errors_follow_what_the_scopes_assume(env, fields, expected):
@@ -105,6 +105,7 @@ def test_field_errors_follow_what_the_scopes_assume(env, fields, expected):
 @pytest.mark.parametrize("fields", [
     {"grid": "T02-A01-V01", "tier": "1", "department": ""},  # a grid officer in a village, no department
     {"grid": "T02", "tier": "1"},  # posted to a town, like the demo's officers
+    {"department": "police", "grid": ""},  # an outside agency's officer: works what is sent to the police
     {"roles": ["supervisor"], "tier": "2", "grid": "T02", "department": ""},
     {"roles": ["supervisor"], "tier": "4", "grid": "C", "department": ""},
     {"roles": ["supervisor", "handler"], "tier": "2", "grid": "T02"},
