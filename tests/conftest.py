@@ -23,7 +23,15 @@ from engine.timers.fire import fire_due
 from engine.work.tasks import claim_task, complete_task
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+# scripts/test.sh runs the suite as two pytest processes at once when PostgreSQL is configured
+# (README, tests): GREENLOOP_TEST_PART=sqlite runs every test on SQLite plus those that need no
+# database; =postgres runs the tests on PostgreSQL only. Unset, one process runs everything.
+PART = os.environ.get("GREENLOOP_TEST_PART", "")
+if PART not in ("", "sqlite", "postgres"):
+    raise RuntimeError(f"GREENLOOP_TEST_PART={PART!r}: expected sqlite or postgres")
+if PART == "postgres" and not PG_URL:
+    raise RuntimeError("GREENLOOP_TEST_PART=postgres needs GREENLOOP_TEST_DATABASE_URL")
+BACKENDS = {"sqlite": ["sqlite"], "postgres": ["postgres"]}.get(PART) or ["sqlite"] + (["postgres"] if PG_URL else [])
 TEST_PASSWORD = "test-password-1"
 # Staff passwords are hashed at the cheapest argon2 cost in tests (engine/org/passwords.py);
 # tests/unit/test_passwords.py checks the production cost. Subprocesses inherit it.
@@ -31,6 +39,23 @@ os.environ.setdefault("GREENLOOP_PASSWORD_HASH", "fast")
 # Apps made by the tests sign cookies with a random key of the run's own, rather than creating the
 # key file in the checkout's instance/ folder (tests/security/test_session_secret.py tests that).
 os.environ.setdefault("GREENLOOP_SECRET_KEY", secrets.token_urlsafe(48))
+
+
+def _on_postgres(item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (callspec is not None and callspec.params.get("database_url") == "postgres") \
+        or item.get_closest_marker("postgres") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if not PART:
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if _on_postgres(item) == (PART == "postgres") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _reset_postgres(url: str) -> None:

@@ -1,4 +1,4 @@
-"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token, reinspection-draw."""
+"""The `greenloop` command: init-db, deploy, run, worker, demo, bench, api-token, reinspection-draw, draw."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,25 @@ def _runtime():
     from engine.bootstrap import make_runtime
 
     return make_runtime(load_settings())
+
+
+def cmd_draw_verify(args) -> int:
+    import json
+
+    from engine.inspections.draw import verify
+
+    try:
+        document = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    problems = verify(document) if isinstance(document, dict) else ["the file is not a published draw"]
+    for problem in problems:
+        print(f"NOT VERIFIED: {problem}")
+    if not problems:
+        pairs = len(document["result"]["pairings"])
+        print(f"verified: seed {document['inputs']['seed'][:16]}…, {pairs} objects drawn, digest {document['digest']}")
+    return 1 if problems else 0
 
 
 def cmd_init_db(args) -> int:
@@ -246,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="system", help="who draws (recorded)")
     p.add_argument("--check", type=int, metavar="DRAW_ID", help="draw a recorded draw again and compare")
     p.set_defaults(func=cmd_reinspection_draw)
+
+    p = sub.add_parser("draw", help="random inspections (双随机): verify a published draw")
+    draws = p.add_subparsers(dest="action", required=True)
+    d = draws.add_parser("verify", help="recompute a published draw from its published inputs and compare")
+    d.add_argument("file", type=Path, help="the published draw (JSON, as the public portal offers it)")
+    d.set_defaults(func=cmd_draw_verify)
 
     p = sub.add_parser("bench", help="run a benchmark script from bench/")
     p.add_argument("name")

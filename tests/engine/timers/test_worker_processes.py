@@ -129,8 +129,11 @@ class _Workers:
         """SIGKILL, preferably mid-transaction; returns whether it was."""
         proc = self.procs[name][0]
         assert proc.poll() is None, f"worker {name} stopped by itself:\n{_tail(self.procs[name][1])}"
+        # Looked for by time rather than a number of tries: on a loaded machine the worker spends
+        # longer between steps (loading and saving the workflow outside the transaction).
         mid_transaction = False
-        for _ in range(50):
+        give_up = time.monotonic() + 5.0
+        while time.monotonic() < give_up:
             if self.in_transaction(name):
                 mid_transaction = True
                 break
