@@ -31,6 +31,10 @@ def _phone(enterprise: Enterprise) -> str | None:
                 None)
 
 
+def _contacts(enterprise: Enterprise) -> str:
+    return "；".join(f"{c.get('name') or ''} {c.get('phone') or ''}".strip() for c in enterprise.contacts or [])
+
+
 def _text(ctx: StepContext, enterprise: Enterprise, text: str) -> None:
     settings = load_sms(ctx.session)
     phone = _phone(enterprise)
@@ -67,7 +71,8 @@ def selfcheck_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         ctx.record("selfcheck_overdue", selfcheck_id=task.id, enterprise=enterprise.name, officer=officer)
         if officer:
             ctx.notify("escalation", f"督办：{enterprise.name} 企业自查逾期",
-                       f"“{enterprise.name}”应于 {_day(task.due_at)} 前完成自查，尚未提交，请联系企业并记录结果。",
+                       f"“{enterprise.name}”应于 {_day(task.due_at)} 前完成自查，尚未提交，请联系企业并记录结果。"
+                       f"联系人：{_contacts(enterprise) or '未登记'}",
                        user_id=officer)
         return officer
 

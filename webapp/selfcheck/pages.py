@@ -6,6 +6,7 @@ in view and a problem case can be opened in the same transaction."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -27,7 +28,6 @@ from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.selfcheck.photos import send_photo
 from webapp.selfcheck.wording import STATUSES
-from webapp.work.inbox import lang
 
 bp = Blueprint("selfcheck", __name__, url_prefix="/selfcheck")
 ITEM_ROWS = 12
@@ -46,6 +46,18 @@ def _scoped(session, selfcheck_id: int) -> SelfCheckTask:
     if found is None:
         abort(404)
     return found
+
+
+def lang() -> str:
+    # As webapp/work/inbox.lang; not imported, since webapp/work sends the review task here.
+    return "en" if str(get_locale()) == "en" else "zh_CN"
+
+
+def review_page(instance_id: int) -> str:
+    """Where the review task of this selfcheck instance is done (webapp/work/tasks.py sends it here)."""
+    with _runtime().db.read() as s:
+        selfcheck_id = s.scalar(select(SelfCheckTask.id).where(SelfCheckTask.instance_id == instance_id))
+    return url_for("selfcheck.task", selfcheck_id=selfcheck_id)
 
 
 def _link_base() -> str:

@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import Case
+from engine.models import Case, Task
 from engine.models.selfcheck import SelfCheckTask, SelfCheckTemplate
 from tests.engine.selfcheck.conftest import ITEMS, add_enterprise, add_template, issue_to, set_clock
 from tests.images import png
@@ -90,6 +90,12 @@ def test_issue_complete_review_and_completion(env, as_user, app):
         submitted = s.scalars(select(SelfCheckTask).where(SelfCheckTask.status == "submitted")).one()
     # Review: send back, the link opens again, resubmit, accept with a problem case.
     task_url = f"/selfcheck/tasks/{submitted.id}"
+    with env.db.read() as s:
+        review_id = s.scalar(select(Task.id).where(Task.instance_id == submitted.instance_id, Task.spec == "sc_review",
+                                                   Task.state == "ready"))
+    # The inbox's review task opens beside the answers.
+    opened = supervisor.get(f"/tasks/{review_id}")
+    assert opened.status_code == 303 and opened.headers["Location"].endswith(task_url)
     staff_page = supervisor.get(task_url).get_data(as_text=True)
     assert "问题项" in staff_page and "&lt;script&gt;" in staff_page
     back = supervisor.post(f"{task_url}/review", {"decision": "correct", "review_comment": "请补充整改照片"},
