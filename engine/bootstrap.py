@@ -34,6 +34,7 @@ from engine.rectification.functions import rectification_functions
 from engine.reinspection.functions import reinspection_functions
 from engine.sms import outbox as sms_outbox
 from engine.patrol.functions import patrol_functions
+from engine.selfcheck.functions import selfcheck_functions
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
@@ -41,7 +42,7 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
             **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
             **reinspection_functions(ctx), **patrol_functions(ctx), **enforcement_functions(ctx),
-            **agency_functions(ctx), **positive_list_functions(ctx)}
+            **agency_functions(ctx), **positive_list_functions(ctx), **selfcheck_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

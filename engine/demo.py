@@ -15,6 +15,7 @@ from sqlalchemy import func, select, true
 
 from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
+from engine.core.config import load_settings
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
@@ -24,6 +25,7 @@ from engine.geo import boundaries
 from engine.geo.layout import near
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
+from engine.selfcheck import demo as selfcheck_demo
 from engine.timers.fire import fire_due
 from engine.work.tasks import claim_task, complete_task, task_data
 
@@ -76,6 +78,9 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
     lines.append(f"{leader_demo(runtime)} cases with a leader's checks, meetings, visits and flags")
     lines.append(patrol_demo(runtime, seed))
+    sent = selfcheck_demo.seed_campaign(runtime, fire_due, load_settings().attachments_dir)
+    if sent:
+        lines.append(f"a self-inspection campaign (企业自查) to {sent} key enterprises: some submitted, some overdue")
     return "\n".join(lines)
 
 

@@ -34,6 +34,7 @@ NAV = [
     ("patrol.point_list", _l("巡查点"), ("admin",)),
     ("enterprises.index", _l("污染源台账"), reads_enterprises),
     ("enforcement.index", _l("执法办案"), ("handler", "lead", "supervisor")),
+    ("selfcheck.index", _l("企业自查"), lambda user: "supervisor" in user.roles or user.is_admin),
     ("cases.index", _l("案件查询"), ()),
     ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),

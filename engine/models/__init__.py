@@ -61,5 +61,6 @@ from engine.models import (  # noqa: E402,F401
     rectification,
     reinspection,
     reports,
+    selfcheck,
     sms,
 )

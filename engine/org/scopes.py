@@ -376,6 +376,25 @@ def edits_enterprises(staff: StaffMember) -> bool:
     return staff.is_admin
 
 
+def selfcheck_scope(staff: StaffMember, table: Any):
+    """WHERE clause on self-inspection tasks (engine/selfcheck): as the register (enterprise_scope
+    on the task's grid path), and a grid officer the overdue tasks handed to them."""
+    if staff.is_admin or staff.has("supervisor"):
+        return enterprise_scope(staff, table)
+    if staff.has("handler"):
+        return table.officer_id == staff.id
+    return false()
+
+
+def reads_selfchecks(staff: StaffMember) -> bool:
+    return staff.has("supervisor", "handler")
+
+
+def issues_selfchecks(staff: StaffMember) -> bool:
+    """Checklist templates and campaigns are the supervision section's (and administrators')."""
+    return in_supervision_section(staff)
+
+
 def suggests_enterprises(staff: StaffMember) -> bool:
     """Intake staff are shown the register's names, codes and addresses (never contacts) to link a case."""
     return staff.has("intake", "supervisor")

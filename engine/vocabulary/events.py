@@ -232,6 +232,18 @@ EVENTS: dict[str, Event] = {
     "agency_waiting": Event(N_("转办至%(department)s，等待其办理结果")),
     "agency_result": Event(N_("转办部门办理结果：%(outcome)s")),
     "agency_overdue": Event(N_("转办部门「%(department)s」逾期未反馈，升级至%(to_tier)s督办")),
+    # Self-inspection tasks (engine/selfcheck): on each enterprise's selfcheck process.
+    "selfcheck_started": Event(N_("下发企业自查（第 %(version)s 版流程）"), document=""),
+    "selfcheck_link_renewed": Event(N_("重新生成企业自查链接"), document=""),
+    "selfcheck_draft_saved": Event(N_("企业保存自查草稿"), document=""),
+    "selfcheck_submitted": Event(N_("企业提交自查"), document=""),
+    "selfcheck_warning": Event(N_("企业自查即将到期，已短信提醒"), document=""),
+    "selfcheck_overdue": Event(N_("企业自查逾期，转网格员督促"), document=""),
+    "selfcheck_escalated": Event(N_("企业自查督促逾期，升级至%(tier)s督办"), document=""),
+    "selfcheck_contacted": Event(N_("网格员督促结果：%(outcome)s"), document=""),
+    "selfcheck_accepted": Event(N_("企业自查审核通过"), clauses=(_COMMENT,), document=""),
+    "selfcheck_returned": Event(N_("企业自查退回补正"), clauses=(_COMMENT,), document=""),
+    "selfcheck_problem_case": Event(N_("企业自查问题项立案 %(number)s"), document=""),
     "case_flagged": Event(N_("标记为「%(flag)s」"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
     "case_unflagged": Event(N_("取消「%(flag)s」标记"), clauses=(Clause(N_("，理由：%(reason)s"), given("reason")),)),
 }

@@ -14,5 +14,6 @@ SMS_TEXTS = {
 # Staff texts repeat a notification's title; the kinds of notification that are also texted.
 SMS_STAFF_KINDS = ("warning", "escalation")
 # The words of the administrator's outbox list (webapp/admin/sms.py).
-SMS_KINDS = {"acceptance": N_("受理告知"), "reply": N_("答复告知"), "warning": N_("预警提醒"), "escalation": N_("督办提醒")}
+SMS_KINDS = {"acceptance": N_("受理告知"), "reply": N_("答复告知"), "warning": N_("预警提醒"), "escalation": N_("督办提醒"),
+             "selfcheck": N_("企业自查通知")}
 SMS_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")}

@@ -17,6 +17,7 @@ STAGES = {
     "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
     "rectify": N_("整改销号"), "reinspect": N_("后督察"),
     "positive_list": N_("正面清单"), "enforcement": N_("执法办案"), "agency": N_("转办部门办理"),
+    "selfcheck": N_("企业自查"),
 }
 # The pollution-source register (engine/models/enterprise.py, engine/enterprises).
 SUPERVISION_CLASSES = {"key": N_("重点"), "general": N_("一般"), "special": N_("特殊")}

@@ -47,6 +47,8 @@ bp = Blueprint("tasks", __name__)
 
 # The patrol process's check-in task (workflows/bpmn/patrol.bpmn), worked on webapp/patrol's page.
 PATROL_CHECK_IN = "pt_check_in"
+# The self-inspection review (workflows/bpmn/selfcheck.bpmn), done beside the answers and photos.
+SELFCHECK_REVIEW = "sc_review"
 
 
 def _safe_next(target: str | None) -> str:
@@ -119,6 +121,9 @@ def show(task_id: str):
     if task.spec == PATROL_CHECK_IN and task.state == "ready":
         # A check-in records position and photos beside the form (engine/patrol/check_in.py): its own page.
         return redirect(url_for("patrol.check_in", task_id=task.id), 303)
+    if task.spec == SELFCHECK_REVIEW and task.state == "ready" and request.method == "GET":
+        from webapp.selfcheck.pages import review_page  # noqa: PLC0415 - the one task kind that needs it
+        return redirect(review_page(task.instance_id), 303)
     if request.method == "GET":
         return _page(task, case, form)
     if task.state != "ready":
