@@ -66,6 +66,9 @@ EXPECTED_FORMS = {
     "enforcement_rectify_check": ["rectified", "check_note", "check_evidence"],
     "enforcement_close": ["summary"],
     "agency_result": ["agency_outcome", "agency_result"],
+    # Self-inspection (workflows/bpmn/selfcheck.bpmn): the grid officer's contact, the section's review.
+    "selfcheck_contact": ["outcome"],
+    "selfcheck_review": ["decision", "review_comment"],
 }
 
 
@@ -562,7 +565,7 @@ def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path
     assert {name for name in available_forms() if not load_form(name).prefill} == {
         "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "review_return", "leader_check",
         "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect", "patrol_check_in",
-        "positive_list_approve", "positive_list_review"}
+        "positive_list_approve", "positive_list_review", "selfcheck_contact", "selfcheck_review"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False
