@@ -23,6 +23,7 @@ from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
 from engine.enterprises.functions import positive_list_functions
+from engine.inspections.functions import inspection_functions
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
@@ -37,7 +38,7 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
             **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
             **reinspection_functions(ctx), **patrol_functions(ctx),
-            **positive_list_functions(ctx)}
+            **positive_list_functions(ctx), **inspection_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
