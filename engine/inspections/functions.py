@@ -6,7 +6,7 @@ escalation in engine/patrol/functions.py tells the next tier's supervisors over 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from documents.issue import number_in_series
@@ -32,6 +32,11 @@ def _date(value, name: str) -> date:
 
 def _day(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def last_day(moment: datetime, tz) -> date:
+    """The last local day a working-day limit allows (engine/calendar ends it at the next midnight)."""
+    return (moment.astimezone(tz) - timedelta(microseconds=1)).date()
 
 
 def inspection_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
@@ -78,8 +83,7 @@ def inspection_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             if not rectify_days:
                 raise WorkflowFault("整改期限必填 (give the time to correct)", element="rectify_days")
             due = ctx.calendar.deadline(ctx.now(), days=int(rectify_days))
-            row.rectification, row.rectify_due, row.step = rectification.strip(), due.astimezone(ctx.timezone).date(), \
-                "rectify"
+            row.rectification, row.rectify_due, row.step = rectification.strip(), last_day(due, ctx.timezone), "rectify"
             detail["rectify_due"] = row.rectify_due.isoformat()
         ctx.record("inspection_inspected", inspection=row.id, mode=mode, on=row.inspected_on.isoformat(), **detail)
         return needs
@@ -110,7 +114,7 @@ def inspection_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             row.colour = "green"
         row.publish_by = ctx.calendar.deadline(ctx.now(), days=plan.publish_days)
         ctx.record("inspection_finished", inspection=row.id, inspection_result=row.result,
-                   publish_by=row.publish_by.astimezone(ctx.timezone).date().isoformat())
+                   publish_by=last_day(row.publish_by, ctx.timezone).isoformat())
 
     def inspection_warning(inspection_id) -> None:
         row = _row(inspection_id)
