@@ -18,7 +18,8 @@ BLUEPRINTS = ["overview", "auth", "vendor", "home.dashboard", "work.inbox", "wor
               "work.approvals", "work.board", "stats.page", "map.views", "ledger.pages", "leadership.pages", "patrol.pages", "work.notifications",
               "cases.documents", "reports.pages", "admin.home", "admin.diagrams", "admin.forms", "admin.calendar",
               "admin.people", "admin.sms", "admin.map", "admin.report_schedule", "public.portal", "open311", "api",
-              "field.grid_report", "enterprises.pages", "public.positive_list"]
+              "field.grid_report", "enterprises.pages", "public.positive_list", "inspections.pages",
+              "public.inspections"]
 
 UPLOAD_LIMIT_MB = 25
 

@@ -23,8 +23,10 @@ def credit_code(n: int) -> str:
 def _user(s, username, name, department, grid):
     dep = s.scalar(select(Department).where(Department.code == department))
     g = s.scalar(select(Grid).where(Grid.code == grid))
+    # The seeded staff's password (tests/conftest.py TEST_PASSWORD), so the web tests can sign in.
+    password = s.scalar(select(User.password_hash).where(User.username == "handler"))
     user = User(username=username, display_name=name, department_id=dep.id, grid_id=g.id, active=True,
-                email=f"{username}@greenloop.example")
+                email=f"{username}@greenloop.example", password_hash=password)
     user.role_rows = [UserRole(role="handler")]
     s.add(user)
     s.flush()
