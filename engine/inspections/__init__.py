@@ -13,7 +13,8 @@ class, the object list (一单) and inspector pool (两库), and a draw that any
 - ``functions``: what inspection.bpmn calls (notice, result, rectification, warning, escalation).
 - ``enforcement_hook``: where a violation found would start the enforcement path.
 - ``results``: what the public portal publishes (一公开).
+- ``sample``: the demo county's plan, drawn, worked and published.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions, engine.org,
-engine.patrol, engine.enterprises, documents.
+engine.work, engine.patrol, engine.enterprises, documents.
 """
