@@ -4,10 +4,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from engine.core.errors import Problem
+from engine.vocabulary.words import N_
 
-FIELDS = {"year": "年度", "name": "计划名称", "rate_key": "重点类抽查比例", "rate_general": "一般类抽查比例",
-          "rate_special": "特殊类抽查比例", "per_object": "每家企业检查人员数", "bureau_min": "其中本局人员至少",
-          "publish_days": "结果公示期限（工作日）", "inspect_days": "检查期限（工作日）", "public_value": "公开随机值"}
+FIELDS = {"year": N_("年度"), "name": N_("计划名称"), "rate_key": N_("重点类抽查比例"),
+          "rate_general": N_("一般类抽查比例"), "rate_special": N_("特殊类抽查比例"),
+          "per_object": N_("每家企业检查人员数"), "bureau_min": N_("其中本局人员至少"),
+          "publish_days": N_("结果公示期限（工作日）"), "inspect_days": N_("检查期限（工作日）"),
+          "public_value": N_("公开随机值")}
 
 
 def field_name(name: str) -> str:
