@@ -18,9 +18,9 @@ from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
 from engine.enterprises import sample as register_sample
-from engine.inspections import sample as inspection_sample
 from engine.geo import boundaries
 from engine.geo.layout import near
+from engine.inspections import sample as inspection_sample
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.timers.fire import fire_due

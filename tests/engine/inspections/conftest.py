@@ -3,15 +3,11 @@ inspectors of both towns, a county inspector and another department's person (jo
 import pytest
 from sqlalchemy import select
 
-from engine.enterprises import register
+from engine.enterprises import positive_list, register
 from engine.enterprises.functions import CRITERIA
-from engine.enterprises import positive_list
 from engine.inspections import plans
 from engine.models import Department, Grid, Task, User, UserRole
 from engine.work.tasks import complete_task
-
-
-
 
 
 def credit_code(n: int) -> str:
