@@ -72,12 +72,12 @@ def published_document(session: Session, plan_id: int) -> dict:
     return _public_plan(session, plan_id).draw_document
 
 
-def overdue_publication(session: Session, now: datetime) -> list[Inspection]:
-    """Finished inspections whose publication deadline has passed while the plan is not yet
-    published (the supervision section's list)."""
+def overdue_publication(session: Session, plan_id: int, now: datetime) -> list[Inspection]:
+    """The plan's finished inspections whose publication deadline has passed while its results are
+    not yet published (the plan page warns the supervision section)."""
     return list(session.scalars(select(Inspection).join(InspectionPlan)
-                                .where(Inspection.step == "done", Inspection.publish_by < now,
-                                       InspectionPlan.status == "drawn")))
+                                .where(Inspection.plan_id == plan_id, Inspection.step == "done",
+                                       Inspection.publish_by < now, InspectionPlan.status == "drawn")))
 
 
 def publish(session: Session, runtime, plan_id: int, actor: str) -> InspectionPlan:

@@ -136,9 +136,10 @@ def show(plan_id: int):
                  s.scalars(select(AuditEvent).where(AuditEvent.kind.in_(PLAN_EVENTS)).order_by(AuditEvent.id))
                  if (e.detail or {}).get("plan") == plan.id]
         problems = recording.verify_recorded(s, plan.id) if plan.draw_document else None
+        overdue = len(results.overdue_publication(s, plan.id, runtime.now()))
     unmatched = (plan.draw_document or {}).get("result", {}).get("unmatched", [])
     return render_template("inspections/show.html", plan=plan, pool=pool, objects=objects, rows=rows, names=names,
-                           trail=trail, problems=problems, unmatched=unmatched,
+                           trail=trail, problems=problems, unmatched=unmatched, overdue=overdue,
                            listed=sum(1 for o in objects if o.object.listed), **_common())
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.core.errors import FormInvalid
-from engine.inspections import recording
+from engine.inspections import recording, results
 from engine.models import AuditEvent, Notification, User
 from engine.models.inspection import Inspection
 from tests.engine.inspections.conftest import complete, make_plan, ready
@@ -52,6 +52,13 @@ def test_inspection_without_problems(env, county):
     row = inspection(env, row.id)
     assert (row.step, row.result, row.colour, row.violation) == ("done", "compliant", "green", False)
     assert row.publish_by is not None and not ready(env, "ins_rectify")
+    with env.db.read() as s:  # published within the plan's 20 working days, or listed as overdue
+        assert results.overdue_publication(s, row.plan_id, row.publish_by - timedelta(minutes=1)) == []
+        assert [i.id for i in results.overdue_publication(s, row.plan_id, row.publish_by + timedelta(minutes=1))] \
+            == [row.id]
+    env.run(results.publish, row.plan_id, "supervisor")
+    with env.db.read() as s:
+        assert results.overdue_publication(s, row.plan_id, row.publish_by + timedelta(minutes=1)) == []
     assert {"inspection_notified", "inspection_inspected", "inspection_finished"} <= set(kinds(env, row))
 
 
