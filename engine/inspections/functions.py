@@ -61,7 +61,7 @@ def inspection_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         row.notice_number, row.step = number, "inspect"
         # The snapshot the PDF is drawn from (documents/inspection_papers.py): what was true now.
         row.notice = {"number": number, "issued": _day(ctx.now().astimezone(ctx.timezone).date()),
-                      "plan": f"{plan.year}年 {plan.name}", "enterprise": enterprise.name,
+                      "plan": plan.name, "enterprise": enterprise.name,
                       "credit_code": enterprise.credit_code, "address": enterprise.address or "",
                       "planned": _day(planned), "mode": planned_mode,
                       "inspectors": [p.display_name for p in people if p], "note": note or ""}
