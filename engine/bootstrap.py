@@ -27,6 +27,7 @@ from engine.enterprises.functions import positive_list_functions
 from engine.enforcement import start as enforcement_start
 from engine.enforcement.agency import agency_functions
 from engine.enforcement.functions import enforcement_functions
+from engine.inspections.functions import inspection_functions
 from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
 from engine.notify import rules as notification_rules
@@ -42,7 +43,8 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
     return {**deadline_functions(ctx), **case_functions(ctx), **escalation_functions(ctx), **norms_functions(ctx),
             **rectification_functions(ctx), **leadership_functions(ctx), **recurrence_functions(ctx),
             **reinspection_functions(ctx), **patrol_functions(ctx), **enforcement_functions(ctx),
-            **agency_functions(ctx), **positive_list_functions(ctx), **selfcheck_functions(ctx)}
+            **agency_functions(ctx), **positive_list_functions(ctx), **selfcheck_functions(ctx),
+            **inspection_functions(ctx)}
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,

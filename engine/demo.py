@@ -23,6 +23,7 @@ from engine.demo_patrols import patrol_demo
 from engine.enterprises import sample as register_sample
 from engine.geo import boundaries
 from engine.geo.layout import near
+from engine.inspections import sample as inspection_sample
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.selfcheck import demo as selfcheck_demo
@@ -59,9 +60,12 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
         existing = session.scalar(select(func.count()).select_from(Case))
         registered = register_sample.seed_register(session, runtime)
         listed = register_sample.seed_positive_list(session, runtime) if registered else 0
+        inspected = inspection_sample.seed_random_inspection(session, runtime) if registered else 0
     lines = ["demo county: 14 towns, 105 work areas, 515 villages, and their map"]
     if registered:
         lines.append(f"pollution-source register: {registered} enterprises, {listed} on the positive list")
+    if inspected:
+        lines.append(f"random inspection (双随机): this year's plan drawn, {inspected} inspections done and published")
     if accounts:
         lines.append("demo accounts (username, password; shown only this once):")
         lines += [f"  {user:12s} {secret}" for user, secret in accounts.items() if user != "*"]

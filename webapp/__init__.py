@@ -19,7 +19,7 @@ BLUEPRINTS = ["overview", "auth", "vendor", "home.dashboard", "work.inbox", "wor
               "cases.documents", "reports.pages", "admin.home", "admin.diagrams", "admin.forms", "admin.calendar",
               "admin.people", "admin.sms", "admin.map", "admin.report_schedule", "public.portal", "open311", "api",
               "field.grid_report", "enterprises.pages", "public.positive_list", "selfcheck.pages",
-              "selfcheck.enterprise"]
+              "selfcheck.enterprise", "inspections.pages", "public.inspections"]
 
 UPLOAD_LIMIT_MB = 25
 

@@ -39,16 +39,31 @@ def cmd_restore(args) -> int:
 
 
 def cmd_draw_verify(args) -> int:
+    """PLAN: a plan id, whose recorded draw is recomputed from the database; or a published file."""
     import json
 
     from engine.inspections.draw import verify
 
-    try:
-        document = json.loads(args.file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
-    problems = verify(document) if isinstance(document, dict) else ["the file is not a published draw"]
+    if args.plan.isdigit() and not Path(args.plan).exists():
+        from engine.inspections.recording import verify_recorded
+        from engine.models.inspection import InspectionPlan
+
+        runtime = _runtime()
+        with runtime.db.read() as session:
+            plan = session.get(InspectionPlan, int(args.plan))
+            if plan is None:
+                print(f"no inspection plan {args.plan}", file=sys.stderr)
+                return 2
+            problems = verify_recorded(session, plan.id)
+            document = plan.draw_document
+    else:
+        path = Path(args.plan)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"cannot read {path}: {exc}", file=sys.stderr)
+            return 2
+        problems = verify(document) if isinstance(document, dict) else ["the file is not a published draw"]
     for problem in problems:
         print(f"NOT VERIFIED: {problem}")
     if not problems:
@@ -287,10 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", type=int, metavar="DRAW_ID", help="draw a recorded draw again and compare")
     p.set_defaults(func=cmd_reinspection_draw)
 
-    p = sub.add_parser("draw", help="random inspections (双随机): verify a published draw")
+    p = sub.add_parser("draw", help="random inspections (双随机): verify a recorded or published draw")
     draws = p.add_subparsers(dest="action", required=True)
     d = draws.add_parser("verify", help="recompute a published draw from its published inputs and compare")
-    d.add_argument("file", type=Path, help="the published draw (JSON, as the public portal offers it)")
+    d.add_argument("plan", metavar="PLAN",
+                   help="a plan id (its recorded draw, recomputed from the database) or a published draw file "
+                        "(JSON, as the public portal offers it)")
     d.set_defaults(func=cmd_draw_verify)
 
     p = sub.add_parser("backup", help="back up the database and every file of the data folder into a new "

@@ -7,7 +7,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.models import TOP_TIER, Notification
-from engine.org.scopes import STATISTICS_ROLES, in_supervision_section, reads_enterprises, reads_reports
+from engine.org.scopes import (
+    STATISTICS_ROLES,
+    in_supervision_section,
+    manages_inspections,
+    reads_enterprises,
+    reads_reports,
+)
 
 
 def _leader(user) -> bool:
@@ -35,6 +41,7 @@ NAV = [
     ("enterprises.index", _l("污染源台账"), reads_enterprises),
     ("enforcement.index", _l("执法办案"), ("handler", "lead", "supervisor")),
     ("selfcheck.index", _l("企业自查"), lambda user: "supervisor" in user.roles or user.is_admin),
+    ("inspections.index", _l("双随机抽查"), manages_inspections),
     ("cases.index", _l("案件查询"), ()),
     ("reports.index", _l("统计报告"), reads_reports),
     ("admin.index", _l("系统管理"), ("admin",)),

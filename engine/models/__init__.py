@@ -55,6 +55,7 @@ from engine.models import (  # noqa: E402,F401
     enterprise,
     form_versions,
     geo,
+    inspection,
     ledger,
     people_admin,
     public,

@@ -23,7 +23,7 @@ OPEN_STATUSES = tuple(status for status in STATUSES if status not in CLOSED_STAT
 # The stage codes the diagrams give their user tasks (the BPMN property "stage").
 STAGES = ("receive", "assign", "handle", "extension", "feedback", "review", "follow_up", "follow_up_review",
           "supervise", "return_review", "sign_for", "rectify", "reinspect", "leader_check", "leader_follow_up",
-          "patrol", "positive_list", "enforcement", "agency", "selfcheck")
+          "patrol", "positive_list", "enforcement", "agency", "selfcheck", "inspection")
 COLOURS = ("green", "blue", "yellow", "red")
 TIERS = {1: "grid", 2: "town", 3: "county", 4: "leader"}
 TOP_TIER = 4

@@ -425,6 +425,17 @@ def in_supervision_section(staff: StaffMember) -> bool:
     return staff.is_admin or ("supervisor" in staff.roles and (staff.tier or 0) >= SUPERVISION_SECTION_TIER)
 
 
+def manages_inspections(staff: StaffMember) -> bool:
+    """The random-inspection plans and draws (engine/inspections): the supervision section and
+    administrators make, draw and publish them."""
+    return in_supervision_section(staff)
+
+
+def reads_inspection(staff: StaffMember, inspector_ids: list[int]) -> bool:
+    """An inspection (its notice) is read by those who manage the plans and by its own inspectors."""
+    return manages_inspections(staff) or staff.id in (inspector_ids or [])
+
+
 def flag_scope(staff: StaffMember):
     """WHERE clause on Case: the cases whose flags this person sets, clears and lists."""
     if not in_supervision_section(staff):

@@ -82,6 +82,22 @@ def unknown_kinds(value: str | None) -> list[str]:
     return [kind for kind in parse_kinds(value) if kind not in KINDS]
 
 
+# Random inspections (双随机、一公开, engine/inspections): papers about a plan or an inspection of an
+# enterprise, not a case, so no diagram element issues them through documents/issue.py; the
+# inspection's own step numbers the notice (engine/inspections/functions.py) and the PDF is drawn
+# from the row's snapshot (documents/inspection_papers.py). Same per-year series table.
+INSPECTION_KINDS: dict[str, dict] = {
+    "inspection_notice": {
+        "zh": "检查通知书", "en": "Inspection notice",
+        "audience": "external", "confidential": False, "prefix": "环检通",
+    },
+    "inspection_results": {
+        "zh": "抽查结果公示", "en": "Random inspection results",
+        "audience": "public", "confidential": False, "prefix": "环抽公",
+    },
+}
+
+
 # Periodic reports (日报/周报/月报, engine/reports): papers of the bureau's own file, about a period
 # rather than a case, so no diagram element issues them (deploy knows only KINDS above). Their
 # numbers come from the same per-year series table, one series per report kind.

@@ -17,7 +17,7 @@ STAGES = {
     "sign_for": N_("签收"), "return_review": N_("退单审核"), "patrol": N_("网格巡查"),
     "rectify": N_("整改销号"), "reinspect": N_("后督察"),
     "positive_list": N_("正面清单"), "enforcement": N_("执法办案"), "agency": N_("转办部门办理"),
-    "selfcheck": N_("企业自查"),
+    "selfcheck": N_("企业自查"), "inspection": N_("双随机检查"),
 }
 # The pollution-source register (engine/models/enterprise.py, engine/enterprises).
 SUPERVISION_CLASSES = {"key": N_("重点"), "general": N_("一般"), "special": N_("特殊")}
@@ -26,6 +26,12 @@ LISTING_STATUSES = {"proposed": N_("申报中"), "rejected": N_("未获批准"),
 # What asked for a positive-list review (engine/enterprises/positive_list.py TRIGGERS).
 REVIEW_TRIGGERS = {"complaint": N_("投诉"), "alarm": N_("监测报警"), "violation": N_("违法行为"), "manual": N_("人工发起")}
 REVIEW_DECISIONS = {"keep": N_("保留"), "remove": N_("移出")}
+# Random inspections (engine/inspections): a plan's status, an inspection's step, mode and result.
+PLAN_STATUSES = {"draft": N_("待抽取"), "seeded": N_("已确定随机种子"), "drawn": N_("已抽取"), "published": N_("已公示")}
+INSPECTION_STEPS = {"notify": N_("检查通知"), "inspect": N_("实施检查"), "rectify": N_("整改复查"), "done": N_("已完成")}
+INSPECTION_MODES = {"on_site": N_("现场检查"), "off_site": N_("非现场检查")}
+INSPECTION_RESULTS = {"compliant": N_("未发现问题"), "rectified": N_("发现问题，已整改"),
+                      "not_rectified": N_("发现问题，未整改到位"), "violation": N_("发现环境违法行为，转执法办案")}
 # A re-inspection's result (engine/reinspection/functions.py).
 REINSPECTION_RESULTS = {"holds": N_("整改成果保持"), "relapsed": N_("问题反弹")}
 # A rectification item (engine/rectification/items.py).

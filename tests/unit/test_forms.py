@@ -69,6 +69,9 @@ EXPECTED_FORMS = {
     # Self-inspection (workflows/bpmn/selfcheck.bpmn): the grid officer's contact, the section's review.
     "selfcheck_contact": ["outcome"],
     "selfcheck_review": ["decision", "review_comment"],
+    "inspection_notify": ["enterprise", "planned_date", "planned_mode", "notice_note"],
+    "inspection_inspect": ["mode", "inspected_on", "findings", "violation", "rectification", "rectify_days", "summary"],
+    "inspection_rectify": ["rectification", "rectified", "rectify_note"],
 }
 
 
@@ -565,7 +568,8 @@ def test_decision_forms_are_not_prefilled_and_the_flag_defaults_to_true(tmp_path
     assert {name for name in available_forms() if not load_form(name).prefill} == {
         "review", "approve_extension", "follow_up", "follow_up_review", "supervise", "review_return", "leader_check",
         "leader_follow_up", "rectify_evidence", "rectify_signoff", "reinspect", "patrol_check_in",
-        "positive_list_approve", "positive_list_review", "selfcheck_contact", "selfcheck_review"}
+        "positive_list_approve", "positive_list_review", "selfcheck_contact", "selfcheck_review",
+        "inspection_notify", "inspection_inspect", "inspection_rectify"}
     assert load_form("handle").prefill is True
     write(tmp_path, {**MINIMAL, "prefill": False})
     assert load_form("sample", tmp_path).prefill is False

@@ -1,13 +1,13 @@
 """Self-inspection tasks (企业自查): checklist templates, campaigns, each enterprise's task and photos
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
