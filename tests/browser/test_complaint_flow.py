@@ -68,7 +68,7 @@ def handle_and_feed_back(page: Page, number: str, findings: str, reply: str) -> 
     page.get_by_label("核查情况").fill(findings)
     submit(page)
     open_task(page, number, "答复投诉人")
-    page.get_by_label("答复意见").fill(reply)
+    page.get_by_role("textbox", name="答复意见").fill(reply)
     page.get_by_label("答复方式").select_option(label="电话")
     submit(page)
 
@@ -134,7 +134,7 @@ def test_a_complaint_goes_from_intake_to_closure_with_four_people(sqlite_only, p
     submit(handler)
     open_task(handler, number, "答复投诉人")
     expect(handler.get_by_text("已责令立即整改")).to_be_visible()  # the earlier step is shown
-    handler.get_by_label("答复意见").fill("已电话告知投诉人处理情况。")
+    handler.get_by_role("textbox", name="答复意见").fill("已电话告知投诉人处理情况。")
     handler.get_by_label("答复方式").select_option(label="电话")
     submit(handler)
 
