@@ -14,6 +14,8 @@ from sqlalchemy import select
 from engine.core.clock import ManualClock
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
+from engine.geo import boundaries
+from engine.geo.layout import near
 from engine.models import Grid, Patrol, PatrolPoint, Task, User
 from engine.org.scopes import StaffMember
 from engine.patrol.check_in import check_in
@@ -47,6 +49,8 @@ def patrol_demo(runtime: Runtime, seed: int = 7, attachments_dir: Path | None = 
             return "patrol points already present; no demo patrols added"
         villages = list(session.execute(select(Grid.code, Grid.path).where(Grid.level == "village")
                                         .order_by(Grid.path)))
+        # On the demo county's map, near their villages, as the cases are (engine/demo.py).
+        points = boundaries.generated_layout(session).villages
     real_now = runtime.now()
     clock = ManualClock(real_now - timedelta(days=DAYS))
     sim = Runtime(runtime.db, clock, runtime.timezone, runtime.bindings)
@@ -56,9 +60,11 @@ def patrol_demo(runtime: Runtime, seed: int = 7, attachments_dir: Path | None = 
     places = list(towns.values())[:3]
     with sim.db.write() as session:
         for n, (name, kind, checklist) in enumerate(POINTS):
-            create_point(session, {"name": name, "kind": kind, "grid_code": places[n % len(places)],
-                                   "latitude": 35.0 + n * 0.01, "longitude": 117.0 + n * 0.01,
-                                   "checklist": checklist}, actor="admin", now=clock.now())
+            village = places[n % len(places)]
+            longitude, latitude = near(points[village], rng) if village in points else (117.0 + n * 0.01, 35.0)
+            create_point(session, {"name": name, "kind": kind, "grid_code": village, "latitude": round(latitude, 6),
+                                   "longitude": round(longitude, 6), "checklist": checklist},
+                         actor="admin", now=clock.now())
     root = attachments_dir or load_settings().attachments_dir
     reported = False
     while clock.now() < real_now:

@@ -114,5 +114,7 @@ class TimerWorker:
         return scheduler
 
     def stop(self) -> None:
+        # Waits for a tick under way: it finishes its step (one transaction each) rather than
+        # writing on after whoever stopped the worker has moved on.
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine.core.db import Database
 from engine.definitions.deploy import shipped_processes
-from engine.models import Case, ProcessDefinition, User
+from engine.models import Case, Patrol, ProcessDefinition, User
 from engine.models.geo import MapBoundaries
 from tests.web.conftest import Browser
 from webapp import create_app
@@ -40,7 +40,10 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
     assert main(["demo", "--password", "other"]) == 0  # idempotent: nothing duplicated
     db = Database(f"sqlite:///{data_dir / 'greenloop.db'}")
     with db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Case)) == 6
+        # The 6 simulated cases, and the problem a demo patrol found (engine/demo_patrols.py).
+        from_patrols = select(Patrol.case_id).where(Patrol.case_id.is_not(None))
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.id.not_in(from_patrols))) == 6
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.id.in_(from_patrols))) == 1
         # One version of each shipped process (the complaint loop, the leader's reminder, …).
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == len(shipped_processes())
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1

@@ -90,27 +90,30 @@ def upgrade() -> None:
     with op.batch_alter_table("positive_listing", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_positive_listing_enterprise_id"), ["enterprise_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_positive_listing_status"), ["status"], unique=False)
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("enterprise_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_case_enterprise_id"), ["enterprise_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_case_enterprise_id_enterprise"), "enterprise",
-                                    ["enterprise_id"], ["id"])
-    with op.batch_alter_table("patrol_point", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("enterprise_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_patrol_point_enterprise_id"), ["enterprise_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_patrol_point_enterprise_id_enterprise"), "enterprise",
-                                    ["enterprise_id"], ["id"])
+    # Not in batch mode: on SQLite that copies the table, and case and patrol_point are referred to
+    # by other tables, so the copy fails on a database with rows (as in 0023). SQLite adds a
+    # nullable column with its reference in place.
+    for table in ("case", "patrol_point"):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f'ALTER TABLE "{table}" ADD COLUMN enterprise_id INTEGER '
+                       f'CONSTRAINT fk_{table}_enterprise_id_enterprise REFERENCES enterprise (id)')
+        else:
+            op.add_column(table, sa.Column("enterprise_id", sa.Integer(), nullable=True))
+            op.create_foreign_key(op.f(f"fk_{table}_enterprise_id_enterprise"), table, "enterprise",
+                                  ["enterprise_id"], ["id"])
+        op.create_index(op.f(f"ix_{table}_enterprise_id"), table, ["enterprise_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("patrol_point", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_patrol_point_enterprise_id_enterprise"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_patrol_point_enterprise_id"))
-        batch_op.drop_column("enterprise_id")
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_case_enterprise_id_enterprise"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_case_enterprise_id"))
-        batch_op.drop_column("enterprise_id")
+    for table in ("patrol_point", "case"):
+        op.drop_index(op.f(f"ix_{table}_enterprise_id"), table_name=table)
+        if op.get_bind().dialect.name == "sqlite":
+            # SQLite drops a column with a reference only by copying the table (batch mode).
+            with op.batch_alter_table(table, schema=None) as batch_op:
+                batch_op.drop_column("enterprise_id")
+        else:
+            op.drop_constraint(op.f(f"fk_{table}_enterprise_id_enterprise"), table, type_="foreignkey")
+            op.drop_column(table, "enterprise_id")
     op.drop_table("positive_listing")
     op.drop_table("enterprise_import")
     op.drop_table("monitoring_point")

@@ -44,7 +44,7 @@ def test_files_endpoint_gives_the_editor_its_files_and_choices(as_user):
     data = as_user("admin").get("/admin/diagrams/complaint/files.json").get_json()
     assert set(data["bpmn_files"]) == {"complaint.bpmn"} and set(data["dmn_files"]) == {"routing.dmn"}
     assert data["revision"] == 0 and data["base_version"] == 1
-    assert "handle" in data["choices"]["form"] and data["choices"]["timer"] == ["warning", "deadline", "escalation"]
+    assert "handle" in data["choices"]["form"] and data["choices"]["timer"] == ["warning", "deadline", "escalation", "task_warning"]
     assert "userTask" in data["properties"]["form"]["elements"]
 
 
