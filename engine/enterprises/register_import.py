@@ -10,10 +10,8 @@ the register changes that enterprise; the others are added. Nothing is deleted.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from engine.core import spreadsheet
 from engine.core.errors import AdminError, Problem
+from engine.core.table_file import TableRefused, csv_cells, records
 from engine.core.text import UnsafeText, clean_text
 from engine.enterprises import register
 from engine.models.enterprise import Enterprise, EnterpriseImport, MonitoringPoint
 from engine.org.changes import audit
-from engine.org.grid_import import decode
 
 MAX_BYTES = 5 * 1024 * 1024
 # An .xlsx is a zip: what it unpacks to is capped too (a small file can unpack to gigabytes).
@@ -87,10 +85,6 @@ class ImportRefused(AdminError):
 # ---------------------------------------------------------------------------- reading
 
 
-def _header_key(cell) -> str:
-    return HEADER_ALIASES.get(re.sub(r"\s+", "", str(cell or "").strip().lstrip("\ufeff")).lower(), "")
-
-
 def _xlsx_cells(raw: bytes, plan: Plan) -> list[list] | None:
     import openpyxl  # only an Excel upload needs it
 
@@ -113,51 +107,27 @@ def _xlsx_cells(raw: bytes, plan: Plan) -> list[list] | None:
     return rows
 
 
-def _csv_cells(raw: bytes, plan: Plan) -> list[list] | None:
-    try:
-        text, _encoding = decode(raw)
-        text = clean_text(text)
-    except (UnicodeDecodeError, UnsafeText):
-        plan.file_errors.append(Problem("file_encoding"))
-        return None
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [[spreadsheet.unguard(c.strip()).strip() for c in cells]
-            for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
 def read_rows(raw: bytes, plan: Plan) -> list[Row]:
     if len(raw) > MAX_BYTES:
         plan.file_errors.append(Problem("file_too_large", mb=MAX_BYTES // (1024 * 1024)))
         return []
     plan.kind = "xlsx" if raw.startswith(XLSX_MAGIC) else "csv"
     try:
-        cells = _xlsx_cells(raw, plan) if plan.kind == "xlsx" else _csv_cells(raw, plan)
+        if plan.kind == "xlsx":
+            cells = _xlsx_cells(raw, plan)
+            if cells is None:
+                return []
+            numbered = list(enumerate(cells, 1))
+        else:
+            _encoding, numbered = csv_cells(raw)
+        found = records(numbered, HEADER_ALIASES, REQUIRED, MAX_ROWS)
     except UnsafeText:
         plan.file_errors.append(Problem("file_encoding"))
         return []
-    if cells is None:
+    except TableRefused as refused:
+        plan.file_errors.append(Problem(refused.code, **refused.params))
         return []
-    header, rows = None, []
-    for line, row in enumerate(cells, 1):
-        if not any(str(c).strip() for c in row):
-            continue
-        if header is None:
-            header = {_header_key(c): i for i, c in reversed(list(enumerate(row))) if _header_key(c)}
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                plan.file_errors.append(Problem("header_missing", columns=missing, line=line))
-                return []
-            continue
-        if len(rows) >= MAX_ROWS:
-            plan.file_errors.append(Problem("too_many_rows", n=MAX_ROWS))
-            return []
-        rows.append(Row(line, {key: row[i] if i < len(row) else "" for key, i in header.items()}))
-    if header is None:
-        plan.file_errors.append(Problem("file_empty"))
-    elif not rows:
-        plan.file_errors.append(Problem("file_no_rows"))
-    return rows
+    return [Row(line, values) for line, values in found]
 
 
 # ---------------------------------------------------------------------------- the dry run

@@ -13,7 +13,6 @@ their code and level; a different parent moves the node with its subtree and ope
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import io
 import json
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.core import spreadsheet
 from engine.core.errors import AdminError, Problem
-from engine.core.text import UnsafeText, clean_text
+from engine.core.table_file import TableRefused, csv_cells, records
 from engine.models import GRID_LEVELS, LOCAL_GRID_LEVELS, Grid, User
 from engine.models.people_admin import GridImport
 from engine.org import grid_tree
@@ -107,55 +106,18 @@ class ImportRefused(AdminError):
 # ---------------------------------------------------------------------------- reading the file
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding name); UnicodeDecodeError when it is none of the encodings we read."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if raw.startswith(bom):
-            return raw.decode(name), name
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("gb18030"), "gb18030"
-
-
-def _header_key(cell: str) -> str:
-    return HEADER_ALIASES.get(re.sub(r"\s+", "", cell.strip().lstrip("\ufeff")).lower(), "")
-
-
 def read_rows(raw: bytes, plan: Plan) -> list[Row]:
     if len(raw) > MAX_BYTES:
         plan.file_errors.append(Problem("file_too_large", {"mb": MAX_BYTES // (1024 * 1024)}))
         return []
     try:
-        text, plan.encoding = decode(raw)
-        # A NUL means a binary file, or UTF-16 without its byte-order mark read as UTF-8; bidi and
-        # other control characters are removed from names and codes (engine/core/text.py).
-        text = clean_text(text)
-    except (UnicodeDecodeError, UnsafeText):
-        plan.file_errors.append(Problem("file_encoding"))
+        plan.encoding, cells = csv_cells(raw)
+        found = records(cells, HEADER_ALIASES, REQUIRED, MAX_ROWS)
+    except TableRefused as refused:
+        plan.file_errors.append(Problem(refused.code, refused.params))
         return []
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, line = None, 0
     rows: list[Row] = []
-    for cells in reader:
-        start, line = line + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                plan.file_errors.append(Problem("header_missing", {"columns": missing, "line": start}))
-                return []
-            continue
-        if len(rows) >= MAX_ROWS:
-            plan.file_errors.append(Problem("too_many_rows", {"n": MAX_ROWS}))
-            return []
-        # A cell our export guarded against formula injection (engine/core/spreadsheet.py) comes
-        # back as it was, so an exported file imports back unchanged.
-        value = {key: spreadsheet.unguard(cells[i].strip()).strip() if i < len(cells) else "" for key, i in header.items()}
+    for start, value in found:
         level_word = value["level"]
         officers = [u for u in OFFICER_SPLIT.split(value.get("officers", "")) if u]
         row = Row(start, value["code"], value["name"], LEVEL_WORDS.get(level_word.lower(), LEVEL_WORDS.get(level_word)),
@@ -163,10 +125,6 @@ def read_rows(raw: bytes, plan: Plan) -> list[Row]:
         if row.level is None:
             row.errors.append(Problem("level_unknown", {"value": level_word}))
         rows.append(row)
-    if header is None:
-        plan.file_errors.append(Problem("file_empty"))
-    elif not rows:
-        plan.file_errors.append(Problem("file_no_rows"))
     return rows
 
 

@@ -15,7 +15,6 @@ stay as they are.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -26,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from engine.core import spreadsheet
 from engine.core.errors import FormInvalid
-from engine.core.text import UnsafeText, clean_text
+from engine.core.table_file import TableRefused, csv_cells, records
 from engine.models import AuditEvent, Grid, PatrolPoint, User
-from engine.org.grid_import import MAX_BYTES, decode
+from engine.org.grid_import import MAX_BYTES
 from engine.patrol import points
 from engine.vocabulary.words import PATROL_POINT_KINDS
 
@@ -74,8 +73,14 @@ class Plan:
         return {a: sum(1 for x in self.lines if x.action == a) for a in ("create", "update", "unchanged", "error")}
 
 
-def _header_key(cell: str) -> str:
-    return HEADER_ALIASES.get(re.sub(r"\s+", "", cell.strip().lstrip("\ufeff")).lower(), "")
+# Each whole-file refusal in the importer's own bilingual words (engine/core/table_file.py codes).
+REFUSALS = {
+    "file_encoding": "无法识别文件编码，请另存为 CSV（UTF-8 或 GBK） (unreadable encoding: save as CSV)",
+    "header_missing": "第 {line} 行表头缺少列：{columns} (header lacks columns)",
+    "too_many_rows": "最多 {n} 行 (at most {n} rows)",
+    "file_empty": "文件是空的 (the file is empty)",
+    "file_no_rows": "文件只有表头，没有巡查点 (no rows under the header)",
+}
 
 
 def read_lines(raw: bytes, plan: Plan) -> list[Line]:
@@ -83,37 +88,17 @@ def read_lines(raw: bytes, plan: Plan) -> list[Line]:
         plan.file_errors.append(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB (the file is too large)")
         return []
     try:
-        text, plan.encoding = decode(raw)
-        text = clean_text(text)
-    except (UnicodeDecodeError, UnsafeText):
-        plan.file_errors.append("无法识别文件编码，请另存为 CSV（UTF-8 或 GBK） (unreadable encoding: save as CSV)")
+        plan.encoding, cells = csv_cells(raw)
+        found = records(cells, HEADER_ALIASES, REQUIRED, MAX_ROWS)
+    except TableRefused as refused:
+        params = {**refused.params, "columns": ", ".join(refused.params.get("columns", []))}
+        plan.file_errors.append(REFUSALS[refused.code].format(**params))
         return []
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if "\t" in first and "," not in first else ",")
-    header, line, lines = None, 0, []
-    for cells in reader:
-        start, line = line + 1, reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                plan.file_errors.append(f"第 {start} 行表头缺少列：{', '.join(missing)} (header lacks columns)")
-                return []
-            continue
-        if len(lines) >= MAX_ROWS:
-            plan.file_errors.append(f"最多 {MAX_ROWS} 行 (at most {MAX_ROWS} rows)")
-            return []
-        values = {key: spreadsheet.unguard(cells[i].strip()).strip() if i < len(cells) else ""
-                  for key, i in header.items()}
+    lines = []
+    for start, values in found:
         values["kind"] = KIND_WORDS.get(values["kind"], values["kind"])
         values["checklist"] = [item.strip() for item in ITEM_SPLIT.split(values.get("checklist", "")) if item.strip()]
         lines.append(Line(start, values))
-    if header is None:
-        plan.file_errors.append("文件是空的 (the file is empty)")
-    elif not lines:
-        plan.file_errors.append("文件只有表头，没有巡查点 (no rows under the header)")
     return lines
 
 
