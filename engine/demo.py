@@ -239,6 +239,8 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i) -> boo
         with sim.db.write() as session:
             complete_task(session, sim, task.id, data, actor)
     except FormInvalid:
+        if task.spec != "handle":
+            raise
         # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it instead.
         with sim.db.write() as session:
             complete_task(session, sim, task.id, DONE, actor)
@@ -276,7 +278,7 @@ def _enforcement_answer(sim: Runtime, rng: random.Random, task: Task, r: float) 
     handed to the police, whose decision some stalled cases are still waiting for."""
     today = sim.now().astimezone(ZoneInfo(sim.timezone)).date()
     if task.spec == "en_file":
-        return {"party": rng.choice(ENTERPRISES), "violation": "超标排放大气污染物"}, "lead"
+        return {"party": rng.choice([e for e in ENTERPRISES if e]), "violation": "超标排放大气污染物"}, "lead"
     if task.spec == "en_investigate":
         return {"findings": "现场检查及在线监测数据显示超标排放", "crime_suspected": r < 0.06}, "handler"
     if task.spec == "en_handover":
