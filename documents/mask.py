@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.models import Case
 from engine.models.documents import Document
+from engine.storage import FileStore, as_store
 
 log = logging.getLogger(__name__)
 # Bump when the masking, the marker or the templates change: copies cached before are then ignored.
@@ -78,8 +77,10 @@ def _key(context: dict, identities: list[tuple[str, str]], codes: list[str]) -> 
     return hashlib.sha256(source.encode()).hexdigest()
 
 
-def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attachments_dir: Path) -> Path:
-    """The masked copy's file, rendered now unless an up-to-date one is cached."""
+def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: FileStore | Path,
+               attachments_dir: FileStore | Path) -> str:
+    """The masked copy's key in the documents store, rendered now unless an up-to-date one is cached."""
+    store = as_store(documents_dir)
     with runtime.db.read() as session:
         row = session.get(Document, document_id)
         if row is None:
@@ -87,19 +88,16 @@ def masked_pdf(runtime: Runtime, document_id: int, *, documents_dir: Path, attac
         context: dict[str, Any] = without_removed(session, row.case_id, row.context)
         case = session.get(Case, row.case_id)
         identities, codes = _identities(context, case), _codes(context, case)
-        folder = Path(documents_dir) / str(row.case_id)
-        target = folder / f"masked-{row.id}-{_key(context, identities, codes)}.pdf"
-        if target.is_file():
+        stem = f"{row.case_id}/masked-{row.id}-"
+        target = f"{stem}{_key(context, identities, codes)}.pdf"
+        if store.exists(target):
             return target
-        images = case_images(session, row.case_id, attachments_dir, documents_dir) if context.get("photos") else {}
+        images = case_images(session, row.case_id, attachments_dir, store) if context.get("photos") else {}
     rendered = render_pdf(masked_context(context, identities, codes), images)
     if rendered.refused:
         log.warning("masked copy of document %s: refused to fetch %s", document_id, rendered.refused)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{uuid.uuid4().hex}.tmp"
-    tmp.write_bytes(rendered.pdf)
-    os.replace(tmp, target)  # same key, same content: a racing process may replace it harmlessly
-    for stale in folder.glob(f"masked-{document_id}-*.pdf"):
-        if stale != target:
-            stale.unlink(missing_ok=True)
+    store.put(target, rendered.pdf)  # same key, same content: a racing process may replace it harmlessly
+    for stale in list(store.keys(stem)):
+        if stale != target and stale.endswith(".pdf"):
+            store.delete(stale)
     return target

@@ -2,7 +2,7 @@
 
 A document is rendered on its first download, or earlier by the timer worker, which renders a
 few pending ones per tick, newest first. Rendering happens outside a transaction; the result is
-then stored under ``<documents dir>/<case id>/`` and its checksum recorded on the row. A rendered
+then stored under ``<case id>/`` of the documents store (engine/storage) and its checksum recorded on the row. A rendered
 version is never rendered again: if two processes race, the first one stored wins and the
 other's file is discarded.
 """
@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import uuid
 from pathlib import Path
 
 from sqlalchemy import select
 
 from documents.render import Image, render_pdf
-from engine.cases.attachments import image_too_large, list_attachments, removed_attachment_ids, stored_file
+from engine.cases.attachments import image_too_large, list_attachments, removed_attachment_ids, stored_key
 from engine.core.backlog import render_pending
 from engine.core.config import load_settings
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.models.documents import Document
+from engine.storage import ATTACHMENTS, DOCUMENTS, FileStore, as_store, check_key, store_for
 
 log = logging.getLogger(__name__)
 # Photos are printed about 76 mm wide: 900 px is ample, and keeps a 30-photo file small and fast.
@@ -31,16 +31,16 @@ THUMB_PX = 900
 BACKLOG_BATCH = 5
 
 
-def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Image | None:
+def _thumbnail(photos: FileStore, key: str, cache: FileStore, sha256: str) -> Image | None:
     """A small JPEG of the photo, or None if it cannot be read (the document then prints a
-    placeholder in its place)."""
-    target = cache / f"{sha256}.jpg"
-    if target.is_file():
-        return Image(target.read_bytes(), "image/jpeg")
+    placeholder in its place). Thumbnails are kept in the documents store's ``thumbs/``."""
+    target = f"thumbs/{sha256}.jpg"
+    if cache.exists(target):
+        return Image(cache.read(target), "image/jpeg")
     from PIL import Image as PILImage  # Pillow comes with WeasyPrint
 
     try:
-        with PILImage.open(source) as img:
+        with PILImage.open(io.BytesIO(photos.read(key))) as img:
             # Uploads over the limit are refused (engine/cases/attachments.py), but a file stored
             # before that check, or put there by other means, must not be decoded at full size.
             if image_too_large(*img.size):
@@ -51,12 +51,9 @@ def _thumbnail(source: Path, cache: Path, sha256: str, content_type: str) -> Ima
             img.convert("RGB").save(out, "JPEG", quality=80)
     except Exception as err:  # noqa: BLE001 — a damaged photo (truncated, a decompression bomb, any
         # exception of an image parser) must not stop the case file
-        log.warning("photo %s could not be read: %s: %s", source.name, type(err).__name__, err)
+        log.warning("photo %s could not be read: %s: %s", key, type(err).__name__, err)
         return None
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / f".{uuid.uuid4().hex}.tmp"
-    tmp.write_bytes(out.getvalue())
-    os.replace(tmp, target)
+    cache.put(target, out.getvalue())
     return Image(out.getvalue(), "image/jpeg")
 
 
@@ -74,59 +71,62 @@ def without_removed(session, case_id: int, context: dict) -> dict:
     return context
 
 
-def case_images(session, case_id: int, attachments_dir: Path, documents_dir: Path) -> dict[int, Image]:
+def case_images(session, case_id: int, attachments_dir: FileStore | Path,
+                documents_dir: FileStore | Path) -> dict[int, Image]:
     """The case's own photos (not the removed ones), downscaled: the only images a document may
     show. A photo that cannot be read is left out; the document prints a placeholder for it."""
+    photos, cache = as_store(attachments_dir), as_store(documents_dir)
     images = {}
     for att in list_attachments(session, case_id):
         if not att.content_type.startswith("image/") or att.content_type == "image/heic":
             continue
         try:
-            path = stored_file(attachments_dir, att)
+            key = stored_key(att)
         except ValueError:
             continue
-        if path.is_file():
-            image = _thumbnail(path, Path(documents_dir) / "thumbs", att.sha256, att.content_type)
+        if photos.exists(key):
+            image = _thumbnail(photos, key, cache, att.sha256)
             if image is not None:
                 images[att.id] = image
     return images
 
 
-def stored_pdf(documents_dir: Path, row: Document) -> Path:
-    base = Path(documents_dir).resolve()
-    path = (base / (row.stored_path or "")).resolve()
-    if not row.stored_path or not path.is_relative_to(base):
-        raise ValueError(f"document {row.id} points outside the documents folder")
-    return path
+def stored_pdf(row: Document) -> str:
+    """The PDF's key in the documents store; refuses a stored path that would leave it."""
+    try:
+        return check_key(row.stored_path or "")
+    except ValueError:
+        raise ValueError(f"document {row.id} points outside the documents folder") from None
 
 
-def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: Path, attachments_dir: Path) -> Document:
+def _is_stored(store: FileStore, row: Document) -> bool:
+    return row.status == "rendered" and bool(row.stored_path) and store.exists(stored_pdf(row))
+
+
+def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: FileStore | Path,
+                    attachments_dir: FileStore | Path) -> Document:
     """The document with its PDF stored (rendering it now if nobody has yet)."""
+    store = as_store(documents_dir)
     with runtime.db.read() as session:
         row = session.get(Document, document_id)
         if row is None:
             raise NotFound(f"文书 {document_id} 不存在 (no such document)")
-        if row.status == "rendered" and stored_pdf(documents_dir, row).is_file():
+        if _is_stored(store, row):
             return row
         context = without_removed(session, row.case_id, row.context)
-        images = case_images(session, row.case_id, attachments_dir, documents_dir) \
+        images = case_images(session, row.case_id, attachments_dir, store) \
             if context.get("photos") else {}
     rendered = render_pdf(context, images)
     if rendered.refused:
         log.warning("document %s: refused to fetch %s", document_id, rendered.refused)
     # A patrol's notice (no case: documents/patrol_notice.py) is kept beside the cases' folders.
     owner = str(row.case_id) if row.case_id is not None else f"patrol-{row.patrol_id}"
-    folder = Path(documents_dir) / owner
-    folder.mkdir(parents=True, exist_ok=True)
     relative = f"{owner}/{row.kind}-v{row.version}-{uuid.uuid4().hex}.pdf"
-    target = Path(documents_dir) / relative
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(rendered.pdf)
-    os.replace(tmp, target)
+    store.put(relative, rendered.pdf)
     with runtime.db.write() as session:
         row = session.scalars(select(Document).where(Document.id == document_id).with_for_update()).one()
-        if row.status == "rendered" and row.stored_path and stored_pdf(documents_dir, row).is_file():
-            target.unlink(missing_ok=True)  # another process stored it first; versions never change
+        if _is_stored(store, row):
+            store.delete(relative)  # another process stored it first; versions never change
             return row
         row.stored_path = relative
         row.size = len(rendered.pdf)
@@ -138,14 +138,14 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: Path, 
         return row
 
 
-def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None,
-                   attachments_dir: Path | None = None) -> int:
+def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: FileStore | Path | None = None,
+                   attachments_dir: FileStore | Path | None = None) -> int:
     """Render up to ``limit`` pending documents, newest first (the worker's share of the work).
 
     Never raises: the timer worker calls it every tick, and documents must not stop timers."""
-    settings = load_settings() if documents_dir is None or attachments_dir is None else None
-    documents_dir = documents_dir or settings.documents_dir
-    attachments_dir = attachments_dir or settings.attachments_dir
+    store = store_for(load_settings()) if documents_dir is None or attachments_dir is None else None
+    documents_dir = documents_dir or store.child(DOCUMENTS)
+    attachments_dir = attachments_dir or store.child(ATTACHMENTS)
     return render_pending(
         runtime, Document, (Document.issued_at.desc(), Document.id.desc()), limit,
         lambda document_id: ensure_rendered(runtime, document_id, documents_dir=documents_dir,

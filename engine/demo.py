@@ -27,6 +27,7 @@ from engine.inspections import sample as inspection_sample
 from engine.models import Case, Department, Grid, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.selfcheck import demo as selfcheck_demo
+from engine.storage import ATTACHMENTS, store_for
 from engine.timers.fire import fire_due
 from engine.work.tasks import claim_task, complete_task, task_data
 
@@ -82,7 +83,7 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
     lines.append(f"{made} demo cases worked through the process over the last 90 days")
     lines.append(f"{leader_demo(runtime)} cases with a leader's checks, meetings, visits and flags")
     lines.append(patrol_demo(runtime, seed))
-    sent = selfcheck_demo.seed_campaign(runtime, fire_due, load_settings().attachments_dir)
+    sent = selfcheck_demo.seed_campaign(runtime, fire_due, store_for(load_settings()).child(ATTACHMENTS))
     if sent:
         lines.append(f"a self-inspection campaign (企业自查) to {sent} key enterprises: some submitted, some overdue")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from engine.org.scopes import StaffMember
 from engine.patrol.check_in import check_in
 from engine.patrol.points import create_point
 from engine.patrol.schedule import start_due_patrols
+from engine.storage import ATTACHMENTS, store_for
 from engine.timers.fire import fire_due
 
 # name, kind, checklist; each placed in the first village of a town.
@@ -65,7 +66,7 @@ def patrol_demo(runtime: Runtime, seed: int = 7, attachments_dir: Path | None = 
             create_point(session, {"name": name, "kind": kind, "grid_code": village, "latitude": round(latitude, 6),
                                    "longitude": round(longitude, 6), "checklist": checklist},
                          actor="admin", now=clock.now())
-    root = attachments_dir or load_settings().attachments_dir
+    root = attachments_dir or store_for(load_settings()).child(ATTACHMENTS)
     reported = False
     while clock.now() < real_now:
         clock.set(min(clock.now() + timedelta(hours=rng.choice((5, 7, 9))), real_now))

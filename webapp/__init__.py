@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
-    from webapp import https, i18n, input_hygiene, security_headers
+    from webapp import files, https, i18n, input_hygiene, security_headers
+
+    files.init_app(app)
     from webapp.extensions import csrf, limiter, login_manager
 
     https.init_app(app, settings.trusted_proxies)

@@ -26,6 +26,9 @@ def cmd_backup(args) -> int:
     outcome = backup(load_settings(), args.destination, datetime.now(timezone.utc))
     print(f"backup: {outcome.folder} ({sum(outcome.tables.values())} rows in {len(outcome.tables)} tables, "
           f"{outcome.files} files)")
+    if load_settings().storage_url:
+        print("note: attachments and documents live in the object store (GREENLOOP_STORAGE_URL) and are not in "
+              "this backup; keep that bucket versioned and copied (docs/deployment.md)", file=sys.stderr)
     return 0
 
 

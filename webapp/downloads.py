@@ -18,10 +18,11 @@ same but derives the ASCII name by dropping every non-ASCII character (a Chinese
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, send_file
+from flask import Response, abort, send_file
+
+from engine.storage import FileStore
 
 # Shown in the browser (the case page and the tracking page show them as <img>); anything else
 # is offered as a download.
@@ -47,8 +48,21 @@ def protect(response: Response, *, name: str, fallback: str, inline: bool = Fals
     return response
 
 
-def send_download(path: Path, *, mimetype: str, name: str, fallback: str, inline: bool = False) -> Response:
-    """A stored file as a download (or, for a photo with ``inline``, to view), with range and
-    conditional requests answered by Flask."""
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
+def send_download(store: FileStore, key: str, *, mimetype: str, name: str, fallback: str,
+                  inline: bool = False) -> Response:
+    """A stored file as a download (or, for a photo with ``inline``, to view); 404 if the key is
+    bad or holds nothing. From the data folder Flask answers range and conditional requests; from
+    an object store the file is streamed through in pieces, never held whole in memory."""
+    try:
+        path = store.local_path(key)
+        if path is not None:
+            if not path.is_file():
+                abort(404)
+            response = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
+        else:
+            size = store.size(key)
+            response = Response(store.chunks(key), mimetype=mimetype, direct_passthrough=True)
+            response.content_length = size
+    except (ValueError, FileNotFoundError):
+        abort(404)
     return protect(response, name=name, fallback=fallback, inline=inline)

@@ -32,6 +32,7 @@ from engine.core.db import on_rollback
 from engine.core.errors import GreenloopError, NotFound
 from engine.core.runtime import Runtime
 from engine.models import Attachment, AuditEvent, Case
+from engine.storage import FileStore, as_store, check_key
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_CASE = 30
@@ -162,26 +163,26 @@ def count_attachments(session: Session, case_id: int) -> int:
         Attachment.case_id == case_id, Attachment.removed_at.is_(None))) or 0
 
 
-def store_attachments(session: Session, runtime: Runtime, case_id: int, files: list[CheckedFile], *, root: Path,
+def store_attachments(session: Session, runtime: Runtime, case_id: int, files: list[CheckedFile], *,
+                      root: FileStore | Path,
                       actor: str, visibility: str = "internal", kind: str | None = None,
                       task_id: str | None = None) -> list[Attachment]:
-    """Write the files under ``root/<case_id>/`` and record them (and an audit event each) in the
-    caller's transaction; if it rolls back, the files written here are removed again."""
+    """Store the files under ``<case_id>/`` of ``root`` (the attachments store, or a folder) and
+    record them (and an audit event each) in the caller's transaction; if it rolls back, the files
+    stored here are removed again."""
     if not files:
         return []
     # Counted inside the write transaction so two uploads at once cannot pass the limit together.
     if count_attachments(session, case_id) + len(files) > MAX_FILES_PER_CASE:
         raise AttachmentRejected(files[-1].filename, "count")
-    folder = Path(root) / str(case_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    store = as_store(root)
     now = runtime.now()
     rows = []
     for item in files:
         relative = f"{case_id}/{uuid.uuid4().hex}.{item.extension}"
-        target = Path(root) / relative
         # Rows rolled back would leave files nobody can reach.
-        on_rollback(session, lambda path=target: path.unlink(missing_ok=True))
-        target.write_bytes(item.data)
+        on_rollback(session, lambda key=relative: store.delete(key))
+        store.put(relative, item.data)
         row = Attachment(case_id=case_id, filename=item.filename, content_type=item.content_type,
                          size=item.size, sha256=hashlib.sha256(item.data).hexdigest(),
                          stored_path=relative, visibility=visibility, task_id=task_id,
@@ -252,10 +253,10 @@ def remove_attachment(session: Session, runtime: Runtime, case_id: int, attachme
     return row
 
 
-def stored_file(root: Path, attachment: Attachment) -> Path:
-    """Where the file lives; refuses a stored path that would leave the attachments folder."""
-    base = Path(root).resolve()
-    path = (base / attachment.stored_path).resolve()
-    if not path.is_relative_to(base):
-        raise ValueError(f"attachment {attachment.id} points outside the attachments folder")
-    return path
+def stored_key(attachment) -> str:
+    """The file's key in the attachments store (an attachment, patrol or self-check photo row);
+    refuses a stored path that would leave it."""
+    try:
+        return check_key(attachment.stored_path)
+    except ValueError:
+        raise ValueError(f"attachment {attachment.id} points outside the attachments folder") from None

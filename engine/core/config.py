@@ -29,14 +29,9 @@ class Settings:
     # in each process, enough for the single-process default; several web processes need one shared
     # store, e.g. "redis://127.0.0.1:6379/0" (docs/deployment.md).
     rate_limit_storage: str = "memory://"
-
-    @property
-    def documents_dir(self) -> Path:
-        return self.data_dir / "documents"
-
-    @property
-    def attachments_dir(self) -> Path:
-        return self.data_dir / "attachments"
+    # Where files go (GREENLOOP_STORAGE_URL): None keeps them in the data folder; an s3:// URL puts
+    # them in an S3-compatible object store every node shares (engine/storage, docs/deployment.md).
+    storage_url: str | None = None
 
     @property
     def secret_key_file(self) -> Path:
@@ -56,7 +51,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_proxies(env.get("GREENLOOP_TRUSTED_PROXIES")),
         mail_digest_hour=_hour(env.get("GREENLOOP_MAIL_DIGEST_HOUR")),
         rate_limit_storage=_rate_limit_storage(env.get("GREENLOOP_RATE_LIMIT_STORAGE")),
+        storage_url=_storage_url(env.get("GREENLOOP_STORAGE_URL")),
     )
+
+
+def _storage_url(value: str | None) -> str | None:
+    uri = (value or "").strip()
+    if uri and not uri.startswith("s3://"):
+        raise ConfigError(f"GREENLOOP_STORAGE_URL must be empty (the data folder) or an s3:// URL, got {uri!r}")
+    return uri or None
 
 
 def _rate_limit_storage(value: str | None) -> str:

@@ -4,17 +4,18 @@
 point that commits more than once by design (docs/architecture.md, transactions): it marks the
 job running, reads the rows in one read transaction, and reports progress (rows written / total)
 in a short write transaction per batch of rows, so the database's write lock is never held while
-the file is written; the finished file is moved into place and the job marked done in a last
-short transaction. The file is built within the scope of whoever asked, looked up afresh (an
+the file is written; the file, built in a temporary file on this machine, is then handed to the
+ledger store (engine/storage) and the job marked done in a last short transaction. The file is built within the scope of whoever asked, looked up afresh (an
 account switched off meanwhile gets nothing), and only they may download it.
 
-Files live in the data folder's ``ledger/`` directory under a random name; ``purge_old`` removes
-jobs and files older than a day.
+Files live in the store's ``ledger/`` folder under a random name; ``purge_old`` removes jobs and
+files older than a day.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,16 +31,12 @@ from engine.ledger.xlsx import write_ledger_xlsx
 from engine.measures import Period
 from engine.models.ledger import EXPORT_FORMATS, LedgerExport
 from engine.org.scopes import StaffMember, member_of
+from engine.storage import FileStore, as_store
 
-LEDGER_DIR = "ledger"
 # A running job that has not reported for this long lost its process (a restart): it is failed.
 STALE_AFTER = timedelta(minutes=5)
 KEEP_FOR = timedelta(days=1)
 MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-
-
-def ledger_dir(data_dir: Path) -> Path:
-    return data_dir / LEDGER_DIR
 
 
 def request_export(session: Session, *, staff: StaffMember, fmt: str, period: Period, filters: LedgerFilters,
@@ -69,10 +66,11 @@ def file_name(job: LedgerExport) -> tuple[str, str]:
     return f"四色台账_{span}.{job.format}", f"ledger_{span}.{job.format}"
 
 
-def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Clock) -> None:
-    """Build the job's file in ``folder`` (``ledger_dir(data_dir)``); never raises (a failure is
-    recorded on the job)."""
-    target: Path | None = None
+def run_export(db: Database, export_id: int, *, folder: FileStore | Path, tz: str, clock: Clock) -> None:
+    """Build the job's file and keep it in ``folder`` (the ledger store, or a folder); never raises
+    (a failure is recorded on the job)."""
+    store = as_store(folder)
+    name: str | None = None
     partial: Path | None = None
     try:
         with db.write() as s:
@@ -86,9 +84,9 @@ def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Cl
             job.state, job.updated_at = "running", clock.now()
             fmt, period = job.format, Period.custom(job.period_start, job.period_end)
             filters = LedgerFilters.parse(job.filters)
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(16)}.{fmt}"
-        target, partial = folder / name, folder / (name + ".part")
+        handle, partial_name = tempfile.mkstemp(prefix="greenloop-ledger-", suffix=".part")
+        os.close(handle)
+        partial = Path(partial_name)
 
         def report(written: int, total: int) -> None:
             with db.write() as w:
@@ -99,15 +97,18 @@ def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Cl
             writer = write_ledger_xlsx if fmt == "xlsx" else write_ledger_pdf
             writer(s, period, filters, LedgerScope.of(staff), out, tz=tz, generated_at=clock.now(),
                    progress=report)
-        os.replace(partial, target)
+        size = partial.stat().st_size
+        name = f"{secrets.token_hex(16)}.{fmt}"
+        store.put_file(name, partial)
         with db.write() as s:
             job = s.get(LedgerExport, export_id)
-            job.state, job.stored_path, job.size = "done", name, target.stat().st_size
+            job.state, job.stored_path, job.size = "done", name, size
             job.finished_at = job.updated_at = clock.now()
     except Exception as err:  # noqa: BLE001 - recorded on the job for the person to see
-        for leftover in (partial, target):
-            if leftover is not None and leftover.exists():
-                leftover.unlink()
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if name is not None:
+            store.delete(name)
         with db.write() as s:
             job = s.get(LedgerExport, export_id)
             if job is not None:
@@ -115,12 +116,13 @@ def run_export(db: Database, export_id: int, *, folder: Path, tz: str, clock: Cl
                 job.finished_at = job.updated_at = clock.now()
 
 
-def purge_old(session: Session, folder: Path, now: datetime) -> int:
+def purge_old(session: Session, folder: FileStore | Path, now: datetime) -> int:
     """Remove jobs (and their files) finished or started more than KEEP_FOR ago."""
+    store = as_store(folder)
     old = list(session.scalars(select(LedgerExport).where(LedgerExport.created_at < now - KEEP_FOR)))
     for job in old:
         if job.stored_path:
-            (folder / job.stored_path).unlink(missing_ok=True)
+            store.delete(job.stored_path)
         session.delete(job)
     return len(old)
 

@@ -118,7 +118,10 @@ def backup(settings: Settings, destination: Path, now: datetime) -> Outcome:
         files[relative.as_posix()] = _sha256(target)
     manifest = {"format": FORMAT, "created_at": now.isoformat(),
                 "database": "sqlite" if sqlite_path is not None else "postgresql",
-                "tables": tables, "files": files}
+                "tables": tables, "files": files,
+                # Files kept in an object store (GREENLOOP_STORAGE_URL) are not in this folder: the
+                # store is backed up on its own (docs/deployment.md, "Backups that restore").
+                "object_store": settings.storage_url}
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return Outcome(folder, tables, len(files))
 

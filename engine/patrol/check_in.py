@@ -25,6 +25,7 @@ from engine.core.runtime import Runtime
 from engine.models import AuditEvent, Grid, Patrol, PatrolPhoto, PatrolPoint, Task
 from engine.org.scopes import StaffMember, may_work
 from engine.patrol import frequency
+from engine.storage import FileStore, as_store
 from engine.work.tasks import complete_task
 
 MAX_PHOTOS = 9
@@ -67,16 +68,14 @@ def _answers(point: PatrolPoint, raw: dict) -> dict[str, str]:
     return answers
 
 
-def _store_photos(session: Session, runtime: Runtime, patrol: Patrol, files: list[CheckedFile], *, root: Path,
-                  actor: str) -> list[PatrolPhoto]:
-    folder = Path(root) / "patrol" / str(patrol.id)
-    folder.mkdir(parents=True, exist_ok=True)
+def _store_photos(session: Session, runtime: Runtime, patrol: Patrol, files: list[CheckedFile], *,
+                  root: FileStore | Path, actor: str) -> list[PatrolPhoto]:
+    store = as_store(root)
     rows = []
     for item in files:
         relative = f"patrol/{patrol.id}/{uuid.uuid4().hex}.{item.extension}"
-        target = Path(root) / relative
-        on_rollback(session, lambda path=target: path.unlink(missing_ok=True))
-        target.write_bytes(item.data)
+        on_rollback(session, lambda key=relative: store.delete(key))
+        store.put(relative, item.data)
         row = PatrolPhoto(patrol_id=patrol.id, filename=item.filename, content_type=item.content_type, size=item.size,
                           sha256=hashlib.sha256(item.data).hexdigest(), stored_path=relative, uploaded_by=actor,
                           uploaded_at=runtime.now())
@@ -86,7 +85,7 @@ def _store_photos(session: Session, runtime: Runtime, patrol: Patrol, files: lis
 
 
 def check_in(session: Session, runtime: Runtime, task_id: str, values: dict, photos: list[tuple[str | None, bytes]],
-             *, staff: StaffMember, actor: str, root: Path, lang: str = "zh_CN") -> Patrol:
+             *, staff: StaffMember, actor: str, root: FileStore | Path, lang: str = "zh_CN") -> Patrol:
     """Record the check-in and complete the task, in the caller's transaction.
 
     ``values``: latitude, longitude, note, answers ({item index: ok|problem|na}), problem_found,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import uuid
 from pathlib import Path
 
@@ -25,32 +24,31 @@ from engine.ledger.rows import LedgerScope
 from engine.ledger.xlsx import write_ledger_xlsx
 from engine.measures import Period
 from engine.models.reports import Report
+from engine.storage import DOCUMENTS, FileStore, as_store, check_key, store_for
 
-FOLDER = "reports"  # under the documents folder; case documents use numeric folders
+FOLDER = "reports"  # in the documents store; case documents use numeric folders
 BACKLOG_BATCH = 2
 
 
-def stored_file(documents_dir: Path, relative: str | None, report_id: int) -> Path:
-    """The stored file a report row points at, refusing anything outside the documents folder."""
-    base = Path(documents_dir).resolve()
-    path = (base / (relative or "")).resolve()
-    if not relative or not path.is_relative_to(base / FOLDER):
+def stored_file(relative: str | None, report_id: int) -> str:
+    """The key of the stored file a report row points at, refusing anything outside the reports
+    folder of the documents store."""
+    try:
+        key = check_key(relative or "")
+    except ValueError:
+        key = ""
+    if not key.startswith(f"{FOLDER}/"):
         raise ValueError(f"report {report_id} points outside the reports folder")
-    return path
+    return key
 
 
-def _write(documents_dir: Path, stem: str, suffix: str, data: bytes) -> str:
-    folder = Path(documents_dir) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+def _write(store: FileStore, stem: str, suffix: str, data: bytes) -> str:
     relative = f"{FOLDER}/{stem}-{uuid.uuid4().hex}{suffix}"
-    target = Path(documents_dir) / relative
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    store.put(relative, data)
     return relative
 
 
-def _ledger_xlsx(session, runtime: Runtime, period: Period, documents_dir: Path) -> tuple[str, int, str]:
+def _ledger_xlsx(session, runtime: Runtime, period: Period, documents_dir: FileStore) -> tuple[str, int, str]:
     """Write the four-colour ledger of the period beside the report: (path, size, sha256)."""
     out = io.BytesIO()
     write_ledger_xlsx(session, period, LedgerFilters(), LedgerScope.everything(), out, tz=runtime.timezone,
@@ -60,12 +58,13 @@ def _ledger_xlsx(session, runtime: Runtime, period: Period, documents_dir: Path)
     return relative, len(data), hashlib.sha256(data).hexdigest()
 
 
-def _is_stored(documents_dir: Path, row: Report) -> bool:
-    return row.status == "rendered" and stored_file(documents_dir, row.stored_path, row.id).is_file()
+def _is_stored(documents_dir: FileStore, row: Report) -> bool:
+    return row.status == "rendered" and documents_dir.exists(stored_file(row.stored_path, row.id))
 
 
-def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) -> Report:
+def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: FileStore | Path) -> Report:
     """The report with its PDF (and ledger) stored, rendering them now if nobody has yet."""
+    documents_dir = as_store(documents_dir)
     with runtime.db.read() as session:
         row = session.get(Report, report_id)
         if row is None:
@@ -104,9 +103,9 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) ->
         raise
 
 
-def _discard(documents_dir: Path, written: list[str]) -> None:
+def _discard(documents_dir: FileStore, written: list[str]) -> None:
     for relative in written:
-        (Path(documents_dir) / relative).unlink(missing_ok=True)
+        documents_dir.delete(relative)
 
 
 def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
@@ -116,9 +115,9 @@ def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
             row.mark_failed(err)
 
 
-def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None) -> int:
+def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: FileStore | Path | None = None) -> int:
     """Render up to ``limit`` pending reports, oldest first (the worker's share). Never raises."""
-    documents_dir = documents_dir or load_settings().documents_dir
+    documents_dir = documents_dir or store_for(load_settings()).child(DOCUMENTS)
     return render_pending(runtime, Report, (Report.issued_at, Report.id), limit,
                           lambda report_id: ensure_rendered(runtime, report_id, documents_dir=documents_dir),
                           lambda report_id, err: mark_failed(runtime, report_id, err), "report")

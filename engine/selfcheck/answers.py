@@ -16,13 +16,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.attachments import AttachmentRejected, check_uploads
+from engine.cases.attachments import AttachmentRejected, check_uploads, stored_key
 from engine.core.db import on_rollback
 from engine.core.errors import FormInvalid, GreenloopError, NotFound
 from engine.core.runtime import Runtime
 from engine.models import AuditEvent
 from engine.models.enterprise import Enterprise
 from engine.models.selfcheck import SelfCheckCampaign, SelfCheckPhoto, SelfCheckTask
+from engine.storage import FileStore, as_store
 
 EDITABLE = ("waiting", "correcting")
 TEXT_MAX = 1000
@@ -67,7 +68,7 @@ def _clean(items: list[dict], raw: dict) -> dict[str, str]:
 
 
 def _store_photos(session: Session, task: SelfCheckTask, key: str, uploads: list[tuple[str | None, bytes]],
-                  *, root: Path, now) -> None:
+                  *, root: FileStore | Path, now) -> None:
     existing = session.scalar(select(func.count()).select_from(SelfCheckPhoto)
                               .where(SelfCheckPhoto.task_id == task.id, SelfCheckPhoto.item_key == key))
     if existing + len(uploads) > MAX_PHOTOS_PER_ITEM:
@@ -76,13 +77,11 @@ def _store_photos(session: Session, task: SelfCheckTask, key: str, uploads: list
     for item in checked:
         if not item.content_type.startswith("image/"):  # a photo, not any file intake takes
             raise AttachmentRejected(item.filename, "type")
-    folder = Path(root) / "selfcheck" / str(task.id)
-    folder.mkdir(parents=True, exist_ok=True)
+    store = as_store(root)
     for item in checked:
         relative = f"selfcheck/{task.id}/{uuid.uuid4().hex}.{item.extension}"
-        target = Path(root) / relative
-        on_rollback(session, lambda path=target: path.unlink(missing_ok=True))
-        target.write_bytes(item.data)
+        on_rollback(session, lambda key=relative: store.delete(key))
+        store.put(relative, item.data)
         session.add(SelfCheckPhoto(task_id=task.id, item_key=key, filename=item.filename,
                                    content_type=item.content_type, size=item.size,
                                    sha256=hashlib.sha256(item.data).hexdigest(), stored_path=relative,
@@ -90,7 +89,7 @@ def _store_photos(session: Session, task: SelfCheckTask, key: str, uploads: list
 
 
 def save_draft(session: Session, runtime: Runtime, task: SelfCheckTask, raw: dict,
-               photos: dict[str, list[tuple[str | None, bytes]]], *, root: Path) -> None:
+               photos: dict[str, list[tuple[str | None, bytes]]], *, root: FileStore | Path) -> None:
     """Keep the answers given so far and add the photos; the caller's transaction. ``photos``:
     item key → uploads (only items that take photos)."""
     if task.status not in EDITABLE:
@@ -109,17 +108,17 @@ def save_draft(session: Session, runtime: Runtime, task: SelfCheckTask, raw: dic
                            instance_id=task.instance_id, detail={"selfcheck_id": task.id}))
 
 
-def remove_photo(session: Session, task: SelfCheckTask, photo_id: int, *, root: Path) -> None:
+def remove_photo(session: Session, task: SelfCheckTask, photo_id: int, *, root: FileStore | Path) -> None:
     if task.status not in EDITABLE:
         raise ReadOnly("submitted")
     photo = session.get(SelfCheckPhoto, photo_id)
     if photo is None or photo.task_id != task.id:
         raise NotFound("photo")
     session.delete(photo)
-    target = Path(root) / photo.stored_path
-    # Removed from disk only once the transaction has committed: a rollback keeps the row, so it
-    # must keep the file.
-    event.listen(session, "after_commit", lambda _s: target.unlink(missing_ok=True), once=True)
+    store, key = as_store(root), stored_key(photo)
+    # Removed from the store only once the transaction has committed: a rollback keeps the row, so
+    # it must keep the file.
+    event.listen(session, "after_commit", lambda _s: store.delete(key), once=True)
 
 
 def missing(session: Session, task: SelfCheckTask) -> dict[str, list[str]]:
@@ -138,7 +137,7 @@ def missing(session: Session, task: SelfCheckTask) -> dict[str, list[str]]:
 
 
 def submit(session: Session, runtime: Runtime, task: SelfCheckTask, raw: dict,
-           photos: dict[str, list[tuple[str | None, bytes]]], *, root: Path) -> None:
+           photos: dict[str, list[tuple[str | None, bytes]]], *, root: FileStore | Path) -> None:
     """Save, check completeness, then tell the task's process (the selfcheck_submitted signal);
     the diagram records the submission (engine/selfcheck/functions.py). All in one transaction."""
     save_draft(session, runtime, task, raw, photos, root=root)

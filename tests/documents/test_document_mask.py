@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -32,6 +33,11 @@ def full_loop_with_the_name_typed_in(env):
     return case
 
 
+def masked_path(runtime, document_id: int, dirs) -> Path:
+    """The masked copy as a file of the test's documents folder (masked_pdf answers a store key)."""
+    return dirs["documents_dir"] / masked_pdf(runtime, document_id, **dirs)
+
+
 def test_masked_closure_report_hides_the_complainant_everywhere_and_says_what_it_is(env, dirs):
     case = full_loop_with_the_name_typed_in(env)
     row = docs(env, case)["closure_report"][0]
@@ -42,7 +48,7 @@ def test_masked_closure_report_hides_the_complainant_everywhere_and_says_what_it
     official_text = "".join(pages_text(official_path))
     assert NAME in official_text and MARKER not in official_text and "（盖章）" in official_text
 
-    path = masked_pdf(env.runtime, row.id, **dirs)
+    path = masked_path(env.runtime, row.id, dirs)
     pages = pages_text(path)
     text = "".join(pages)
     number = env.case(case).number
@@ -63,13 +69,13 @@ def test_masked_closure_report_hides_the_complainant_everywhere_and_says_what_it
 
     # Cached: the second request serves the same file without rendering it again.
     stamp = path.stat().st_mtime_ns
-    assert masked_pdf(env.runtime, row.id, **dirs) == path and path.stat().st_mtime_ns == stamp
+    assert masked_path(env.runtime, row.id, dirs) == path and path.stat().st_mtime_ns == stamp
 
 
 def test_masked_case_file_masks_the_embedded_documents_too(env, dirs):
     case = full_loop_with_the_name_typed_in(env)
     row = docs(env, case)["case_file"][0]
-    path = masked_pdf(env.runtime, row.id, **dirs)
+    path = masked_path(env.runtime, row.id, dirs)
     pages = pages_text(path)
     text = "".join(pages)
     assert len(pages) > 5 and all(MARKER in page for page in pages)
@@ -86,13 +92,13 @@ def test_a_new_snapshot_gets_a_new_copy_and_the_stale_one_goes(env, dirs):
     case = env.register()
     env.complete(case, "receive", {"decision": "accept"}, actor="intake")
     notice = docs(env, case)["acceptance_notice"][0]
-    first = masked_pdf(env.runtime, notice.id, **dirs)
+    first = masked_path(env.runtime, notice.id, dirs)
     # Snapshots are not edited in place by the product; changing one here stands for anything the
     # copy is made from (snapshot, identity, masking format): the cached copy must not be served stale.
     with env.db.write() as s:
         row = s.get(Document, notice.id)
         row.context = dict(row.context, bureau="另一个县生态环境局")
-    second = masked_pdf(env.runtime, notice.id, **dirs)
+    second = masked_path(env.runtime, notice.id, dirs)
     assert second != first and second.is_file() and not first.exists()
     assert "另一个县生态环境局" in "".join(pages_text(second))
 
@@ -103,10 +109,10 @@ def test_masked_copy_render_time_and_a_page_to_look_at(env, dirs):
     timings = {}
     for kind in ("closure_report", "case_file"):
         start = time.perf_counter()
-        path = masked_pdf(env.runtime, found[kind][0].id, **dirs)
+        path = masked_path(env.runtime, found[kind][0].id, dirs)
         timings[kind] = time.perf_counter() - start
         start = time.perf_counter()
-        masked_pdf(env.runtime, found[kind][0].id, **dirs)
+        masked_path(env.runtime, found[kind][0].id, dirs)
         timings[kind + " (cached)"] = time.perf_counter() - start
         assert len(_look(path, f"masked-{kind}")) == len(PdfReader(path).pages)
     print("masked copy timings:", {k: f"{v * 1000:.0f} ms" for k, v in timings.items()})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.cases.attachments import check_upload, count_attachments, store_attachments, stored_file
+from engine.cases.attachments import check_upload, count_attachments, store_attachments, stored_key
 from engine.models import Attachment, Case, Grid, User, UserRole
 from engine.org.passwords import hash_password
 from tests import images
@@ -68,7 +68,7 @@ def test_intake_and_supervisors_remove_with_a_reason_and_it_is_audited(env, as_u
     removed = _row(env, case)
     assert removed.removed_at == env.runtime.now() and removed.removed_by == who
     assert removed.removed_reason == "上传错误：非本案材料，且含他人身份信息"
-    assert stored_file(Path(app.config["ATTACHMENTS_DIR"]), removed).read_bytes() == images.jpeg((40, 30))
+    assert (Path(app.config["ATTACHMENTS_DIR"]) / stored_key(removed)).read_bytes() == images.jpeg((40, 30))
     (event,) = env.audit(case, "attachment_removed")
     assert event.actor == who and event.at == env.runtime.now()
     assert event.detail == {"attachment_id": row.id, "filename": PHOTO, "reason": removed.removed_reason}

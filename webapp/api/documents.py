@@ -8,9 +8,7 @@ checksum; a machine client acting for nobody neither sees nor downloads it.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from documents.issue import get_document, list_documents
@@ -25,13 +23,9 @@ from webapp.api.cases import CASE_ID
 from webapp.api.errors import ApiError
 from webapp.api.openapi import operation
 from webapp.api.schemas.documents import DocumentListSchema
-from webapp.cases.attachments import attachments_root
 from webapp.downloads import send_download
+from webapp.files import attachments_root, documents_root
 from webapp.runtime import current_runtime
-
-
-def documents_root() -> Path:
-    return Path(current_app.config.get("DOCUMENTS_DIR") or current_app.config["GREENLOOP_SETTINGS"].documents_dir)
 
 
 def _visible_case(session, client, staff, case_id: int) -> Case:
@@ -83,12 +77,12 @@ def download_document(client, case_id: int, document_id: int):
         raise ApiError(404)
     name = f"{KINDS.get(row.kind, {}).get('zh', row.kind)}-{row.number}-v{row.version}"
     if copy == "masked":
-        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
+        key = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
         name += "-脱敏副本"
     else:
         row = ensure_rendered(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
-        path = stored_pdf(documents_root(), row)
-    response = send_download(path, mimetype="application/pdf", name=name + ".pdf",
+        key = stored_pdf(row)
+    response = send_download(documents_root(), key, mimetype="application/pdf", name=name + ".pdf",
                              fallback=f"{row.kind}-{row.id}" + ("-masked" if copy == "masked" else "") + ".pdf")
     response.headers["X-Document-Copy"] = copy
     return response

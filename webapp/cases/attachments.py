@@ -2,9 +2,7 @@
 download route lives in cases.py, the upload in intake.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_babel import gettext as _
 
 from engine.cases.attachments import (
@@ -14,17 +12,13 @@ from engine.cases.attachments import (
     MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE,
     AttachmentRejected,
-    stored_file,
+    stored_key,
 )
 from engine.models import Attachment
 from webapp.downloads import send_download
+from webapp.files import attachments_root
 
 FIELD = "attachments"
-
-
-def attachments_root() -> Path:
-    # Tests (and unusual deployments) may point attachments elsewhere than the data dir.
-    return Path(current_app.config.get("ATTACHMENTS_DIR") or current_app.config["GREENLOOP_SETTINGS"].attachments_dir)
 
 
 def read_uploads(field: str = FIELD) -> list[tuple[str, bytes]]:
@@ -66,10 +60,8 @@ def send_attachment(row: Attachment):
     """The file, with webapp/downloads.py's headers: photos may show inline, a PDF or HEIC is a
     download."""
     try:
-        path = stored_file(attachments_root(), row)
+        key = stored_key(row)
     except ValueError:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    return send_download(path, mimetype=row.content_type, name=_download_name(row),
+    return send_download(attachments_root(), key, mimetype=row.content_type, name=_download_name(row),
                          fallback=f"attachment-{row.id}.{ALLOWED.get(row.content_type, 'bin')}", inline=True)

@@ -3,9 +3,8 @@ regenerate; and the administrator's document settings page."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,19 +15,14 @@ from documents.storage import ensure_rendered, mark_failed, stored_pdf
 from engine.cases.masking import gets_masked_copy
 from engine.vocabulary.document_kinds import KINDS
 from webapp.access import case_scope, roles_required, visible_case
-from webapp.cases.attachments import attachments_root
 from webapp.downloads import send_download
+from webapp.files import attachments_root, documents_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 
 bp = Blueprint("case_documents", __name__)
 log = logging.getLogger(__name__)
 ISSUERS = ("intake", "lead", "supervisor")
-
-
-def documents_root() -> Path:
-    # Tests (and unusual deployments) may point generated documents elsewhere than the data dir.
-    return Path(current_app.config.get("DOCUMENTS_DIR") or current_app.config["GREENLOOP_SETTINGS"].documents_dir)
 
 
 def may_issue() -> bool:
@@ -68,27 +62,27 @@ def download(case_id: int, document_id: int):
         mark_failed(runtime, row.id, err)
         flash(_("文书生成失败，请稍后重试或联系管理员"), "error")
         return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
-    response = _pdf_response(stored_pdf(documents_root(), row), row, masked=False)
+    response = _pdf_response(stored_pdf(row), row, masked=False)
     response.headers["X-Document-SHA256"] = row.sha256 or ""
     return response
 
 
 def _send_masked(runtime, case_id: int, row):
     try:
-        path = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
+        key = masked_pdf(runtime, row.id, documents_dir=documents_root(), attachments_dir=attachments_root())
     except Exception:  # the official document's status is not this copy's business: no mark_failed
         log.exception("rendering the masked copy of document %s failed", row.id)
         flash(_("文书生成失败，请稍后重试或联系管理员"), "error")
         return redirect(url_for("cases.show", case_id=case_id) + "#h-documents")
-    return _pdf_response(path, row, masked=True)
+    return _pdf_response(key, row, masked=True)
 
 
-def _pdf_response(path: Path, row, *, masked: bool):
+def _pdf_response(key: str, row, *, masked: bool):
     name = f"{KINDS[row.kind]['zh']}-{row.number}" + (f"-v{row.version}" if row.version > 1 else "") \
         + ("-脱敏副本" if masked else "") + ".pdf"
     fallback = f"{row.kind}-{row.id}" + ("-masked" if masked else "") + ".pdf"
     # Always a download (webapp/downloads.py): a PDF shown inline would run in this site's origin.
-    response = send_download(path, mimetype="application/pdf", name=name, fallback=fallback)
+    response = send_download(documents_root(), key, mimetype="application/pdf", name=name, fallback=fallback)
     response.headers["X-Document-Copy"] = "masked" if masked else "official"
     return response
 

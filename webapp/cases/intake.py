@@ -25,7 +25,8 @@ from engine.core.errors import FormInvalid, GreenloopError
 from engine.enterprises import linking
 from engine.org.places import grid_children, grid_lineage, villages_by_area
 from webapp.access import case_scope, roles_required, visible_case
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
+from webapp.cases.attachments import read_uploads, rejection_message
+from webapp.files import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.submissions import new_token, submission_key, submitted_before

@@ -24,8 +24,9 @@ from engine.cases.intake import register_case
 from engine.core.errors import FormInvalid
 from engine.models import Grid
 from engine.org.places import villages_by_area
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
+from webapp.cases.attachments import read_uploads, rejection_message
 from webapp.cases.intake import translated_errors
+from webapp.files import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.security_headers import locating_page

@@ -149,8 +149,5 @@ def download(export_id: int):
     job = _own(export_id)
     if job.state != "done" or not job.stored_path:
         abort(404)
-    path = export_folder() / job.stored_path
-    if not path.is_file():
-        abort(404)
     name, fallback = file_name(job)
-    return send_download(path, mimetype=MIME[job.format], name=name, fallback=fallback)
+    return send_download(export_folder(), job.stored_path, mimetype=MIME[job.format], name=name, fallback=fallback)

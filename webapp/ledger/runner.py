@@ -4,21 +4,19 @@ asked for it has committed the job row. The thread's transactions are its own
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from flask import Flask, current_app
 
-from engine.ledger.exports import ledger_dir, run_export
+from engine.ledger.exports import run_export
+from engine.storage import LEDGER, FileStore
+from webapp.files import file_store
 from webapp.runtime import runtime_of
 
 _THREADS = "greenloop_ledger_threads"
 
 
-def export_folder(app: Flask | None = None) -> Path:
-    app = app or current_app
-    # Tests (and unusual deployments) may put generated files elsewhere than the data folder.
-    configured = app.config.get("LEDGER_DIR")
-    return Path(configured) if configured else ledger_dir(app.config["GREENLOOP_SETTINGS"].data_dir)
+def export_folder(app: Flask | None = None) -> FileStore:
+    return file_store(LEDGER, app)
 
 
 def start(export_id: int) -> threading.Thread:

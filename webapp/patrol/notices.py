@@ -14,8 +14,8 @@ from documents.storage import ensure_rendered, mark_failed, stored_pdf
 from engine.models import Patrol, PatrolPoint
 from engine.models.documents import Document
 from engine.org.scopes import may_read_patrols, patrol_scope
-from webapp.cases.attachments import attachments_root
-from webapp.cases.documents import _pdf_response, documents_root
+from webapp.cases.documents import _pdf_response
+from webapp.files import attachments_root, documents_root
 from webapp.runtime import current_runtime as _runtime
 
 bp = Blueprint("patrol_notices", __name__)
@@ -58,4 +58,4 @@ def download(document_id: int):
         mark_failed(runtime, document_id, err)
         flash(_("文书生成失败，请稍后重试或联系管理员"), "error")
         return redirect(url_for("patrol.ledger"))
-    return _pdf_response(stored_pdf(documents_root(), row), row, masked=False)
+    return _pdf_response(stored_pdf(row), row, masked=False)

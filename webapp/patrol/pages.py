@@ -17,7 +17,8 @@ from engine.patrol import frequency, points
 from engine.patrol.check_in import ANSWERS, check_in as record_check_in, patrol_of_task
 from engine.patrol.ledger import GROUPINGS, ledger_rows, ledger_totals
 from webapp.access import roles_required
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
+from webapp.cases.attachments import read_uploads, rejection_message
+from webapp.files import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.security_headers import locating_page

@@ -24,9 +24,10 @@ from engine.cases.attachments import MAX_FILE_BYTES, AttachmentRejected, check_u
 from engine.core.errors import FormInvalid, GreenloopError, NotFound, WorkflowFault
 from engine.org.places import villages_by_area
 from engine.public import portal as portal
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message, send_attachment
+from webapp.cases.attachments import read_uploads, rejection_message, send_attachment
 from webapp.cases.intake import grid_options_fragment, grid_picker_fragment, translated_errors
 from webapp.extensions import code_lookup_limit, limiter
+from webapp.files import attachments_root
 from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction

@@ -7,7 +7,6 @@ answers 404, so a guessed address reveals nothing.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,8 +17,8 @@ from engine.reports.listing import get_report, list_reports
 from engine.reports.schedule import KINDS
 from engine.reports.storage import ensure_rendered, mark_failed, stored_file
 from engine.vocabulary.document_kinds import REPORT_KINDS
-from webapp.cases.documents import documents_root
 from webapp.downloads import send_download
+from webapp.files import documents_root
 from webapp.paging import requested_page
 from webapp.runtime import current_runtime
 
@@ -55,13 +54,13 @@ def _report_or_404(report_id: int):
     return row
 
 
-def _inside_or_404(relative: str | None, report_id: int) -> Path | None:
-    """The stored file, or 404 when the row points outside the reports folder (a row edited by
+def _inside_or_404(relative: str | None, report_id: int) -> str | None:
+    """The stored file's key, or 404 when the row points outside the reports folder (a row edited by
     hand must not make this page serve any other file)."""
     if relative is None:
         return None
     try:
-        return stored_file(documents_root(), relative, report_id)
+        return stored_file(relative, report_id)
     except ValueError:
         log.error("report %s points outside the reports folder: %r", report_id, relative)
         abort(404)
@@ -86,7 +85,7 @@ def pdf(report_id: int):
         flash(_("报告生成失败，请稍后重试或联系管理员"), "error")
         return redirect(url_for("reports.index"))
     name, fallback = _name(row, ".pdf")
-    response = send_download(stored_file(documents_root(), row.stored_path, row.id), mimetype="application/pdf",
+    response = send_download(documents_root(), stored_file(row.stored_path, row.id), mimetype="application/pdf",
                              name=name, fallback=fallback)
     response.headers["X-Document-SHA256"] = row.sha256 or ""
     return response
@@ -98,9 +97,7 @@ def ledger(report_id: int):
     row = _report_or_404(report_id)
     if not row.ledger_path:
         abort(404)
-    path = _inside_or_404(row.ledger_path, row.id)
-    if not path.is_file():
-        abort(404)
+    key = _inside_or_404(row.ledger_path, row.id)
     name, fallback = _name(row, ".xlsx")
-    return send_download(path, mimetype=XLSX, name=name.replace(".xlsx", "-四色台账.xlsx"),
+    return send_download(documents_root(), key, mimetype=XLSX, name=name.replace(".xlsx", "-四色台账.xlsx"),
                          fallback=fallback.replace(".xlsx", "-ledger.xlsx"))

@@ -15,8 +15,9 @@ from engine.core.errors import FormInvalid, NotFound
 from engine.models.enterprise import Enterprise
 from engine.models.selfcheck import SelfCheckCampaign, SelfCheckPhoto
 from engine.selfcheck import answers, tokens
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
+from webapp.cases.attachments import read_uploads, rejection_message
 from webapp.extensions import limiter
+from webapp.files import attachments_root
 from webapp.input_hygiene import UnsafeInput
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction

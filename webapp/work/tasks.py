@@ -28,9 +28,10 @@ from engine.rectification.items import item_of_case
 from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
-from webapp.cases.attachments import attachments_root, read_uploads, rejection_message
+from webapp.cases.attachments import read_uploads, rejection_message
 from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 from webapp.redirects import safe_next
+from webapp.files import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.work.form_render import (
