@@ -3,6 +3,7 @@
 over HTTP with boto3 exactly as it would to MinIO or a cloud's object store."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -29,6 +30,9 @@ def s3_server() -> Iterator[str]:
         os.environ.setdefault(name, value)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    requests_log = logging.getLogger("werkzeug")  # the server's one line per request
+    level = requests_log.level
+    requests_log.setLevel(logging.WARNING)
     server.start()
     try:
         import boto3
@@ -39,3 +43,4 @@ def s3_server() -> Iterator[str]:
         yield f"s3://{bucket}/county?endpoint={endpoint}&region=us-east-1"
     finally:
         server.stop()
+        requests_log.setLevel(level)

@@ -141,7 +141,11 @@ def cmd_run(args) -> int:
     try:
         from waitress import serve
 
-        serve(app, host=args.host, port=args.port, threads=8)
+        # Waitress drops X-Forwarded-* headers unless told to keep them; with proxies declared,
+        # ProxyFix (webapp/https.py) believes exactly that many hops, so the client's address
+        # reaches the rate limits instead of the proxy's (one count for every citizen otherwise).
+        serve(app, host=args.host, port=args.port, threads=8,
+              clear_untrusted_proxy_headers=not settings.trusted_proxies)
     finally:
         if worker:
             worker.stop()
