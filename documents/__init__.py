@@ -4,5 +4,5 @@ storing the PDFs, masked copies for staff who may not see the complainant, and t
 administrator's document settings.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
-engine.org, engine.cases, engine.rectification, engine.leadership.
+engine.org, engine.cases, engine.rectification, engine.leadership, engine.storage.
 """

@@ -6,5 +6,5 @@ lower layer never depends on a higher one and no import cycle can form.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
 engine.org, engine.notify, engine.work, engine.cases, engine.leadership, engine.geo, engine.public, engine.timers, documents,
-forms.
+forms, engine.storage.
 """

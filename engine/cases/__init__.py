@@ -3,5 +3,5 @@ alarms), what the diagram's functions do to it (lifecycle, escalation), and how 
 (search, the case page and its timeline).
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
-engine.org, engine.notify, engine.work, forms.
+engine.org, engine.notify, engine.work, forms, engine.storage.
 """

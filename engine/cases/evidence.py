@@ -20,6 +20,7 @@ from engine.cases.attachments import AttachmentRejected, CheckedFile, check_uplo
 from engine.core.runtime import Runtime
 from engine.definitions import form_store
 from engine.models import AuditEvent, Task
+from engine.storage import FileStore
 from engine.work.task_files import file_fields, own_files_only
 
 # accept word (forms/definition.FILE_ACCEPT) → content types it admits
@@ -58,7 +59,8 @@ def check_field_uploads(form: forms.FormDefinition, uploads: Mapping[str, list[t
 
 
 def attach_evidence(session: Session, runtime: Runtime, task: Task, form: forms.FormDefinition,
-                    data: dict, checked: Mapping[str, list[CheckedFile]], *, root: Path, actor: str) -> dict:
+                    data: dict, checked: Mapping[str, list[CheckedFile]], *, root: FileStore | Path,
+                    actor: str) -> dict:
     """``data`` with each file field's value made of the kept ids that really are this task's
     files, followed by the ids of the new files, stored here in the caller's transaction."""
     result = own_files_only(session, task.id, form, data)

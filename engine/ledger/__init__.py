@@ -34,5 +34,5 @@ Both only read (any session will do; nothing is committed) and return the rows w
 ``exports.request_export`` / ``exports.run_export`` (a background job with progress).
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.org, engine.cases,
-engine.measures, documents.
+engine.measures, documents, engine.storage.
 """

@@ -6,5 +6,5 @@ warning/escalation functions and the ledger counts.
 Who sees which patrols is engine/org/scopes.py's (patrol_scope); callers pass the scope in.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.org, engine.notify, engine.work,
-engine.cases.
+engine.cases, engine.storage.
 """

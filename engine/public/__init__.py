@@ -2,5 +2,5 @@
 information, rate) and Open311 GeoReport v2 in the bureau's terms.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions,
-engine.org, engine.notify, engine.work, engine.cases, documents.
+engine.org, engine.notify, engine.work, engine.cases, documents, engine.storage.
 """

@@ -49,6 +49,7 @@ from engine.models import OPEN_STATUSES, SET_ASIDE_STATUSES, Attachment, AuditEv
 from engine.models import Task as TaskRow
 from engine.notify.delivery import Audience, Message, deliver
 from engine.org.places import place_names
+from engine.storage import FileStore
 from engine.vocabulary.events import public_variant, told
 from engine.work.tasks import complete_task
 
@@ -98,8 +99,8 @@ def _derived_title(description: str) -> str:
     return first if len(first) <= 40 else first[:40] + "…"
 
 
-def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[CheckedFile], *, root: Path,
-           submission_key: str | None = None) -> Case:
+def submit(session: Session, runtime: Runtime, data: dict, files: Sequence[CheckedFile], *,
+           root: FileStore | Path, submission_key: str | None = None) -> Case:
     """Register a complaint from the portal (channel ``public``) with its checked photos.
     ``submission_key``: the submitted form; one case per form (engine.cases.intake.register_case)."""
     values = {key: data[key] for key in PUBLIC_FIELDS if key in data and data[key] not in (None, "")}
@@ -280,7 +281,7 @@ def public_attachment(session: Session, raw_code: str, attachment_id: int) -> At
 
 
 def add_information(session: Session, runtime: Runtime, raw_code: str, text: str, files: Sequence[CheckedFile], *,
-                    root: Path) -> AuditEvent:
+                    root: FileStore | Path) -> AuditEvent:
     """补充材料: a note and/or photos while the case is open; the people holding it are told."""
     text = (text or "").strip()
     if not text and not files:

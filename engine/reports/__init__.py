@@ -5,5 +5,5 @@ document number, telling the leaders and the supervision section, and rendering 
 the four-colour ledger) outside the issuing transaction.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.org, engine.notify,
-engine.cases, engine.measures, engine.ledger, documents.
+engine.cases, engine.measures, engine.ledger, documents, engine.storage.
 """

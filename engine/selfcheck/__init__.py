@@ -17,5 +17,5 @@ The completion rate per town and industry is engine/measures/selfcheck.py's. Who
 is engine/org/scopes.py's (enterprise_scope on the task's grid path, in_supervision_section).
 
 May import: engine.models, engine.vocabulary, engine.core, engine.calendar, engine.definitions, engine.org,
-engine.work, engine.cases, engine.patrol, engine.sms, engine.enterprises.
+engine.work, engine.cases, engine.patrol, engine.sms, engine.enterprises, engine.storage.
 """

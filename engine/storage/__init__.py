@@ -5,6 +5,8 @@ Every file goes through a ``FileStore`` (engine/storage/base.py) under a key suc
 ``attachments/12/<random>.jpg``: by default the data folder (engine/storage/local.py); with
 ``GREENLOOP_STORAGE_URL=s3://bucket/prefix?endpoint=…`` an S3-compatible object store
 (engine/storage/s3.py), which every web process and worker on any machine then shares.
+
+May import: engine.core.
 """
 from __future__ import annotations
 
