@@ -2,9 +2,9 @@
 
 A document is rendered on its first download, or earlier by the timer worker, which renders a
 few pending ones per tick, newest first. Rendering happens outside a transaction; the result is
-then stored under ``<case id>/`` of the documents store (engine/storage) and its checksum recorded on the row. A rendered
-version is never rendered again: if two processes race, the first one stored wins and the
-other's file is discarded.
+then stored under ``<case id>/`` of the documents store (engine/storage) and its checksum
+recorded on the row. A rendered version is never rendered again: if two processes race, the
+first one stored wins and the other's file is discarded.
 """
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: FileSt
         return row
 
 
-def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: FileStore | Path | None = None,
+def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *,
+                   documents_dir: FileStore | Path | None = None,
                    attachments_dir: FileStore | Path | None = None) -> int:
     """Render up to ``limit`` pending documents, newest first (the worker's share of the work).
 

@@ -5,8 +5,9 @@ point that commits more than once by design (docs/architecture.md, transactions)
 job running, reads the rows in one read transaction, and reports progress (rows written / total)
 in a short write transaction per batch of rows, so the database's write lock is never held while
 the file is written; the file, built in a temporary file on this machine, is then handed to the
-ledger store (engine/storage) and the job marked done in a last short transaction. The file is built within the scope of whoever asked, looked up afresh (an
-account switched off meanwhile gets nothing), and only they may download it.
+ledger store (engine/storage) and the job marked done in a last short transaction. The file is
+built within the scope of whoever asked, looked up afresh (an account switched off meanwhile gets
+nothing), and only they may download it.
 
 Files live in the store's ``ledger/`` folder under a random name; ``purge_old`` removes jobs and
 files older than a day.

@@ -115,7 +115,8 @@ def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
             row.mark_failed(err)
 
 
-def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: FileStore | Path | None = None) -> int:
+def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *,
+                   documents_dir: FileStore | Path | None = None) -> int:
     """Render up to ``limit`` pending reports, oldest first (the worker's share). Never raises."""
     documents_dir = documents_dir or store_for(load_settings()).child(DOCUMENTS)
     return render_pending(runtime, Report, (Report.issued_at, Report.id), limit,
