@@ -143,6 +143,12 @@ class Browser:
         self.http = requests.Session()
         self.http.headers["X-Forwarded-For"] = address
 
+    def tab(self) -> Browser:
+        """Another tab of the same browser: the same cookies, its own connection (one per thread)."""
+        other = Browser(self.http.headers["X-Forwarded-For"])
+        other.http.cookies.update(self.http.cookies)
+        return other
+
     def csrf(self, url: str) -> str:
         response = self.http.get(url, timeout=30)
         assert response.status_code == 200, (url, response.status_code)
@@ -176,11 +182,12 @@ def _submit(form_node: str, post_node: str, n: int) -> tuple[str, bytes]:
 
 def _accept_on_both(staff: Browser, task_id: str, nodes: list[str]) -> list[int]:
     """Send the same "accept" to both nodes at once (a double submit through the load balancer)."""
-    token = staff.csrf(f"{nodes[0]}/tasks/{task_id}")
+    tabs = [staff.tab() for _ in nodes]
+    token = tabs[0].csrf(f"{nodes[0]}/tasks/{task_id}")
     data = {"decision": "accept", "note": "属实", "complete": "1", "csrf_token": token}
-    with ThreadPoolExecutor(2) as pool:
-        answers = pool.map(lambda node: staff.http.post(f"{node}/tasks/{task_id}", data=data, allow_redirects=False,
-                                                        timeout=60).status_code, nodes)
+    with ThreadPoolExecutor(len(nodes)) as pool:
+        answers = pool.map(lambda tab, node: tab.http.post(f"{node}/tasks/{task_id}", data=data, allow_redirects=False,
+                                                           timeout=60).status_code, tabs, nodes)
     return sorted(answers)
 
 
@@ -246,7 +253,9 @@ def test_two_web_nodes_and_two_workers_share_one_database_files_sessions_and_lim
                 receive = dict(s.execute(select(Task.case_id, Task.id).where(Task.spec == "receive",
                                                                              Task.state == "ready")).all())
             assert sorted(cases) == sorted(code for code, _ in submitted)
-            answers = [_accept_on_both(intake, receive[case_id], [a, b]) for case_id in cases.values()]
+            with ThreadPoolExecutor(3) as pool:
+                answers = list(pool.map(lambda case_id: _accept_on_both(intake, receive[case_id], [a, b]),
+                                        cases.values()))
             assert all(pair == [302, 409] for pair in answers), answers
 
             # The survivor fires everything left, including what the victim held.
