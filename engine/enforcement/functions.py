@@ -95,6 +95,11 @@ def enforcement_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         ctx.record("enforcement_police_decided", enforcement_id=row.id, decision=word(POLICE_DECISIONS, decision),
                    note=note)
 
+    def awaiting_police(enforcement_id) -> bool:
+        """Still waiting for the police's decision (the follow-up keeps escalating each period)."""
+        row = _row(enforcement_id)
+        return row.step == "police" and row.police_decision is None
+
     def record_decision(enforcement_id, fine_yuan, production_limit: str, limit_start, limit_end,
                         correction_order: str, correction_days) -> None:
         row = _row(enforcement_id)
@@ -160,4 +165,5 @@ def enforcement_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             "record_investigation": record_investigation, "record_handover": record_handover,
             "record_police_decision": record_police_decision, "record_decision": record_decision,
             "record_rectify_check": record_rectify_check, "close_enforcement": close_enforcement,
-            "enforcement_warning": enforcement_warning, "escalate_enforcement": escalate_enforcement}
+            "enforcement_warning": enforcement_warning, "escalate_enforcement": escalate_enforcement,
+            "awaiting_police": awaiting_police}
