@@ -18,6 +18,13 @@ AGENCY_STAFF = (("police", "公安局", "police1", "公安局环食药侦大队 
                 ("market", "市场监督管理局", "market1", "市场监督管理局 执法人员"))
 
 
+# The two complaints whose tasks wait for the agencies.
+TRANSFER_CASE = {"category": "air", "title": "农贸市场商户销售劣质散煤",
+                 "description": "市场内多家商户销售高硫散煤，冬季燃烧污染严重", "address": "城关镇农贸市场"}
+JOINT_CASE = {"category": "solid_waste", "title": "夜间车辆向河道倾倒建筑垃圾",
+              "description": "连续多晚有无牌货车倾倒，疑似有组织非法处置", "address": "河口镇河堤路"}
+
+
 def _staff(session, password: str) -> list[str]:
     made = []
     digest = None
@@ -56,13 +63,11 @@ def agency_demo(runtime: Runtime, password: str) -> list[str]:
     made = in_transaction(runtime, lambda session, _rt: _staff(session, password))
     if not made:
         return []
-    transfer = _case(runtime, {"category": "air", "title": "农贸市场商户销售劣质散煤",
-                               "description": "市场内多家商户销售高硫散煤，冬季燃烧污染严重", "address": "城关镇农贸市场"})
+    transfer = _case(runtime, TRANSFER_CASE)
     _step(runtime, transfer, "receive", {"decision": "accept"}, "intake")
     _step(runtime, transfer, "assign", {"action": "transfer", "transfer_to": "市场监督管理局",
                                         "transfer_reason": "散煤销售的质量监管属市场监管部门职责"}, "intake")
-    joint = _case(runtime, {"category": "solid_waste", "title": "夜间车辆向河道倾倒建筑垃圾",
-                            "description": "连续多晚有无牌货车倾倒，疑似有组织非法处置", "address": "河口镇河堤路"})
+    joint = _case(runtime, JOINT_CASE)
     _step(runtime, joint, "receive", {"decision": "accept"}, "intake")
     _step(runtime, joint, "assign", {"action": "assign", "department": "soil", "joint_departments": ["police"],
                                      "instructions": "联合公安查处非法倾倒"}, "intake")
