@@ -119,11 +119,8 @@ def from_step(outcome: StepOutcome) -> list[EnforcementCase]:
         if event.kind == INSPECTION_VIOLATION:
             inspection = ctx.session.get(Inspection, int(detail["inspection"]))
             opened.append(from_inspection(ctx.session, outcome.runtime, inspection, actor=ctx.actor))
-            continue
-        if ctx.case is None:
-            continue
-        if event.kind == "task_completed" and detail.get("task") == "handle" and data.get("violation_found") is True \
-                and data.get("outcome") == "done":
+        elif ctx.case is not None and event.kind == "task_completed" and detail.get("task") == "handle" \
+                and data.get("violation_found") is True and data.get("outcome") == "done":
             opened.append(open_enforcement(ctx.session, outcome.runtime, ctx.case, source="handle",
                                            actor=ctx.actor, violation=data.get("findings") or ""))
     return opened

@@ -20,7 +20,12 @@ from engine.models import Grid, Task
 from engine.models.enterprise import Enterprise, EnterpriseImport
 from engine.org import scopes
 from engine.vocabulary import events
-from engine.vocabulary.words import ENFORCEMENT_STEPS, INSPECTION_RESULTS, LISTING_STATUSES, SUPERVISION_CLASSES
+from engine.vocabulary.words import (
+    ENFORCEMENT_STEPS,
+    INSPECTION_RESULTS,
+    LISTING_STATUSES,
+    SUPERVISION_CLASSES,
+)
 from webapp.enterprises.wording import FIELDS, describe, field_name
 from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
