@@ -17,7 +17,7 @@ from sqlalchemy import select
 from documents.issue import number_in_series
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import TOP_TIER, Department, Grid
+from engine.models import TOP_TIER, Department, Grid, User
 from engine.models.enforcement import PRODUCTION_LIMITS, EnforcementCase
 from engine.patrol.functions import supervisors_over
 from engine.vocabulary.words import ENFORCEMENT_STEPS, POLICE_DECISIONS, TIERS, word
@@ -159,6 +159,13 @@ def enforcement_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             ctx.notify("escalation", title, body, user_id=user_id)
         if not users:
             ctx.notify("escalation", title, body, group="supervisor", tier=tier)
+        if step == "police" and row.police_department_id:
+            # The receiving police department's people are reminded too, each period it has not decided.
+            for user_id in ctx.session.scalars(select(User.id).where(User.department_id == row.police_department_id,
+                                                                     User.active.is_(True))):
+                ctx.notify("warning", f"催办：执法案件 {row.number or row.id} 待公安机关反馈处理决定",
+                           f"当事人：{row.party}。移送已超过期限，请尽快在系统中记录处理决定（立案、不予立案或退回）。",
+                           user_id=user_id)
         return tier
 
     return {"enforcement_step": enforcement_step, "file_enforcement": file_enforcement,

@@ -136,6 +136,10 @@ def test_the_police_follow_up_escalates_again_each_period_until_the_decision_is_
         told = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
                              .where(Notification.kind == "escalation", Notification.title.contains("待公安机关决定"))))
     assert "leader" in told  # the bureau's leaders (tier 4) are told past the second period
+    with env.db.read() as s:  # and the police department's own people are reminded
+        reminded = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
+                                 .where(Notification.title.contains("待公安机关反馈处理决定"))))
+    assert reminded == {"police1"}
     env.complete(violating, "en_police", {"decision": "filed"}, actor="police1")
     env.at((task.due_at + timedelta(days=30)).isoformat())
     assert escalations() == [3, 4, 4]  # answered: the follow-up ends
