@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from engine.core.config import load_settings
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.definitions.deploy import deploy_shipped
+from engine.demo_agencies import agency_demo
 from engine.demo_patrols import patrol_demo
 from engine.enterprises import sample as register_sample
 from engine.geo import boundaries
@@ -86,6 +88,8 @@ def seed_demo(runtime: Runtime, password: str | None = None, cases: int = 2000, 
     sent = selfcheck_demo.seed_campaign(runtime, fire_due, store_for(load_settings()).child(ATTACHMENTS))
     if sent:
         lines.append(f"a self-inspection campaign (企业自查) to {sent} key enterprises: some submitted, some overdue")
+    # After the simulated cases: while the agencies have no people, its transfers end on paper.
+    lines += agency_demo(runtime, password or accounts.get("*") or secrets.token_urlsafe(12))
     return "\n".join(lines)
 
 

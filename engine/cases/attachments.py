@@ -157,33 +157,38 @@ def check_uploads(uploads: list[tuple[str | None, bytes]], existing: int = 0) ->
     return checked
 
 
-def count_attachments(session: Session, case_id: int) -> int:
-    """Files the case holds towards its limit; a removed file no longer counts."""
+def count_attachments(session: Session, case_id: int | None, *, inspection_id: int | None = None) -> int:
+    """Files the case (or the case-less inspection) holds towards its limit; a removed file no longer counts."""
+    owner = Attachment.case_id == case_id if case_id is not None else Attachment.inspection_id == inspection_id
     return session.scalar(select(func.count()).select_from(Attachment).where(
-        Attachment.case_id == case_id, Attachment.removed_at.is_(None))) or 0
+        owner, Attachment.removed_at.is_(None))) or 0
 
 
-def store_attachments(session: Session, runtime: Runtime, case_id: int, files: list[CheckedFile], *,
-                      root: FileStore | Path,
-                      actor: str, visibility: str = "internal", kind: str | None = None,
-                      task_id: str | None = None) -> list[Attachment]:
+def store_attachments(session: Session, runtime: Runtime, case_id: int | None, files: list[CheckedFile], *,
+                      root: FileStore | Path, actor: str, visibility: str = "internal", kind: str | None = None,
+                      task_id: str | None = None, inspection_id: int | None = None) -> list[Attachment]:
     """Store the files under ``<case_id>/`` of ``root`` (the attachments store, or a folder) and
     record them (and an audit event each) in the caller's transaction; if it rolls back, the files
-    stored here are removed again."""
+    stored here are removed again. A random inspection's evidence has no case: ``case_id`` None
+    and ``inspection_id`` given, stored under ``inspection-<id>/`` with the same limit."""
     if not files:
         return []
+    if (case_id is None) == (inspection_id is None):
+        raise ValueError("a file belongs to a case or to an inspection")
     # Counted inside the write transaction so two uploads at once cannot pass the limit together.
-    if count_attachments(session, case_id) + len(files) > MAX_FILES_PER_CASE:
+    if count_attachments(session, case_id, inspection_id=inspection_id) + len(files) > MAX_FILES_PER_CASE:
         raise AttachmentRejected(files[-1].filename, "count")
     store = as_store(root)
+    place = str(case_id) if case_id is not None else f"inspection-{inspection_id}"
     now = runtime.now()
     rows = []
     for item in files:
-        relative = f"{case_id}/{uuid.uuid4().hex}.{item.extension}"
+        relative = f"{place}/{uuid.uuid4().hex}.{item.extension}"
         # Rows rolled back would leave files nobody can reach.
         on_rollback(session, lambda key=relative: store.delete(key))
         store.put(relative, item.data)
-        row = Attachment(case_id=case_id, filename=item.filename, content_type=item.content_type,
+        row = Attachment(case_id=case_id, inspection_id=inspection_id, filename=item.filename,
+                         content_type=item.content_type,
                          size=item.size, sha256=hashlib.sha256(item.data).hexdigest(),
                          stored_path=relative, visibility=visibility, task_id=task_id,
                          kind=kind or ("document" if item.content_type == "application/pdf" else "photo"),
@@ -192,7 +197,8 @@ def store_attachments(session: Session, runtime: Runtime, case_id: int, files: l
         session.flush()
         session.add(AuditEvent(case_id=case_id, at=now, actor=actor, kind="attachment_added",
                                task_id=task_id, detail={"attachment_id": row.id, "filename": item.filename,
-                                                        "content_type": item.content_type, "size": item.size}))
+                                                        "content_type": item.content_type, "size": item.size,
+                                                        **({"inspection": inspection_id} if inspection_id else {})}))
         rows.append(row)
     return rows
 

@@ -7,12 +7,17 @@ outside the web root, removed again if the transaction rolls back), linked to th
 task. The field's value in the task data is the list of attachment ids, so a draft keeps the files
 already uploaded and the completed task's record names them. An id is only kept if it is a file
 of this very task: a form post cannot borrow another case's attachment.
+
+A random inspection's task (workflows/bpmn/inspection.bpmn) has no case: its files are the
+inspection's (attachment.inspection_id), staff-only like all evidence, read through the
+inspection's own pages (webapp/inspections) and never published.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
@@ -20,6 +25,7 @@ from engine.cases.attachments import AttachmentRejected, CheckedFile, check_uplo
 from engine.core.runtime import Runtime
 from engine.definitions import form_store
 from engine.models import AuditEvent, Task
+from engine.models.inspection import Inspection
 from engine.storage import FileStore
 from engine.work.task_files import file_fields, own_files_only
 
@@ -64,11 +70,17 @@ def attach_evidence(session: Session, runtime: Runtime, task: Task, form: forms.
     """``data`` with each file field's value made of the kept ids that really are this task's
     files, followed by the ids of the new files, stored here in the caller's transaction."""
     result = own_files_only(session, task.id, form, data)
+    inspection_id = None
+    if task.case_id is None and any(checked.values()):
+        inspection_id = session.scalar(select(Inspection.id).where(Inspection.instance_id == task.instance_id))
+        if inspection_id is None:  # no shipped form of a case-less process but the inspection's has files
+            raise ValueError(f"task {task.id} has neither a case nor an inspection to keep its files")
     for name in file_fields(form):
         kept = list(result.get(name) or [])
         try:
             rows = store_attachments(session, runtime, task.case_id, checked.get(name, []), root=root, actor=actor,
-                                     visibility="internal", kind="evidence", task_id=task.id)
+                                     visibility="internal", kind="evidence", task_id=task.id,
+                                     inspection_id=inspection_id)
         except AttachmentRejected as err:  # the case's own limit (MAX_FILES_PER_CASE)
             err.field = name
             raise

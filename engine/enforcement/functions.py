@@ -17,7 +17,7 @@ from sqlalchemy import select
 from documents.issue import number_in_series
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import TOP_TIER, Department, Grid
+from engine.models import TOP_TIER, Department, Grid, User
 from engine.models.enforcement import PRODUCTION_LIMITS, EnforcementCase
 from engine.patrol.functions import supervisors_over
 from engine.vocabulary.words import ENFORCEMENT_STEPS, POLICE_DECISIONS, TIERS, word
@@ -95,6 +95,11 @@ def enforcement_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         ctx.record("enforcement_police_decided", enforcement_id=row.id, decision=word(POLICE_DECISIONS, decision),
                    note=note)
 
+    def awaiting_police(enforcement_id) -> bool:
+        """Still waiting for the police's decision (the follow-up keeps escalating each period)."""
+        row = _row(enforcement_id)
+        return row.step == "police" and row.police_decision is None
+
     def record_decision(enforcement_id, fine_yuan, production_limit: str, limit_start, limit_end,
                         correction_order: str, correction_days) -> None:
         row = _row(enforcement_id)
@@ -154,10 +159,18 @@ def enforcement_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             ctx.notify("escalation", title, body, user_id=user_id)
         if not users:
             ctx.notify("escalation", title, body, group="supervisor", tier=tier)
+        if step == "police" and row.police_department_id:
+            # The receiving police department's people are reminded too, each period it has not decided.
+            for user_id in ctx.session.scalars(select(User.id).where(User.department_id == row.police_department_id,
+                                                                     User.active.is_(True))):
+                ctx.notify("warning", f"催办：执法案件 {row.number or row.id} 待公安机关反馈处理决定",
+                           f"当事人：{row.party}。移送已超过期限，请尽快在系统中记录处理决定（立案、不予立案或退回）。",
+                           user_id=user_id)
         return tier
 
     return {"enforcement_step": enforcement_step, "file_enforcement": file_enforcement,
             "record_investigation": record_investigation, "record_handover": record_handover,
             "record_police_decision": record_police_decision, "record_decision": record_decision,
             "record_rectify_check": record_rectify_check, "close_enforcement": close_enforcement,
-            "enforcement_warning": enforcement_warning, "escalate_enforcement": escalate_enforcement}
+            "enforcement_warning": enforcement_warning, "escalate_enforcement": escalate_enforcement,
+            "awaiting_police": awaiting_police}

@@ -11,7 +11,7 @@ class, the object list (一单) and inspector pool (两库), and a draw that any
   inputs, result and digest, and the recorded draw verified again from the database.
 - ``tasks``: one workflows/bpmn/inspection.bpmn instance per drawn object.
 - ``functions``: what inspection.bpmn calls (notice, result, rectification, warning, escalation).
-- ``enforcement_hook``: where a violation found would start the enforcement path.
+- ``enforcement_hook``: a violation found is recorded for the enforcement path (engine/enforcement/start.py opens it).
 - ``results``: what the public portal publishes (一公开).
 - ``sample``: the demo county's plan, drawn, worked and published.
 

@@ -1,10 +1,11 @@
 """Where a violation found on a random inspection goes next: the enforcement path (立案 →
-investigation → penalty …). That path is not part of this build, so the hook records the
-violation and marks the inspection ``enforcement_pending`` — the inspection's page and the
-register's history show it as awaiting a case to be filed — and starts nothing.
-
-When an enforcement package exists, ``refer`` is the one place to call it from (with the
-enterprise, the findings and the inspection as the source); nothing else needs to change.
+investigation → penalty …, engine/enforcement). ``refer`` runs inside the inspection's step and
+records the violation (audit event ``inspection_violation``) with the inspection marked
+``enforcement_pending``; the enforcement package's after-step hook (engine/enforcement/start.py
+from_step, in the same transaction) registers the complaint case, opens the enforcement case on
+it and clears the mark. The hook is after the step because starting processes is the runtime's
+(a diagram's script has only its step's context), and engine/enforcement, below this package,
+does not import it.
 """
 from __future__ import annotations
 

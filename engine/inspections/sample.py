@@ -1,7 +1,8 @@
 """The demo county's random inspection: this year's plan (重点 25 %, 一般 5 %) with the bureau's
 handlers as the pool, the seed fixed from a stated public value, the draw, every drawn
 inspection worked through inspection.bpmn by its lead inspector (most compliant, some ordered to
-correct and checked, one violation waiting for the enforcement path), and the results published."""
+correct and checked, one violation, whose enforcement case is opened at filing by
+engine/enforcement/start.py), and the results published."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo

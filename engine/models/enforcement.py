@@ -30,6 +30,8 @@ class EnforcementCase(Base):
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrol.id"))
+    # The random inspection (双随机) that found the violation, when that is the source.
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
     # The enterprise register (branch enterprise14) adds the foreign key when both meet.
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="SET NULL"))

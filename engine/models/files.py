@@ -12,7 +12,10 @@ from engine.models.base import Base
 class Attachment(Base):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # The case the file belongs to; a random inspection's evidence (engine/inspections, which has
+    # no case) names its inspection instead.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for display only
     content_type: Mapped[str] = mapped_column(String(100))  # detected from the content
     size: Mapped[int] = mapped_column()

@@ -70,8 +70,9 @@ EXPECTED_FORMS = {
     "selfcheck_contact": ["outcome"],
     "selfcheck_review": ["decision", "review_comment"],
     "inspection_notify": ["enterprise", "planned_date", "planned_mode", "notice_note"],
-    "inspection_inspect": ["mode", "inspected_on", "findings", "violation", "rectification", "rectify_days", "summary"],
-    "inspection_rectify": ["rectification", "rectified", "rectify_note"],
+    "inspection_inspect": ["mode", "inspected_on", "findings", "violation", "rectification", "rectify_days", "evidence",
+                           "summary"],
+    "inspection_rectify": ["rectification", "rectified", "rectify_note", "evidence"],
 }
 
 

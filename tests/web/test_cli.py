@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from engine.core.db import Database
 from engine.definitions.deploy import shipped_processes
+from engine.demo_agencies import JOINT_CASE, TRANSFER_CASE
 from engine.models import Case, Patrol, ProcessDefinition, User
+from engine.models.enforcement import EnforcementCase
 from engine.models.geo import MapBoundaries
 from tests.web.conftest import Browser
 from webapp import create_app
@@ -40,10 +42,17 @@ def test_init_deploy_demo_and_overview(data_dir, capsys):
     assert main(["demo", "--password", "other"]) == 0  # idempotent: nothing duplicated
     db = Database(f"sqlite:///{data_dir / 'greenloop.db'}")
     with db.read() as s:
-        # The 6 simulated cases, and the problem a demo patrol found (engine/demo_patrols.py).
+        # The 6 simulated cases; the problem a demo patrol found (engine/demo_patrols.py); the
+        # violation the demo's random inspection found (engine/inspections/sample.py); the two
+        # complaints waiting for the outside agencies (engine/demo_agencies.py).
         from_patrols = select(Patrol.case_id).where(Patrol.case_id.is_not(None))
-        assert s.scalar(select(func.count()).select_from(Case).where(Case.id.not_in(from_patrols))) == 6
+        from_inspections = select(EnforcementCase.case_id).where(EnforcementCase.source == "inspection")
+        for_agencies = Case.title.in_((TRANSFER_CASE["title"], JOINT_CASE["title"]))
+        assert s.scalar(select(func.count()).select_from(Case).where(
+            Case.id.not_in(from_patrols), Case.id.not_in(from_inspections), ~for_agencies)) == 6
         assert s.scalar(select(func.count()).select_from(Case).where(Case.id.in_(from_patrols))) == 1
+        assert s.scalar(select(func.count()).select_from(Case).where(Case.id.in_(from_inspections))) == 1
+        assert s.scalar(select(func.count()).select_from(Case).where(for_agencies)) == 2
         # One version of each shipped process (the complaint loop, the leader's reminder, …).
         assert s.scalar(select(func.count()).select_from(ProcessDefinition)) == len(shipped_processes())
         assert s.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1

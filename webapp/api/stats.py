@@ -13,6 +13,7 @@ from flask import jsonify
 from sqlalchemy import true
 
 from engine.measures import MEASURE_LIST, Filters, Period, measure, patrol_figures, trend
+from engine.measures.enforcement import ENFORCEMENT_MEASURES, SUM, enforcement_figures
 from engine.models import Patrol
 from engine.org.scopes import patrol_scope
 from webapp.access import may_see_statistics, statistics_scope
@@ -23,6 +24,7 @@ from webapp.api.openapi import operation
 from webapp.api.schemas.stats import StatsQuery, StatsSchema
 from webapp.runtime import current_runtime
 
+ENFORCEMENT_KINDS = {m.code: m.kind for m in ENFORCEMENT_MEASURES}
 DEFINITIONS = [{"code": m.code, "name": m.name, "name_en": m.name_en, "kind": m.kind, "numerator": m.numerator,
                 "denominator": m.denominator} for m in MEASURE_LIST]
 
@@ -49,7 +51,9 @@ def stats(client, query):
     complaints about the place of a closed case. Each with its numerator and denominator; a rate
     whose denominator is 0 has `value: null`. `by` adds one row per slice (they add up to the
     total); `trend` adds the figures of each day, week or month. `patrols` are the patrols due in the
-    period (due, done, on time, problems found and solved) per officer, work area or town (`patrol_by`). A token acting for a staff member
+    period (due, done, on time, problems found and solved) per officer, work area or town (`patrol_by`). `enforcement` are the enforcement counts (执法办案) of
+    the period: cases filed (立案), fines decided (yuan, a decimal string), production limits or stops
+    ordered (限产/停产) and cases handed to the police (移交公安). A token acting for a staff member
     needs a supervisor, lead or administrator and counts that person's cases."""
     staff = acting_staff(client)
     if staff is None:
@@ -70,6 +74,7 @@ def stats(client, query):
                        filters=filters) if query["trend"] else None
         patrols = patrol_figures(session, period, scope=patrols_scope, tz=runtime.timezone, now=runtime.clock.now(),
                                  by=query["patrol_by"])
+        enforcement = enforcement_figures(session, period, scope=scope, tz=runtime.timezone)
     # Written as JSON directly: the answer is StatsSchema's shape (the OpenAPI document, checked by
     # tests/web/api/test_api_schemathesis.py), and dumping its ~400 nested values through
     # marshmallow took a third of the request (bench/stats_bench.py).
@@ -83,4 +88,6 @@ def stats(client, query):
             {"from": p.period.start.isoformat(), "to": p.period.end.isoformat(), **p.figures.as_dict()}
             for p in points],
         "patrols": patrols.as_dict(),
+        "enforcement": {code: f"{value:.2f}" if ENFORCEMENT_KINDS[code] == SUM else value
+                        for code, value in enforcement.items()},
     })

@@ -20,7 +20,12 @@ from engine.models import Grid, Task
 from engine.models.enterprise import Enterprise, EnterpriseImport
 from engine.org import scopes
 from engine.vocabulary import events
-from engine.vocabulary.words import LISTING_STATUSES, SUPERVISION_CLASSES
+from engine.vocabulary.words import (
+    ENFORCEMENT_STEPS,
+    INSPECTION_RESULTS,
+    LISTING_STATUSES,
+    SUPERVISION_CLASSES,
+)
 from webapp.enterprises.wording import FIELDS, describe, field_name
 from webapp.paging import requested_page
 from webapp.runtime import current_runtime as _runtime
@@ -50,7 +55,8 @@ def _words(problems: dict) -> dict[str, list[str]]:
 
 
 def _common() -> dict:
-    return dict(classes=SUPERVISION_CLASSES, statuses=LISTING_STATUSES, field_name=field_name, describe=describe)
+    return dict(classes=SUPERVISION_CLASSES, statuses=LISTING_STATUSES, field_name=field_name, describe=describe,
+                inspection_results=INSPECTION_RESULTS, enforcement_steps=ENFORCEMENT_STEPS)
 
 
 @bp.get("")

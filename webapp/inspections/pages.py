@@ -14,7 +14,8 @@ from sqlalchemy import select
 from documents import inspection_papers
 from engine.core.errors import AdminError
 from engine.inspections import plans, recording, results
-from engine.models import AuditEvent, User
+from engine.models import Attachment, AuditEvent, User
+from engine.models.enforcement import EnforcementCase
 from engine.models.enterprise import Enterprise
 from engine.models.inspection import Inspection, InspectionPlan
 from engine.org import scopes
@@ -26,6 +27,7 @@ from engine.vocabulary.words import (
     PLAN_STATUSES,
     SUPERVISION_CLASSES,
 )
+from webapp.cases.attachments import send_attachment
 from webapp.inspections.wording import describe, field_name
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
@@ -132,6 +134,15 @@ def show(plan_id: int):
                          .join(Enterprise, Enterprise.id == Inspection.enterprise_id)
                          .where(Inspection.plan_id == plan.id).order_by(Enterprise.name, Enterprise.id)).all()
         names = dict(s.execute(select(User.id, User.display_name)).all())
+        ids = [row.id for row, _name, _code in rows]
+        enforced = {i: (e, number) for i, e, number in s.execute(
+            select(EnforcementCase.inspection_id, EnforcementCase.id, EnforcementCase.number)
+            .where(EnforcementCase.inspection_id.in_(ids)))} if ids else {}
+        evidence: dict[int, list[Attachment]] = {}
+        for item in (s.scalars(select(Attachment).where(Attachment.inspection_id.in_(ids),
+                                                        Attachment.removed_at.is_(None)).order_by(Attachment.id))
+                     if ids else []):
+            evidence.setdefault(item.inspection_id, []).append(item)
         trail = [(e, events.render(e.kind, events.STAFF, _, detail=e.detail) or "") for e in
                  s.scalars(select(AuditEvent).where(AuditEvent.kind.in_(PLAN_EVENTS)).order_by(AuditEvent.id))
                  if (e.detail or {}).get("plan") == plan.id]
@@ -139,7 +150,8 @@ def show(plan_id: int):
         overdue = len(results.overdue_publication(s, plan.id, runtime.now()))
     unmatched = (plan.draw_document or {}).get("result", {}).get("unmatched", [])
     return render_template("inspections/show.html", plan=plan, pool=pool, objects=objects, rows=rows, names=names,
-                           trail=trail, problems=problems, unmatched=unmatched, overdue=overdue,
+                           trail=trail, problems=problems, unmatched=unmatched, overdue=overdue, enforced=enforced,
+                           evidence=evidence,
                            listed=sum(1 for o in objects if o.object.listed), **_common())
 
 
@@ -191,3 +203,17 @@ def notice_pdf(inspection_id: int):
     pdf = inspection_papers.render(context).pdf
     return pdf, 200, {"Content-Type": "application/pdf",
                       "Content-Disposition": f"inline; filename=inspection-notice-{inspection_id}.pdf"}
+
+
+@bp.get("/evidence/<int:attachment_id>")
+@login_required
+def evidence_file(attachment_id: int):
+    """An inspection's evidence file (staff-only: the public results never show it), for those
+    who read the inspection (its inspectors, the supervision section); 404 for anyone else."""
+    with _runtime().db.read() as s:
+        row = s.get(Attachment, attachment_id)
+        inspection = s.get(Inspection, row.inspection_id) if row is not None and row.inspection_id else None
+        if inspection is None or row.removed_at is not None \
+                or not scopes.reads_inspection(current_user, inspection.inspector_ids):
+            abort(404)
+    return send_attachment(row)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.core.errors import FormInvalid
-from engine.models import Case, Notification, Task, User
+from engine.models import Case, Notification, ProcessInstance, Task, User
 from engine.models.documents import Document
 from engine.org.scopes import case_scope, may_work, task_scope
 from tests.engine.enforcement.conftest import add_agency_officer, enforcement_of, staff
@@ -114,3 +114,39 @@ def test_a_step_past_its_limit_escalates_one_tier_at_a_time(env, violating):
     investigate = env.task(violating, "en_investigate")
     env.at((investigate.due_at + timedelta(minutes=1)).isoformat())
     assert enforcement_of(env, violating).escalated_tier == 4
+
+
+def test_the_police_follow_up_escalates_again_each_period_until_the_decision_is_recorded(env, violating):
+    add_agency_officer(env)
+    _hand_over(env, violating)
+    task = env.task(violating, "en_police")
+
+    def escalations():
+        return [e.detail["to_tier"] for e in env.audit(violating, "enforcement_escalated")
+                if e.detail["step"] == "待公安机关决定"]
+
+    env.at((task.due_at + timedelta(minutes=1)).isoformat())
+    assert escalations() == [3]
+    # Each further period (3 working days; a calendar week holds them) without the decision: again.
+    env.at((task.due_at + timedelta(days=7)).isoformat())
+    assert escalations() == [3, 4]
+    env.at((task.due_at + timedelta(days=14)).isoformat())
+    assert escalations() == [3, 4, 4]  # the top tier is reminded again each period
+    with env.db.read() as s:
+        told = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
+                             .where(Notification.kind == "escalation", Notification.title.contains("待公安机关决定"))))
+    assert "leader" in told  # the bureau's leaders (tier 4) are told past the second period
+    with env.db.read() as s:  # and the police department's own people are reminded
+        reminded = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
+                                 .where(Notification.title.contains("待公安机关反馈处理决定"))))
+    assert reminded == {"police1"}
+    env.complete(violating, "en_police", {"decision": "filed"}, actor="police1")
+    env.at((task.due_at + timedelta(days=30)).isoformat())
+    assert escalations() == [3, 4, 4]  # answered: the follow-up ends
+    row = enforcement_of(env, violating)
+    assert (row.police_decision, row.step) == ("filed", "close")
+    with env.db.read() as s:
+
+        assert s.get(ProcessInstance, row.instance_id).status == "running"  # waiting at 结案审批 only
+        assert [t.spec for t in s.scalars(select(Task).where(Task.instance_id == row.instance_id,
+                                                             Task.state == "ready"))] == ["en_close"]

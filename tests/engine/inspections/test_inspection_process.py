@@ -4,13 +4,16 @@ the inspection runs late (the real worker on a ManualClock)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 
 from engine.core.errors import FormInvalid
+from engine.enterprises.history import history
 from engine.inspections import recording, results
-from engine.models import AuditEvent, Notification, User
+from engine.models import AuditEvent, Case, Notification, User
+from engine.models.enforcement import EnforcementCase
+from engine.models.enterprise import Enterprise
 from engine.models.inspection import Inspection
-from tests.engine.inspections.conftest import complete, make_plan, ready
+from tests.engine.inspections.conftest import complete, list_enterprise, make_plan, ready
 
 
 def one_inspection(env, people):
@@ -80,15 +83,37 @@ def test_rectification_ordered_then_checked(env, county):
     assert "inspection_rectification_checked" in kinds(env, row)
 
 
-def test_violation_found_waits_at_the_enforcement_hook(env, county):
+def test_violation_found_opens_enforcement_at_filing_and_asks_for_the_listing_review(env, county):
+    """inspection → violation → a complaint case about the enterprise, its enforcement case at 立案
+    naming the inspection, the enterprise's page history, and a listed enterprise's review."""
     _ids, people = county
     row = notify(env, one_inspection(env, people))
+    list_enterprise(env, row.enterprise_id)  # listed after the draw: the violation asks for a review
     [task] = ready(env, "ins_inspect")
     complete(env, task, {"mode": "on_site", "inspected_on": "2026-03-10", "findings": "私设暗管排放",
                          "violation": True, "summary": "发现环境违法行为"})
     row = inspection(env, row.id)
-    assert (row.result, row.violation, row.enforcement_pending) == ("violation", True, True)
+    assert (row.result, row.violation, row.enforcement_pending) == ("violation", True, False)
     assert "inspection_violation" in kinds(env, row)
+    with env.db.read() as s:
+        [enforcement] = s.scalars(select(EnforcementCase).where(EnforcementCase.inspection_id == row.id))
+        case = s.get(Case, enforcement.case_id)
+        enterprise = s.get(Enterprise, row.enterprise_id)
+        found = history(s, enterprise.id, true())
+        assert (enforcement.source, enforcement.step, enforcement.enterprise_id) == ("inspection", "file", enterprise.id)
+        assert enforcement.party == enterprise.name and enforcement.violation == "私设暗管排放"
+        assert (case.enterprise_id, case.channel, case.subject_enterprise) == (enterprise.id, "grid", enterprise.name)
+        assert [e.id for e in found.enforcement] == [enforcement.id]
+        assert [i.id for i, _plan in found.inspections] == [row.id]
+        assert case.id in [c.id for c in found.complaints]
+        triggers = [e.detail.get("trigger") for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.kind.in_(("positive_list_review_requested", "positive_list_review_pending"))).order_by(AuditEvent.id))]
+    [filing] = ready(env, "en_file")
+    assert filing.instance_id == enforcement.instance_id and filing.case_id == case.id
+    assert len(ready(env, "pl_review")) == 1 and triggers[0] == "violation"
+    # One enforcement case: the case registered for the inspection is not enforced twice.
+    with env.db.read() as s:
+        assert s.scalar(select(func.count(EnforcementCase.id))) == 1
 
 
 def test_late_inspection_turns_yellow_then_red_and_goes_one_tier_up(env, county):

@@ -99,3 +99,31 @@ def test_the_openapi_document_describes_stats(env, api):
     schemas = spec["components"]["schemas"]
     assert "StatsMeasures" in schemas and "closure_rate" in schemas["StatsMeasures"]["properties"]
     assert {"period", "from", "to", "by", "town", "department", "category", "channel", "tier", "trend"} <= names
+    assert "移交公安" in op["description"]
+    assert set(schemas["EnforcementFigures"]["properties"]) == {
+        "enforcement_filed", "enforcement_fines", "enforcement_limits", "enforcement_handovers"}
+    assert schemas["EnforcementFigures"]["properties"]["enforcement_fines"]["type"] == "string"
+
+
+def test_the_enforcement_counts_are_the_enforcement_measures_within_the_readers_scope(env, api):
+    from engine.measures.enforcement import enforcement_figures
+    from tests.engine.enforcement.conftest import VIOLATION
+    case = env.register(subject_enterprise="示范化工有限公司")
+    env.accept_and_assign(case, department="enforcement")
+    env.complete(case, "handle", VIOLATION, actor="handler2")
+    env.complete(case, "en_file", {"party": "示范化工有限公司", "violation": "废气直排"}, actor="lead2")
+    env.complete(case, "en_investigate", {"findings": "超标排放", "crime_suspected": False}, actor="handler2")
+    env.complete(case, "en_decide", {"fine_yuan": 50000, "production_limit": "limit", "limit_start": "2026-03-10",
+                                     "limit_end": "2026-04-10", "correction_order": "限期整改",
+                                     "correction_days": 20}, actor="lead2")
+    body = api.get("/api/v1/stats?period=year", headers=token_for(env, "stats:read")).get_json()
+    assert body["enforcement"] == {"enforcement_filed": 1, "enforcement_fines": "50000.00",
+                                   "enforcement_limits": 1, "enforcement_handovers": 0}
+    with env.db.read() as s:  # the engine's figures, not a second computation
+        engine_figures = enforcement_figures(s, Period.preset("year", date(2026, 3, 2)), scope=true(),
+                                             tz="Asia/Shanghai")
+    assert body["enforcement"]["enforcement_fines"] == f"{engine_figures['enforcement_fines']:.2f}"
+    # The enforcement brigade's lead counts its cases; the air section's lead none of them.
+    brigade = api.get("/api/v1/stats?period=year", headers=token_for(env, "stats:read", user="lead2")).get_json()
+    air = api.get("/api/v1/stats?period=year", headers=token_for(env, "stats:read", user="lead")).get_json()
+    assert brigade["enforcement"]["enforcement_filed"] == 1 and air["enforcement"]["enforcement_filed"] == 0

@@ -89,3 +89,32 @@ def test_a_plan_not_drawn_is_not_public(env, as_user, county):  # noqa: F811
     for url in (f"/public/inspections/{plan_id}", f"/public/inspections/{plan_id}/draw.json",
                 f"/public/inspections/{plan_id}/results.pdf"):
         assert as_user().get(url).status_code == 404
+
+
+def test_a_violation_is_linked_from_the_plan_and_on_the_enterprises_history(env, as_user, county):  # noqa: F811
+    from engine.inspections import recording
+    from engine.models.enforcement import EnforcementCase
+    from engine.work.tasks import complete_task
+    from tests.engine.inspections.conftest import make_plan
+
+    _ids, people = county
+    plan = make_plan(env, people, rate_key="12.5", rate_general="")
+    env.run(recording.fix_seed, plan.id, "3312.45", None, "supervisor")
+    env.run(recording.run_draw, plan.id, "supervisor")
+    with env.db.read() as s:
+        row = s.scalars(select(Inspection).where(Inspection.plan_id == plan.id)).one()
+
+    def ready():
+        with env.db.read() as s:
+            return s.scalars(select(Task).where(Task.instance_id == row.instance_id, Task.state == "ready")).one()
+
+    env.run(complete_task, ready().id, {"planned_date": "2026-03-10", "planned_mode": "on_site"}, "tester")
+    env.run(complete_task, ready().id, {"mode": "on_site", "inspected_on": "2026-03-10", "findings": "暗管偷排",
+                                        "violation": True, "summary": "发现环境违法行为"}, "tester")
+    with env.db.read() as s:
+        enforcement = s.scalars(select(EnforcementCase).where(EnforcementCase.inspection_id == row.id)).one()
+    link = f"/enforcement/{enforcement.id}"
+    assert link in as_user("supervisor").get(f"/inspections/{plan.id}").get_data(as_text=True)
+    page = as_user("supervisor").get(f"/enterprises/{row.enterprise_id}").get_data(as_text=True)
+    assert link in page and "发现环境违法行为" in page and plan.name in page
+    assert as_user("supervisor").get(link).status_code == 200

@@ -15,6 +15,7 @@ from engine.measures import (
     patrol_figure_name,
     patrol_figure_name_en,
 )
+from engine.measures.enforcement import COUNT, ENFORCEMENT_MEASURES
 from engine.models import CATEGORIES, CHANNELS, TIERS
 from webapp.api.schemas.common import InputSchema
 
@@ -122,6 +123,18 @@ class PatrolsSchema(Schema):
     rows = fields.List(fields.Nested(PatrolRowSchema), required=True)
 
 
+def _enforcement_fields() -> dict:
+    # One field per count of engine/measures/enforcement.py; money is a decimal string (exact yuan).
+    return {m.code: (fields.Integer(required=True, metadata={"description": f"{m.name} ({m.name_en})"})
+                     if m.kind == COUNT else
+                     fields.String(required=True, metadata={"description": f"{m.name} ({m.name_en}), yuan",
+                                                            "pattern": r"^-?[0-9]+\.[0-9]{2}$"}))
+            for m in ENFORCEMENT_MEASURES}
+
+
+EnforcementFiguresSchema = Schema.from_dict(_enforcement_fields(), name="EnforcementFigures")
+
+
 class StatsSchema(Schema):
     period = fields.Nested(PeriodSchema, required=True)
     by = fields.String(required=True, allow_none=True)
@@ -133,3 +146,7 @@ class StatsSchema(Schema):
     patrols = fields.Nested(PatrolsSchema, required=True,
                             metadata={"description": "the patrols (网格巡查) due in the period: due, done, done on time, "
                                                      "problems found and solved, and their rates"})
+    enforcement = fields.Nested(EnforcementFiguresSchema, required=True,
+                                metadata={"description": "the enforcement counts (执法办案) of the period: cases "
+                                                         "filed, fines decided, production limits or stops ordered, "
+                                                         "cases handed to the police"})
