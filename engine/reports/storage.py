@@ -11,9 +11,11 @@ import hashlib
 import io
 import os
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from documents.render import render_pdf
 from engine.core.backlog import render_pending
@@ -64,9 +66,10 @@ def _is_stored(documents_dir: Path, row: Report) -> bool:
     return row.status == "rendered" and stored_file(documents_dir, row.stored_path, row.id).is_file()
 
 
-def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) -> Report:
-    """The report with its PDF (and ledger) stored, rendering them now if nobody has yet."""
-    with runtime.db.read() as session:
+def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path, claimed: Session | None = None) -> Report:
+    """The report with its PDF (and ledger) stored, rendering them now if nobody has yet.
+    ``claimed``: the job loop's transaction holding the row's lock (engine/core/backlog.py)."""
+    with nullcontext(claimed) if claimed is not None else runtime.db.read() as session:
         row = session.get(Report, report_id)
         if row is None:
             raise NotFound(f"报告 {report_id} 不存在 (no such report)")
@@ -85,7 +88,7 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: Path) ->
         raise
     written.append(pdf_path)
     try:
-        with runtime.db.write() as session:
+        with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
             row = session.scalars(select(Report).where(Report.id == report_id).with_for_update()).one()
             if _is_stored(documents_dir, row):
                 _discard(documents_dir, written)  # another process stored it first; reports never change
@@ -109,16 +112,17 @@ def _discard(documents_dir: Path, written: list[str]) -> None:
         (Path(documents_dir) / relative).unlink(missing_ok=True)
 
 
-def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
-    with runtime.db.write() as session:
+def mark_failed(runtime: Runtime, report_id: int, err: Exception, claimed: Session | None = None) -> None:
+    with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
         row = session.get(Report, report_id)
         if row is not None:
             row.mark_failed(err)
 
 
 def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *, documents_dir: Path | None = None) -> int:
-    """Render up to ``limit`` pending reports, oldest first (the worker's share). Never raises."""
+    """Render up to ``limit`` pending reports, oldest first (the job loop's share). Never raises."""
     documents_dir = documents_dir or load_settings().documents_dir
     return render_pending(runtime, Report, (Report.issued_at, Report.id), limit,
-                          lambda report_id: ensure_rendered(runtime, report_id, documents_dir=documents_dir),
-                          lambda report_id, err: mark_failed(runtime, report_id, err), "report")
+                          lambda report_id, claimed: ensure_rendered(runtime, report_id, documents_dir=documents_dir,
+                                                                     claimed=claimed),
+                          lambda report_id, err, claimed: mark_failed(runtime, report_id, err, claimed), "report")
