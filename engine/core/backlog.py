@@ -5,12 +5,14 @@ Each row is claimed before it is rendered. On PostgreSQL the claim is a row lock
 LOCKED) held by a transaction that stays open while the row renders and in which the result is
 stored: several job loops never render one row at once, and a loop killed mid-way leaves the row
 ``pending`` (its lock goes with its connection) for the next one to take. On SQLite, where one
-job loop runs, the row is simply read and rendered with transactions of its own: holding SQLite's
-single write lock through a render would stop every step meanwhile.
+process runs the job loop, the row is simply read and rendered with transactions of its own
+(holding SQLite's single write lock through a render would stop every step meanwhile); the ids in
+hand are kept in memory, so that two loops of that process still never render one row at once.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
@@ -22,6 +24,11 @@ log = logging.getLogger(__name__)
 # is None (the function opens its own transactions).
 Render = Callable[[int, Session | None], object]
 MarkFailed = Callable[[int, Exception, Session | None], None]
+
+
+# SQLite: the rows this process's job loops are rendering, by database and table.
+_in_hand: dict[str, set[int]] = {}
+_in_hand_lock = threading.Lock()
 
 
 def render_pending(runtime, model, order: Sequence, limit: int, render: Render, mark_failed: MarkFailed,
@@ -36,7 +43,7 @@ def render_pending(runtime, model, order: Sequence, limit: int, render: Render, 
             query = select(model.id).where(model.status == "pending").order_by(*order).limit(1)
             if tried:  # a row whose failure could not be recorded is not taken again this round
                 query = query.where(model.id.not_in(tried))
-            rendered = claim(runtime, query, tried, render, mark_failed, what)
+            rendered = claim(runtime, model, query, tried, render, mark_failed, what)
             if rendered is None:
                 break
             done += rendered
@@ -45,7 +52,7 @@ def render_pending(runtime, model, order: Sequence, limit: int, render: Render, 
     return done
 
 
-def _claim_locked(runtime, query, tried: list[int], render: Render, mark_failed: MarkFailed, what: str) -> int | None:
+def _claim_locked(runtime, model, query, tried: list[int], render: Render, mark_failed: MarkFailed, what: str) -> int | None:
     with runtime.db.write() as session:
         row_id = session.scalar(query.with_for_update(skip_locked=True))
         if row_id is None:
@@ -61,11 +68,14 @@ def _claim_locked(runtime, query, tried: list[int], render: Render, mark_failed:
             return 0
 
 
-def _claim_plain(runtime, query, tried: list[int], render: Render, mark_failed: MarkFailed, what: str) -> int | None:
-    with runtime.db.read() as session:
-        row_id = session.scalar(query)
-    if row_id is None:
-        return None
+def _claim_plain(runtime, model, query, tried: list[int], render: Render, mark_failed: MarkFailed, what: str) -> int | None:
+    with _in_hand_lock:
+        in_hand = _in_hand.setdefault(f"{runtime.db.url} {model.__tablename__}", set())
+        with runtime.db.read() as session:
+            row_id = session.scalar(query.where(model.id.not_in(in_hand)) if in_hand else query)
+        if row_id is None:
+            return None
+        in_hand.add(row_id)
     tried.append(row_id)
     try:
         render(row_id, None)
@@ -77,3 +87,6 @@ def _claim_plain(runtime, query, tried: list[int], render: Render, mark_failed: 
         except Exception:
             log.exception("recording the failure of %s %s failed", what, row_id)
         return 0
+    finally:
+        with _in_hand_lock:
+            in_hand.discard(row_id)

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from documents.storage import render_backlog as render_documents
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
-from engine.notify.mail import send_daily_digests, send_pending as send_mail
+from engine.notify.mail import send_daily_digests
+from engine.notify.mail import send_pending as send_mail
 from engine.reports.issue import issue_due
 from engine.reports.storage import render_backlog as render_reports
 from engine.sms.send import send_pending as send_sms

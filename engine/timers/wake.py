@@ -97,9 +97,9 @@ class TimerWake:
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening.set()
                     # Anything committed while no one listened is found by the tick that follows.
                     self.event.set()
+                    self.listening.set()
                     while not self._stop.is_set():
                         # The timeout only lets the thread notice stop(); psycopg >= 3.2.
                         for _note in conn.notifies(timeout=1.0):

@@ -38,6 +38,7 @@ class TimerWorker:
         self.fired_total = 0
         self.ticks = 0
         self.wake = threading.Event()
+        self.sleeping = threading.Event()  # between ticks
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._listener: TimerWake | None = None
@@ -61,6 +62,11 @@ class TimerWorker:
         wait = self.poll if due is None else max(timedelta(0), min(self.poll, due - self.runtime.now() + PAST_DUE))
         return wait.total_seconds()
 
+    @property
+    def listening(self) -> bool:
+        """Whether a step's wake-up reaches this loop now (PostgreSQL, its listener connected)."""
+        return self._listener is not None and self._listener.listening.is_set()
+
     def run(self) -> None:
         """Tick and sleep until stopped."""
         if self.listen:
@@ -81,7 +87,9 @@ class TimerWorker:
                     log.exception("timer tick failed")
                     wait = self.poll.total_seconds()
                 if wait > 0:
+                    self.sleeping.set()
                     self.wake.wait(wait)
+                    self.sleeping.clear()
         finally:
             if self._listener is not None:
                 self._listener.stop()

@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from engine.jobs.worker import JobWorker
 from engine.models import Notification, User
 from engine.notify.mail import parse_smtp_url, send_pending
-from engine.jobs.worker import JobWorker
 
 
 def notes(env, case=None, kind=None) -> list[tuple[str, str]]:

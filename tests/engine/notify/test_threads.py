@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 
 from engine.core.config import load_settings
 from engine.core.errors import ConfigError, FormInvalid
+from engine.jobs.worker import JobWorker
 from engine.models import Notification, Task, User
 from engine.notify.delivery import Audience, Message, deliver
 from engine.notify.mail import digest_moment, send_daily_digests, send_pending
 from engine.notify.preferences import email_frequency, set_email_frequency
-from engine.jobs.worker import JobWorker
 from engine.timers.worker import TimerWorker
 from tests.engine.notify.test_notifications import body_of, sink_at  # noqa: F401  (the SMTP sink fixture)
 

@@ -11,6 +11,7 @@ from datetime import date
 from pypdf import PdfReader
 from sqlalchemy import select, text, true
 
+from engine.jobs.worker import JobWorker
 from engine.measures import MEASURE_LIST, Period, measure, ranking
 from engine.models import AuditEvent, CalendarDay, Notification, User
 from engine.models.reports import Report
@@ -18,7 +19,6 @@ from engine.reports import schedule as report_schedule
 from engine.reports.issue import due_reports, issue_due, issue_report
 from engine.reports.schedule import ReportSettings, Schedule
 from engine.reports.storage import ensure_rendered, render_backlog
-from engine.jobs.worker import JobWorker
 
 WEEK = Period(date(2026, 3, 2), date(2026, 3, 8), "week")
 

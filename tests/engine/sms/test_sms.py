@@ -9,13 +9,13 @@ from sqlalchemy import select, update
 
 from engine.bootstrap import BINDINGS, build_runtime
 from engine.core.runtime import Bindings, Runtime
+from engine.jobs.worker import JobWorker
 from engine.models import User
 from engine.models.sms import SmsMessage
 from engine.sms import settings as sms_settings
 from engine.sms.send import BACKOFF, MAX_ATTEMPTS, send_pending
 from engine.sms.settings import SmsSettings
 from engine.sms.template import build_request
-from engine.jobs.worker import JobWorker
 from tests.engine.sms.http_sink import HttpSink
 
 PUBLIC = "https://hb.example.gov.cn"
