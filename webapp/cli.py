@@ -344,9 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SpiffWorkflow logs every task state change at INFO; alembic and APScheduler narrate
-    # each plugin and each tick.
-    for noisy in ("spiff", "alembic", "apscheduler"):
+    # SpiffWorkflow logs every task state change at INFO; alembic narrates each plugin.
+    for noisy in ("spiff", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
