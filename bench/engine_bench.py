@@ -12,13 +12,21 @@ Figures:
   completed tasks; the history is built with the review-reject loop (handle → feedback →
   review rejected → handle …) and ~20 completions around each point are timed;
 - the serialized workflow state (process_instance.state) after the 10th and 100th completion;
-- due timers fired per second by 1 and by 2 `greenloop worker` processes, N instances due at the
-  same moment. On SQLite the two workers queue for its single write lock; that is the point of
-  putting the two figures side by side.
+- due timers fired per second by 1 and by 2 `greenloop worker --timers-only` processes, N
+  instances due at the same moment (--timers N; 1,000 by default). On SQLite the two workers queue
+  for its single write lock; that is the point of putting the two figures side by side.
+- how late timers fire (ms past their due moment, from the ``timer_fired`` audit event), on the
+  real clock: a worker process sleeps while another process, standing in for web requests,
+  starts instances one after another whose timers fall due a few seconds later. Once with a
+  `greenloop worker --timers-only`, once with a plain `greenloop worker` (timer and job loops)
+  facing a backlog of pending documents to render (2,000; 200 with --quick). On PostgreSQL each
+  such step wakes the worker (LISTEN/NOTIFY, engine/timers/wake.py); SQLite's worker polls (every
+  10 s), so its lateness shows the poll.
 
 The last line printed is machine-readable:
 start_per_s=… step10_ms=… step100_ms=… size10_kb=… size100_kb=… timers_per_s_1w=… timers_per_s_2w=…
-(step figures are medians).
+timer_late_p50_ms=… timer_late_p95_ms=… timer_late_max_ms=… timer_late_p50_backlog_ms=…
+timer_late_p95_backlog_ms=… timer_late_max_backlog_ms=… (step figures are medians).
 """
 from __future__ import annotations
 
@@ -28,7 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -43,7 +51,8 @@ from engine.core.config import REPO_ROOT
 from engine.core.db import Database
 from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy, deploy_shipped
-from engine.models import Case, ProcessDefinition, ProcessInstance, Task
+from engine.models import AuditEvent, Case, ProcessDefinition, ProcessInstance, Task
+from engine.models.documents import Document
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.work.tasks import complete_task
 
@@ -63,7 +72,11 @@ REJECT_LOOP = [
     ("feedback", {"reply": "已处理", "contact_method": "phone"}),
     ("review", {"approved": False, "comment": "整改措施不具体，请重新办理"}),
 ]
-KEYS = ("start_per_s", "step10_ms", "step100_ms", "size10_kb", "size100_kb", "timers_per_s_1w", "timers_per_s_2w")
+KEYS = ("start_per_s", "step10_ms", "step100_ms", "size10_kb", "size100_kb", "timers_per_s_1w", "timers_per_s_2w",
+        "timer_late_p50_ms", "timer_late_p95_ms", "timer_late_max_ms",
+        "timer_late_p50_backlog_ms", "timer_late_p95_backlog_ms", "timer_late_max_backlog_ms")
+# Parked: instances left from the rounds on the frozen clock (their timers long past on the real one).
+PARKED = "bench_parked"
 
 
 @dataclass(frozen=True)
@@ -72,10 +85,12 @@ class Plan:
     long_cases: int       # cases driven through 100+ completions
     half_window: int      # completions timed on each side of the 10th / 100th
     timers: int           # instances due at once, per worker round
+    late_timers: int      # instances started by the "web" process per lateness round
+    backlog: int          # pending documents during the second lateness round
 
 
-FULL = Plan(cases=200, long_cases=3, half_window=10, timers=1000)
-QUICK = Plan(cases=20, long_cases=1, half_window=3, timers=60)
+FULL = Plan(cases=200, long_cases=3, half_window=10, timers=1000, late_timers=40, backlog=2000)
+QUICK = Plan(cases=20, long_cases=1, half_window=3, timers=60, late_timers=10, backlog=200)
 POINTS = (10, 100)
 
 
@@ -152,13 +167,22 @@ def percentile(values: list[float], pct: float) -> float:
 # ---------------------------------------------------------------- timers
 
 
-def _start_worker(url: str, fake_now: datetime, data_dir: Path, log_path: Path) -> subprocess.Popen:
-    env = dict(os.environ, GREENLOOP_DATABASE_URL=url, GREENLOOP_FAKE_NOW=fake_now.isoformat(),
-               GREENLOOP_DATA_DIR=str(data_dir))
+def _process_env(url: str, data_dir: Path, fake_now: datetime | None) -> dict[str, str]:
+    env = dict(os.environ, GREENLOOP_DATABASE_URL=url, GREENLOOP_DATA_DIR=str(data_dir))
+    env.pop("GREENLOOP_FAKE_NOW", None)
+    if fake_now is not None:
+        env["GREENLOOP_FAKE_NOW"] = fake_now.isoformat()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _start_worker(url: str, fake_now: datetime | None, data_dir: Path, log_path: Path,
+                  options: tuple[str, ...] = ("--timers-only", "--poll", "0.2")) -> subprocess.Popen:
+    """A `greenloop worker` process; ``fake_now`` None: on the real clock."""
     with log_path.open("ab") as err:
-        return subprocess.Popen([sys.executable, "-m", "webapp.cli", "worker", "--poll", "0.2"], cwd=REPO_ROOT,
-                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen([sys.executable, "-m", "webapp.cli", "worker", *options], cwd=REPO_ROOT,
+                                env=_process_env(url, data_dir, fake_now), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
 
 
 def _wait_started(procs: list[subprocess.Popen], logs: list[Path], timeout: float = 60.0) -> None:
@@ -236,6 +260,98 @@ def bench_timers(url: str, db: Database, definition_id: int, count: int, workers
     return count / elapsed
 
 
+# ---------------------------------------------------------------- lateness
+
+
+def start_near_timers(url: str, definition_id: int, count: int, lead_s: float, spacing_s: float) -> None:
+    """What the "web" process does: ``count`` steps, one every ``spacing_s``, each starting an
+    instance whose timer falls due ``lead_s`` later on the real clock, each its own transaction."""
+    db = Database(url)
+    runtime = build_runtime(db)
+    try:
+        for _ in range(count):
+            with db.write() as session:
+                definition = session.get(ProcessDefinition, definition_id)
+                fire_at = runtime.now() + timedelta(seconds=lead_s)
+                runtime.start(session, None, {"fire_at": fire_at.isoformat()}, "bench-web", definition=definition)
+            time.sleep(spacing_s)
+    finally:
+        db.dispose()
+
+
+def park_running(db: Database) -> None:
+    with db.write() as session:
+        session.execute(update(ProcessInstance).where(ProcessInstance.status == "running")
+                        .values(status=PARKED))
+
+
+def add_document_backlog(db: Database, count: int) -> int:
+    """``count`` pending copies of an issued document (new numbers): a rendering backlog."""
+    with db.read() as session:
+        model = session.scalars(select(Document).order_by(Document.id).limit(1)).first()
+    if model is None:
+        raise RuntimeError("no issued document to copy for the rendering backlog")
+    columns = {c.key: getattr(model, c.key) for c in Document.__table__.columns
+               if c.key not in ("id", "number", "status", "stored_path", "size", "sha256", "pages", "rendered_at")}
+    with db.write() as session:
+        session.execute(Document.__table__.insert(), [
+            {**columns, "number": f"{model.number}-B{n}", "status": "pending"} for n in range(count)])
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Document).where(Document.status == "pending"))
+
+
+def _pending_documents(db: Database) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Document).where(Document.status == "pending"))
+
+
+def bench_lateness(url: str, db: Database, definition_id: int, count: int, work_dir: Path, name: str,
+                   options: tuple[str, ...]) -> list[float]:
+    """Start a worker on the real clock with ``options``, let another process start ``count``
+    instances with timers due 2 s after their step; returns ms each fired past its due moment."""
+    log_path = work_dir / f"worker-{name}.log"
+    proc = _start_worker(url, None, work_dir / "data", log_path, options)
+    web = None
+    try:
+        _wait_started([proc], [log_path])
+        time.sleep(2.0)  # the worker has ticked once and sleeps; its listener has connected
+        with db.read() as session:
+            last_id = session.scalar(select(func.coalesce(func.max(ProcessInstance.id), 0)))
+        web = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from bench.engine_bench import start_near_timers as s; "
+             "s(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), 2.0, 0.25)", url, str(definition_id), str(count)],
+            cwd=REPO_ROOT, env=_process_env(url, work_dir / "data", None), stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60 + count
+        while True:
+            with db.read() as session:
+                mine = select(ProcessInstance.id).where(ProcessInstance.definition_id == definition_id,
+                                                        ProcessInstance.id > last_id)
+                started = session.scalar(select(func.count()).select_from(mine.subquery()))
+                fired = list(session.execute(select(AuditEvent.at, AuditEvent.detail).where(
+                    AuditEvent.kind == "timer_fired", AuditEvent.instance_id.in_(mine))))
+            if web.poll() is not None and web.returncode != 0:
+                raise RuntimeError(f"the web process exited with {web.returncode}")
+            if web.poll() is not None and started == count and len(fired) >= count:
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {proc.returncode}:\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{len(fired)} of {count} timers fired in time:\n{_tail(log_path)}")
+            time.sleep(0.1)
+    finally:
+        if web is not None and web.poll() is None:
+            web.kill()
+            web.wait()
+        _stop([proc])
+    if len(fired) != count:
+        raise RuntimeError(f"{len(fired)} timer_fired events for {count} instances: not exactly once")
+    return [((_aware(at) - datetime.fromisoformat(detail["due"])).total_seconds() * 1000) for at, detail in fired]
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+
+
 def deploy_timer_diagram(runtime: Runtime) -> int:
     with runtime.db.write() as session:
         definition, _ = deploy(session, runtime, {TIMER_DIAGRAM.name: TIMER_DIAGRAM.read_text(encoding="utf-8")}, {},
@@ -247,12 +363,17 @@ def deploy_timer_diagram(runtime: Runtime) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    return bench_parser("engine", __doc__).parse_args(argv)
+    parser = bench_parser("engine", __doc__)
+    parser.add_argument("--timers", type=int, help="instances due at once in the timer rounds "
+                                                   f"(default {FULL.timers}, {QUICK.timers} with --quick)")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.timers:
+        plan = replace(plan, timers=args.timers)
     with bench_database("engine", args) as (url, db, work_dir):
         figures = run(url, db, plan, work_dir)
     print_figures(figures, KEYS)
@@ -291,6 +412,14 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
         log(f"due timers fired by {workers} worker process{'es' if workers > 1 else ''}: "
             f"{rates[workers]:.1f} /s ({plan.timers} due at once)")
 
+    park_running(db)
+    late = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late", ("--timers-only",))
+    log(_lateness("timers started by another process, worker --timers-only asleep", late))
+    backlog = add_document_backlog(db, plan.backlog)
+    late_backlog = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late-backlog", ())
+    log(_lateness(f"the same, worker with its job loop facing {backlog} pending documents "
+                  f"({backlog - _pending_documents(db)} rendered meanwhile)", late_backlog))
+
     with db.read() as session:
         cases = session.scalar(select(func.count()).select_from(Case))
     log(f"({cases} cases, {plan.long_cases} with {completions} completions; {2 * plan.timers} timer instances)")
@@ -298,7 +427,16 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
         "start_per_s": start_rate, "step10_ms": medians[10], "step100_ms": medians[100],
         "size10_kb": sizes[10], "size100_kb": sizes[100],
         "timers_per_s_1w": rates[1], "timers_per_s_2w": rates[2],
+        "timer_late_p50_ms": percentile(late, 50), "timer_late_p95_ms": percentile(late, 95),
+        "timer_late_max_ms": max(late),
+        "timer_late_p50_backlog_ms": percentile(late_backlog, 50),
+        "timer_late_p95_backlog_ms": percentile(late_backlog, 95), "timer_late_max_backlog_ms": max(late_backlog),
     }
+
+
+def _lateness(what: str, late: list[float]) -> str:
+    return (f"timer lateness, {what}: p50 {percentile(late, 50):.0f} ms, p95 {percentile(late, 95):.0f} ms, "
+            f"max {max(late):.0f} ms ({len(late)} timers, each fired once)")
 
 
 if __name__ == "__main__":

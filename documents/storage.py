@@ -1,10 +1,11 @@
 """Turning issued documents (snapshots) into stored PDFs, outside any engine step.
 
-A document is rendered on its first download, or earlier by the timer worker, which renders a
-few pending ones per tick, newest first. Rendering happens outside a transaction; the result is
-then stored under ``<case id>/`` of the documents store (engine/storage) and its checksum
-recorded on the row. A rendered version is never rendered again: if two processes race, the
-first one stored wins and the other's file is discarded.
+A document is rendered on its first download, or earlier by the job loop (engine/jobs/worker.py),
+which claims the pending ones newest first (engine/core/backlog.py). The result is stored under
+``<case id>/`` of the documents store (engine/storage) and its checksum recorded on the row. A
+rendered version is never rendered again: if two processes race (a download and the job loop),
+the first one stored wins and the other's file is discarded. The document's number was given when
+it was issued, so rendering twice never numbers twice.
 """
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import hashlib
 import io
 import logging
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from documents.render import Image, render_pdf
 from engine.cases.attachments import image_too_large, list_attachments, removed_attachment_ids, stored_key
@@ -104,10 +107,12 @@ def _is_stored(store: FileStore, row: Document) -> bool:
 
 
 def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: FileStore | Path,
-                    attachments_dir: FileStore | Path) -> Document:
-    """The document with its PDF stored (rendering it now if nobody has yet)."""
+                    attachments_dir: FileStore | Path, claimed: Session | None = None) -> Document:
+    """The document with its PDF stored (rendering it now if nobody has yet). ``claimed``: the
+    job loop's transaction holding the row's lock, which reads and stores it; otherwise the read
+    and the store are transactions of their own, and the render runs outside any."""
     store = as_store(documents_dir)
-    with runtime.db.read() as session:
+    with nullcontext(claimed) if claimed is not None else runtime.db.read() as session:
         row = session.get(Document, document_id)
         if row is None:
             raise NotFound(f"文书 {document_id} 不存在 (no such document)")
@@ -123,7 +128,7 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: FileSt
     owner = str(row.case_id) if row.case_id is not None else f"patrol-{row.patrol_id}"
     relative = f"{owner}/{row.kind}-v{row.version}-{uuid.uuid4().hex}.pdf"
     store.put(relative, rendered.pdf)
-    with runtime.db.write() as session:
+    with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
         row = session.scalars(select(Document).where(Document.id == document_id).with_for_update()).one()
         if _is_stored(store, row):
             store.delete(relative)  # another process stored it first; versions never change
@@ -141,22 +146,22 @@ def ensure_rendered(runtime: Runtime, document_id: int, *, documents_dir: FileSt
 def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *,
                    documents_dir: FileStore | Path | None = None,
                    attachments_dir: FileStore | Path | None = None) -> int:
-    """Render up to ``limit`` pending documents, newest first (the worker's share of the work).
+    """Render up to ``limit`` pending documents, newest first; returns how many were rendered.
 
-    Never raises: the timer worker calls it every tick, and documents must not stop timers."""
+    Never raises: the job loop calls it every round, and one document must not stop the others."""
     store = store_for(load_settings()) if documents_dir is None or attachments_dir is None else None
     documents_dir = documents_dir or store.child(DOCUMENTS)
     attachments_dir = attachments_dir or store.child(ATTACHMENTS)
     return render_pending(
         runtime, Document, (Document.issued_at.desc(), Document.id.desc()), limit,
-        lambda document_id: ensure_rendered(runtime, document_id, documents_dir=documents_dir,
-                                            attachments_dir=attachments_dir),
-        lambda document_id, err: mark_failed(runtime, document_id, err), "document")
+        lambda document_id, claimed: ensure_rendered(runtime, document_id, documents_dir=documents_dir,
+                                                     attachments_dir=attachments_dir, claimed=claimed),
+        lambda document_id, err, claimed: mark_failed(runtime, document_id, err, claimed), "document")
 
 
-def mark_failed(runtime: Runtime, document_id: int, err: Exception) -> None:
+def mark_failed(runtime: Runtime, document_id: int, err: Exception, claimed: Session | None = None) -> None:
     """Record why a pending document could not be rendered (the case page shows it)."""
-    with runtime.db.write() as session:
+    with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
         row = session.get(Document, document_id)
         if row is not None:
             row.mark_failed(err)

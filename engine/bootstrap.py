@@ -35,6 +35,7 @@ from engine.rectification.functions import rectification_functions
 from engine.reinspection.functions import reinspection_functions
 from engine.sms import outbox as sms_outbox
 from engine.patrol.functions import patrol_functions
+from engine.timers import wake as timer_wake
 from engine.selfcheck.functions import selfcheck_functions
 
 
@@ -55,6 +56,8 @@ BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
 def build_runtime(db: Database, clock: Clock | None = None, timezone: str = "Asia/Shanghai") -> Runtime:
     # The statistics' monthly summary follows every change to a case, in this process's zone.
     measures_summary.maintain(timezone)
+    # A step that brings a timer near wakes the worker at its commit (PostgreSQL).
+    timer_wake.maintain()
     return Runtime(db, clock, timezone, BINDINGS)
 
 

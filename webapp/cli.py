@@ -117,16 +117,14 @@ def _warn_calendar(runtime) -> None:
 
 def cmd_run(args) -> int:
     from engine.org.passwords import COST_VARIABLE, fast_hashing
-    from engine.timers.worker import TimerWorker
     from webapp import create_app
     from webapp.runtime import runtime_of
 
     settings = load_settings()
     app = create_app(settings)
     _warn_calendar(runtime_of(app))
-    worker = None
-    if not args.no_worker:
-        worker = TimerWorker(runtime_of(app), poll_seconds=args.poll)
+    workers = [] if args.no_worker else _workers(runtime_of(app), args.poll)
+    for worker in workers:
         worker.start_background()
     if settings.secret_key is None:
         # Fine for one server; web servers sharing a database need one key (README, configuration).
@@ -147,21 +145,36 @@ def cmd_run(args) -> int:
         serve(app, host=args.host, port=args.port, threads=8,
               clear_untrusted_proxy_headers=not settings.trusted_proxies)
     finally:
-        if worker:
+        for worker in workers:
             worker.stop()
     return 0
 
 
-def cmd_worker(args) -> int:
+def _workers(runtime, poll: float, batch: int = 500, timers: bool = True, jobs: bool = True) -> list:
+    """The timer loop and the job loop (docs/deployment.md, worker processes)."""
+    from engine.jobs.worker import JobWorker
     from engine.timers.worker import TimerWorker
 
+    return ([TimerWorker(runtime, poll_seconds=poll, batch=batch)] if timers else []) + \
+        ([JobWorker(runtime)] if jobs else [])
+
+
+def cmd_worker(args) -> int:
     runtime = _runtime()
     _warn_calendar(runtime)
-    worker = TimerWorker(runtime, poll_seconds=args.poll, batch=args.batch)
+    workers = _workers(runtime, args.poll, args.batch, timers=not args.jobs_only, jobs=not args.timers_only)
     if args.once:
-        print(f"fired {worker.tick()} due instance(s)")
+        for worker in workers:
+            print(worker.DONE % worker.run_once())
         return 0
-    worker.run_forever()
+    # Each loop in a thread of its own, so that neither waits for the other.
+    for worker in workers[1:]:
+        worker.start_background()
+    try:
+        workers[0].run()
+    finally:
+        for worker in workers[1:]:
+            worker.stop()
     return 0
 
 
@@ -268,17 +281,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default="cli")
     p.set_defaults(func=cmd_deploy)
 
-    p = sub.add_parser("run", help="serve the web app with an in-process timer worker")
+    p = sub.add_parser("run", help="serve the web app with an in-process worker (timers and jobs)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
-    p.add_argument("--no-worker", action="store_true", help="do not fire timers in this process")
+    p.add_argument("--no-worker", action="store_true", help="run neither timers nor jobs in this process")
     p.add_argument("--poll", type=float, default=10.0, help="longest sleep between timer checks, seconds")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("worker", help="fire due timers (any number may run against one PostgreSQL)")
-    p.add_argument("--poll", type=float, default=10.0)
+    p = sub.add_parser("worker", help="fire due timers and run side jobs (documents, mail, SMS); "
+                                      "any number may run against one PostgreSQL")
+    p.add_argument("--poll", type=float, default=10.0, help="longest sleep between timer checks, seconds")
     p.add_argument("--batch", type=int, default=500)
-    p.add_argument("--once", action="store_true", help="fire what is due now and exit")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--timers-only", action="store_true", help="fire timers, run no jobs")
+    only.add_argument("--jobs-only", action="store_true", help="run jobs, fire no timers")
+    p.add_argument("--once", action="store_true", help="do what is due now and exit")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="seed a demo county with users and cases")
@@ -334,9 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SpiffWorkflow logs every task state change at INFO; alembic and APScheduler narrate
-    # each plugin and each tick.
-    for noisy in ("spiff", "alembic", "apscheduler"):
+    # SpiffWorkflow logs every task state change at INFO; alembic narrates each plugin.
+    for noisy in ("spiff", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:

@@ -1,5 +1,5 @@
 """The SMS outbox: a message is written here inside the step that causes it and sent later by the
-timer worker (engine/sms/send.py), so a slow or failing gateway never holds up or undoes a step."""
+worker's job loop (engine/sms/send.py), so a slow or failing gateway never holds up or undoes a step."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Notifications by e-mail, sent by the timer worker: a nudge, while the bell keeps everything.
+"""Notifications by e-mail, sent by the worker's job loop (engine/jobs/worker.py): a nudge, while the bell keeps everything.
 
 Each person chooses how often (engine/notify/preferences.py): every new or updated row at once
 (``send_pending``), or their unread news in one message a day at the configured hour

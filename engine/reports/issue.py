@@ -53,7 +53,7 @@ def due_reports(session: Session, now: datetime, tz: str) -> list[Due]:
 
 
 def issue_due(runtime: Runtime, actor: str = "system") -> list[int]:
-    """Issue every report now due (the worker's tick); returns the ids this call issued."""
+    """Issue every report now due (the worker's job loop); returns the ids this call issued."""
     with runtime.db.read() as session:
         due = due_reports(session, runtime.now(), runtime.timezone)
     issued = []

@@ -125,7 +125,7 @@ def load(session: Session) -> ReportSettings:
 
 def _from_json(value) -> ReportSettings:
     """The stored schedule; a value damaged by hand falls back to the defaults, part by part
-    (the worker reads it every tick and must not stop over it)."""
+    (the worker's job loop reads it every round and must not stop over it)."""
     if not isinstance(value, Mapping):
         return ReportSettings()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from documents.render import render_pdf
 from engine.core.backlog import render_pending
@@ -62,10 +64,12 @@ def _is_stored(documents_dir: FileStore, row: Report) -> bool:
     return row.status == "rendered" and documents_dir.exists(stored_file(row.stored_path, row.id))
 
 
-def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: FileStore | Path) -> Report:
-    """The report with its PDF (and ledger) stored, rendering them now if nobody has yet."""
+def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: FileStore | Path,
+                    claimed: Session | None = None) -> Report:
+    """The report with its PDF (and ledger) stored, rendering them now if nobody has yet.
+    ``claimed``: the job loop's transaction holding the row's lock (engine/core/backlog.py)."""
     documents_dir = as_store(documents_dir)
-    with runtime.db.read() as session:
+    with nullcontext(claimed) if claimed is not None else runtime.db.read() as session:
         row = session.get(Report, report_id)
         if row is None:
             raise NotFound(f"报告 {report_id} 不存在 (no such report)")
@@ -84,7 +88,7 @@ def ensure_rendered(runtime: Runtime, report_id: int, *, documents_dir: FileStor
         raise
     written.append(pdf_path)
     try:
-        with runtime.db.write() as session:
+        with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
             row = session.scalars(select(Report).where(Report.id == report_id).with_for_update()).one()
             if _is_stored(documents_dir, row):
                 _discard(documents_dir, written)  # another process stored it first; reports never change
@@ -108,8 +112,8 @@ def _discard(documents_dir: FileStore, written: list[str]) -> None:
         documents_dir.delete(relative)
 
 
-def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
-    with runtime.db.write() as session:
+def mark_failed(runtime: Runtime, report_id: int, err: Exception, claimed: Session | None = None) -> None:
+    with nullcontext(claimed) if claimed is not None else runtime.db.write() as session:
         row = session.get(Report, report_id)
         if row is not None:
             row.mark_failed(err)
@@ -117,8 +121,9 @@ def mark_failed(runtime: Runtime, report_id: int, err: Exception) -> None:
 
 def render_backlog(runtime: Runtime, limit: int = BACKLOG_BATCH, *,
                    documents_dir: FileStore | Path | None = None) -> int:
-    """Render up to ``limit`` pending reports, oldest first (the worker's share). Never raises."""
+    """Render up to ``limit`` pending reports, oldest first (the job loop's share). Never raises."""
     documents_dir = documents_dir or store_for(load_settings()).child(DOCUMENTS)
     return render_pending(runtime, Report, (Report.issued_at, Report.id), limit,
-                          lambda report_id: ensure_rendered(runtime, report_id, documents_dir=documents_dir),
-                          lambda report_id, err: mark_failed(runtime, report_id, err), "report")
+                          lambda report_id, claimed: ensure_rendered(runtime, report_id, documents_dir=documents_dir,
+                                                                     claimed=claimed),
+                          lambda report_id, err, claimed: mark_failed(runtime, report_id, err, claimed), "report")

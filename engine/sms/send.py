@@ -1,4 +1,4 @@
-"""Sending the outbox, from the timer worker's tick (engine/timers/worker.py), like e-mail
+"""Sending the outbox, from the worker's job loop (engine/jobs/worker.py), like e-mail
 (engine/notify/mail.py): each message is claimed, sent and marked in its own transaction
 (FOR UPDATE SKIP LOCKED, so several workers never send one twice). A message the gateway does not
 take is tried again after a growing pause, and given up (status ``failed``, with the error) after

@@ -1,7 +1,6 @@
-"""Time passing: firing due timers (exactly once across any number of workers) and the worker
-loop that also starts due patrols, issues the periodic reports due, mails notifications, sends
-text messages and renders pending documents and reports.
+"""Time passing: firing due timers (exactly once across any number of workers), the loop that
+fires them and starts due patrols, and the wake-up a step sends that loop when it brings a timer
+near. Slow side work (documents, mail, text messages) is the job loop's (engine/jobs).
 
-May import: engine.models, engine.vocabulary, engine.core, engine.notify, engine.sms, engine.patrol, documents,
-engine.reports.
+May import: engine.models, engine.core, engine.patrol.
 """

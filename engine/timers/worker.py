@@ -1,120 +1,108 @@
-"""`greenloop worker`: an APScheduler loop that fires due timers and sleeps until the next one.
+"""The timer loop of `greenloop worker`: fire due timers, then sleep until the next one.
 
-APScheduler only does the waking up; its job store lives in memory and is never shared between
-processes (its FAQ: job stores cannot be shared). What is due is read from the database rows.
+A tick starts the due patrols and fires the due timers, nothing else: rendering, mail and text
+messages run in the job loop (engine/jobs/worker.py), so a backlog there never delays a timer.
+The sleep ends at the earliest due timer, after the poll interval at the latest, or at once when
+a step in another process brings a timer nearer (engine/timers/wake.py, PostgreSQL).
+
+What is due is read from the database rows, so any number of these loops may run against one
+PostgreSQL (engine/timers/fire.py claims each instance for exactly one of them).
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+import threading
+from datetime import timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-
-from documents.storage import render_backlog
-from engine.core.config import load_settings
 from engine.core.runtime import Runtime
-from engine.notify.mail import send_daily_digests, send_pending
-from engine.reports.issue import issue_due
-from engine.reports.storage import render_backlog as render_reports
-from engine.sms.send import send_pending as send_sms
 from engine.patrol.schedule import start_due_patrols
 from engine.timers.fire import earliest_due, fire_due
+from engine.timers.wake import WAKE_HORIZON, TimerWake
 
 log = logging.getLogger(__name__)
-JOB_ID = "greenloop-timers"
+# A little past the due moment: a timer fires when strictly due (engine/timers/fire.py).
+PAST_DUE = timedelta(milliseconds=5)
 
 
 class TimerWorker:
-    def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500,
-                 smtp_url: str | None = None, digest_hour: int | None = None):
+    DONE = "fired %d due instance(s)"
+
+    def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500, listen: bool = True):
         self.runtime = runtime
-        settings = load_settings()
-        # Notifications are mailed from the worker tick, when a mail server is configured: at once,
-        # and the daily digests once the engine clock has reached the digest hour.
-        self.smtp_url = smtp_url or settings.smtp_url
-        self.digest_hour = settings.mail_digest_hour if digest_hour is None else digest_hour
-        self.poll = timedelta(seconds=poll_seconds)
+        # On PostgreSQL a step that brings a timer nearer wakes the loop, for timers within
+        # WAKE_HORIZON; the loop must look again at least that often for the ones further away.
+        self.listen = listen and runtime.db.is_postgres
+        poll = timedelta(seconds=poll_seconds)
+        self.poll = min(poll, WAKE_HORIZON) if self.listen else poll
         self.batch = batch
-        self.scheduler: BlockingScheduler | BackgroundScheduler | None = None
         self.fired_total = 0
+        self.ticks = 0
+        self.wake = threading.Event()
+        self.sleeping = threading.Event()  # between ticks
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._listener: TimerWake | None = None
 
     def tick(self) -> int:
-        try:
-            # Patrols whose slot opened start first, so that their timers are in this tick's view.
-            start_due_patrols(self.runtime)
-            fired = fire_due(self.runtime, limit=self.batch)
-        except Exception:  # a database outage must not kill the worker; try again next tick
-            log.exception("timer tick failed")
-            # Back off for a poll interval: the due instance is still due, and retrying at once
-            # would spin as fast as the failure can be produced.
-            self._schedule_next(more_waiting=False, failed=True)
-            return 0
+        """Start due patrols and fire up to ``batch`` due instances; returns how many fired."""
+        self.ticks += 1
+        # Patrols whose slot opened start first, so that their timers are in this tick's view.
+        start_due_patrols(self.runtime)
+        fired = fire_due(self.runtime, limit=self.batch)
         self.fired_total += fired
-        self._issue_reports()
-        self._send_mail()
-        self._send_sms()
-        render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
-        render_reports(self.runtime)  # the reports just issued; never raises
-        self._schedule_next(more_waiting=fired >= self.batch)
         return fired
 
-    def _issue_reports(self) -> None:
+    run_once = tick
+
+    def sleep_for(self) -> float:
+        """Seconds until the earliest due timer (engine clock), at most the poll interval."""
+        due = earliest_due(self.runtime)
+        # The engine clock may be set apart from the wall clock (tests, demos): sleep for the
+        # engine-time distance to the next due timer.
+        wait = self.poll if due is None else max(timedelta(0), min(self.poll, due - self.runtime.now() + PAST_DUE))
+        return wait.total_seconds()
+
+    @property
+    def listening(self) -> bool:
+        """Whether a step's wake-up reaches this loop now (PostgreSQL, its listener connected)."""
+        return self._listener is not None and self._listener.listening.is_set()
+
+    def run(self) -> None:
+        """Tick and sleep until stopped."""
+        if self.listen:
+            self._listener = TimerWake(self.runtime.db.url, self.wake).start()
+        log.info("timer worker started (poll %ss%s)", self.poll.total_seconds(),
+                 ", woken by LISTEN/NOTIFY" if self.listen else "")
         try:
-            issue_due(self.runtime)  # each report in a transaction of its own, exactly once
-        except Exception:  # a report must never stop the timers; what is still due is tried next tick
-            log.exception("issuing periodic reports failed")
+            while not self._stop.is_set():
+                # Cleared before the tick reads the rows: a notification arriving from here on
+                # ends the coming sleep at once, so none is lost between the tick and the sleep.
+                self.wake.clear()
+                try:
+                    fired = self.tick()
+                    wait = 0.0 if fired >= self.batch else self.sleep_for()
+                except Exception:  # a database outage must not kill the worker; try again later
+                    # Back off for a poll interval: retrying at once would spin as fast as the
+                    # failure can be produced.
+                    log.exception("timer tick failed")
+                    wait = self.poll.total_seconds()
+                if wait > 0:
+                    self.sleeping.set()
+                    self.wake.wait(wait)
+                    self.sleeping.clear()
+        finally:
+            if self._listener is not None:
+                self._listener.stop()
 
-    def _send_mail(self) -> None:
-        if not self.smtp_url:
-            return
-        try:
-            send_pending(self.runtime, self.smtp_url)
-            send_daily_digests(self.runtime, self.smtp_url, self.digest_hour)
-        except Exception:  # mail must never stop the timers; unsent mail is retried next tick
-            log.exception("sending notification e-mail failed")
-
-    def _send_sms(self) -> None:
-        try:
-            send_sms(self.runtime)
-        except Exception:  # like mail: text messages never stop the timers; unsent ones are retried
-            log.exception("sending text messages failed")
-
-    def _schedule_next(self, more_waiting: bool, failed: bool = False) -> None:
-        if self.scheduler is None or not self.scheduler.running:
-            return
-        wall_now = datetime.now(timezone.utc)
-        if failed:
-            wake = wall_now + self.poll
-        elif more_waiting:
-            wake = wall_now
-        else:
-            due = earliest_due(self.runtime)
-            # The engine clock may be set apart from the wall clock (tests, demos): sleep for the
-            # engine-time distance to the next due timer, never longer than the poll interval.
-            wait = self.poll if due is None else max(timedelta(0), min(self.poll, due - self.runtime.now()))
-            wake = wall_now + wait + timedelta(milliseconds=5)
-        self.scheduler.modify_job(JOB_ID, next_run_time=wake)
-
-    def _add_job(self, scheduler) -> None:
-        self.scheduler = scheduler
-        scheduler.add_job(self.tick, "interval", seconds=self.poll.total_seconds(), id=JOB_ID,
-                          max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
-
-    def run_forever(self) -> None:
-        scheduler = BlockingScheduler(timezone=timezone.utc)
-        self._add_job(scheduler)
-        log.info("timer worker started (poll %ss)", self.poll.total_seconds())
-        scheduler.start()
-
-    def start_background(self) -> BackgroundScheduler:
-        scheduler = BackgroundScheduler(timezone=timezone.utc, daemon=True)
-        self._add_job(scheduler)
-        scheduler.start()
-        return scheduler
+    def start_background(self) -> TimerWorker:
+        self._thread = threading.Thread(target=self.run, name="greenloop-timers", daemon=True)
+        self._thread.start()
+        return self
 
     def stop(self) -> None:
         # Waits for a tick under way: it finishes its step (one transaction each) rather than
         # writing on after whoever stopped the worker has moved on.
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)

@@ -303,13 +303,13 @@ def _look(pdf: Path, name: str) -> list[Path]:
     return sorted(OUTPUT.glob(f"{name}-*.png"))
 
 
-def test_the_timer_worker_renders_pending_documents_into_the_data_dir(env, tmp_path, monkeypatch):
-    from engine.timers.worker import TimerWorker
+def test_the_job_loop_renders_pending_documents_into_the_data_dir(env, tmp_path, monkeypatch):
+    from engine.jobs.worker import JobWorker
 
     monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path / "data"))
     case = env.register()
     env.complete(case, "receive", {"decision": "accept"})
-    TimerWorker(env.runtime).tick()
+    JobWorker(env.runtime).run_once()
     [row] = docs(env, case)["acceptance_notice"]
     assert row.status == "rendered"
     assert (tmp_path / "data" / "documents" / row.stored_path).is_file()

@@ -1,6 +1,6 @@
 """The periodic reports' schedule (统计报告计划): when the daily, weekly and monthly reports are
 issued, each on or off, and who is told. Saved as one audited setting (engine/reports/schedule.py);
-the worker reads it on every tick."""
+the worker's job loop reads it on every round."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

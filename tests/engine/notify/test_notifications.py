@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from engine.jobs.worker import JobWorker
 from engine.models import Notification, User
 from engine.notify.mail import parse_smtp_url, send_pending
-from engine.timers.worker import TimerWorker
 
 
 def notes(env, case=None, kind=None) -> list[tuple[str, str]]:
@@ -255,12 +255,12 @@ def test_refused_message_is_retried_and_others_still_go(env, sink_at):
     assert len(sink.messages) == 2
 
 
-def test_worker_tick_mails_when_a_server_is_configured(env, sink_at):
+def test_the_job_loop_mails_when_a_server_is_configured(env, sink_at):
     env.register()
     sink, url = sink_at()
-    TimerWorker(env.runtime).tick()
+    JobWorker(env.runtime).run_once()
     assert sink.messages == []  # no GREENLOOP_SMTP_URL in the test environment
-    TimerWorker(env.runtime, smtp_url=url).tick()
+    JobWorker(env.runtime, smtp_url=url).run_once()
     assert len(sink.messages) == 1 and sink.messages[0]["Subject"].startswith("【greenloop】新任务")
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pypdf import PdfReader
 from sqlalchemy import select, text, true
 
+from engine.jobs.worker import JobWorker
 from engine.measures import MEASURE_LIST, Period, measure, ranking
 from engine.models import AuditEvent, CalendarDay, Notification, User
 from engine.models.reports import Report
@@ -18,7 +19,6 @@ from engine.reports import schedule as report_schedule
 from engine.reports.issue import due_reports, issue_due, issue_report
 from engine.reports.schedule import ReportSettings, Schedule
 from engine.reports.storage import ensure_rendered, render_backlog
-from engine.timers.worker import TimerWorker
 
 WEEK = Period(date(2026, 3, 2), date(2026, 3, 8), "week")
 
@@ -167,9 +167,9 @@ def test_the_excel_ledger_of_the_period_is_filed_with_the_report(env, week, tmp_
     assert not any("13912345678" in c for c in cells)
 
 
-def test_the_worker_issues_and_renders_the_due_reports(env, week, tmp_path, monkeypatch):
+def test_the_job_loop_issues_and_renders_the_due_reports(env, week, tmp_path, monkeypatch):
     monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path / "data"))
-    TimerWorker(env.runtime).tick()
+    JobWorker(env.runtime).run_once()
     found = reports(env)
     assert sorted(found) == ["daily", "weekly"]
     assert {r.status for r in found.values()} == {"rendered"}

@@ -9,13 +9,13 @@ from sqlalchemy import select, update
 
 from engine.bootstrap import BINDINGS, build_runtime
 from engine.core.runtime import Bindings, Runtime
+from engine.jobs.worker import JobWorker
 from engine.models import User
 from engine.models.sms import SmsMessage
 from engine.sms import settings as sms_settings
 from engine.sms.send import BACKOFF, MAX_ATTEMPTS, send_pending
 from engine.sms.settings import SmsSettings
 from engine.sms.template import build_request
-from engine.timers.worker import TimerWorker
 from tests.engine.sms.http_sink import HttpSink
 
 PUBLIC = "https://hb.example.gov.cn"
@@ -40,7 +40,7 @@ def test_acceptance_is_queued_in_the_step_and_sent_by_the_worker_tick(env):
     assert (msg.kind, msg.phone, msg.status, msg.case_id) == ("acceptance", "13800000000", "pending", case.id)
     assert code in msg.text and "【" not in msg.text  # the gateway template adds the signature
     assert f"{PUBLIC}/public/track/{code}" in msg.text
-    TimerWorker(env.runtime, smtp_url="").tick()  # the worker sends it (log sink)
+    JobWorker(env.runtime, smtp_url="").run_once()  # the job loop sends it (log sink)
     [msg] = outbox(env)
     assert (msg.status, msg.gateway, msg.attempts, msg.sent_at) == ("sent", "log", 1, env.clock.now())
 
@@ -149,7 +149,7 @@ def test_unreachable_gateway_does_not_stop_the_worker(env):
     configure(env, kind="http", url="http://127.0.0.1:9/send", body="{phone} {text}")
     case = env.register()
     env.complete(case, "receive", {"decision": "accept"})
-    TimerWorker(env.runtime, smtp_url="").tick()
+    JobWorker(env.runtime, smtp_url="").run_once()
     [msg] = outbox(env)
     assert msg.status == "pending" and msg.last_error.startswith("unreachable")
 

@@ -1,4 +1,4 @@
-"""The APScheduler loop in `greenloop run`/`greenloop worker` wakes up for due timers."""
+"""The timer loop in `greenloop run`/`greenloop worker` wakes up for due timers."""
 import time
 
 from engine.timers.worker import TimerWorker
