@@ -14,7 +14,8 @@ intake, a test writing rows) subtracts what the changed cases contributed before
 they contribute after, both read with the same SQL facts the figures use
 (engine/measures/definitions.FACTS), as increments (``n = n + delta``) that commute, so
 concurrent steps never lose one. An ORM bulk ``UPDATE`` of cases (engine/org/grid_tree.repath)
-is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``.
+is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``; a
+process seeding thousands of cases step by step (the demo) may pause it and count once (``paused``).
 The summary is in one time zone, the one ``maintain`` was given (engine/bootstrap.py gives the
 runtime's); figures asked in another zone are counted from the cases.
 """
