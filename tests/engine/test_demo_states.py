@@ -4,6 +4,7 @@ colour and tier, the complaint loop's waiting stages, enforcement and documents,
 summary counted once after the simulation agrees with the cases."""
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select, true
 
 from engine.bootstrap import make_runtime
@@ -27,6 +28,7 @@ RESTING = set(STATUSES) - {"reopened"}
 WAITING_STAGES = {"receive", "assign", "handle", "feedback", "review", "follow_up"}
 
 
+@pytest.mark.slow
 def test_the_demo_cases_are_in_every_state(tmp_path, monkeypatch):
     monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("GREENLOOP_DATABASE_URL", raising=False)
