@@ -179,11 +179,16 @@ def cmd_worker(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from engine.demo import seed_demo
+    import time
 
+    from engine.demo import seed_demo
+    from webapp.progress_bar import ProgressBar
+
+    started = time.monotonic()
     report = seed_demo(_runtime(), password=args.password, cases=args.cases,
-                       progress=lambda line: print(line, file=sys.stderr, flush=True))
+                       progress=ProgressBar("demo: simulating cases"))
     print(report)
+    print(f"demo seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0
 
 

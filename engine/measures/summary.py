@@ -14,14 +14,17 @@ intake, a test writing rows) subtracts what the changed cases contributed before
 they contribute after, both read with the same SQL facts the figures use
 (engine/measures/definitions.FACTS), as increments (``n = n + delta``) that commute, so
 concurrent steps never lose one. An ORM bulk ``UPDATE`` of cases (engine/org/grid_tree.repath)
-is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``.
+is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``; a
+process seeding thousands of cases step by step (the demo) may pause it and count once (``paused``).
 The summary is in one time zone, the one ``maintain`` was given (engine/bootstrap.py gives the
 runtime's); figures asked in another zone are counted from the cases.
 """
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -48,6 +51,8 @@ WATCHED = frozenset({
     "check_method", "relapse_count", "recurrence_of_id"})
 _PENDING = "greenloop_case_stat_pending"
 _state: dict[str, ZoneInfo | None] = {"tz": None}
+# Set while a bulk load that counts everything again at its end runs (``paused``).
+_paused: ContextVar[bool] = ContextVar("greenloop_case_stat_paused", default=False)
 
 
 def summary_zone() -> ZoneInfo | None:
@@ -133,12 +138,32 @@ def rebuild(session: Session, tz: str | ZoneInfo) -> int:
 # ---------------------------------------------------------------------------- keeping it
 
 
+@contextmanager
+def paused(write) -> Iterator[None]:
+    """Leave the summary alone while the block writes cases, then ``rebuild`` it in one
+    transaction of ``write`` (a ``Database.write``), even when the block fails.
+
+    For one process seeding many cases (engine/demo.py) before anything reads the figures: the
+    increments cost a fifth of each step there, and one count at the end gives the same rows.
+    Only this context (thread) stops keeping it, so nothing else may write cases meanwhile."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+        if _state["tz"] is not None:
+            with write() as session:
+                rebuild(session, _state["tz"])
+
+
 def _watched_change(obj: Case) -> bool:
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in WATCHED)
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
+    if _paused.get():
+        return
     zone = _state["tz"]
     changed = [o for o in session.dirty if isinstance(o, Case) and o.id is not None and _watched_change(o)]
     gone = [o for o in session.deleted if isinstance(o, Case) and o.id is not None]
@@ -162,7 +187,7 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def _bulk_update(orm_execute_state):
-    if not orm_execute_state.is_update or orm_execute_state.bind_mapper is not inspect(Case):
+    if _paused.get() or not orm_execute_state.is_update or orm_execute_state.bind_mapper is not inspect(Case):
         return None
     session, statement = orm_execute_state.session, orm_execute_state.statement
     where = statement.whereclause if statement.whereclause is not None else Case.id.is_not(None)

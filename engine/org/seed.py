@@ -126,19 +126,21 @@ def seed_staff(session: Session, password: str | None = None, *, whole_county: b
     existing = set(session.scalars(select(User.username)))
     created = {}
     shared = county_password or password or secrets.token_urlsafe(9)
-    shared_hash = None
+    # One hash per distinct password (argon2 at full cost takes a fraction of a second): the
+    # accounts given the same password share its hash string, salt included, which verifies as
+    # any other; each account with a password of its own gets its own hash.
+    digests: dict[str, str] = {}
     rows = [(row, False) for row in STAFF] + ([(row, True) for row in county_staff()] if whole_county else [])
     for (username, name, roles, dep, grid, tier), generated in rows:
         if username in existing:
             continue
         if generated:
-            shared_hash = shared_hash or hash_password(shared)
-            secret, digest = shared, shared_hash
+            secret = shared
             created.setdefault("*", shared)
         else:
             secret = password or secrets.token_urlsafe(9)
-            digest = hash_password(secret)
             created[username] = secret
+        digest = digests.get(secret) or digests.setdefault(secret, hash_password(secret))
         user = User(username=username, display_name=name, password_hash=digest,
                     department_id=departments[dep].id if dep else None,
                     grid_id=grids[grid].id if grid in grids else None, tier=tier,

@@ -14,12 +14,19 @@ def _map_counts(figures: dict[str, float]) -> None:
     assert figures["cases"] == 300
 
 
+def _demo_counts(figures: dict[str, float]) -> None:
+    # Every case registered (a step) and worked on (more steps), all inside the run's time.
+    assert figures["cases"] == 20 and figures["steps"] > 2 * 20
+    assert figures["setup_seconds"] < figures["seconds"] and figures["cpu_seconds"] > 0
+
+
 # (bench, its KEYS are the whole line rather than its start, every figure is above zero, checks of its own)
 BENCHES = [
     pytest.param("engine", True, True, None, marks=pytest.mark.slow),
     pytest.param("documents", True, True, None, marks=pytest.mark.slow),
     pytest.param("stats", False, False, _stats_counts, marks=pytest.mark.slow),
     pytest.param("map", True, True, _map_counts),
+    pytest.param("demo", True, True, _demo_counts, marks=pytest.mark.slow),
 ]
 
 

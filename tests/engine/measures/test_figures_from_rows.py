@@ -6,7 +6,7 @@ import itertools
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, true
+from sqlalchemy import func, select, true, update
 
 from engine.core.errors import FormInvalid
 from engine.measures import DrillDown, Filters, Period, measure, ranking, trend
@@ -211,3 +211,48 @@ def test_summary_follows_bulk_updates_and_rebuilds(env):
         rebuild(s, TZ)
     for summed, counted in both():
         assert (summed.rows, summed.total) == (counted.rows, counted.total)
+
+
+def test_a_paused_summary_is_counted_again_when_the_bulk_load_ends(env):
+    from engine.measures.summary import paused
+    from engine.models import CaseStat
+
+    def stat_rows():
+        with env.db.read() as s:
+            return s.scalar(select(func.count()).select_from(CaseStat))
+
+    with paused(env.db.write):
+        with env.db.write() as s:
+            add(s, town="T01", **closed(handling_workdays=2))
+            add(s, town="T02", status="handling", colour="red", accepted_at=local(2))
+        with env.db.write() as s:
+            s.execute(update(Case).where(Case.colour == "red").values(colour="yellow"))
+        assert stat_rows() == 0  # the load's steps leave the summary alone
+    assert stat_rows() > 0
+    with env.db.read() as s:
+        for by in (None, "town", "category"):
+            summed = measure(s, MARCH, scope=true(), tz=TZ, by=by)
+            counted = measure(s, MARCH, scope=Case.id.is_not(None), tz=TZ, by=by)
+            assert (summed.rows, summed.total) == (counted.rows, counted.total)
+    assert summed.total.count("warning") == 1
+    # After the block the summary is kept at each step again.
+    with env.db.write() as s:
+        add(s, town="T01", **closed(handling_workdays=3))
+    with env.db.read() as s:
+        summed = measure(s, MARCH, scope=true(), tz=TZ)
+        counted = measure(s, MARCH, scope=Case.id.is_not(None), tz=TZ)
+    assert summed.total == counted.total
+
+
+def test_a_failed_bulk_load_still_counts_what_it_committed(env):
+    from engine.measures.summary import paused
+
+    with pytest.raises(RuntimeError):
+        with paused(env.db.write):
+            with env.db.write() as s:
+                add(s, town="T01", **closed(handling_workdays=2))
+            raise RuntimeError("the load stops half way")
+    with env.db.read() as s:
+        summed = measure(s, MARCH, scope=true(), tz=TZ)
+        counted = measure(s, MARCH, scope=Case.id.is_not(None), tz=TZ)
+    assert summed.total == counted.total and counted.total.count("received") == 1
