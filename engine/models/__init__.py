@@ -49,6 +49,7 @@ __all__ = [
 from engine.models import (  # noqa: E402,F401
     api,
     auth,
+    calendar_jobs,
     diagram_drafts,
     documents,
     enforcement,

@@ -3,5 +3,5 @@ loop that also starts due patrols, issues the periodic reports due, mails notifi
 text messages and renders pending documents and reports.
 
 May import: engine.models, engine.vocabulary, engine.core, engine.notify, engine.sms, engine.patrol, documents,
-engine.reports.
+engine.reports, engine.calendar.
 """

@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from documents.storage import render_backlog
+from engine.calendar.jobs import continue_in_worker as continue_calendar_job
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
 from engine.notify.mail import send_daily_digests, send_pending
@@ -56,6 +57,7 @@ class TimerWorker:
         self._send_sms()
         render_backlog(self.runtime)  # a few pending PDFs per tick, newest first; never raises
         render_reports(self.runtime)  # the reports just issued; never raises
+        continue_calendar_job(self.runtime)  # a calendar change's next batch (engine/calendar/jobs.py); never raises
         self._schedule_next(more_waiting=fired >= self.batch)
         return fired
 
