@@ -14,12 +14,17 @@ def _map_counts(figures: dict[str, float]) -> None:
     assert figures["cases"] == 300
 
 
+def _calendar_counts(figures: dict[str, float]) -> None:
+    assert figures["calendar_cases"] == 60 and figures["calendar_batches"] == 1
+
+
 # (bench, its KEYS are the whole line rather than its start, every figure is above zero, checks of its own)
 BENCHES = [
     pytest.param("engine", True, True, None, marks=pytest.mark.slow),
     pytest.param("documents", True, True, None, marks=pytest.mark.slow),
     pytest.param("stats", False, False, _stats_counts, marks=pytest.mark.slow),
     pytest.param("map", True, True, _map_counts),
+    pytest.param("calendar", True, True, _calendar_counts),
 ]
 
 
