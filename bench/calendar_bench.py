@@ -9,7 +9,8 @@ Registers 10,000 cases through the engine (Monday 2 March 2026; each waits in th
 whose 15-working-day limit runs across Tuesday 10 March), then makes 10 March a holiday as the
 administrator's page does (engine/calendar/admin.set_day) and runs the job that moves the
 deadlines (engine/calendar/jobs.run_job: batches of 500, one transaction each). Checks that every
-case moved, once.
+case moved, once. Then, for comparison, makes 11 March a holiday too with every deadline moved in
+the change's own transaction (``at_once``, the way changes ran before batches) and logs its time.
 
 The last line printed is machine-readable:
 calendar_cases=… calendar_s=… calendar_batches=…
@@ -39,6 +40,7 @@ KEYS = ("calendar_cases", "calendar_s", "calendar_batches")
 FULL, QUICK = 10_000, 60
 PER_TRANSACTION = 50  # registering is not what is measured: fewer commits load faster
 HOLIDAY = date(2026, 3, 10)
+SECOND_HOLIDAY = date(2026, 3, 11)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -76,6 +78,11 @@ def run(db: Database, count: int) -> dict[str, float]:
                            f"audited={moved}, cases={cases}")
     log(f"calendar change: {count} cases recomputed in {job.batches} batches, {elapsed:.1f} s "
         f"({count / elapsed:.0f} cases/s)")
+    began = time.perf_counter()
+    with runtime.db.write() as session:
+        at_once = len(set_day(session, runtime, SECOND_HOLIDAY, False, "admin", at_once=True).recomputed)
+    log(f"for comparison, one transaction (at_once): {at_once} cases recomputed in "
+        f"{time.perf_counter() - began:.1f} s")
     return {"calendar_cases": count, "calendar_s": elapsed, "calendar_batches": job.batches}
 
 

@@ -12,6 +12,7 @@ from engine.calendar.admin import CalendarError, set_day
 from engine.calendar.jobs import continue_jobs, run_batch, run_in
 from engine.models import AuditEvent, Case, ProcessInstance, Task
 from engine.models.calendar_jobs import CalendarJob
+from engine.timers.worker import TimerWorker
 
 HOLIDAY = date(2026, 4, 15)
 
@@ -109,3 +110,12 @@ def test_two_processes_running_the_same_job_take_turns(env, open_cases):
         moved = [e.case_id for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "deadline_recomputed"))]
     assert job.state == "done" and job.moved == 8
     assert len(moved) == len(set(moved)) == 8  # each case moved once
+
+
+def test_the_worker_s_tick_finishes_a_job_a_web_process_left(env, open_cases, tmp_path, monkeypatch):
+    monkeypatch.setenv("GREENLOOP_DATA_DIR", str(tmp_path / "data"))
+    job_id = env.run(set_day, HOLIDAY, False, "admin").job_id  # the page's thread never ran
+    TimerWorker(env.runtime).tick()
+    with env.db.read() as s:
+        job = s.get(CalendarJob, job_id)
+    assert (job.state, job.moved, job.batches) == ("done", 8, 1)
