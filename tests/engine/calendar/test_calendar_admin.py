@@ -13,7 +13,6 @@ from engine.calendar.workdays import WorkCalendar
 from engine.models import AuditEvent
 from engine.models.audit import CalendarDay, CalendarYear
 
-
 set_day_now = partial(set_day, at_once=True)
 
 
