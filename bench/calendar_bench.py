@@ -1,6 +1,6 @@
 """Calendar benchmark: a working-calendar change that moves the deadlines of many open cases.
 
-    greenloop bench calendar [--quick] [--compare] [--database-url URL]
+    greenloop bench calendar [--quick] [--compare] [--cases N] [--database-url URL]
 
 Runs on a fresh SQLite file by default, or on the database given by --database-url or
 GREENLOOP_BENCH_DATABASE_URL. THAT DATABASE IS WIPED: every table is dropped first.
@@ -46,6 +46,7 @@ SECOND_HOLIDAY = date(2026, 3, 11)
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = bench_parser("calendar", __doc__)
     parser.add_argument("--compare", action="store_true", help="also time the one-transaction version")
+    parser.add_argument("--cases", type=int, default=FULL, help=f"open cases to register (default {FULL:,})")
     return parser.parse_args(argv)
 
 
@@ -97,7 +98,7 @@ def run(db: Database, count: int, compare: bool = False) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with bench_database("calendar", args) as (_url, db, _work_dir):
-        figures = run(db, QUICK if args.quick else FULL, compare=args.compare or args.quick)
+        figures = run(db, QUICK if args.quick else args.cases, compare=args.compare or args.quick)
     print_figures(figures, KEYS)
     return 0
 
