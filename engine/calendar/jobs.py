@@ -59,7 +59,10 @@ def run_in(session: Session, runtime: Runtime, job: CalendarJob, *, limit: int |
     and advance the cursor; the case ids whose deadlines moved. Marks the job done at the end."""
     before = _old_calendar(session, runtime.timezone, job)
     query = candidates(start_of(job.day, before.tz)).where(ProcessInstance.id > job.cursor)
-    ids = list(session.scalars(query.limit(limit) if limit else query))
+    # One id past the batch says whether another batch follows, so the last one ends the job.
+    ids = list(session.scalars(query.limit(limit + 1) if limit else query))
+    more = limit is not None and len(ids) > limit
+    ids = ids[:limit] if more else ids
     moved = recompute(session, runtime, before, job.day, job.actor, ids)
     now = runtime.now()
     job.examined += len(ids)
@@ -68,7 +71,7 @@ def run_in(session: Session, runtime: Runtime, job: CalendarJob, *, limit: int |
     job.updated_at = now
     if ids:
         job.cursor = ids[-1]
-    if limit is None or len(ids) < limit:
+    if not more:
         job.state, job.finished_at = "done", now
         # Candidates counted at the start may have finished meanwhile; the bar ends full.
         job.total = job.examined
