@@ -23,20 +23,20 @@ from engine.core.config import Settings, load_settings
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
-from engine.enterprises.functions import positive_list_functions
 from engine.enforcement import start as enforcement_start
 from engine.enforcement.agency import agency_functions
 from engine.enforcement.functions import enforcement_functions
+from engine.enterprises.functions import positive_list_functions
 from engine.inspections.functions import inspection_functions
-from engine.measures import summary as measures_summary
 from engine.leadership.reminders import leadership_functions
+from engine.measures import summary as measures_summary
 from engine.notify import rules as notification_rules
+from engine.patrol.functions import patrol_functions
 from engine.rectification.functions import rectification_functions
 from engine.reinspection.functions import reinspection_functions
-from engine.sms import outbox as sms_outbox
-from engine.patrol.functions import patrol_functions
-from engine.timers import wake as timer_wake
 from engine.selfcheck.functions import selfcheck_functions
+from engine.sms import outbox as sms_outbox
+from engine.timers import wake as timer_wake
 
 
 def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:

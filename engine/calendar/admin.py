@@ -1,32 +1,29 @@
 """The administrator's working calendar: holidays, make-up workdays, years entered in full.
 
-Changing a day changes the deadlines of cases whose time limit runs across it. In the same
-transaction as the change, every waiting timer due on or after that day is evaluated again
-(its diagram expression on its own task data) with the new calendar, and moved when the result
-differs; a timer whose stored due moment the old calendar would not have given (set under other
-rules) is left alone. Either the day and every recomputed deadline are saved, or nothing is.
+Changing a day changes the deadlines of cases whose time limit runs across it: every waiting
+timer due on or after that day is evaluated again (its diagram expression on its own task data)
+with the new calendar, and moved when the result differs; a timer whose stored due moment the old
+calendar would not have given (set under other rules) is left alone. The day is saved with a
+``calendar_job`` row; engine/calendar/jobs.py then moves the deadlines in batches, one
+transaction each (``at_once``: all of them in the caller's transaction, as before batches).
 """
 from __future__ import annotations
 
 import calendar as _monthcal
-import logging
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field
+from datetime import date
 
 import chinese_calendar
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.calendar.jobs import run_in, start_job, unfinished_job
 from engine.calendar.store import load_calendar
-from engine.calendar.workdays import WorkCalendar, _base_year
+from engine.calendar.workdays import _base_year
 from engine.core.errors import GreenloopError
-from engine.core.projection import timer_due, waiting_timers
 from engine.core.runtime import Runtime
-from engine.models import AuditEvent, Case, ProcessInstance, Task
+from engine.models import AuditEvent
 from engine.models.audit import CalendarDay, CalendarYear
-
-log = logging.getLogger(__name__)
 
 # Years the editor offers; chinese-calendar's data starts in 2004.
 FIRST_YEAR, LAST_YEAR = 2004, 2100
@@ -41,11 +38,8 @@ class CalendarChange:
     day: date
     is_workday: bool
     changed: bool  # False when the day already was what was asked (only the note changed)
-    recomputed: list[int] = field(default_factory=list)  # case ids whose deadlines moved
-
-
-class _Unchanged(Exception):
-    """Raised inside a step that found nothing to move, so its savepoint is rolled back."""
+    recomputed: list[int] = field(default_factory=list)  # case ids whose deadlines moved (at_once)
+    job_id: int | None = None  # the job moving the deadlines (engine/calendar/jobs.py)
 
 
 def default_is_workday(day: date) -> bool:
@@ -59,9 +53,16 @@ def check_year(year: int) -> int:
     return year
 
 
-def set_day(session: Session, runtime: Runtime, day: date, is_workday: bool, actor: str, note: str | None = None) -> CalendarChange:
-    """Make ``day`` a working day or a rest day, and move the deadlines that run across it."""
+def set_day(session: Session, runtime: Runtime, day: date, is_workday: bool, actor: str, note: str | None = None,
+            *, at_once: bool = False) -> CalendarChange:
+    """Make ``day`` a working day or a rest day, and start moving the deadlines that run across
+    it: a calendar job (engine/calendar/jobs.py) the caller runs after committing, or, with
+    ``at_once``, runs to its end in this transaction. Refused while another change's job runs
+    (its old calendar would no longer be today's with its day put back)."""
     check_year(day.year)
+    if unfinished_job(session) is not None:
+        raise CalendarError("上一次日历调整的期限重新计算尚未完成，请稍候再改 "
+                            "(the deadlines of the last change are still being recomputed)")
     note = (note or "").strip()[:200] or None
     before = load_calendar(session, runtime.timezone)
     was = before.is_workday(day)
@@ -77,11 +78,17 @@ def set_day(session: Session, runtime: Runtime, day: date, is_workday: bool, act
         row.is_workday, row.note, row.updated_by = is_workday, note, actor
     session.flush()
     change = CalendarChange(day, is_workday, changed=was != is_workday)
+    detail = {"day": day.isoformat(), "is_workday": is_workday, "was_workday": was, "note": note}
     if change.changed:
-        change.recomputed = _recompute(session, runtime, before, day, actor)
-    session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_day_set", detail={
-        "day": day.isoformat(), "is_workday": is_workday, "was_workday": was, "note": note,
-        "recomputed_cases": len(change.recomputed)}))
+        job = start_job(session, runtime, day, is_workday, was, actor)
+        change.job_id = job.id
+        if at_once:
+            change.recomputed = run_in(session, runtime, job, limit=None)
+            detail["recomputed_cases"] = len(change.recomputed)
+        detail["job_id"] = job.id
+    else:
+        detail["recomputed_cases"] = 0
+    session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_day_set", detail=detail))
     return change
 
 
@@ -98,80 +105,6 @@ def set_year_entered(session: Session, runtime: Runtime, year: int, entered: boo
         session.delete(row)
     session.add(AuditEvent(at=runtime.now(), actor=actor, kind="calendar_year_set",
                            detail={"year": year, "entered": entered}))
-
-
-# ---------------------------------------------------------------- moving deadlines
-
-
-def _start_of(day: date, tz) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
-
-
-def _candidates(session: Session, since: datetime) -> list[int]:
-    """Running instances that may have a timer due on or after ``since``.
-
-    Every stage deadline shows as the case's stage due or a ready task's due, and the earliest
-    timer as next_timer_due, so this finds them without opening every workflow.
-    """
-    task_due = exists().where(Task.instance_id == ProcessInstance.id, Task.state == "ready", Task.due_at >= since)
-    query = (select(ProcessInstance.id).outerjoin(Case, Case.id == ProcessInstance.case_id)
-             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due.is_not(None),
-                    or_(ProcessInstance.next_timer_due >= since, Case.stage_due >= since, task_due))
-             .order_by(ProcessInstance.id))
-    return list(session.scalars(query))
-
-
-def _recompute(session: Session, runtime: Runtime, before: WorkCalendar, day: date, actor: str) -> list[int]:
-    since = _start_of(day, before.tz)
-    moved: list[int] = []
-    for instance_id in _candidates(session, since):
-        instance = runtime.lock_instance(session, instance_id)
-        case = session.get(Case, instance.case_id) if instance.case_id else None
-        try:
-            with session.begin_nested():
-                runtime.step(session, instance, case, actor, _mover(runtime, session, instance.id, before, since, day))
-        except _Unchanged:
-            continue
-        if case is not None:
-            moved.append(case.id)
-    return moved
-
-
-def _mover(runtime: Runtime, session: Session, instance_id: int, before: WorkCalendar, since: datetime, day: date):
-    def move(workflow, ctx) -> None:
-        old_engine = runtime.script_engine(replace(ctx, calendar=before, audit=[], notices=[]))
-        changes: dict[datetime, datetime] = {}
-        details = []
-        for task in waiting_timers(workflow):
-            definition = task.task_spec.event_definition
-            due = timer_due(task)
-            # Duration and cycle timers count clock time from when they started: no calendar.
-            if not isinstance(definition, TimeDateEventDefinition) or due is None or due < since:
-                continue
-            stored = task._get_internal_data("event_value")
-            try:
-                if old_engine.evaluate(task, definition.expression) != stored:
-                    continue
-                value = workflow.script_engine.evaluate(task, definition.expression)
-            except Exception:  # noqa: BLE001 - this evaluated when the timer started; keep its due
-                log.warning("timer %s of instance %s not re-evaluated", task.task_spec.bpmn_id, instance_id,
-                            exc_info=True)
-                continue
-            if value == stored:
-                continue
-            task._set_internal_data(event_value=value)
-            changes[due] = TimerEventDefinition.get_datetime(value)
-            details.append({"element": task.task_spec.bpmn_id, "old": due.isoformat(),
-                            "new": changes[due].isoformat()})
-        if not changes:
-            raise _Unchanged
-        # Task rows keep the limit they were created with (projection.sync), so move them here.
-        for row in session.scalars(select(Task).where(Task.instance_id == instance_id, Task.state == "ready")):
-            row.due_at = changes.get(row.due_at, row.due_at)
-            row.warn_at = changes.get(row.warn_at, row.warn_at)
-        ctx.record("deadline_recomputed", day=day.isoformat(), changes=details)
-
-    return move
 
 
 # ---------------------------------------------------------------- the year as a month grid

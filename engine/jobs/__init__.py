@@ -4,5 +4,5 @@ Each kind of job is a row already kept for it — a document or report ``pending
 not yet e-mailed, an SMS in the outbox — claimed one at a time (FOR UPDATE SKIP LOCKED on
 PostgreSQL), so any number of job loops may share one database.
 
-May import: engine.core, engine.notify, engine.sms, engine.reports, documents.
+May import: engine.core, engine.notify, engine.sms, engine.reports, engine.calendar, documents.
 """

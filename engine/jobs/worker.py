@@ -1,7 +1,8 @@
 """The job loop of `greenloop worker`: side work that used to ride on the timer tick.
 
 A round issues the periodic reports due, mails notifications (at once, and the daily digests),
-sends the SMS outbox, then renders pending documents and reports, a batch at a time. Each job is
+sends the SMS outbox, renders pending documents and reports, a batch at a time, and carries on a
+working-calendar change's recomputation by one batch. Each job is
 claimed, done and marked in one transaction (engine/notify/mail.py, engine/sms/send.py,
 engine/core/backlog.py), so a loop killed mid-job leaves it unmarked for the next round or
 another loop, and a job marked done is never done again: a mail is marked sent in the
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Callable
 
 from documents.storage import render_backlog as render_documents
+from engine.calendar.jobs import continue_jobs as continue_calendar_job
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
 from engine.notify.mail import send_daily_digests
@@ -57,6 +59,9 @@ class JobWorker:
         done += self._guarded("sending text messages", lambda: send_sms(self.runtime))
         done += render_documents(self.runtime, limit=self.batch)  # never raises
         done += render_reports(self.runtime)  # never raises
+        # A calendar change's next batch (engine/calendar/jobs.py): a change whose thread died
+        # with its process still finishes.
+        done += self._guarded("continuing a calendar job", lambda: continue_calendar_job(self.runtime, batches=1))
         self.done_total += done
         return done
 

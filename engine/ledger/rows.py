@@ -177,6 +177,38 @@ def ledger_page(session: Session, period: Period, filters: LedgerFilters, scope:
     return Page([build(r) for r in found], total, page, per_page)
 
 
+def _older_than(after: tuple[datetime, int] | None) -> list[ColumnElement[bool]]:
+    """The keyset condition: rows after ``(received_at, id)`` in newest-first order."""
+    if after is None:
+        return []
+    when, last_id = after
+    # The first condition alone bounds the index range: with only the second, PostgreSQL walks
+    # every row already read before reaching the next batch (quadratic in the ledger's length).
+    return [Case.received_at <= when,
+            or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id))]
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    items: list[LedgerRow]
+    total: int
+    # (received_at, id) of the last row when more follow; None on the last page.
+    next_after: tuple[datetime, int] | None
+
+
+def ledger_after(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
+                 tz: str | ZoneInfo, after: tuple[datetime, int] | None = None, limit: int = PER_PAGE) -> KeysetPage:
+    """Up to ``limit`` rows, newest first, after the row ``after`` (the API's paging: each page is
+    an index range however deep, and a case registered meanwhile does not shift later pages)."""
+    where = conditions(session, period, filters, scope, tz)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    found = session.execute(_select([*where, *_older_than(after)]).order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
+    build = _Builder(session, scope.sees_identity)
+    items = [build(r) for r in found[:limit]]
+    more = len(found) > limit
+    return KeysetPage(items, total, (items[-1].received_at, items[-1].id) if more else None)
+
+
 def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: LedgerScope, *,
               tz: str | ZoneInfo, batch: int | None = None,
               on_batch: Callable[[int], None] | None = None) -> Iterator[LedgerRow]:
@@ -188,15 +220,9 @@ def iter_rows(session: Session, period: Period, filters: LedgerFilters, scope: L
     build = _Builder(session, scope.sees_identity)
     after: tuple[datetime, int] | None = None
     while True:
-        query = _select(where)
-        if after is not None:
-            when, last_id = after
-            # The first condition alone bounds the index range: with only the second, PostgreSQL walks
-            # every row already exported before reaching the next batch (quadratic in the export).
-            query = query.where(Case.received_at <= when,
-                                or_(Case.received_at < when, and_(Case.received_at == when, Case.id < last_id)))
         # Columns, not entities: the connection returns plain rows without the ORM's loading steps.
-        found = session.connection().execute(query.order_by(*_NEWEST_FIRST).limit(batch)).all()
+        found = session.connection().execute(_select([*where, *_older_than(after)])
+                                             .order_by(*_NEWEST_FIRST).limit(batch)).all()
         if on_batch is not None:
             on_batch(len(found))
         for r in found:

@@ -63,9 +63,8 @@ from engine.measures.definitions import (
 )
 from engine.measures.drilldown import DrillDown, cases_behind
 from engine.measures.field import COUNTS as PATROL_COUNTS
-from engine.measures.field import PATROL_SLICE_CODES
-from engine.measures.field import RATES as PATROL_RATES
 from engine.measures.field import (
+    PATROL_SLICE_CODES,
     PatrolFigures,
     PatrolMeasured,
     patrol_figure_name,
@@ -73,6 +72,7 @@ from engine.measures.field import (
     patrol_figures,
     patrol_slice_name,
 )
+from engine.measures.field import RATES as PATROL_RATES
 from engine.measures.periods import BUCKETS, PRESETS, Period, parse_date, period_from
 from engine.measures.slices import DIMENSIONS, NONE_KEY, Filters
 

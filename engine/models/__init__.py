@@ -22,8 +22,8 @@ from engine.models.case import (
     CaseCounter,
 )
 from engine.models.files import Attachment, TaskDraft
-from engine.models.measures import CaseStat
 from engine.models.leadership import CASE_FLAGS, LEADER_RECORD_KINDS, CaseFlag, LeaderRecord
+from engine.models.measures import CaseStat
 from engine.models.org import (
     CANDIDATE_GROUPS,
     GRID_LEVELS,
@@ -49,6 +49,7 @@ __all__ = [
 from engine.models import (  # noqa: E402,F401
     api,
     auth,
+    calendar_jobs,
     diagram_drafts,
     documents,
     enforcement,

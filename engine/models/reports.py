@@ -16,15 +16,19 @@ class Report(RenderedPdf, Base):
     PDF rendered afterwards shows what was true then. Rendered once, never changed (``sha256``).
 
     One report per kind and period (the unique key): several workers reaching the same due
-    moment issue it once."""
+    moment issue it once. Re-issued by hand (engine/reports/issue.reissue_report), a period's
+    report gets a row of its own with the same number and the next ``revision``, as a case
+    document gets the next ``version`` (docs/reports.md); the earlier revision stays as it was."""
 
     __tablename__ = "report"
-    __table_args__ = (UniqueConstraint("kind", "period_start"), UniqueConstraint("number"))
+    __table_args__ = (UniqueConstraint("kind", "period_start", "revision", name="uq_report_kind"),
+                      UniqueConstraint("number", "revision", name="uq_report_number"))
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # daily | weekly | monthly
     period_start: Mapped[date] = mapped_column()
     period_end: Mapped[date] = mapped_column()  # inclusive, a local date
     number: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
     context: Mapped[dict] = mapped_column(JSON)
     # The four-colour ledger (xlsx) written with the PDF, when this build can write it.
     ledger_path: Mapped[str | None] = mapped_column(String(300))

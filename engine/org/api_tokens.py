@@ -30,6 +30,9 @@ SCOPES = {
     # Figures only (webapp/api/stats.py): a staff member's token counts their statistics scope,
     # a machine token the whole county's.
     "stats:read": "读取统计指标 (read statistics)",
+    # The four-colour ledger's rows (webapp/api/ledger.py): a staff member's token reads their
+    # ledger, a machine token the whole county's with every title masked.
+    "ledger:read": "读取四色台账 (read the four-colour ledger)",
 }
 # Tasks are always someone's: a machine client has no inbox to read or work.
 USER_ONLY_SCOPES = frozenset({"tasks:read", "tasks:write"})

@@ -68,23 +68,48 @@ def issue_due(runtime: Runtime, actor: str = "system") -> list[int]:
 def issue_report(session: Session, runtime: Runtime, period: Period, *, actor: str) -> Report | None:
     """Issue the report of ``period`` in the caller's transaction, unless it exists (None)."""
     kind = REPORT_KIND[period.kind]
-    if session.scalar(select(Report.id).where(Report.kind == kind, Report.period_start == period.start)):
+    if _latest(session, kind, period) is not None:
         return None
+    return _issue(session, runtime, period, actor=actor, number=None, revision=1)
+
+
+def reissue_report(session: Session, runtime: Runtime, period: Period, *, actor: str) -> Report | None:
+    """Issue the report of ``period`` by hand, in the caller's transaction: a period the schedule
+    missed gets its first report (the next number), an issued one the next revision with the
+    same number, its figures taken again now; the earlier revision and its files stay as they
+    were (docs/reports.md). None when someone else issued the same revision at the same moment."""
+    latest = _latest(session, REPORT_KIND[period.kind], period)
+    if latest is None:
+        return _issue(session, runtime, period, actor=actor, number=None, revision=1)
+    return _issue(session, runtime, period, actor=actor, number=latest.number, revision=latest.revision + 1)
+
+
+def _latest(session: Session, kind: str, period: Period) -> Report | None:
+    return session.scalars(select(Report).where(Report.kind == kind, Report.period_start == period.start)
+                           .order_by(Report.revision.desc()).limit(1)).first()
+
+
+def _issue(session: Session, runtime: Runtime, period: Period, *, actor: str, number: str | None,
+           revision: int) -> Report | None:
+    kind = REPORT_KIND[period.kind]
     now, tz = runtime.now(), runtime.timezone
     meta = REPORT_KINDS[kind]
     try:
+        # The unique keys (kind, period, revision) and (number, revision) are the claim: of two
+        # processes issuing the same revision, the second rolls back here, number included.
         with session.begin_nested():
-            number = number_in_series(session, meta["prefix"], now, tz)
-            context = build_context(session, period, number=number, issued_at=now, issued_by=actor, tz=tz)
+            number = number or number_in_series(session, meta["prefix"], now, tz)
+            context = {**build_context(session, period, number=number, issued_at=now, issued_by=actor, tz=tz),
+                       "revision": revision}
             row = Report(kind=kind, period_start=period.start, period_end=period.end, number=number,
-                         context=context, status="pending", issued_by=actor, issued_at=now)
+                         revision=revision, context=context, status="pending", issued_by=actor, issued_at=now)
             session.add(row)
             session.flush()
     except IntegrityError:
-        log.info("%s report for %s was issued by another worker", kind, period.start)
+        log.info("%s report for %s (revision %s) was issued by another process", kind, period.start, revision)
         return None
-    session.add(AuditEvent(case_id=None, at=now, actor=actor, kind="report_issued",
-                           detail={"report_id": row.id, "kind": kind, "number": number,
+    session.add(AuditEvent(case_id=None, at=now, actor=actor, kind="report_issued" if revision == 1 else "report_reissued",
+                           detail={"report_id": row.id, "kind": kind, "number": number, "revision": revision,
                                    "title": meta["zh"], "period": [period.start.isoformat(), period.end.isoformat()]}))
     _notify(session, row, context, now)
     return row
@@ -94,7 +119,8 @@ def _notify(session: Session, row: Report, context: dict, now: datetime) -> None
     """Tell the recipients the administrator chose (the bureau's leaders and the supervision
     section by default): the bell, and mail through the worker (engine/notify/mail.py)."""
     tiers = report_schedule.load(session).recipient_tiers()
-    title = f"{context['title']}（{context['period']['label']}）已印发"
+    again = f"（第{row.revision}版）" if row.revision > 1 else ""
+    title = f"{context['title']}（{context['period']['label']}）{again}已印发"
     body = (f"{row.number}：本期红色超期案件 {context['red_total']} 件，升级至局领导督办 "
             f"{len(context['escalated'])} 件。请在“统计报告”中查阅下载。")
     messages = [Message("report", title, body, Audience(group="supervisor", tier=tier)) for tier in tiers]

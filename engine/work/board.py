@@ -12,7 +12,17 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.calendar.store import load_calendar
-from engine.models import CASE_FLAGS, CATEGORIES, CLOSED_STATUSES, TIERS, AuditEvent, Case, CaseFlag, Department, User
+from engine.models import (
+    CASE_FLAGS,
+    CATEGORIES,
+    CLOSED_STATUSES,
+    TIERS,
+    AuditEvent,
+    Case,
+    CaseFlag,
+    Department,
+    User,
+)
 from engine.org.places import town_choices, town_code, town_path
 
 COLOURS = ("red", "yellow", "blue")  # the board's order: most urgent first

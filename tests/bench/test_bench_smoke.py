@@ -20,6 +20,10 @@ def _demo_counts(figures: dict[str, float]) -> None:
     assert figures["setup_seconds"] < figures["seconds"] and figures["cpu_seconds"] > 0
 
 
+def _calendar_counts(figures: dict[str, float]) -> None:
+    assert figures["calendar_cases"] == 60 and figures["calendar_batches"] == 1
+
+
 # (bench, its KEYS are the whole line rather than its start, every figure is above zero, checks of its own)
 BENCHES = [
     pytest.param("engine", True, True, None, marks=pytest.mark.slow),
@@ -27,6 +31,7 @@ BENCHES = [
     pytest.param("stats", False, False, _stats_counts, marks=pytest.mark.slow),
     pytest.param("map", True, True, _map_counts),
     pytest.param("demo", True, True, _demo_counts, marks=pytest.mark.slow),
+    pytest.param("calendar", True, True, _calendar_counts),
 ]
 
 

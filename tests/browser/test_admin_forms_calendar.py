@@ -73,7 +73,9 @@ def test_mark_a_holiday_by_keyboard(sqlite_only, sign_in, env, shot):
     expect(day).to_have_attribute("data-kind", "workday")
     day.focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".flash")).to_contain_text("1 个办理中案件的期限已重新计算")
+    expect(page.locator(".flash")).to_contain_text("办理中案件的期限正在分批重新计算")
+    # The page follows the job (a background thread) until it is done.
+    expect(page.locator("#calendar-job")).to_contain_text("1 个办理中案件的期限已重新计算", timeout=15_000)
     expect(page.locator("#d-2026-04-15")).to_have_attribute("data-kind", "holiday")
     with env.db.read() as s:
         assert s.get(CalendarDay, date(2026, 4, 15)).is_workday is False

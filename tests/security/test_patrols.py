@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engine.models import Case, Grid, PatrolPhoto, User, UserRole
 from engine.models.documents import Document
-from engine.timers.fire import fire_due
 from engine.org.passwords import hash_password
+from engine.timers.fire import fire_due
 from tests.conftest import TEST_PASSWORD
 from tests.engine.patrol.conftest import add_point, check_in_task, patrols, set_clock, start
 from tests.security.test_image_bombs import BAD_IMAGES

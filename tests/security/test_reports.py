@@ -71,3 +71,15 @@ def test_a_town_name_with_markup_is_printed_as_text(env, week, tmp_path):  # noq
     row = ensure_rendered(env.runtime, weekly.id, documents_dir=tmp_path)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO((tmp_path / row.stored_path).read_bytes())).pages)
     assert "<script>alert(1)</script>" in text
+
+
+def test_issuing_by_hand_needs_a_report_reader_and_the_csrf_token(env, as_user, issued):
+    count = len(issued)
+    form = {"kind": "daily", "day": "2026-03-04"}
+    for username in ("handler", "town", "lead"):
+        assert as_user(username).post("/reports/issue", form, page_url="/").status_code == 404, username
+    leader = as_user("leader")
+    assert leader.client.post("/reports/issue", data=form).status_code == 400
+    assert leader.client.post("/reports/issue", data={**form, "csrf_token": "forged"}).status_code == 400
+    with env.db.read() as s:
+        assert len(list(s.scalars(select(Report)))) == count

@@ -2,8 +2,9 @@
 
 A day button toggles the day between working day and rest day (holiday on a weekday, make-up
 workday 调休上班 on a weekend); the form below the grid sets a day with a note or back to the
-shipped default. engine.calendar_admin moves the deadlines of running cases in the same
-transaction and says how many cases it recomputed, which the page reports.
+shipped default. The change starts a calendar job (engine/calendar/jobs.py) that moves the
+deadlines of running cases in batches; a background thread runs it (webapp/admin/calendar_runner.py)
+and the page shows its progress.
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from engine.calendar.admin import (
     set_year_entered,
     year_view,
 )
+from engine.calendar.jobs import latest_job
 from engine.calendar.store import calendar_warnings, load_calendar
 from webapp.access import roles_required
+from webapp.admin import calendar_runner
 from webapp.runtime import current_runtime, transaction
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
@@ -47,19 +50,18 @@ def index():
     with runtime.db.read() as session:
         view = year_view(session, runtime.timezone, year)
         warnings = calendar_warnings(session, runtime.timezone, runtime.now())
+        job = latest_job(session)
     return render_template("admin/calendar_index.html", view=view, today=today, warnings=warnings,
-                           first_year=FIRST_YEAR, last_year=LAST_YEAR)
+                           first_year=FIRST_YEAR, last_year=LAST_YEAR, job=job)
 
 
 def _report(day: date, change) -> None:
     what = _("工作日") if change.is_workday else _("休息日")
     if not change.changed:
         flash(_("%(day)s 已是%(what)s，说明已更新", day=day.isoformat(), what=what), "info")
-    elif change.recomputed:
-        flash(_("已将 %(day)s 设为%(what)s；%(n)s 个办理中案件的期限已重新计算",
-                day=day.isoformat(), what=what, n=len(change.recomputed)), "info")
     else:
-        flash(_("已将 %(day)s 设为%(what)s；没有办理中案件的期限受影响", day=day.isoformat(), what=what), "info")
+        flash(_("已将 %(day)s 设为%(what)s；办理中案件的期限正在分批重新计算，进度见本页", day=day.isoformat(),
+                what=what), "info")
 
 
 def _back(year: int, day: date | None = None):
@@ -95,6 +97,8 @@ def _set(runtime, day, is_workday: bool, year: int, note: str | None = None):
     except CalendarError as err:
         flash(str(err), "error")
         return _back(year)
+    if change.job_id is not None:
+        calendar_runner.start(change.job_id)
     _report(day, change)
     return _back(day.year, day)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from webapp.api import admin, cases, documents, errors, openapi, stats, tasks  # noqa: F401  (routes register on import)
+from webapp.api import admin, cases, documents, errors, ledger, openapi, stats, tasks  # noqa: F401  (routes register on import)
 from webapp.api.blueprints import bp, v1
 
 

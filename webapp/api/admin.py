@@ -18,7 +18,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/admin/api-tokens")
 SCOPE_LABELS = {
     "cases:read": _l("读取案件"), "cases:write": _l("登记案件（如在线监测报警）"), "tasks:read": _l("读取待办任务"),
     "tasks:write": _l("认领、办理任务"), "documents:read": _l("读取、下载文书"), "open311:submit": _l("Open311 提交投诉"),
-    "stats:read": _l("读取统计指标"),
+    "stats:read": _l("读取统计指标"), "ledger:read": _l("读取四色台账"),
 }
 FIELD_LABELS = {"name": _l("名称"), "scopes": _l("权限范围"), "user": _l("代表的工作人员"), "channel": _l("来源渠道")}
 

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from engine.cases.attachments import AttachmentRejected
 from engine.core.errors import FormInvalid, NotFound
-from engine.enterprises.linking import link_patrol_case
 from engine.enforcement.start import from_patrol
+from engine.enterprises.linking import link_patrol_case
 from engine.models import PATROL_POINT_KINDS, Grid, Patrol, PatrolPoint, Task, User
 from engine.org.scopes import may_read_patrols, patrol_scope
 from engine.patrol import frequency, points
-from engine.patrol.check_in import ANSWERS, check_in as record_check_in, patrol_of_task
+from engine.patrol.check_in import ANSWERS, patrol_of_task
+from engine.patrol.check_in import check_in as record_check_in
 from engine.patrol.ledger import GROUPINGS, ledger_rows, ledger_totals
 from webapp.access import roles_required
 from webapp.cases.attachments import read_uploads, rejection_message

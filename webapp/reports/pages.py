@@ -1,5 +1,6 @@
 """统计报告: issued reports, newest first, each downloadable as its numbered PDF (rendered on first
-download if the worker has not yet) and the Excel ledger filed with it.
+download if the worker has not yet) and the Excel ledger filed with it; and issuing a report by
+hand — a period the schedule missed, or the next revision of one issued (docs/reports.md).
 
 Who may read them is one rule, engine/org/scopes.reads_reports; to anyone else every page here
 answers 404, so a guessed address reveals nothing.
@@ -7,20 +8,24 @@ answers 404, so a guessed address reveals nothing.
 from __future__ import annotations
 
 import logging
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.measures.periods import Period
 from engine.org.scopes import reads_reports
+from engine.reports.issue import reissue_report
 from engine.reports.listing import get_report, list_reports
-from engine.reports.schedule import KINDS
+from engine.reports.schedule import KINDS, PERIOD_KIND
 from engine.reports.storage import ensure_rendered, mark_failed, stored_file
 from engine.vocabulary.document_kinds import REPORT_KINDS
 from webapp.downloads import send_download
 from webapp.files import documents_root
 from webapp.paging import requested_page
-from webapp.runtime import current_runtime
+from webapp.runtime import current_runtime, transaction
 
 bp = Blueprint("reports", __name__)
 log = logging.getLogger(__name__)
@@ -43,6 +48,45 @@ def index():
         rows, total = list_reports(session, kind=kind, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("reports/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
                            kind=kind, kinds=KINDS)
+
+
+def _period_asked() -> Period | None:
+    """The period of the issue form (a kind and any date inside the period), if it is over."""
+    kind = request.form.get("kind")
+    try:
+        day = date.fromisoformat(request.form.get("day") or "")
+    except ValueError:
+        return None
+    if kind not in KINDS:
+        return None
+    runtime = current_runtime()
+    period = Period.preset(PERIOD_KIND[kind], day)
+    today = runtime.now().astimezone(ZoneInfo(runtime.timezone)).date()
+    return period if period.end < today else None
+
+
+@bp.post("/reports/issue")
+@login_required
+def issue():
+    """Issue a report by hand (CSRF-checked like every form; audited as report_issued or
+    report_reissued by engine/reports/issue.py)."""
+    _reader()
+    period = _period_asked()
+    if period is None:
+        flash(_("请选择报告种类和一个已经结束的统计期间"), "error")
+        return redirect(url_for("reports.index"))
+    with transaction() as session:
+        row = reissue_report(session, current_runtime(), period, actor=current_user.username)
+        found = (row.id, row.number, row.revision) if row is not None else None
+    if found is None:
+        flash(_("同一期间的报告刚由他人印发，请查看列表"), "error")
+        return redirect(url_for("reports.index"))
+    report_id, number, revision = found
+    if revision == 1:
+        flash(_("已印发 %(number)s", number=number), "info")
+    else:
+        flash(_("已重新印发 %(number)s（第 %(n)s 版）", number=number, n=revision), "info")
+    return redirect(url_for("reports.index", _anchor=f"report-{report_id}"))
 
 
 def _report_or_404(report_id: int):

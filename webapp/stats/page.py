@@ -14,7 +14,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.core.errors import FormInvalid
-from engine.measures import MEASURE_LIST, PATROL_COUNTS, PATROL_RATES, PATROL_SLICE_CODES, measure, patrol_figures, ranking, trend
+from engine.measures import (
+    MEASURE_LIST,
+    PATROL_COUNTS,
+    PATROL_RATES,
+    PATROL_SLICE_CODES,
+    measure,
+    patrol_figures,
+    ranking,
+    trend,
+)
 from engine.measures.enforcement import ENFORCEMENT_MEASURES, SUM, enforcement_figures
 from engine.measures.slices import labels as slice_labels
 from engine.models import Patrol

@@ -21,17 +21,17 @@ from engine.core.errors import FormInvalid, GreenloopError, TaskClaimed, TaskCon
 from engine.definitions.form_store import get_form
 from engine.enforcement.agency import staffed_agencies
 from engine.models import Case, Department, Grid, Task, User
+from engine.rectification.items import item_of_case
 from engine.work.form_drafts import delete_draft, load_draft, save_draft
 from engine.work.inbox import row_for
 from engine.work.task_files import file_fields, task_files
-from engine.rectification.items import item_of_case
 from engine.work.task_view import TaskView, task_view
 from engine.work.tasks import claim_task, complete_task, release_task, task_data
 from webapp.access import task_scope
 from webapp.cases.attachments import read_uploads, rejection_message
+from webapp.files import attachments_root
 from webapp.labels import CATEGORIES, CHANNELS, COLOURS, STAGES, label, task_title
 from webapp.redirects import safe_next
-from webapp.files import attachments_root
 from webapp.runtime import current_runtime as _runtime
 from webapp.runtime import transaction
 from webapp.work.form_render import (

@@ -1,5 +1,8 @@
-"""An administrator's calendar change moves the deadlines of running cases that run across it."""
+"""An administrator's calendar change moves the deadlines of running cases that run across it
+(here all in the change's transaction, ``at_once``; tests/engine/calendar/test_calendar_jobs.py
+runs the same in batches)."""
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +12,8 @@ from engine.calendar.store import calendar_warnings, load_calendar
 from engine.calendar.workdays import WorkCalendar
 from engine.models import AuditEvent
 from engine.models.audit import CalendarDay, CalendarYear
+
+set_day_now = partial(set_day, at_once=True)
 
 
 def utc(*args):
@@ -41,7 +46,7 @@ def test_holiday_inside_the_limit_moves_the_deadline_one_working_day_later(env):
     other_state = env.instance(other).state
     assert other_before.stage == "receive" and other_before.stage_due < utc(2026, 4, 14, 16)
 
-    change = env.run(set_day, date(2026, 4, 15), False, "admin", note="临时放假")
+    change = env.run(set_day_now, date(2026, 4, 15), False, "admin", note="临时放假")
     assert change.changed and change.recomputed == [case.id]
 
     after = env.case(case)
@@ -72,7 +77,7 @@ def test_holiday_inside_the_limit_moves_the_deadline_one_working_day_later(env):
         [set_event] = s.scalars(select(AuditEvent).where(AuditEvent.kind == "calendar_day_set")).all()
         row = s.get(CalendarDay, date(2026, 4, 15))
     assert set_event.detail == {"day": "2026-04-15", "is_workday": False, "was_workday": True,
-                                "note": "临时放假", "recomputed_cases": 1}
+                                "note": "临时放假", "recomputed_cases": 1, "job_id": set_event.detail["job_id"]}
     assert (row.is_workday, row.note, row.updated_by) == (False, "临时放假", "admin")
 
     # The timer now fires at the new moment, not the old one.
@@ -92,7 +97,7 @@ def test_make_up_workday_pulls_the_deadline_earlier_and_undoing_it_restores_it(e
     saturday = date(2026, 4, 18)
     assert saturday.weekday() == 5
 
-    change = env.run(set_day, saturday, True, "admin", note="调休上班")
+    change = env.run(set_day_now, saturday, True, "admin", note="调休上班")
     assert change.recomputed == [case.id]
     earlier = env.case(case)
     assert earlier.stage_due == WorkCalendar(overrides={saturday: True}).deadline(env.clock.now(), days=60)
@@ -100,7 +105,7 @@ def test_make_up_workday_pulls_the_deadline_earlier_and_undoing_it_restores_it(e
     assert env.task(case, "handle").due_at == earlier.stage_due
 
     # Back to a plain weekend: the override row goes and the deadline returns.
-    change = env.run(set_day, saturday, False, "admin")
+    change = env.run(set_day_now, saturday, False, "admin")
     assert change.recomputed == [case.id]
     assert env.case(case).stage_due == before.stage_due
     with env.db.read() as s:
@@ -115,11 +120,11 @@ def test_change_after_every_deadline_or_a_note_only_change_moves_nothing(env):
     later = due.astimezone(WorkCalendar().tz).date() + timedelta(days=7)
     while later.weekday() >= 5:
         later += timedelta(days=1)
-    assert env.run(set_day, later, False, "admin").recomputed == []
+    assert env.run(set_day_now, later, False, "admin").recomputed == []
     assert env.instance(case).state == state and env.case(case).stage_due == due
 
     # Saying again what the day already is (with a note) is no change to any deadline.
-    change = env.run(set_day, later, False, "admin", note="补记说明")
+    change = env.run(set_day_now, later, False, "admin", note="补记说明")
     assert change.changed is False and change.recomputed == []
     assert env.audit(case, "deadline_recomputed") == []
 
@@ -129,7 +134,7 @@ def test_urgent_case_counting_hours_is_not_moved(env):
     env.accept_and_assign(case)
     due = env.case(case).stage_due
     assert due == env.clock.now() + timedelta(hours=48)
-    assert env.run(set_day, date(2026, 3, 3), False, "admin").recomputed == []
+    assert env.run(set_day_now, date(2026, 3, 3), False, "admin").recomputed == []
     assert env.case(case).stage_due == due
 
 
@@ -145,13 +150,13 @@ def test_year_entered_in_full_and_refusals(env):
     with env.db.read() as s:
         assert s.get(CalendarYear, 2027) is None
     with pytest.raises(CalendarError):
-        env.run(set_day, date(1999, 1, 1), False, "admin")
+        env.run(set_day_now, date(1999, 1, 1), False, "admin")
     with pytest.raises(CalendarError):
         env.run(set_year_entered, 3000, True, "admin")
 
 
 def test_year_view_marks_holidays_and_make_up_days(env):
-    env.run(set_day, date(2027, 1, 1), False, "admin", note="元旦")
+    env.run(set_day_now, date(2027, 1, 1), False, "admin", note="元旦")
     with env.db.read() as s:
         view = year_view(s, "Asia/Shanghai", 2026)
         view27 = year_view(s, "Asia/Shanghai", 2027)

@@ -15,7 +15,7 @@ from engine.selfcheck import review, tokens
 from engine.selfcheck.answers import ReadOnly
 from engine.timers.fire import fire_due
 from engine.work.tasks import complete_task
-from tests.engine.selfcheck.conftest import GOOD, ready, sc, set_clock, staff, submit, user_id, events
+from tests.engine.selfcheck.conftest import GOOD, events, ready, sc, set_clock, staff, submit, user_id
 
 
 def _review(env, selfcheck_id, decision, comment=None, category=None):

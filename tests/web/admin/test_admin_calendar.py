@@ -5,6 +5,15 @@ from sqlalchemy import select
 
 from engine.models import AuditEvent
 from engine.models.audit import CalendarDay, CalendarYear
+from engine.models.calendar_jobs import CalendarJob
+from webapp.admin import calendar_runner
+
+
+def finish_jobs(app, env):
+    """Wait for the threads the page started for its calendar jobs."""
+    with env.db.read() as s:
+        for job_id in s.scalars(select(CalendarJob.id)):
+            calendar_runner.wait(app, job_id, timeout=60)
 
 
 def day_row(env, day):
@@ -46,14 +55,18 @@ def test_toggling_a_working_day_makes_it_a_holiday_and_recomputes_running_cases(
     assert response.status_code == 302 and response.headers["Location"].endswith("year=2026#d-2026-04-15")
     row = day_row(env, date(2026, 4, 15))
     assert (row.is_workday, row.updated_by) == (False, "admin")
+    finish_jobs(app, env)
     assert env.case(case).stage_due > due
     page = admin.get("/admin/calendar?year=2026").get_data(as_text=True)
-    assert "已将 2026-04-15 设为休息日；1 个办理中案件的期限已重新计算" in page
+    assert "已将 2026-04-15 设为休息日；办理中案件的期限正在分批重新计算" in page
+    assert "已完成，1 个办理中案件的期限已重新计算（1 批）" in page and 'data-state="done"' in page
+    assert 'http-equiv="refresh"' not in page
     cell = page.split('id="d-2026-04-15"')[1].split(">")[0]
     assert 'data-kind="holiday"' in cell and "overridden" in page.split('id="d-2026-04-15"')[1][:200]
 
     # Toggling back restores the default: no override row, deadline back where it was.
     admin.post("/admin/calendar/toggle", {"day": "2026-04-15", "year": "2026"}, page_url="/admin/calendar?year=2026")
+    finish_jobs(app, env)
     assert day_row(env, date(2026, 4, 15)) is None
     assert env.case(case).stage_due == due
 
@@ -62,6 +75,7 @@ def test_set_a_day_with_a_note_and_back_to_default(env, app, as_user):
     admin = as_user("admin")
     admin.post("/admin/calendar/day", {"day": "2027-02-06", "kind": "work", "note": "调休上班", "year": "2027"},
                page_url="/admin/calendar?year=2027")
+    finish_jobs(app, env)
     row = day_row(env, date(2027, 2, 6))
     assert (row.is_workday, row.note) == (True, "调休上班")
     page = admin.get("/admin/calendar?year=2027").get_data(as_text=True)

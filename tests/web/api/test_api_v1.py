@@ -354,7 +354,8 @@ def test_openapi_document_names_every_operation_with_its_scope(api):
     assert set(operations) == {
         ("/cases", "post"), ("/cases", "get"), ("/cases/{case_id}", "get"), ("/cases/{case_id}/documents", "get"),
         ("/cases/{case_id}/documents/{document_id}/pdf", "get"), ("/tasks", "get"), ("/tasks/{task_id}", "get"),
-        ("/tasks/{task_id}/claim", "post"), ("/tasks/{task_id}/complete", "post"), ("/stats", "get")}
+        ("/tasks/{task_id}/claim", "post"), ("/tasks/{task_id}/complete", "post"), ("/stats", "get"),
+        ("/ledger", "get")}
     assert all(op["security"] == [{"bearer": []}] for op in operations.values())
     assert "[tasks:write]" in operations[("/tasks/{task_id}/complete", "post")]["summary"]
     assert "409" in operations[("/tasks/{task_id}/complete", "post")]["responses"]

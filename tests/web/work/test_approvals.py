@@ -5,7 +5,6 @@ import re
 
 from tests.web.work.test_inbox import titles
 
-
 # The enforcement path's lead steps (workflows/bpmn/enforcement.bpmn) are approvals too; none here.
 NO_ENFORCEMENT = {"en_file": 0, "en_decide": 0, "en_close": 0}
 
