@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.calendar.deadlines import deadline_functions
 from engine.core.errors import WorkflowFault
@@ -44,14 +44,28 @@ def _case(ctx: StepContext) -> Case:
     return ctx.case
 
 
+def _stored_since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
+    """(kind, stage, at) of the case's stored events from its latest ``assigned`` event on (that
+    event included), or all of them with none: one read per step, on the (case, kind, id) and
+    (case, id) indexes, so a step costs the same however long the case's history."""
+    key = f"norms.since_assignment:{case.id}"
+    if key not in ctx.memo:
+        latest = select(func.max(AuditEvent.id)).where(AuditEvent.case_id == case.id,
+                                                        AuditEvent.kind == "assigned").scalar_subquery()
+        # Not flushing first: the step's own events are still in ctx.audit, and a flush here
+        # would write the case twice in one step.
+        with ctx.session.no_autoflush:
+            ctx.memo[key] = [tuple(row) for row in ctx.session.execute(
+                select(AuditEvent.kind, AuditEvent.stage, AuditEvent.at)
+                .where(AuditEvent.case_id == case.id, AuditEvent.id >= func.coalesce(latest, 0))
+                .order_by(AuditEvent.id))]
+    return ctx.memo[key]
+
+
 def since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
     """(kind, stage, at) of the case's events after its latest ``assigned`` event, this step's
     own events included; with no assignment yet, all of them."""
-    stored = ctx.session.execute(
-        select(AuditEvent.id, AuditEvent.kind, AuditEvent.stage, AuditEvent.at)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
-    events = [(kind, stage, at) for _id, kind, stage, at in stored]
-    events += [(e.kind, e.stage, e.at) for e in ctx.audit]
+    events = _stored_since_assignment(ctx, case) + [(e.kind, e.stage, e.at) for e in ctx.audit]
     last = max((i for i, (kind, _s, _a) in enumerate(events) if kind == "assigned"), default=-1)
     return events[last + 1:]
 
@@ -67,9 +81,7 @@ def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c = ctx.case
         moments = [e.at for e in ctx.audit if e.kind == "assigned"]
         if not moments and c is not None:
-            moments = list(ctx.session.scalars(
-                select(AuditEvent.at).where(AuditEvent.case_id == c.id, AuditEvent.kind == "assigned")
-                .order_by(AuditEvent.id.desc()).limit(1)))
+            moments = [at for kind, _s, at in _stored_since_assignment(ctx, c)[:1] if kind == "assigned"]
         return (moments[-1] if moments else ctx.now()).isoformat()
 
     def signed_for() -> bool:

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core import history, projection, spiff_clock
+from engine.core import history, projection, reference_cache, spiff_clock
 from engine.core.clock import Clock, SystemClock, active_clock
 from engine.core.db import Database
 from engine.core.errors import WorkflowFault
@@ -139,51 +139,58 @@ class Runtime:
             ctx.record(started, definition=definition.process_id, version=definition.version)
 
         return self._run(session, instance, case, actor, begin,
-                         workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs))
+                         workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs), fresh=True)
 
     def step(self, session: Session, instance: ProcessInstance, case: Case | None, actor: str, action: Action,
              completed_task_id: str | None = None) -> StepResult:
         """Apply ``action`` to a locked instance (see lock_instance) inside the caller's transaction."""
         return self._run(session, instance, case, actor, action, completed_task_id=completed_task_id)
 
-    def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None) -> StepResult:
+    def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None,
+             fresh=False) -> StepResult:
         token = active_clock.set(self.clock)
         began = time.time()
-        try:
-            if workflow is None:
-                workflow, ctx = self.load(session, instance, case=case, actor=actor)
-            else:
-                ctx = self.context(session, case, instance.id, actor)
-                workflow.script_engine = self.script_engine(ctx)
+        with reference_cache.scope(session):
             try:
-                action(workflow, ctx)
-                workflow.do_engine_steps()
-            except WorkflowTaskException as err:
-                raise _fault(err) from err
-            except SpiffWorkflowException as err:
-                raise WorkflowFault(str(err)) from err
-            # Events no outer process catches (a stage's terminate end) would pile up forever.
-            workflow.get_events()
-            history.prune_finished_subprocesses(workflow)
-            history.compact_main_tree(workflow)
-            _check_depth(workflow)
-            instance.state = dump(workflow)
-            instance.row_version += 1
-            instance.updated_at = ctx.now()
-            if workflow.completed:
-                instance.status = "completed"
-            new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id)
-            for task in new_tasks:
-                ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
-                           group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
-            outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
-            for hook in self.bindings.after_step:
-                hook(outcome)
-            session.add_all(ctx.audit)
-            session.flush()
-            return StepResult(instance, new_tasks, ctx)
-        finally:
-            active_clock.reset(token)
+                return self._steps(session, instance, case, actor, action, completed_task_id, workflow, fresh, began)
+            finally:
+                active_clock.reset(token)
+
+    def _steps(self, session, instance, case, actor, action, completed_task_id, workflow, fresh, began) -> StepResult:
+        """``fresh``: the instance was created in this step, so it has no task rows yet."""
+        if workflow is None:
+            workflow, ctx = self.load(session, instance, case=case, actor=actor)
+        else:
+            ctx = self.context(session, case, instance.id, actor)
+            workflow.script_engine = self.script_engine(ctx)
+        try:
+            action(workflow, ctx)
+            workflow.do_engine_steps()
+        except WorkflowTaskException as err:
+            raise _fault(err) from err
+        except SpiffWorkflowException as err:
+            raise WorkflowFault(str(err)) from err
+        # Events no outer process catches (a stage's terminate end) would pile up forever.
+        workflow.get_events()
+        history.prune_finished_subprocesses(workflow)
+        history.compact_main_tree(workflow)
+        _check_depth(workflow)
+        instance.state = dump(workflow)
+        instance.row_version += 1
+        instance.updated_at = ctx.now()
+        if workflow.completed:
+            instance.status = "completed"
+        new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id,
+                                    fresh=fresh)
+        for task in new_tasks:
+            ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
+                       group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
+        outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
+        for hook in self.bindings.after_step:
+            hook(outcome)
+        session.add_all(ctx.audit)
+        session.flush()
+        return StepResult(instance, new_tasks, ctx)
 
 
 def in_transaction(runtime: Runtime, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

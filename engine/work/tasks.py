@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
+from engine.core import reference_cache
 from engine.core.due_timers import fire_due_timers
 from engine.core.errors import FormInvalid, NotFound, TaskClaimed, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
@@ -36,6 +37,12 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
     the complainant's own rating completes the follow-up (回访) even while an intake clerk holds
     it for a phone call (engine/public/portal.py), and so do the demo and the benchmarks.
     """
+    with reference_cache.scope(session):  # one look at the reference generation for the whole step
+        return _complete(session, runtime, task_id, data, actor, lang, user_id)
+
+
+def _complete(session: Session, runtime: Runtime, task_id: str, data: dict, actor: str, lang: str,
+              user_id: int | None) -> StepResult:
     row = _ready_row(session, task_id)
     # Validate before taking the lock: invalid input must change nothing and cost little.
     clean = _validated(session, row, data, lang)
