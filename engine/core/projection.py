@@ -171,9 +171,11 @@ def project(workflow: BpmnWorkflow, case: Case | None, now: datetime,
 
 
 def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, case: Case | None,
-         now: datetime, actor: str, completed_task_id: str | None = None, *, fresh: bool = False) -> list[Task]:
+         now: datetime, actor: str, completed_task_id: str | None = None, *,
+         ready: Mapping[str, Task] | None = None) -> list[Task]:
     """Bring rows in line with the workflow; returns rows that became ready in this step.
-    ``fresh``: the instance was created in this step and has no rows yet (nothing to read)."""
+    ``ready``: the instance's ready rows, when the caller has them (read under the instance's
+    lock, or none for an instance created in this step); otherwise they are read here."""
     # What the rows do not decide is set before they are read, so that the read flushes the
     # instance and the case once each, with the rest of the step's changes to them.
     instance.next_timer_due = next_timer_due(workflow)
@@ -183,7 +185,7 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
             case.stage_due = limits["deadline"]
         if limits.get("warning"):
             case.stage_warn = limits["warning"]
-    rows = {} if fresh else {row.id: row for row in session.scalars(
+    rows = dict(ready) if ready is not None else {row.id: row for row in session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.state == "ready"))}
     plan = project(workflow, case, now, rows)
 

@@ -1,5 +1,5 @@
 """Reference generation (a token changed by triggers whenever reference data changes, so each
-process may cache staff, grid, calendar, settings and form versions), and audit indexes by case
+process may cache staff, grid, calendar, settings, form and process versions), and audit indexes by case
 
 Revision ID: 0030
 Revises: 0029
@@ -15,7 +15,8 @@ depends_on = None
 # The tables engine/core/reference_cache.py caches from, and (for "user") the columns it reads:
 # an edit of a password or an e-mail address leaves the caches standing.
 WATCHED = {"user": ("active", "department_id", "grid_id", "tier"), "user_role": None, "grid": None,
-           "department": None, "calendar_day": None, "calendar_year": None, "setting": None, "form_version": None}
+           "department": None, "calendar_day": None, "calendar_year": None, "setting": None, "form_version": None,
+           "process_definition": None}
 # An upsert, not an UPDATE: the test suite empties every table between tests, this row included.
 # OR REPLACE: dropping every table (the benches, the test suite) leaves the function behind.
 PG_BUMP = """
