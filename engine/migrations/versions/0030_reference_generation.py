@@ -13,8 +13,8 @@ branch_labels = None
 depends_on = None
 
 # The tables engine/core/reference_cache.py caches from, and (for "user") the columns it reads:
-# an edit of a password or an e-mail address leaves the caches standing.
-WATCHED = {"user": ("active", "department_id", "grid_id", "tier"), "user_role": None, "grid": None,
+# an edit of a password, a phone number or an e-mail address leaves the caches standing.
+WATCHED = {"user": ("active", "department_id", "grid_id", "tier", "username", "display_name"), "user_role": None, "grid": None,
            "department": None, "calendar_day": None, "calendar_year": None, "setting": None, "form_version": None,
            "process_definition": None}
 # An upsert, not an UPDATE: the test suite empties every table between tests, this row included.
