@@ -27,6 +27,9 @@ BEGIN
     RETURN NULL;
 END $$
 """
+# A database that already holds staff starts with a token; an empty one gets it with its first
+# reference row (an empty database must look empty: engine/ops/backup.py restores only into one).
+FILLED = '"user"'
 SQLITE_BUMP = "INSERT OR REPLACE INTO reference_generation (id, token) VALUES (1, random())"
 
 
@@ -39,14 +42,15 @@ def upgrade() -> None:
     )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute("INSERT INTO reference_generation (id, token) VALUES (1, floor(random() * 9e15)::bigint)")
         op.execute(PG_BUMP)
+        op.execute("INSERT INTO reference_generation (id, token) SELECT 1, floor(random() * 9e15)::bigint "
+                   f"WHERE EXISTS (SELECT 1 FROM {FILLED})")
         for table, columns in WATCHED.items():
             update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
             op.execute(f'CREATE TRIGGER reference_changed AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON "{table}" '
                        f"FOR EACH STATEMENT EXECUTE FUNCTION greenloop_reference_changed()")
     else:
-        op.execute(SQLITE_BUMP)
+        op.execute(f"INSERT INTO reference_generation (id, token) SELECT 1, random() WHERE EXISTS (SELECT 1 FROM {FILLED})")
         for table, columns in WATCHED.items():
             for event in ("INSERT", f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE", "DELETE"):
                 op.execute(f'CREATE TRIGGER reference_changed_{table}_{event.split()[0].lower()} AFTER {event} '
