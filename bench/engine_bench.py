@@ -122,12 +122,14 @@ def bench_starts(runtime: Runtime, count: int, counter: StatementCounter | None 
     in_transaction(runtime, register_case, CASE_DATA, "intake")  # warm-up: parse and cache the specs, fill the pools
     if counter:
         counter.counting = True
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         in_transaction(runtime, register_case, CASE_DATA, "intake")
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if counter:
         counter.counting = False
+    # This process's CPU time is what the machine's other load disturbs least.
+    log(f"client CPU per case start: {cpu / count * 1000:.1f} ms (load average {os.getloadavg()[0]:.1f})")
     return count / elapsed
 
 
@@ -185,10 +187,11 @@ def _state_kb(db: Database, case_id: int) -> float:
     return size / 1024
 
 
-def run_long_case(runtime: Runtime, clock: ManualClock, completions: int,
-                  counter: StatementCounter | None = None) -> tuple[list[float], dict[int, float]]:
+def run_long_case(runtime: Runtime, clock: ManualClock, completions: int, counter: StatementCounter | None = None,
+                  cpu_ms: list[float] | None = None) -> tuple[list[float], dict[int, float]]:
     """Drive one case through ``completions`` task completions; returns ms per completion and sizes
-    (and counts the completions' statements on ``counter``)."""
+    (and counts the completions' statements on ``counter``, adds their client CPU ms to ``cpu_ms``)."""
+    cpu_ms = [] if cpu_ms is None else cpu_ms
     case = in_transaction(runtime, register_case, CASE_DATA, "intake")
     steps = [("receive", {"decision": "accept"}), ("assign", {"action": "assign", "department": "air"})]
     timings: list[float] = []
@@ -200,9 +203,10 @@ def run_long_case(runtime: Runtime, clock: ManualClock, completions: int,
         clock.advance(minutes=1)
         if counter:
             counter.counting = True
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         in_transaction(runtime, complete_task, task_id, data, "bench")
         timings.append((time.perf_counter() - began) * 1000)
+        cpu_ms.append((time.process_time() - cpu) * 1000)
         if counter:
             counter.counting = False
         if len(timings) in POINTS:
@@ -348,11 +352,12 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     samples: dict[int, list[float]] = {point: [] for point in POINTS}
     sizes: dict[int, float] = {}
     counter.statements = steps = 0
+    cpu: list[float] = []
     for n in range(plan.long_cases):
         # One case carries on to the longest history: building it is the slow part.
         began = time.perf_counter()
         timings, case_sizes = run_long_case(runtime, clock, (plan.longest if n == 0 else POINTS[1]) + plan.half_window,
-                                            counter)
+                                            counter, cpu)
         if n == 0:
             log(f"built a history of {len(timings)} completions in {time.perf_counter() - began:.1f} s "
                 f"(one engine step each; step1000_ms is timed around #{plan.longest})")
@@ -362,7 +367,8 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
             samples[point] += [timings[p - 1] for p in window(point, plan.half_window)]
         sizes = sizes or case_sizes
     sql_per_step = counter.statements / steps
-    log(f"task completion: {sql_per_step:.1f} SQL statements each (mean over {steps})")
+    log(f"task completion: {sql_per_step:.1f} SQL statements each (mean over {steps}); client CPU median "
+        f"{statistics.median(cpu):.1f} ms (load average {os.getloadavg()[0]:.1f})")
     medians = {point: statistics.median(samples[point]) for point in POINTS}
     for point in POINTS:
         span = window(plan.longest if point == 1000 else point, plan.half_window)
