@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from engine.calendar.deadlines import deadline_functions
 from engine.core.errors import WorkflowFault
@@ -45,20 +45,28 @@ def _case(ctx: StepContext) -> Case:
 
 
 def _stored_since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
-    """(kind, stage, at) of the case's stored events from its latest ``assigned`` event on (that
-    event included), or all of them with none: one read per step, on the (case, kind, id) and
-    (case, id) indexes, so a step costs the same however long the case's history."""
+    """What the norms ask of the case's stored events, as (kind, stage, at) in order: its latest
+    ``assigned`` event, then one signing event (a handling task claimed or completed) and one
+    ``return_window_closed`` after it, each if there is one (after any event, without an
+    assignment). One read per step, index probes on (case, kind, id): a step costs the same
+    however long the case's history."""
     key = f"norms.since_assignment:{case.id}"
     if key not in ctx.memo:
-        latest = select(func.max(AuditEvent.id)).where(AuditEvent.case_id == case.id,
-                                                        AuditEvent.kind == "assigned").scalar_subquery()
+        mine = AuditEvent.case_id == case.id
+        latest = select(func.max(AuditEvent.id)).where(mine, AuditEvent.kind == "assigned").scalar_subquery()
+        after = AuditEvent.id > func.coalesce(latest, 0)
+        query = select(
+            select(AuditEvent.at).where(AuditEvent.id == latest).scalar_subquery(),
+            exists().where(mine, AuditEvent.kind.in_(SIGNING_KINDS), AuditEvent.stage == "handle", after),
+            exists().where(mine, AuditEvent.kind == RETURN_CLOSED, after))
         # Not flushing first: the step's own events are still in ctx.audit, and a flush here
         # would write the case twice in one step.
         with ctx.session.no_autoflush:
-            ctx.memo[key] = [tuple(row) for row in ctx.session.execute(
-                select(AuditEvent.kind, AuditEvent.stage, AuditEvent.at)
-                .where(AuditEvent.case_id == case.id, AuditEvent.id >= func.coalesce(latest, 0))
-                .order_by(AuditEvent.id))]
+            assigned_at, signed, closed = ctx.session.execute(query).one()
+        ctx.memo[key] = [event for event, present in (
+            (("assigned", None, assigned_at), assigned_at is not None),
+            ((SIGNING_KINDS[0], "handle", None), signed),
+            ((RETURN_CLOSED, None, None), closed)) if present]
     return ctx.memo[key]
 
 
