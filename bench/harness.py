@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, text
+from flask import before_render_template, template_rendered
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 
 from engine.core.db import Database
@@ -104,3 +106,36 @@ def signed_in(app, username: str, password: str):
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
     assert response.status_code == 302, f"{username} could not sign in"
     return client
+
+
+class RequestSplit:
+    """The time requests spend in SQL statements (cursor execute to rows fetched) and in rendering
+    templates, measured with SQLAlchemy's cursor events and Flask's template signals; ``reset``
+    before each request."""
+
+    def __init__(self, app, engine):
+        self.sql = self.render = 0.0
+        self.statements = 0
+        self._sql_started: list[float] = []
+        self._render_started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self._sql_begins)
+        event.listen(engine, "after_cursor_execute", self._sql_done)
+        before_render_template.connect(self._render_begins, app, weak=False)
+        template_rendered.connect(self._render_done, app, weak=False)
+
+    def _sql_begins(self, *_args) -> None:
+        self.statements += 1
+        self._sql_started.append(time.perf_counter())
+
+    def _sql_done(self, *_args) -> None:
+        self.sql += time.perf_counter() - self._sql_started.pop()
+
+    def _render_begins(self, *_args, **_kw) -> None:
+        self._render_started.append(time.perf_counter())
+
+    def _render_done(self, *_args, **_kw) -> None:
+        self.render += time.perf_counter() - self._render_started.pop()
+
+    def reset(self) -> None:
+        self.sql = self.render = 0.0
+        self.statements = 0

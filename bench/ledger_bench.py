@@ -35,10 +35,9 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from flask import before_render_template, template_rendered
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
-from bench.harness import bench_database, bulk_insert_cases, log, print_figures, signed_in
+from bench.harness import RequestSplit, bench_database, bulk_insert_cases, log, print_figures, signed_in
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
@@ -116,32 +115,6 @@ def _load(db, n: int) -> None:
     bulk_insert_cases(db, COLS, _rows(n, villages, departments, leaders, random.Random(7)), n)
 
 
-class _Split:
-    """The time a request spends in SQL statements (cursor execute to rows fetched) and rendering
-    templates, measured with SQLAlchemy's cursor events and Flask's template signals."""
-
-    def __init__(self, app, engine):
-        self.sql = self.render = 0.0
-        self._sql_started: list[float] = []
-        self._render_started: list[float] = []
-        event.listen(engine, "before_cursor_execute", lambda *a: self._sql_started.append(time.perf_counter()))
-        event.listen(engine, "after_cursor_execute", self._sql_done)
-        before_render_template.connect(self._render_begins, app, weak=False)
-        template_rendered.connect(self._render_done, app, weak=False)
-
-    def _sql_done(self, *_args) -> None:
-        self.sql += time.perf_counter() - self._sql_started.pop()
-
-    def _render_begins(self, *_args, **_kw) -> None:
-        self._render_started.append(time.perf_counter())
-
-    def _render_done(self, *_args, **_kw) -> None:
-        self.render += time.perf_counter() - self._render_started.pop()
-
-    def reset(self) -> None:
-        self.sql = self.render = 0.0
-
-
 def _p95(values: list[float]) -> float:
     return sorted(values)[int(0.95 * (len(values) - 1))]
 
@@ -188,7 +161,7 @@ def main(argv=None) -> int:
             log(f"seeded {args.cases:,} cases in {time.perf_counter() - started:.1f} s")
 
         app = create_app(runtime=runtime, LOGIN_RATE_LIMIT="100000 per minute", LEDGER_DIR=str(work_dir / "ledger"))
-        split = _Split(app, db.engine)
+        split = RequestSplit(app, db.engine)
         times, sql, render, cpu = [], [], [], []
         for who in ("supervisor", "lead"):
             client = signed_in(app, who, PASSWORD)

@@ -24,6 +24,7 @@ from engine.cases.attachments import list_attachments
 from engine.cases.evidence import reply_photo_ids
 from engine.cases.masking import complainant_on_paper, paper_redactor, scrub
 from engine.cases.read_model import form_fields, timeline
+from engine.core import reference_cache
 from engine.core.timefmt import deadline_parts
 from engine.leadership.flags import flags_of
 from engine.leadership.records import records_of
@@ -103,6 +104,13 @@ class _Facts:
         return [e for e in self.events if e.kind == "task_completed" and (e.detail or {}).get("task") == task]
 
 
+def _names(session: Session, key, name) -> dict:
+    """{key: name} of every staff member or department: kept per process until one changes
+    (engine/core/reference_cache.py), as a document is issued within an engine step. Read only."""
+    return reference_cache.cached(session, "names", (str(key), str(name)),
+                                  lambda: dict(session.execute(select(key, name)).all()))
+
+
 def build_context(session: Session, case: Case, kind: str, *, number: str, version: int, issued_at: datetime,
                   issued_by: str, tz: str, settings: DocumentSettings, step: dict | None = None,
                   pending: list[AuditEvent] = ()) -> dict[str, Any]:
@@ -110,9 +118,9 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
     zone = ZoneInfo(tz)
     meta = KINDS[kind]
     show_identity = not meta["confidential"] or settings.show_identity_external
-    users = dict(session.execute(select(User.username, User.display_name)).all())
-    departments = dict(session.execute(select(Department.code, Department.name)).all())
-    department_by_id = dict(session.execute(select(Department.id, Department.name)).all())
+    users = _names(session, User.username, User.display_name)
+    departments = _names(session, Department.code, Department.name)
+    department_by_id = _names(session, Department.id, Department.name)
     stored = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                                   .order_by(AuditEvent.at, AuditEvent.id)))
     facts = _Facts(stored + [e for e in pending if e not in stored])
@@ -251,7 +259,7 @@ def _case_facts(session: Session, case: Case, zone: ZoneInfo, department_by_id: 
 def _holders(session: Session, case: Case, zone: ZoneInfo, department_by_id: dict) -> list[dict]:
     rows = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")
                            .order_by(Task.created_at, Task.spec))
-    names = dict(session.execute(select(User.id, User.display_name)).all())
+    names = _names(session, User.id, User.display_name)
     return [{"task": t.name, "spec": t.spec, "stage": word(STAGES, t.stage),
              "group": word(ROLES, t.candidate_group), "tier": t.tier,
              "department": department_by_id.get(t.department_id, ""), "assignee": names.get(t.assignee_id, ""),
@@ -317,7 +325,7 @@ def _leadership(session: Session, case: Case, zone: ZoneInfo, who) -> dict:
     """The owning leader's progress checks, meetings and visits (engine/leadership/records.py) and
     the supervision section's flags, as the case file's own section records them; empty when the
     case has none of them."""
-    users = dict(session.execute(select(User.id, User.display_name)).all())
+    users = _names(session, User.id, User.display_name)
     owner = users.get(case.leader_owner_id) if case.leader_owner_id else None
     checks, meetings, visits = [], [], []
     for row in records_of(session, case.id):

@@ -20,6 +20,7 @@ from engine.cases.norms import norms_functions
 from engine.cases.recurrence import recurrence_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
+from engine.core import reference_cache
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
@@ -48,7 +49,13 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             **inspection_functions(ctx)}
 
 
-BINDINGS = Bindings(functions=diagram_functions, calendar=load_calendar,
+def step_calendar(session, timezone: str):
+    """The working calendar, kept per process until an administrator changes it (every process
+    sees the change from its next step: engine/core/reference_cache.py)."""
+    return reference_cache.cached(session, "calendar", timezone, lambda: load_calendar(session, timezone))
+
+
+BINDINGS = Bindings(functions=diagram_functions, calendar=step_calendar,
                     after_step=(notification_rules.from_step, document_issue.from_step, enforcement_start.from_step,
                                 sms_outbox.from_step))
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime, StepResult
 from engine.models import Case, Grid, Task
+from engine.org.places import grid_ref
 from engine.work.tasks import complete_task
 
 WINDOW = timedelta(days=30)
@@ -54,11 +55,11 @@ def place_prefix(session: Session, grid_code: str | None) -> tuple[str | None, i
     """The grid path shared by "the same place" (the work area), or the exact grid for a town."""
     if not grid_code:
         return None, None
-    grid = session.scalars(select(Grid).where(Grid.code == grid_code)).first()
+    grid = grid_ref(session, code=grid_code)
     if grid is None:
         return None, None
     if grid.level == "village" and grid.parent_id:
-        area = session.get(Grid, grid.parent_id)
+        area = grid_ref(session, grid_id=grid.parent_id)
         return (area.path if area else grid.path), None
     if grid.level == "area":
         return grid.path, None

@@ -6,11 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.numbering import next_case_number, tracking_code
+from engine.core import reference_cache
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
 from engine.core.text import UnsafeText, clean_text
-from engine.models import CATEGORIES, CHANNELS, SUBJECT_TYPES, Case, Grid
-from engine.org.places import town_code
+from engine.models import CATEGORIES, CHANNELS, SUBJECT_TYPES, Case
+from engine.org.places import grid_ref, town_code
 
 
 class IntakeSchema(Schema):
@@ -66,9 +67,17 @@ def register_case(session: Session, runtime: Runtime, data: dict, actor: str, cr
         clean = IntakeSchema().load(data)
     except ValidationError as err:
         raise FormInvalid({k: v if isinstance(v, list) else [str(v)] for k, v in err.messages.items()}) from None
+    with reference_cache.scope(session):  # one look at the reference generation for the whole start
+        return _register(session, runtime, clean, actor, created_by_id, details=details, api_token_id=api_token_id,
+                         external_id=external_id, submission_key=submission_key)
+
+
+def _register(session: Session, runtime: Runtime, clean: dict, actor: str, created_by_id: int | None, *,
+              details: dict | None, api_token_id: int | None, external_id: str | None,
+              submission_key: str | None) -> Case:
     grid = None
     if clean["grid_code"]:
-        grid = session.scalars(select(Grid).where(Grid.code == clean["grid_code"])).first()
+        grid = grid_ref(session, code=clean["grid_code"])
         if grid is None:
             raise FormInvalid({"grid_code": [f"网格 {clean['grid_code']} 不存在 (unknown grid)"]})
     now = runtime.now()

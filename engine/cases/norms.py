@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from engine.calendar.deadlines import deadline_functions
 from engine.core.errors import WorkflowFault
@@ -44,14 +44,36 @@ def _case(ctx: StepContext) -> Case:
     return ctx.case
 
 
+def _stored_since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
+    """What the norms ask of the case's stored events, as (kind, stage, at) in order: its latest
+    ``assigned`` event, then one signing event (a handling task claimed or completed) and one
+    ``return_window_closed`` after it, each if there is one (after any event, without an
+    assignment). One read per step, index probes on (case, kind, id): a step costs the same
+    however long the case's history."""
+    key = f"norms.since_assignment:{case.id}"
+    if key not in ctx.memo:
+        mine = AuditEvent.case_id == case.id
+        latest = select(func.max(AuditEvent.id)).where(mine, AuditEvent.kind == "assigned").scalar_subquery()
+        after = AuditEvent.id > func.coalesce(latest, 0)
+        query = select(
+            select(AuditEvent.at).where(AuditEvent.id == latest).scalar_subquery(),
+            exists().where(mine, AuditEvent.kind.in_(SIGNING_KINDS), AuditEvent.stage == "handle", after),
+            exists().where(mine, AuditEvent.kind == RETURN_CLOSED, after))
+        # Not flushing first: the step's own events are still in ctx.audit, and a flush here
+        # would write the case twice in one step.
+        with ctx.session.no_autoflush:
+            assigned_at, signed, closed = ctx.session.execute(query).one()
+        ctx.memo[key] = [event for event, present in (
+            (("assigned", None, assigned_at), assigned_at is not None),
+            ((SIGNING_KINDS[0], "handle", None), signed),
+            ((RETURN_CLOSED, None, None), closed)) if present]
+    return ctx.memo[key]
+
+
 def since_assignment(ctx: StepContext, case: Case) -> list[tuple[str, str | None, Any]]:
     """(kind, stage, at) of the case's events after its latest ``assigned`` event, this step's
     own events included; with no assignment yet, all of them."""
-    stored = ctx.session.execute(
-        select(AuditEvent.id, AuditEvent.kind, AuditEvent.stage, AuditEvent.at)
-        .where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
-    events = [(kind, stage, at) for _id, kind, stage, at in stored]
-    events += [(e.kind, e.stage, e.at) for e in ctx.audit]
+    events = _stored_since_assignment(ctx, case) + [(e.kind, e.stage, e.at) for e in ctx.audit]
     last = max((i for i, (kind, _s, _a) in enumerate(events) if kind == "assigned"), default=-1)
     return events[last + 1:]
 
@@ -67,9 +89,7 @@ def norms_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
         c = ctx.case
         moments = [e.at for e in ctx.audit if e.kind == "assigned"]
         if not moments and c is not None:
-            moments = list(ctx.session.scalars(
-                select(AuditEvent.at).where(AuditEvent.case_id == c.id, AuditEvent.kind == "assigned")
-                .order_by(AuditEvent.id.desc()).limit(1)))
+            moments = [at for kind, _s, at in _stored_since_assignment(ctx, c)[:1] if kind == "assigned"]
         return (moments[-1] if moments else ctx.now()).isoformat()
 
     def signed_for() -> bool:

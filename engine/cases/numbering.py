@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,18 +17,19 @@ _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 def next_case_number(session: Session, now: datetime, tz: str) -> str:
     year = now.astimezone(ZoneInfo(tz)).year
-    counter = session.scalars(select(CaseCounter).where(CaseCounter.year == year).with_for_update()).first()
-    if counter is None:
+    # One statement: the row lock is taken and the number counted on at once.
+    bump = update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1) \
+        .returning(CaseCounter.last).execution_options(synchronize_session=False)
+    last = session.scalar(bump)
+    if last is None:
         # The first case of a year: two registrations may race to create the counter row.
         try:
             with session.begin_nested():
                 session.add(CaseCounter(year=year, last=0))
         except IntegrityError:
             pass
-        counter = session.scalars(select(CaseCounter).where(CaseCounter.year == year).with_for_update()).one()
-    counter.last += 1
-    session.flush()
-    return f"环字〔{year}〕第{counter.last:06d}号"
+        last = session.scalars(bump).one()
+    return f"环字〔{year}〕第{last:06d}号"
 
 
 def tracking_code() -> str:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from engine.cases.duplicates import same_place_or_enterprise
 from engine.core.errors import WorkflowFault
 from engine.core.step_context import StepContext
-from engine.models import Case, Grid
+from engine.models import Case
+from engine.org.places import grid_ref
 
 MAX_WINDOW_DAYS = 3650
 
@@ -28,16 +29,19 @@ MAX_WINDOW_DAYS = 3650
 def earlier_closed_case(session: Session, case: Case, now: datetime, days: int) -> Case | None:
     """The most recently closed case (status closed, closed within ``days`` calendar days before
     ``now``) about the same place or enterprise as ``case``; None when there is none."""
-    grid = session.get(Grid, case.grid_id) if case.grid_id else None
+    grid = grid_ref(session, grid_id=case.grid_id) if case.grid_id else None
     where, _prefix, _grid, _company = same_place_or_enterprise(session, grid.code if grid else None,
                                                                case.subject_enterprise)
     if not where:
         return None
-    return session.scalars(
-        select(Case).where(or_(*where), Case.id != case.id, Case.status == "closed",
-                           Case.closed_at.is_not(None), Case.closed_at >= now - timedelta(days=days),
-                           Case.closed_at <= now)
-        .order_by(Case.closed_at.desc(), Case.id.desc()).limit(1)).first()
+    # Other cases only: what this step has changed on ``case`` need not be flushed first (it is
+    # written once, at the end of the step).
+    with session.no_autoflush:
+        return session.scalars(
+            select(Case).where(or_(*where), Case.id != case.id, Case.status == "closed",
+                               Case.closed_at.is_not(None), Case.closed_at >= now - timedelta(days=days),
+                               Case.closed_at <= now)
+            .order_by(Case.closed_at.desc(), Case.id.desc()).limit(1)).first()
 
 
 def recurrence_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:

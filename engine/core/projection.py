@@ -171,16 +171,23 @@ def project(workflow: BpmnWorkflow, case: Case | None, now: datetime,
 
 
 def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, case: Case | None,
-         now: datetime, actor: str, completed_task_id: str | None = None) -> list[Task]:
-    """Bring rows in line with the workflow; returns rows that became ready in this step."""
-    rows = {row.id: row for row in session.scalars(
+         now: datetime, actor: str, completed_task_id: str | None = None, *,
+         ready: Mapping[str, Task] | None = None) -> list[Task]:
+    """Bring rows in line with the workflow; returns rows that became ready in this step.
+    ``ready``: the instance's ready rows, when the caller has them (read under the instance's
+    lock, or none for an instance created in this step); otherwise they are read here."""
+    # What the rows do not decide is set before they are read, so that the read flushes the
+    # instance and the case once each, with the rest of the step's changes to them.
+    instance.next_timer_due = next_timer_due(workflow)
+    limits = case_stage_limits(stage_timers(workflow))
+    if case is not None:
+        if limits.get("deadline"):
+            case.stage_due = limits["deadline"]
+        if limits.get("warning"):
+            case.stage_warn = limits["warning"]
+    rows = dict(ready) if ready is not None else {row.id: row for row in session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.state == "ready"))}
     plan = project(workflow, case, now, rows)
-    if case is not None:
-        if plan.stage_due:
-            case.stage_due = plan.stage_due
-        if plan.stage_warn:
-            case.stage_warn = plan.stage_warn
 
     for task_id, row in rows.items():
         if task_id in plan.ready:
@@ -209,7 +216,6 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
         row.department_id = _department_id(session, values, case, departments)
         row.tier = values.tier
         row.colour = values.colour
-    instance.next_timer_due = plan.next_timer_due
     return created
 
 

@@ -22,12 +22,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core import history, projection, spiff_clock
+from engine.core import history, projection, reference_cache, spiff_clock
 from engine.core.clock import Clock, SystemClock, active_clock
 from engine.core.db import Database
 from engine.core.errors import WorkflowFault
 from engine.core.scripting import ScriptLimitExceeded, ScriptRejected, make_script_engine
-from engine.core.specs import ParsedBundle, bundle_for, require_latest
+from engine.core.specs import DefinitionRef, ParsedBundle, bundle_by_id, bundle_for, latest_ref
 from engine.core.step_context import StepContext
 from engine.core.workflow_io import dump, load
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
@@ -97,6 +97,25 @@ class Runtime:
             raise WorkflowFault(f"process instance {instance_id} does not exist")
         return instance
 
+    def lock_instance_and_case(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Case | None]:
+        """``lock_instance``, and the instance's case read as it stands once the lock is held, in
+        the same statement (the case row itself is not locked: see engine/work/tasks.py)."""
+        found = session.execute(
+            select(ProcessInstance, Case).outerjoin(Case, Case.id == ProcessInstance.case_id)
+            .where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
+            .execution_options(populate_existing=True)
+        ).first()
+        if found is None:
+            raise WorkflowFault(f"process instance {instance_id} does not exist")
+        return found[0], found[1]
+
+    def ready_rows(self, session: Session, instance: ProcessInstance) -> dict[str, Task]:
+        """The instance's ready task rows as they stand now (read again if already loaded): taken
+        under the instance's lock, they are the rows its next step starts from (``step``)."""
+        return {row.id: row for row in session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+            .execution_options(populate_existing=True))}
+
     # ------------------------------------------------------------------ loading
 
     def context(self, session: Session, case: Case | None, instance_id: int | None, actor: str) -> StepContext:
@@ -113,7 +132,12 @@ class Runtime:
         """The instance's workflow, ready to run (script engine with the diagram's functions
         attached), against its own version's specs or ``bundle``; and the context it runs in."""
         ctx = self.context(session, case, instance.id, actor)
-        return load(instance.state, bundle or bundle_for(instance.definition), self.script_engine(ctx)), ctx
+        if bundle is None:
+            # A version assigned but not yet flushed (engine/definitions/migration.py) is the one
+            # to load; otherwise the instance's version id says it, with no read of its row.
+            assigned = instance.__dict__.get("definition")
+            bundle = bundle_for(assigned) if assigned is not None else bundle_by_id(session, instance.definition_id)
+        return load(instance.state, bundle, self.script_engine(ctx)), ctx
 
     # ------------------------------------------------------------------ steps
 
@@ -124,66 +148,79 @@ class Runtime:
         reminder) names its own, so the case is not told it was registered again."""
         # Callers may hand in a definition read in another session; its deferred files load
         # only through this one.
-        definition = session.get(ProcessDefinition, definition.id) if definition else require_latest(session)
-        bundle = bundle_for(definition)
+        if definition is not None:
+            definition = session.get(ProcessDefinition, definition.id)
+            bundle = bundle_for(definition)
+            version = DefinitionRef(definition.id, definition.process_id, definition.version, definition.checksum)
+        else:
+            version = latest_ref(session)
+            bundle = bundle_by_id(session, version.id)
         now = self.clock.now()
-        instance = ProcessInstance(definition_id=definition.id, case_id=case.id if case else None, state="",
+        instance = ProcessInstance(definition_id=version.id, case_id=case.id if case else None, state="",
                                    status="running", created_at=now, updated_at=now, row_version=0)
-        instance.definition = definition
         session.add(instance)
         session.flush()
 
         def begin(workflow: BpmnWorkflow, ctx: StepContext) -> None:
             start = workflow.get_tasks(state=TaskState.READY)[0]
             start.data.update(data)
-            ctx.record(started, definition=definition.process_id, version=definition.version)
+            ctx.record(started, definition=version.process_id, version=version.version)
 
         return self._run(session, instance, case, actor, begin,
-                         workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs))
+                         workflow=BpmnWorkflow(bundle.spec, bundle.subprocess_specs), fresh=True)
 
     def step(self, session: Session, instance: ProcessInstance, case: Case | None, actor: str, action: Action,
-             completed_task_id: str | None = None) -> StepResult:
-        """Apply ``action`` to a locked instance (see lock_instance) inside the caller's transaction."""
-        return self._run(session, instance, case, actor, action, completed_task_id=completed_task_id)
+             completed_task_id: str | None = None, ready: dict[str, Task] | None = None) -> StepResult:
+        """Apply ``action`` to a locked instance (see lock_instance) inside the caller's transaction;
+        ``ready``: its ready rows, if the caller read them under the lock (``ready_rows``)."""
+        return self._run(session, instance, case, actor, action, completed_task_id=completed_task_id, ready=ready)
 
-    def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None) -> StepResult:
+    def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None,
+             fresh=False, ready=None) -> StepResult:
         token = active_clock.set(self.clock)
         began = time.time()
-        try:
-            if workflow is None:
-                workflow, ctx = self.load(session, instance, case=case, actor=actor)
-            else:
-                ctx = self.context(session, case, instance.id, actor)
-                workflow.script_engine = self.script_engine(ctx)
+        with reference_cache.scope(session):
             try:
-                action(workflow, ctx)
-                workflow.do_engine_steps()
-            except WorkflowTaskException as err:
-                raise _fault(err) from err
-            except SpiffWorkflowException as err:
-                raise WorkflowFault(str(err)) from err
-            # Events no outer process catches (a stage's terminate end) would pile up forever.
-            workflow.get_events()
-            history.prune_finished_subprocesses(workflow)
-            history.compact_main_tree(workflow)
-            _check_depth(workflow)
-            instance.state = dump(workflow)
-            instance.row_version += 1
-            instance.updated_at = ctx.now()
-            if workflow.completed:
-                instance.status = "completed"
-            new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id)
-            for task in new_tasks:
-                ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
-                           group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
-            outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
-            for hook in self.bindings.after_step:
-                hook(outcome)
-            session.add_all(ctx.audit)
-            session.flush()
-            return StepResult(instance, new_tasks, ctx)
-        finally:
-            active_clock.reset(token)
+                return self._steps(session, instance, case, actor, action, completed_task_id, workflow,
+                                   {} if fresh else ready, began)
+            finally:
+                active_clock.reset(token)
+
+    def _steps(self, session, instance, case, actor, action, completed_task_id, workflow, ready, began) -> StepResult:
+        """``ready``: the instance's ready rows if known ({} for an instance this step created)."""
+        if workflow is None:
+            workflow, ctx = self.load(session, instance, case=case, actor=actor)
+        else:
+            ctx = self.context(session, case, instance.id, actor)
+            workflow.script_engine = self.script_engine(ctx)
+        try:
+            action(workflow, ctx)
+            workflow.do_engine_steps()
+        except WorkflowTaskException as err:
+            raise _fault(err) from err
+        except SpiffWorkflowException as err:
+            raise WorkflowFault(str(err)) from err
+        # Events no outer process catches (a stage's terminate end) would pile up forever.
+        workflow.get_events()
+        history.prune_finished_subprocesses(workflow)
+        history.compact_main_tree(workflow)
+        _check_depth(workflow)
+        instance.state = dump(workflow)
+        instance.row_version += 1
+        instance.updated_at = ctx.now()
+        if workflow.completed:
+            instance.status = "completed"
+        new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id,
+                                    ready=ready)
+        for task in new_tasks:
+            ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
+                       group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
+        outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
+        for hook in self.bindings.after_step:
+            hook(outcome)
+        session.add_all(ctx.audit)
+        session.flush()
+        return StepResult(instance, new_tasks, ctx)
 
 
 def in_transaction(runtime: Runtime, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

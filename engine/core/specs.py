@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core import reference_cache
 from engine.core.errors import DeployError, NotFound
 from engine.models import ProcessDefinition
 
@@ -95,3 +96,40 @@ def bundle_for(definition: ProcessDefinition) -> ParsedBundle:
     return cached
 
 
+
+
+class DefinitionRef(NamedTuple):
+    """A deployed version as plain values, kept per process (engine/core/reference_cache.py)."""
+
+    id: int
+    process_id: str
+    version: int
+    checksum: str
+
+
+def _ref(session: Session, where) -> DefinitionRef | None:
+    row = session.execute(select(ProcessDefinition.id, ProcessDefinition.process_id, ProcessDefinition.version,
+                                 ProcessDefinition.checksum).where(where)
+                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    return DefinitionRef(*row) if row else None
+
+
+def latest_ref(session: Session, process_id: str = MAIN_PROCESS) -> DefinitionRef:
+    """The newest deployed version of ``process_id``, as ``require_latest`` finds it, without
+    reading it every time a case starts."""
+    ref = reference_cache.cached(session, "latest_definition", process_id,
+                                 lambda: _ref(session, ProcessDefinition.process_id == process_id))
+    if ref is None:
+        raise NotFound(f"流程 {process_id} 尚未部署，请先运行 greenloop deploy (process not deployed)")
+    return ref
+
+
+def bundle_by_id(session: Session, definition_id: int) -> ParsedBundle:
+    """The parsed specs of the version ``definition_id``; its files are read only the first time."""
+    ref = reference_cache.cached(session, "definition", definition_id,
+                                 lambda: _ref(session, ProcessDefinition.id == definition_id))
+    if ref is None:
+        raise NotFound(f"流程版本 {definition_id} 不存在 (no such process version)")
+    with _spec_lock:
+        cached = _spec_cache.get((ref.id, ref.checksum))
+    return cached or bundle_for(session.get(ProcessDefinition, definition_id))

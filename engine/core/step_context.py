@@ -42,6 +42,9 @@ class StepContext:
     timezone: ZoneInfo
     audit: list[AuditEvent] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    # What the step's functions read once and reuse (a diagram may ask the same question in
+    # several conditions of one step): rows the step itself does not change until it ends.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.now_value

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import forms
+from engine.core import reference_cache
 from engine.core.errors import AdminError, GreenloopError, NotFound, Problem
 from engine.core.specs import bundle_for, latest_definition, properties
 from engine.definitions import task_properties
@@ -65,19 +66,26 @@ def _forget(session: Session, name: str) -> None:
     session.info.get(_SESSION_KEY, {}).pop(name, None)
 
 
-def _live_form(session: Session, name: str) -> forms.FormDefinition:
-    newest = session.execute(
+def _newest(session: Session, name: str) -> tuple[int, str] | None:
+    row = session.execute(
         select(FormVersion.version, FormVersion.checksum).where(FormVersion.name == name)
         .order_by(FormVersion.version.desc()).limit(1)).first()
+    return (row.version, row.checksum) if row else None
+
+
+def _live_form(session: Session, name: str) -> forms.FormDefinition:
+    # Which version is newest is kept per process until a form is saved (engine/core/reference_cache.py).
+    newest = reference_cache.cached(session, "form_version", name, lambda: _newest(session, name))
     if newest is None:
         return forms.load_form(name)
-    key = (name, newest.version, newest.checksum)
+    version, checksum = newest
+    key = (name, version, checksum)
     with _lock:
         hit = _cache.get(key)
     if hit is None:
         raw = session.scalar(select(FormVersion.definition)
-                             .where(FormVersion.name == name, FormVersion.version == newest.version))
-        hit = forms.parse_definition(name, raw, source=f"{name} v{newest.version}")
+                             .where(FormVersion.name == name, FormVersion.version == version))
+        hit = forms.parse_definition(name, raw, source=f"{name} v{version}")
         with _lock:
             _cache[key] = hit
     return hit

@@ -36,12 +36,13 @@ from engine.models.org import (
 )
 from engine.models.patrol import PATROL_POINT_KINDS, PATROL_STATUSES, Patrol, PatrolPhoto, PatrolPoint
 from engine.models.process import ProcessDefinition, ProcessInstance, Task
+from engine.models.reference import ReferenceGeneration
 
 __all__ = [
     "Attachment", "TaskDraft", "AuditEvent", "Base", "CASE_FLAGS", "CaseFlag", "LEADER_RECORD_KINDS", "LeaderRecord", "CANDIDATE_GROUPS", "CATEGORIES", "CHANNELS", "CLOSED_STATUSES", "COLOURS",
     "CalendarDay", "CalendarYear", "Case", "CaseCounter", "CaseStat", "Department", "GRID_LEVELS", "Grid", "LOCAL_GRID_LEVELS",
     "Notification", "NotificationPreference", "OPEN_STATUSES", "PATROL_POINT_KINDS", "PATROL_STATUSES", "Patrol", "PatrolPhoto", "PatrolPoint",
-    "ProcessDefinition", "ProcessInstance", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",
+    "ProcessDefinition", "ProcessInstance", "ReferenceGeneration", "ROLES", "SET_ASIDE_STATUSES", "STAGES", "STATUSES", "SUBJECT_TYPES",
     "TIERS", "TOP_TIER", "Task", "User", "UserRole",
 ]
 

@@ -12,7 +12,7 @@ from engine.models.base import Base
 class AuditEvent(Base):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(100))  # username, or "system" for timers
@@ -50,6 +50,10 @@ class Notification(Base):
     last_at: Mapped[datetime | None] = mapped_column()
 
 
+# A case's history in order, and its latest event of a kind, without reading the rest of it
+# (engine/cases/norms.py asks for both on every step of a case's handling).
+Index("ix_audit_event_case_id_id", AuditEvent.case_id, AuditEvent.id)
+Index("ix_audit_event_case_kind_id", AuditEvent.case_id, AuditEvent.kind, AuditEvent.id)
 Index("ix_notification_group", Notification.group, Notification.read_at)
 # Finding the person's unread row of a thread, once per recipient of every step.
 Index("ix_notification_thread", Notification.user_id, Notification.thread, Notification.read_at)

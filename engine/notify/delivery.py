@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core import reference_cache
 from engine.models import Case, Department, Grid, Notification, Task, User, UserRole
 from engine.org.scopes import StaffMember, works_in
 from engine.vocabulary.words import STAGES, word
@@ -52,7 +53,8 @@ class Audience:
 
 
 class Directory:
-    """Active staff, read once per step or request (a county has hundreds, not millions)."""
+    """Active staff (a county has hundreds, not millions), kept per process until the staff, their
+    roles, places or departments change (engine/core/reference_cache.py)."""
 
     def __init__(self, session: Session):
         self.session = session
@@ -60,16 +62,7 @@ class Directory:
 
     def staff(self) -> list[StaffMember]:
         if self._staff is None:
-            roles: dict[int, set[str]] = {}
-            for user_id, role in self.session.execute(select(UserRole.user_id, UserRole.role)):
-                roles.setdefault(user_id, set()).add(role)
-            rows = self.session.execute(
-                select(User.id, User.department_id, Grid.path, Grid.level, User.tier, Department.kind)
-                .outerjoin(Grid, Grid.id == User.grid_id).outerjoin(Department, Department.id == User.department_id)
-                .where(User.active.is_(True)).order_by(User.id))
-            self._staff = [StaffMember(id=uid, roles=frozenset(roles.get(uid, ())), department_id=department,
-                                       grid_path=path, grid_level=level, tier=tier, outside_agency=kind == "external")
-                           for uid, department, path, level, tier, kind in rows]
+            self._staff = reference_cache.cached(self.session, "staff", None, lambda: _active_staff(self.session))
         return self._staff
 
     def recipients(self, audience: Audience) -> list[int]:
@@ -78,6 +71,19 @@ class Directory:
         if not audience.group:
             return []
         return [m.id for m in self.staff() if works_in(m, audience.group, audience)]
+
+
+def _active_staff(session: Session) -> list[StaffMember]:
+    roles: dict[int, set[str]] = {}
+    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role)):
+        roles.setdefault(user_id, set()).add(role)
+    rows = session.execute(
+        select(User.id, User.department_id, Grid.path, Grid.level, User.tier, Department.kind)
+        .outerjoin(Grid, Grid.id == User.grid_id).outerjoin(Department, Department.id == User.department_id)
+        .where(User.active.is_(True)).order_by(User.id))
+    return [StaffMember(id=uid, roles=frozenset(roles.get(uid, ())), department_id=department,
+                        grid_path=path, grid_level=level, tier=tier, outside_agency=kind == "external")
+            for uid, department, path, level, tier, kind in rows]
 
 
 def eligible_users(session: Session, task: Task) -> list[User]:

@@ -6,10 +6,37 @@ the tree is engine/org/grid_tree.py.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.core import reference_cache
 from engine.models import LOCAL_GRID_LEVELS, Grid
+
+
+class GridRef(NamedTuple):
+    """A grid node as plain values, safe to keep beyond the session that read it."""
+
+    id: int
+    code: str
+    level: str
+    parent_id: int | None
+    path: str
+
+
+def grid_ref(session: Session, *, code: str | None = None, grid_id: int | None = None) -> GridRef | None:
+    """The node with ``code`` (or ``grid_id``), kept per process until the grid changes: intake and
+    the duplicate and repeat checks of every new case ask (engine/core/reference_cache.py)."""
+    if code is None and grid_id is None:
+        return None
+    where = Grid.code == code if code is not None else Grid.id == grid_id
+
+    def load() -> GridRef | None:
+        row = session.execute(select(Grid.id, Grid.code, Grid.level, Grid.parent_id, Grid.path).where(where)).first()
+        return GridRef(*row) if row else None
+
+    return reference_cache.cached(session, "grid", ("code", code) if code is not None else ("id", grid_id), load)
 
 
 def town_code(grid_path: str | None) -> str | None:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from engine.core import settings_row
+from engine.core import reference_cache, settings_row
 from engine.core.errors import FormInvalid
 from engine.models import AuditEvent
 from engine.models.documents import Setting
@@ -49,6 +49,11 @@ class SmsSettings:
 
 
 def load(session: Session) -> SmsSettings:
+    # Asked by every engine step (engine/sms/outbox.py): kept until a setting changes.
+    return reference_cache.cached(session, "setting", KEY, lambda: _read(session))
+
+
+def _read(session: Session) -> SmsSettings:
     row = session.get(Setting, KEY)
     value = row.value if row is not None else {}
     known = {k: str(v) for k, v in value.items() if k in SmsSettings.__dataclass_fields__ and v is not None}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import forms
+from engine.core import reference_cache
 from engine.core.due_timers import fire_due_timers
 from engine.core.errors import FormInvalid, NotFound, TaskClaimed, TaskConflict, WorkflowFault
 from engine.core.runtime import Runtime, StepResult
@@ -36,19 +37,28 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
     the complainant's own rating completes the follow-up (回访) even while an intake clerk holds
     it for a phone call (engine/public/portal.py), and so do the demo and the benchmarks.
     """
+    with reference_cache.scope(session):  # one look at the reference generation for the whole step
+        return _complete(session, runtime, task_id, data, actor, lang, user_id)
+
+
+def _complete(session: Session, runtime: Runtime, task_id: str, data: dict, actor: str, lang: str,
+              user_id: int | None) -> StepResult:
     row = _ready_row(session, task_id)
     # Validate before taking the lock: invalid input must change nothing and cost little.
     clean = _validated(session, row, data, lang)
-    instance = runtime.lock_instance(session, row.instance_id)
-    # Not locked FOR UPDATE: a supervisor's reassign locks the case, then the task, and a step
-    # changes the case after this; locking the task here would order them the other way round.
-    # A claim racing this completion is as if it came just after it.
-    session.refresh(row)
-    if row.state != "ready":
+    instance, case = runtime.lock_instance_and_case(session, row.instance_id)
+    # The task rows are read again under the instance's lock, not locked FOR UPDATE: a
+    # supervisor's reassign locks the case, then the task, and a step changes the case after
+    # this; locking the task here would order them the other way round. A claim racing this
+    # completion is as if it came just after it.
+    ready = runtime.ready_rows(session, instance)
+    if task_id not in ready:
+        session.refresh(row)
         raise TaskConflict(task_id, row.completed_by, row.state)
     if user_id is not None:
         _refuse_if_claimed_by_another(session, row, user_id)
-    case = session.get(Case, row.case_id) if row.case_id else None
+    if case is None and row.case_id:  # a task about a case its process is not attached to
+        case = session.get(Case, row.case_id)
     fields = _form_fields(session, row)
 
     def act(workflow, ctx):
@@ -75,7 +85,7 @@ def complete_task(session: Session, runtime: Runtime, task_id: str, data: dict, 
         ctx.record("task_completed", stage=row.stage, task_id=task_id, task=row.spec, form=row.form, data=clean)
 
     try:
-        return runtime.step(session, instance, case, actor, act, completed_task_id=task_id)
+        return runtime.step(session, instance, case, actor, act, completed_task_id=task_id, ready=ready)
     except WorkflowFault as fault:
         # A helper that rejects a value the user typed (an unknown duplicate case number)
         # is a field error, not a system failure.
