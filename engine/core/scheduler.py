@@ -1,0 +1,109 @@
+"""The APScheduler that drives a worker process's loops (the timer loop, the job loop).
+
+One scheduler per process holds one job per loop. Each job runs one round and then moves its own
+next run time: at once when there is more to do, else after a wait the loop decides (the earliest
+due timer, the idle interval). APScheduler only does the waking up; its job store lives in memory
+and is never shared between processes (its FAQ: job stores cannot be shared). What is due is read
+from the database rows.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {
+    "max_instances": 1,  # a round never overlaps the previous one of the same loop
+    "coalesce": True,  # a loop that fell behind runs one round, not one per missed run time
+    # However late the scheduler gets to a round (a loaded machine), it runs it: APScheduler's
+    # default grace of one second would skip it and leave a due timer to the next poll.
+    "misfire_grace_time": None,
+}
+
+
+class ScheduledLoop:
+    """A loop run as one APScheduler job: ``round()`` does the work and returns the seconds to
+    wait before the next round (0: at once)."""
+
+    JOB_ID = "greenloop-loop"
+    scheduler: BaseScheduler | None = None
+    _own: WorkerScheduler | None = None
+
+    def poll_seconds(self) -> float:
+        raise NotImplementedError
+
+    def round(self) -> float:
+        raise NotImplementedError
+
+    def attach(self, scheduler: BaseScheduler) -> None:
+        """Add this loop's job to ``scheduler``, due at once."""
+        self.scheduler = scheduler
+        # The interval is only the fallback; every round sets the next run time itself.
+        scheduler.add_job(self._scheduled_round, "interval", seconds=self.poll_seconds(), id=self.JOB_ID,
+                          name=self.JOB_ID, next_run_time=datetime.now(timezone.utc))
+
+    def detach(self) -> None:
+        """Called once the scheduler has shut down."""
+
+    def _scheduled_round(self) -> None:
+        self.run_next(self.round())
+
+    def run_next(self, seconds: float) -> None:
+        """Move this loop's next round to ``seconds`` from now. Thread-safe (APScheduler 3 takes
+        its job store lock and wakes its main loop)."""
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running:
+            return
+        try:
+            scheduler.modify_job(self.JOB_ID, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=seconds))
+        except JobLookupError:  # shut down meanwhile
+            pass
+
+    def start_background(self):
+        """Run this loop alone in a background scheduler of its own (tests, `greenloop run`)."""
+        self._own = WorkerScheduler([self])
+        self._own.start()
+        return self
+
+    def stop(self) -> None:
+        if self._own is not None:
+            self._own.stop()
+
+
+class WorkerScheduler:
+    """One APScheduler for a process's loops. ``blocking`` (`greenloop worker`): ``start()`` runs
+    the scheduler in the calling thread until it is interrupted; else it runs in the background."""
+
+    def __init__(self, loops: list[ScheduledLoop], blocking: bool = False):
+        self.loops = loops
+        kind = BlockingScheduler if blocking else BackgroundScheduler
+        # A thread per loop and one to spare: each job has at most one round under way, so a long
+        # render in the job loop never holds up the timer loop's round.
+        self.scheduler = kind(timezone=timezone.utc, job_defaults=JOB_DEFAULTS,
+                              executors={"default": ThreadPoolExecutor(max_workers=len(loops) + 1)})
+        self._stopped = threading.Event()
+
+    def start(self) -> WorkerScheduler:
+        for loop in self.loops:
+            loop.attach(self.scheduler)
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        # Waits for the rounds under way: each finishes its step (one transaction each) rather than
+        # writing on after whoever stopped the worker has moved on.
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        for loop in self.loops:
+            loop.detach()
