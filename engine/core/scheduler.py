@@ -38,6 +38,7 @@ class ScheduledLoop:
     _own: WorkerScheduler | None = None
 
     def poll_seconds(self) -> float:
+        """The longest wait between two rounds."""
         raise NotImplementedError
 
     def round(self) -> float:
@@ -46,15 +47,20 @@ class ScheduledLoop:
     def attach(self, scheduler: BaseScheduler) -> None:
         """Add this loop's job to ``scheduler``, due at once."""
         self.scheduler = scheduler
-        # The interval is only the fallback; every round sets the next run time itself.
-        scheduler.add_job(self._scheduled_round, "interval", seconds=self.poll_seconds(), id=self.JOB_ID,
+        # The trigger only keeps the job in the store: every round sets the next run time itself
+        # when it ends (a shorter interval would fire during a long round, only to be skipped).
+        scheduler.add_job(self._scheduled_round, "interval", days=1, id=self.JOB_ID,
                           name=self.JOB_ID, next_run_time=datetime.now(timezone.utc))
 
     def detach(self) -> None:
         """Called once the scheduler has shut down."""
 
     def _scheduled_round(self) -> None:
-        self.run_next(self.round())
+        wait = self.poll_seconds()  # a round that raised is tried again after the idle interval
+        try:
+            wait = self.round()
+        finally:
+            self.run_next(wait)
 
     def run_next(self, seconds: float) -> None:
         """Move this loop's next round to ``seconds`` from now. Thread-safe (APScheduler 3 takes

@@ -113,7 +113,7 @@ class TimerWorker(ScheduledLoop):
         return wait
 
     def _scheduled_round(self) -> None:
-        wait = self.round()
+        wait = self.round()  # never raises
         with self._turn:
             self._ticking = False
             if self.wake.is_set():
