@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ class ScheduledLoop:
     wait before the next round (0: at once)."""
 
     JOB_ID = "greenloop-loop"
-    scheduler: BaseScheduler | None = None
+    scheduler: WorkerScheduler | None = None
     _own: WorkerScheduler | None = None
 
     def poll_seconds(self) -> float:
@@ -44,12 +43,12 @@ class ScheduledLoop:
     def round(self) -> float:
         raise NotImplementedError
 
-    def attach(self, scheduler: BaseScheduler) -> None:
-        """Add this loop's job to ``scheduler``, due at once."""
-        self.scheduler = scheduler
+    def attach(self, worker: WorkerScheduler) -> None:
+        """Add this loop's job to ``worker``'s scheduler, due at once."""
+        self.scheduler = worker
         # The trigger only keeps the job in the store: every round sets the next run time itself
         # when it ends (a shorter interval would fire during a long round, only to be skipped).
-        scheduler.add_job(self._scheduled_round, "interval", days=1, id=self.JOB_ID,
+        worker.scheduler.add_job(self._scheduled_round, "interval", days=1, id=self.JOB_ID,
                           name=self.JOB_ID, next_run_time=datetime.now(timezone.utc))
 
     def detach(self) -> None:
@@ -63,15 +62,9 @@ class ScheduledLoop:
             self.run_next(wait)
 
     def run_next(self, seconds: float) -> None:
-        """Move this loop's next round to ``seconds`` from now. Thread-safe (APScheduler 3 takes
-        its job store lock and wakes its main loop)."""
-        scheduler = self.scheduler
-        if scheduler is None or not scheduler.running:
-            return
-        try:
-            scheduler.modify_job(self.JOB_ID, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=seconds))
-        except JobLookupError:  # shut down meanwhile
-            pass
+        """Move this loop's next round to ``seconds`` from now. Thread-safe."""
+        if self.scheduler is not None:
+            self.scheduler.move(self.JOB_ID, seconds)
 
     def start_background(self):
         """Run this loop alone in a background scheduler of its own (tests, `greenloop run`)."""
@@ -96,19 +89,35 @@ class WorkerScheduler:
         self.scheduler = kind(timezone=timezone.utc, job_defaults=JOB_DEFAULTS,
                               executors={"default": ThreadPoolExecutor(max_workers=len(loops) + 1)})
         self._stopped = threading.Event()
+        # APScheduler's shutdown(wait=True) holds its job store lock while it waits for the rounds
+        # under way, and modify_job takes that lock: a round moving its job after shutdown began
+        # would wait for ever. So moving and stopping take turns, and nothing moves once stopped.
+        self._gate = threading.Lock()
 
     def start(self) -> WorkerScheduler:
         for loop in self.loops:
-            loop.attach(self.scheduler)
+            loop.attach(self)
         self.scheduler.start()
         return self
+
+    def move(self, job_id: str, seconds: float) -> None:
+        """Set ``job_id``'s next run time ``seconds`` from now (APScheduler 3's modify_job takes
+        its job store lock and wakes its main loop, from any thread)."""
+        with self._gate:
+            if self._stopped.is_set() or not self.scheduler.running:
+                return
+            try:
+                self.scheduler.modify_job(job_id, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=seconds))
+            except JobLookupError:
+                pass
 
     def stop(self) -> None:
         # Waits for the rounds under way: each finishes its step (one transaction each) rather than
         # writing on after whoever stopped the worker has moved on.
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
+        with self._gate:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         for loop in self.loops:

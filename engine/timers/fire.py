@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from engine.core.errors import GreenloopError
 from engine.core.due_timers import fire_due_timers
+from engine.core.errors import GreenloopError
 from engine.core.runtime import Runtime
 from engine.models import AuditEvent, Case, ProcessInstance
 
