@@ -123,9 +123,7 @@ def cmd_run(args) -> int:
     settings = load_settings()
     app = create_app(settings)
     _warn_calendar(runtime_of(app))
-    workers = [] if args.no_worker else _workers(runtime_of(app), args.poll)
-    for worker in workers:
-        worker.start_background()
+    scheduler = None if args.no_worker else _scheduler(_workers(runtime_of(app), args.poll)).start()
     if settings.secret_key is None:
         # Fine for one server; web servers sharing a database need one key (README, configuration).
         print(f"GREENLOOP_SECRET_KEY is not set: cookies are signed with this installation's own key, "
@@ -145,9 +143,16 @@ def cmd_run(args) -> int:
         serve(app, host=args.host, port=args.port, threads=8,
               clear_untrusted_proxy_headers=not settings.trusted_proxies)
     finally:
-        for worker in workers:
-            worker.stop()
+        if scheduler is not None:
+            scheduler.stop()
     return 0
+
+
+def _scheduler(workers: list, blocking: bool = False):
+    """One APScheduler for the process's loops, each loop a job (engine/core/scheduler.py)."""
+    from engine.core.scheduler import WorkerScheduler
+
+    return WorkerScheduler(workers, blocking=blocking)
 
 
 def _workers(runtime, poll: float, batch: int = 500, timers: bool = True, jobs: bool = True) -> list:
@@ -167,14 +172,15 @@ def cmd_worker(args) -> int:
         for worker in workers:
             print(worker.DONE % worker.run_once())
         return 0
-    # Each loop in a thread of its own, so that neither waits for the other.
-    for worker in workers[1:]:
-        worker.start_background()
+    # One scheduler, each loop a job run in a pool thread of its own, so neither waits for the
+    # other; the scheduler's own loop runs here until the process is interrupted.
+    scheduler = _scheduler(workers, blocking=True)
     try:
-        workers[0].run()
+        scheduler.start()
+    except KeyboardInterrupt:
+        pass
     finally:
-        for worker in workers[1:]:
-            worker.stop()
+        scheduler.stop()
     return 0
 
 

@@ -9,19 +9,20 @@ another loop, and a job marked done is never done again: a mail is marked sent i
 transaction that sent it, a document keeps the number it was issued with. (A mail the server took
 just before the process died, uncommitted, goes again: at least once, never twice after a commit.)
 
-A round that did something is followed at once by the next; an idle loop sleeps for its poll
-interval. Nothing here delays a timer: the timer loop (engine/timers/worker.py) runs apart.
+A round that did something is followed at once by the next; an idle loop waits for its poll
+interval. APScheduler runs the rounds (engine/core/scheduler.py), in a thread of their own: nothing
+here delays a timer, the timer loop (engine/timers/worker.py) is another job of the scheduler.
 """
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from documents.storage import render_backlog as render_documents
 from engine.calendar.jobs import continue_jobs as continue_calendar_job
 from engine.core.config import load_settings
 from engine.core.runtime import Runtime
+from engine.core.scheduler import ScheduledLoop
 from engine.notify.mail import send_daily_digests
 from engine.notify.mail import send_pending as send_mail
 from engine.reports.issue import issue_due
@@ -31,8 +32,9 @@ from engine.sms.send import send_pending as send_sms
 log = logging.getLogger(__name__)
 
 
-class JobWorker:
+class JobWorker(ScheduledLoop):
     DONE = "did %d job(s)"
+    JOB_ID = "greenloop-jobs"
 
     def __init__(self, runtime: Runtime, poll_seconds: float = 5.0, batch: int = 10,
                  smtp_url: str | None = None, digest_hour: int | None = None):
@@ -45,9 +47,6 @@ class JobWorker:
         self.poll = poll_seconds
         self.batch = batch  # documents rendered per round: mail and SMS get a turn between batches
         self.done_total = 0
-        self.wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """One round of every kind of job; returns how many jobs were done. Never raises."""
@@ -73,21 +72,12 @@ class JobWorker:
             log.exception("%s failed", what)
             return 0
 
-    def run(self) -> None:
+    def poll_seconds(self) -> float:
+        return self.poll
+
+    def attach(self, scheduler) -> None:
+        super().attach(scheduler)
         log.info("job worker started (poll %ss)", self.poll)
-        while not self._stop.is_set():
-            self.wake.clear()
-            if self.run_once() == 0:
-                self.wake.wait(self.poll)
 
-    def start_background(self) -> JobWorker:
-        self._thread = threading.Thread(target=self.run, name="greenloop-jobs", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        # A job under way finishes (its own transaction) before the loop ends.
-        self._stop.set()
-        self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=120)
+    def round(self) -> float:
+        return 0.0 if self.run_once() else self.poll

@@ -7,7 +7,8 @@ within WAKE_HORIZON of now, also runs ``pg_notify`` in the same transaction: Pos
 it only when the transaction commits (never for a rollback, never before the row is visible), and
 the worker's ``TimerWake`` listener wakes it. Timers further away are found by the worker's own
 poll, which never sleeps longer than WAKE_HORIZON, so only steps that set a near timer pay the
-extra statement. SQLite has no such channel: the worker polls.
+extra statement. The listener brings the worker's APScheduler job forward to now
+(engine/timers/worker.py). SQLite has no such channel: the worker polls.
 
 Waking only shortens a sleep; which instances are due is still read from the rows, and firing
 stays exactly once (engine/timers/fire.py).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import event, inspect, text
@@ -71,12 +73,12 @@ def _after_flush(session: Session, _context) -> None:
 
 
 class TimerWake:
-    """A PostgreSQL connection LISTENing on CHANNEL in a thread of its own; each notification sets
-    ``event``. Reconnects after a lost connection (the worker polls meanwhile)."""
+    """A PostgreSQL connection LISTENing on CHANNEL in a thread of its own; each notification calls
+    ``on_notify`` (in that thread). Reconnects after a lost connection (the worker polls meanwhile)."""
 
-    def __init__(self, url: str, event_: threading.Event, retry_seconds: float = 5.0):
+    def __init__(self, url: str, on_notify: Callable[[], None], retry_seconds: float = 5.0):
         self.conninfo = _conninfo(url)
-        self.event = event_
+        self.on_notify = on_notify
         self.retry = retry_seconds
         self.listening = threading.Event()
         self._stop = threading.Event()
@@ -98,12 +100,12 @@ class TimerWake:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     # Anything committed while no one listened is found by the tick that follows.
-                    self.event.set()
+                    self.on_notify()
                     self.listening.set()
                     while not self._stop.is_set():
                         # The timeout only lets the thread notice stop(); psycopg >= 3.2.
                         for _note in conn.notifies(timeout=1.0):
-                            self.event.set()
+                            self.on_notify()
             except Exception:  # noqa: BLE001 — a lost connection must not end the worker
                 self.listening.clear()
                 log.warning("timer wake-up connection lost; polling until it is back", exc_info=True)

@@ -1,9 +1,10 @@
 """The timer loop of `greenloop worker`: fire due timers, then sleep until the next one.
 
-A tick starts the due patrols and fires the due timers, nothing else: rendering, mail and text
+A round starts the due patrols and fires the due timers, nothing else: rendering, mail and text
 messages run in the job loop (engine/jobs/worker.py), so a backlog there never delays a timer.
-The sleep ends at the earliest due timer, after the poll interval at the latest, or at once when
-a step in another process brings a timer nearer (engine/timers/wake.py, PostgreSQL).
+APScheduler drives the rounds (engine/core/scheduler.py): after each, the job is moved to the
+earliest due timer, the poll interval at the latest, or at once when a step in another process
+brings a timer nearer (engine/timers/wake.py, PostgreSQL).
 
 What is due is read from the database rows, so any number of these loops may run against one
 PostgreSQL (engine/timers/fire.py claims each instance for exactly one of them).
@@ -15,6 +16,7 @@ import threading
 from datetime import timedelta
 
 from engine.core.runtime import Runtime
+from engine.core.scheduler import ScheduledLoop
 from engine.patrol.schedule import start_due_patrols
 from engine.timers.fire import earliest_due, fire_due
 from engine.timers.wake import WAKE_HORIZON, TimerWake
@@ -24,8 +26,9 @@ log = logging.getLogger(__name__)
 PAST_DUE = timedelta(milliseconds=5)
 
 
-class TimerWorker:
+class TimerWorker(ScheduledLoop):
     DONE = "fired %d due instance(s)"
+    JOB_ID = "greenloop-timers"
 
     def __init__(self, runtime: Runtime, poll_seconds: float = 10.0, batch: int = 500, listen: bool = True):
         self.runtime = runtime
@@ -37,10 +40,12 @@ class TimerWorker:
         self.batch = batch
         self.fired_total = 0
         self.ticks = 0
-        self.wake = threading.Event()
-        self.sleeping = threading.Event()  # between ticks
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.wake = threading.Event()  # a wake-up came since the current round began reading
+        self.sleeping = threading.Event()  # between rounds, waiting for the next
+        # Serializes "a wake-up came" with "the round picks its next run time", so a notification
+        # arriving as a round ends is never overwritten by that round's later run time.
+        self._turn = threading.Lock()
+        self._ticking = False
         self._listener: TimerWake | None = None
 
     def tick(self) -> int:
@@ -67,42 +72,52 @@ class TimerWorker:
         """Whether a step's wake-up reaches this loop now (PostgreSQL, its listener connected)."""
         return self._listener is not None and self._listener.listening.is_set()
 
-    def run(self) -> None:
-        """Tick and sleep until stopped."""
+    def poll_seconds(self) -> float:
+        return self.poll.total_seconds()
+
+    def attach(self, scheduler) -> None:
+        super().attach(scheduler)
         if self.listen:
-            self._listener = TimerWake(self.runtime.db.url, self.wake).start()
+            self._listener = TimerWake(self.runtime.db.url, self.woken).start()
         log.info("timer worker started (poll %ss%s)", self.poll.total_seconds(),
                  ", woken by LISTEN/NOTIFY" if self.listen else "")
+
+    def detach(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+
+    def woken(self) -> None:
+        """A step brought a timer near (the listener's thread): run a round now."""
+        with self._turn:
+            self.wake.set()
+            # A round under way picks its next run time when it ends, and sees the flag then;
+            # moving the job now would only make APScheduler skip a second instance.
+            if not self._ticking:
+                self.run_next(0)
+
+    def round(self) -> float:
+        with self._turn:
+            self._ticking = True
+            self.sleeping.clear()
+            # Cleared before the tick reads the rows: a notification from here on brings the next
+            # round forward to now, so none is lost between the tick and the wait.
+            self.wake.clear()
         try:
-            while not self._stop.is_set():
-                # Cleared before the tick reads the rows: a notification arriving from here on
-                # ends the coming sleep at once, so none is lost between the tick and the sleep.
-                self.wake.clear()
-                try:
-                    fired = self.tick()
-                    wait = 0.0 if fired >= self.batch else self.sleep_for()
-                except Exception:  # a database outage must not kill the worker; try again later
-                    # Back off for a poll interval: retrying at once would spin as fast as the
-                    # failure can be produced.
-                    log.exception("timer tick failed")
-                    wait = self.poll.total_seconds()
-                if wait > 0:
-                    self.sleeping.set()
-                    self.wake.wait(wait)
-                    self.sleeping.clear()
-        finally:
-            if self._listener is not None:
-                self._listener.stop()
+            fired = self.tick()
+            wait = 0.0 if fired >= self.batch else self.sleep_for()
+        except Exception:  # a database outage must not kill the worker; try again later
+            # Back off for a poll interval: retrying at once would spin as fast as the failure
+            # can be produced.
+            log.exception("timer tick failed")
+            wait = self.poll.total_seconds()
+        return wait
 
-    def start_background(self) -> TimerWorker:
-        self._thread = threading.Thread(target=self.run, name="greenloop-timers", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        # Waits for a tick under way: it finishes its step (one transaction each) rather than
-        # writing on after whoever stopped the worker has moved on.
-        self._stop.set()
-        self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
+    def _scheduled_round(self) -> None:
+        wait = self.round()  # never raises
+        with self._turn:
+            self._ticking = False
+            if self.wake.is_set():
+                wait = 0.0
+            self.run_next(wait)
+            if wait > 0:
+                self.sleeping.set()

@@ -90,7 +90,7 @@ def test_the_wake_up_arrives_at_commit_on_a_listening_connection(env):
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     definition_id = _definition(env)
     woken = threading.Event()
-    listener = TimerWake(env.db.url, woken).start()
+    listener = TimerWake(env.db.url, woken.set).start()
     try:
         assert listener.listening.wait(30)
         assert woken.wait(5)  # set once on (re)connecting: what was committed before is looked at
