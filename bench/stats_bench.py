@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Flask
 from sqlalchemy import func, select, true
 
-from bench.harness import bulk_insert_cases, fresh_database, log
+from bench.harness import bulk_insert_cases, fresh_database, log, signed_in
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
@@ -181,6 +181,19 @@ def api_stats(bench: Bench) -> dict[str, list[float]]:
     return {"api_stats": bench.timed("api: year by town", call)}
 
 
+def stats_page(bench: Bench) -> dict[str, list[float]]:
+    """GET /stats for this year by town, signed in as the county supervisor: the whole page (its
+    measures, trend and ranking, the template and the session) through the real Flask view."""
+    client = signed_in(bench.app, "supervisor", PASSWORD)
+
+    def call():
+        response = client.get("/stats?period=year&by=town")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return {"stats_page": bench.timed("page: /stats year by town", call)}
+
+
 def lead_year_by_category(bench: Bench) -> dict[str, list[float]]:
     """A department lead's year by category: their scope is counted from the cases (the covering
     index ix_case_stats_department), not the county-wide summary."""
@@ -200,11 +213,11 @@ def ranking_by_department(bench: Bench) -> dict[str, list[float]]:
         lambda s: ranking(s, YEAR, scope=true(), tz=TZ, by="department")))}
 
 
-# The probes in order. The statistics page (/stats) and the ledger's first page add theirs here:
+# The probes in order (the ledger's first page has a bench of its own, bench/ledger_bench.py):
 # a function of Bench returning {figure name: timings in ms}; each name gets _p50_ms and _p95_ms
 # figures, printed after KEYS.
 PROBES: list[Callable[[Bench], dict[str, list[float]]]] = [
-    stats_year_by_town, api_stats, trend_by_month, ranking_by_department, lead_year_by_category,
+    stats_year_by_town, api_stats, stats_page, trend_by_month, ranking_by_department, lead_year_by_category,
 ]
 
 
