@@ -51,7 +51,8 @@ CASE_COLS = ["id", "number", "tracking_code", "channel", "category", "title", "d
              "assigned_at", "return_count", "escalation_count", "followed_up_at", "handling_workdays"]
 # The figures every run prints (the probes added below print theirs after them).
 KEYS = ["cases", "year_cases", "stats_year_by_town_p50_ms", "stats_year_by_town_p95_ms", "api_stats_p50_ms",
-        "api_stats_p95_ms", "trend_p50_ms", "trend_p95_ms", "ranking_p50_ms", "ranking_p95_ms"]
+        "api_stats_p95_ms", "stats_page_p50_ms", "stats_page_p95_ms", "trend_p50_ms", "trend_p95_ms",
+        "ranking_p50_ms", "ranking_p95_ms"]
 
 
 # ---------------------------------------------------------------------------- data
