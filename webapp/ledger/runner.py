@@ -9,10 +9,11 @@ from flask import Flask, current_app
 
 from engine.ledger.exports import run_export
 from engine.storage import LEDGER, FileStore
+from webapp import background
 from webapp.files import file_store
 from webapp.runtime import runtime_of
 
-_THREADS = "greenloop_ledger_threads"
+KIND = "ledger-export"
 
 
 def export_folder(app: Flask | None = None) -> FileStore:
@@ -22,16 +23,10 @@ def export_folder(app: Flask | None = None) -> FileStore:
 def start(export_id: int) -> threading.Thread:
     app = current_app._get_current_object()
     runtime = runtime_of(app)
-    thread = threading.Thread(target=run_export, args=(runtime.db, export_id), name=f"ledger-export-{export_id}",
-                              kwargs={"folder": export_folder(app), "tz": runtime.timezone, "clock": runtime.clock},
-                              daemon=True)
-    app.extensions.setdefault(_THREADS, {})[export_id] = thread
-    thread.start()
-    return thread
+    return background.start(KIND, export_id, run_export, runtime.db, export_id, folder=export_folder(app),
+                            tz=runtime.timezone, clock=runtime.clock)
 
 
 def wait(app: Flask, export_id: int, timeout: float | None = None) -> None:
     """Join an export's thread (tests, and a clean shutdown); nothing if it is not running here."""
-    thread = app.extensions.get(_THREADS, {}).get(export_id)
-    if thread is not None:
-        thread.join(timeout)
+    background.wait(app, KIND, export_id, timeout)
