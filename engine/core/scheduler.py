@@ -1,8 +1,10 @@
 """The APScheduler that drives a worker process's loops (the timer loop, the job loop).
 
-One scheduler per process holds one job per loop. Each job runs one round and then moves its own
-next run time: at once when there is more to do, else after a wait the loop decides (the earliest
-due timer, the idle interval). APScheduler only does the waking up; its job store lives in memory
+One scheduler per process holds one job per loop. Each job runs one round, and once APScheduler
+counts the round as ended its next run time is moved: at once when there is more to do, else after
+a wait the loop decides (the earliest due timer, the idle interval). Moving it from inside the
+round would be too early: APScheduler still counts that round as running, so it skips the run
+just asked for (max_instances=1) and leaves the job to its 1-day trigger — the loop would stop. APScheduler only does the waking up; its job store lives in memory
 and is never shared between processes (its FAQ: job stores cannot be shared). What is due is read
 from the database rows.
 """
@@ -12,6 +14,7 @@ import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -34,6 +37,8 @@ class ScheduledLoop:
 
     JOB_ID = "greenloop-loop"
     scheduler: WorkerScheduler | None = None
+    _next_wait: float = 0.0
+    _round_thread: threading.Thread | None = None
     _own: WorkerScheduler | None = None
 
     def poll_seconds(self) -> float:
@@ -55,11 +60,14 @@ class ScheduledLoop:
         """Called once the scheduler has shut down."""
 
     def _scheduled_round(self) -> None:
-        wait = self.poll_seconds()  # a round that raised is tried again after the idle interval
-        try:
-            wait = self.round()
-        finally:
-            self.run_next(wait)
+        self._round_thread = threading.current_thread()
+        self._next_wait = self.poll_seconds()  # a round that raised is tried again after the idle interval
+        self._next_wait = self.round()
+
+    def round_ended(self) -> None:
+        """APScheduler no longer counts the round as running (WorkerScheduler's listener): move the
+        next round to the wait the round chose."""
+        self.run_next(self._next_wait)
 
     def run_next(self, seconds: float) -> None:
         """Move this loop's next round to ``seconds`` from now. Thread-safe."""
@@ -93,6 +101,22 @@ class WorkerScheduler:
         # under way, and modify_job takes that lock: a round moving its job after shutdown began
         # would wait for ever. So moving and stopping take turns, and nothing moves once stopped.
         self._gate = threading.Lock()
+        # Dispatched after the executor has stopped counting the round (apscheduler/executors/base.py,
+        # _run_job_success), from the round's own pool thread.
+        self.scheduler.add_listener(self._round_ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def _round_ended(self, event: JobExecutionEvent) -> None:
+        for loop in self.loops:
+            if loop.JOB_ID != event.job_id:
+                continue
+            if threading.current_thread() is loop._round_thread:
+                loop.round_ended()
+            else:
+                # A round so short that it ended before the scheduler's thread had finished
+                # submitting it: this is that thread, inside its job store lock, and it sets the job's
+                # trigger time once this returns. The move must come after that, so from a thread of
+                # its own (it waits for the lock).
+                threading.Thread(target=loop.round_ended, name=f"{loop.JOB_ID}-ended", daemon=True).start()
 
     def start(self) -> WorkerScheduler:
         for loop in self.loops:

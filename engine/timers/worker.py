@@ -90,8 +90,8 @@ class TimerWorker(ScheduledLoop):
         """A step brought a timer near (the listener's thread): run a round now."""
         with self._turn:
             self.wake.set()
-            # A round under way picks its next run time when it ends, and sees the flag then;
-            # moving the job now would only make APScheduler skip a second instance.
+            # A round under way picks its next run time when it has ended (round_ended), and sees
+            # the flag then; moving the job now would only make APScheduler skip a second instance.
             if not self._ticking:
                 self.run_next(0)
 
@@ -112,12 +112,12 @@ class TimerWorker(ScheduledLoop):
             wait = self.poll.total_seconds()
         return wait
 
-    def _scheduled_round(self) -> None:
-        wait = self.round()  # never raises
+    def round_ended(self) -> None:
+        # Under the turn lock: a wake-up after this (woken(), _ticking False) moves the job to now,
+        # one before it is seen here as the flag.
         with self._turn:
             self._ticking = False
-            if self.wake.is_set():
-                wait = 0.0
+            wait = 0.0 if self.wake.is_set() else self._next_wait
             self.run_next(wait)
             if wait > 0:
                 self.sleeping.set()

@@ -41,6 +41,7 @@ from engine.storage import ATTACHMENTS
 from engine.storage.s3 import S3Store
 from tests import images
 from tests.conftest import TEST_PASSWORD, seed_baseline, truncate_all
+from tests.processes import stop_all, tail
 from tests.s3_server import s3_server
 from tests.web.conftest import csrf_of
 
@@ -68,10 +69,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if log.exists() else ""
 
 
 class Cluster:
@@ -103,7 +100,7 @@ class Cluster:
     def check_alive(self, *, but: set[str] = frozenset()) -> None:
         for name, (proc, log) in self.procs.items():
             if name not in but and proc.poll() is not None:
-                pytest.fail(f"{name} exited ({proc.returncode}):\n{_tail(log)}")
+                pytest.fail(f"{name} exited ({proc.returncode}):\n{tail(log)}")
 
     def wait_until_serving(self, deadline: float) -> None:
         for name, url in self.nodes.items():
@@ -115,25 +112,17 @@ class Cluster:
                 except requests.ConnectionError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"{name} did not answer:\n{_tail(self.procs[name][1])}")
+                    pytest.fail(f"{name} did not answer:\n{tail(self.procs[name][1])}")
                 time.sleep(0.1)
 
     def kill(self, name: str) -> None:
         proc = self.procs[name][0]
-        assert proc.poll() is None, f"{name} stopped by itself:\n{_tail(self.procs[name][1])}"
+        assert proc.poll() is None, f"{name} stopped by itself:\n{tail(self.procs[name][1])}"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
     def stop_all(self) -> None:
-        for proc, _log in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _log in self.procs.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(proc for proc, _log in self.procs.values())
 
 
 class Browser:

@@ -26,6 +26,7 @@ from engine.core.migrate import upgrade
 from engine.definitions.deploy import deploy
 from engine.models import AuditEvent, ProcessInstance, Task
 from tests.conftest import truncate_all
+from tests.processes import stop_all, tail
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
 
@@ -98,11 +99,6 @@ def _still_due(db: Database) -> int:
             ProcessInstance.status == "running", ProcessInstance.next_timer_due.is_not(None)))
 
 
-def _tail(log: Path, lines: int = 15) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
 class _Workers:
     """The worker processes of one test run, and a bounded wait on the database."""
 
@@ -128,7 +124,7 @@ class _Workers:
     def kill(self, name: str) -> bool:
         """SIGKILL, preferably mid-transaction; returns whether it was."""
         proc = self.procs[name][0]
-        assert proc.poll() is None, f"worker {name} stopped by itself:\n{_tail(self.procs[name][1])}"
+        assert proc.poll() is None, f"worker {name} stopped by itself:\n{tail(self.procs[name][1])}"
         # Looked for by time rather than a number of tries: on a loaded machine the worker spends
         # longer between steps (loading and saving the workflow outside the transaction).
         mid_transaction = False
@@ -149,21 +145,13 @@ class _Workers:
                 return self.fired
             for name, (proc, log) in self.procs.items():
                 if name not in self.killed and proc.poll() is not None:
-                    pytest.fail(f"worker {name} exited ({proc.returncode}) waiting for {what}:\n{_tail(log)}")
+                    pytest.fail(f"worker {name} exited ({proc.returncode}) waiting for {what}:\n{tail(log, 15)}")
             if time.monotonic() > self.deadline:
                 pytest.fail(f"timed out waiting for {what}: {self.fired} of {INSTANCES} timers fired")
             time.sleep(0.05)
 
     def stop_all(self) -> None:
-        for proc, _log in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _log in self.procs.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(proc for proc, _log in self.procs.values())
 
 
 def test_two_worker_processes_fire_every_timer_once_even_when_one_is_killed(pg, due_instances, tmp_path):
@@ -184,7 +172,7 @@ def test_two_worker_processes_fire_every_timer_once_even_when_one_is_killed(pg, 
         # The survivor alone finishes, including whatever instance the victim held locked.
         workers.wait_for_fired(INSTANCES, "every timer to fire after the kill", all_done=True)
         survivor, log = workers.procs["survivor"]
-        assert survivor.poll() is None, f"the surviving worker died:\n{_tail(log)}"
+        assert survivor.poll() is None, f"the surviving worker died:\n{tail(log, 15)}"
     finally:
         workers.stop_all()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from engine.core.scheduler import WorkerScheduler
+from engine.core.scheduler import ScheduledLoop, WorkerScheduler
 from engine.jobs.worker import JobWorker
 from engine.timers.worker import TimerWorker
 from tests.engine.jobs.test_job_loop import pending_documents, statuses
@@ -54,3 +54,31 @@ def _until(condition, timeout: float = 120) -> None:
             return
         pause.wait(0.02)
     raise AssertionError("condition not reached in time")
+
+
+class _Busy(ScheduledLoop):
+    """A loop with ``rounds`` rounds of work, each asking for the next at once."""
+    JOB_ID = "busy-loop"
+
+    def __init__(self, rounds: int):
+        self.left, self.done = rounds, threading.Event()
+
+    def poll_seconds(self) -> float:
+        return 3600
+
+    def round(self) -> float:
+        self.left -= 1
+        if self.left == 0:
+            self.done.set()
+        return 0 if self.left > 0 else self.poll_seconds()
+
+
+def test_a_round_asking_for_the_next_at_once_gets_it_every_time():
+    # Moved while APScheduler still counted the round as running, the next run was skipped
+    # (max_instances) and the job left to its 1-day trigger: the loop stopped after a round.
+    busy = _Busy(200)
+    worker = WorkerScheduler([busy]).start()
+    try:
+        assert busy.done.wait(30), f"the loop stopped with {busy.left} rounds left"
+    finally:
+        worker.stop()
