@@ -362,8 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # SpiffWorkflow logs every task state change at INFO; alembic narrates each plugin.
-    for noisy in ("spiff", "alembic"):
+    # SpiffWorkflow logs every task state change at INFO; alembic narrates each plugin; APScheduler
+    # logs each round of the worker's loops (several a second when busy). Their warnings still show.
+    for noisy in ("spiff", "alembic", "apscheduler.executors", "apscheduler.scheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
