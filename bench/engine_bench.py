@@ -50,7 +50,7 @@ from pathlib import Path
 
 from sqlalchemy import event, func, select, update
 
-from bench.harness import bench_database, log, print_figures
+from bench.harness import bench_database, log, print_figures, stop_all, tail
 from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
@@ -266,28 +266,12 @@ def _wait_started(procs: list[subprocess.Popen], logs: list[Path], timeout: floa
     while True:
         for proc, path in zip(procs, logs, strict=True):
             if proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {proc.returncode}:\n{_tail(path)}")
+                raise RuntimeError(f"worker exited with {proc.returncode}:\n{tail(path)}")
         if all("timer worker started" in path.read_text(encoding="utf-8", errors="replace") for path in logs):
             return
         if time.monotonic() > deadline:
-            raise RuntimeError("workers did not start in time:\n" + "\n".join(_tail(p) for p in logs))
+            raise RuntimeError("workers did not start in time:\n" + "\n".join(tail(p) for p in logs))
         time.sleep(0.05)
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def bench_timers(url: str, db: Database, definition_id: int, count: int, workers: int, work_dir: Path,
@@ -321,18 +305,18 @@ def bench_timers(url: str, db: Database, definition_id: int, count: int, workers
                 failed = session.scalar(select(func.count()).select_from(ProcessInstance).where(
                     ProcessInstance.definition_id == definition_id, ProcessInstance.status == "error"))
             if failed:
-                raise RuntimeError(f"{failed} timer instances failed:\n" + "\n".join(_tail(p) for p in logs))
+                raise RuntimeError(f"{failed} timer instances failed:\n" + "\n".join(tail(p) for p in logs))
             if not waiting:
                 break
             for proc, path in zip(procs, logs, strict=True):
                 if proc.poll() is not None:
-                    raise RuntimeError(f"worker exited with {proc.returncode}:\n{_tail(path)}")
+                    raise RuntimeError(f"worker exited with {proc.returncode}:\n{tail(path)}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{waiting} of {count} timers still due after {deadline - began:.0f} s")
             time.sleep(0.05)
         elapsed = time.perf_counter() - began
     finally:
-        _stop(procs)
+        stop_all(procs)
     return count / elapsed
 
 
@@ -410,15 +394,15 @@ def bench_lateness(url: str, db: Database, definition_id: int, count: int, work_
             if web.poll() is not None and started == count and len(fired) >= count:
                 break
             if proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {proc.returncode}:\n{_tail(log_path)}")
+                raise RuntimeError(f"worker exited with {proc.returncode}:\n{tail(log_path)}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{len(fired)} of {count} timers fired in time:\n{_tail(log_path)}")
+                raise RuntimeError(f"{len(fired)} of {count} timers fired in time:\n{tail(log_path)}")
             time.sleep(0.1)
     finally:
         if web is not None and web.poll() is None:
             web.kill()
             web.wait()
-        _stop([proc])
+        stop_all([proc])
     if len(fired) != count:
         raise RuntimeError(f"{len(fired)} timer_fired events for {count} instances: not exactly once")
     return [((_aware(at) - datetime.fromisoformat(detail["due"])).total_seconds() * 1000) for at, detail in fired]

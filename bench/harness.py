@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -139,3 +140,23 @@ class RequestSplit:
     def reset(self) -> None:
         self.sql = self.render = 0.0
         self.statements = 0
+
+
+def tail(log: Path, lines: int = 20) -> str:
+    """The last lines of a child process's log file, for a failure's message."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_all(procs: Iterable[subprocess.Popen]) -> None:
+    """Ask each running child process to stop, then kill those that have not after 10 s."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -31,6 +31,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
+from bench.harness import stop_all, tail
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
@@ -41,7 +42,6 @@ from engine.storage import ATTACHMENTS
 from engine.storage.s3 import S3Store
 from tests import images
 from tests.conftest import TEST_PASSWORD, seed_baseline, truncate_all
-from tests.processes import stop_all, tail
 from tests.s3_server import s3_server
 from tests.web.conftest import csrf_of
 

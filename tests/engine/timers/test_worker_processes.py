@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from bench.harness import stop_all, tail
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.config import REPO_ROOT
@@ -26,7 +27,6 @@ from engine.core.migrate import upgrade
 from engine.definitions.deploy import deploy
 from engine.models import AuditEvent, ProcessInstance, Task
 from tests.conftest import truncate_all
-from tests.processes import stop_all, tail
 
 PG_URL = os.environ.get("GREENLOOP_TEST_DATABASE_URL")
 
