@@ -2,7 +2,7 @@
 holds the changed day, what it was, and a cursor over the running instances (id order); each
 batch moves up to ``BATCH`` instances and advances the cursor in one transaction, so a crash
 loses at most the batch under way, and whoever runs the job next — the background thread the
-admin page starts (webapp/admin/calendar_runner.py) or the timer worker's tick — carries on from
+admin page starts (webapp/admin/calendar_runner.py) or the worker's job loop — carries on from
 the last committed batch. The deadlines end as moving them all in one transaction would
 (tests/engine/calendar/test_calendar_jobs.py compares the two).
 
@@ -99,7 +99,7 @@ def run_job(runtime: Runtime, job_id: int, *, limit: int = BATCH) -> None:
 
 
 def continue_jobs(runtime: Runtime, *, batches: int = 1, limit: int = BATCH) -> int:
-    """Carry on an unfinished job for up to ``batches`` batches (the worker's tick: a change
+    """Carry on an unfinished job for up to ``batches`` batches (the worker's job loop: a change
     whose thread died with its process still finishes); the batches run."""
     with runtime.db.read() as session:
         job = unfinished_job(session)

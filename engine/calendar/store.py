@@ -11,8 +11,9 @@ from engine.models import CalendarDay, CalendarYear
 
 
 def load_calendar(session: Session, tz: str) -> WorkCalendar:
-    # Two small tables (a few dozen rows a year): read per step so that every process sees an
-    # administrator's change at once, with no cache to invalidate across processes.
+    # Two small tables (a few dozen rows a year), read whole. A step reads them through the
+    # per-process reference cache (engine/bootstrap.step_calendar), which every process drops
+    # when an administrator's change commits.
     overrides = {row.day: row.is_workday for row in session.scalars(select(CalendarDay))}
     years = list(session.scalars(select(CalendarYear.year)))
     return WorkCalendar(overrides=overrides, entered_years=years, tz=tz)

@@ -3,7 +3,7 @@ for as long as the database says it has not changed.
 
 Every change to a reference table — through the ORM, a bulk statement or plain SQL, from any
 process — gives ``reference_generation.token`` a new random value inside the changing transaction
-(triggers, engine/migrations/versions/0030_reference_generation.py). A reader compares the token
+(triggers, engine/migrations/versions/0033_reference_generation.py). A reader compares the token
 with the one its cached value was read under: one small read instead of the several it replaces,
 and a change made by another web process or worker is seen by the next step that starts after it
 commits. Within ``scope`` (an engine step) the token is read once; outside it, on every call.

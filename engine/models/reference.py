@@ -8,7 +8,7 @@ from engine.models.base import Base
 
 
 class ReferenceGeneration(Base):
-    """Database triggers (migration 0030) give ``token`` a fresh random value whenever a reference
+    """Database triggers (migration 0033) give ``token`` a fresh random value whenever a reference
     table changes, in the changing transaction; engine/core/reference_cache.py keeps what it read
     for as long as the token stands. Random rather than counted: a rolled-back change must never
     hand out a token that a later change could repeat."""
