@@ -13,14 +13,13 @@ from typing import Any
 
 from documents import issue as document_issue
 from engine.calendar.deadlines import deadline_functions
-from engine.calendar.store import load_calendar
+from engine.calendar.store import kept_calendar
 from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
 from engine.cases.norms import norms_functions
 from engine.cases.recurrence import recurrence_functions
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
-from engine.core import reference_cache
 from engine.core.db import Database
 from engine.core.runtime import Bindings, Runtime
 from engine.core.step_context import StepContext
@@ -52,7 +51,7 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
 def step_calendar(session, timezone: str):
     """The working calendar, kept per process until an administrator changes it (every process
     sees the change from its next step: engine/core/reference_cache.py)."""
-    return reference_cache.cached(session, "calendar", timezone, lambda: load_calendar(session, timezone))
+    return kept_calendar(session, timezone)
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=step_calendar,

@@ -7,16 +7,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar.workdays import WorkCalendar
+from engine.core import reference_cache
 from engine.models import CalendarDay, CalendarYear
 
 
 def load_calendar(session: Session, tz: str) -> WorkCalendar:
-    # Two small tables (a few dozen rows a year), read whole. A step reads them through the
-    # per-process reference cache (engine/bootstrap.step_calendar), which every process drops
-    # when an administrator's change commits.
+    # Two small tables (a few dozen rows a year), read whole. A step and the inbox read them
+    # through ``kept_calendar``.
     overrides = {row.day: row.is_workday for row in session.scalars(select(CalendarDay))}
     years = list(session.scalars(select(CalendarYear.year)))
     return WorkCalendar(overrides=overrides, entered_years=years, tz=tz)
+
+
+def kept_calendar(session: Session, tz: str) -> WorkCalendar:
+    """The working calendar, kept per process until an administrator changes it (every process
+    sees the change from its next read: engine/core/reference_cache.py)."""
+    return reference_cache.cached(session, "calendar", tz, lambda: load_calendar(session, tz))
 
 
 # The longest limit (60 working days plus a 30-day extension) reaches about this far ahead.

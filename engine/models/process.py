@@ -81,13 +81,18 @@ class Task(Base):
 
 Index("ix_task_inbox", Task.state, Task.candidate_group, Task.department_id, Task.due_at)
 # Partial indexes over the (few) ready rows among the (many) finished ones: an inbox page walks
-# one of them in due order and stops after a page; the grid one serves subtree prefixes.
+# one of them in due order and stops after a page; the grid one serves subtree prefixes. On
+# PostgreSQL the first two carry every column a task scope, an inbox filter and the page's order
+# read, so the counts and the choice of a page's rows never visit the table (engine/work/inbox.py).
 _READY = Task.state == "ready"
-_COVERED = ["tier", "department_id", "assignee_id", "colour", "category", "channel", "stage"]
+_GROUP_COVERED = ["tier", "department_id", "assignee_id", "reserved_for_id", "colour", "category", "channel",
+                  "stage", "grid_path", "created_at", "id"]
+_DEPARTMENT_COVERED = ["candidate_group", "tier", "assignee_id", "reserved_for_id", "colour", "category", "channel",
+                       "stage", "created_at", "id"]
 Index("ix_task_ready_group_due", Task.candidate_group, Task.due_at, postgresql_where=_READY, sqlite_where=_READY,
-      postgresql_include=_COVERED)
+      postgresql_include=_GROUP_COVERED)
 Index("ix_task_ready_department_due", Task.department_id, Task.due_at, postgresql_where=_READY,
-      sqlite_where=_READY)
+      sqlite_where=_READY, postgresql_include=_DEPARTMENT_COVERED)
 Index("ix_task_ready_grid", Task.grid_path, postgresql_where=_READY, sqlite_where=_READY,
       postgresql_ops={"grid_path": "text_pattern_ops"})
 Index("ix_task_assignee", Task.assignee_id, Task.state)

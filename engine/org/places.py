@@ -55,8 +55,10 @@ def towns(session: Session, within: str | None = "/") -> list[Grid]:
 
 
 def town_choices(session: Session, within: str | None = "/") -> list[tuple[str, str]]:
-    """(code, name) of ``towns``, for a town filter."""
-    return [(town.code, town.name) for town in towns(session, within)]
+    """(code, name) of ``towns``, for a town filter; kept per process until the grid changes
+    (engine/core/reference_cache.py), since every inbox page shows the filter."""
+    return reference_cache.cached(session, "town_choices", within,
+                                  lambda: [(town.code, town.name) for town in towns(session, within)])
 
 
 def town_path(session: Session, code: str) -> str | None:

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from engine.core import reference_cache
 from engine.core.timefmt import deadline_text
 from engine.models import CATEGORIES, CHANNELS, COLOURS, STAGES
 from engine.org.places import town_choices
@@ -75,7 +76,8 @@ def index():
     runtime = _runtime()
     filters = read_filters()
     page_no = requested_page()
-    with runtime.db.read() as session:
+    # The calendar and the towns come from the per-process reference cache, checked once for both.
+    with runtime.db.read() as session, reference_cache.scope(session):
         page = inbox_page(session, task_scope(current_user), view=request.args.get("view", ""),
                           user_id=current_user.id, filters=filters, page=page_no, now=runtime.now(),
                           tz=runtime.timezone)
