@@ -11,7 +11,10 @@ Where a page's time goes: for the first and the filtered page, the time in SQL s
 (execute to rows fetched, SQLAlchemy's cursor events) and in rendering templates (Flask's template
 signals) are printed beside the total; the rest is Python in the view (scopes, paging, forms).
 The last line adds ``first_sql_p95_ms``, ``first_render_p95_ms``, ``filtered_sql_p95_ms``,
-``filtered_render_p95_ms`` and the statements per page (``first_statements``, ``filtered_statements``).
+``filtered_render_p95_ms``, the statements per page (``first_statements``, ``filtered_statements``)
+and ``load1``, the machine's load average when the timing ended (other work inflates every figure).
+``--reuse`` times the cases an earlier run loaded, after migrating them to the current schema
+(a new index is then timed without seeding again).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from bench.harness import RequestSplit, fresh_database, signed_in
 from engine.bootstrap import build_runtime
 from engine.core.clock import ManualClock
 from engine.core.db import Database
+from engine.core.migrate import upgrade
 from engine.definitions.deploy import deploy_shipped
 from engine.models import CATEGORIES, CHANNELS, Case, Department, Grid, Task
 from engine.org.seed import seed_departments, seed_grid, seed_staff
@@ -134,13 +138,15 @@ def main(argv=None) -> int:
     parser.add_argument("--open-share", type=float, default=0.2)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="20,000 cases, 10 repeats (smoke test)")
-    parser.add_argument("--reuse", action="store_true", help="time the data a previous run left (no seeding)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the data a previous run left, migrated to the current schema (no seeding)")
     args = parser.parse_args(argv)
     if args.quick:
         args.cases, args.repeat = 20_000, 10
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='greenloop-inbox-')}/bench.db"
     print(f"inbox bench on {url.split('@')[-1]}: {args.cases:,} cases, {args.open_share:.0%} open")
     if args.reuse:
+        upgrade(url)
         db = Database(url)
         runtime = build_runtime(db, ManualClock(NOW))
     else:
@@ -206,6 +212,7 @@ def main(argv=None) -> int:
         parts.append(f"{name}_statements={max(figures[f'{name}_statements'])}")
     with db.read() as s:
         open_tasks = s.scalar(select(func.count()).select_from(Task).where(Task.state == "ready"))
+    parts.append(f"load1={os.getloadavg()[0]:.2f}")
     print(f"cases={args.cases} open_tasks={open_tasks} " + " ".join(parts))
     return 0
 
