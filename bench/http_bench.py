@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.harness import bench_database, log, print_figures, stop_all, tail
 from bench.inbox_bench import _load as load_background_cases
@@ -61,6 +61,7 @@ from bench.options import bench_parser
 from engine.bootstrap import build_runtime
 from engine.cases.intake import register_case
 from engine.core.config import REPO_ROOT
+from engine.core.db import Database
 from engine.core.runtime import Runtime, in_transaction
 from engine.definitions.deploy import deploy_shipped
 from engine.models import Department, Grid, Task, User, UserRole
@@ -69,7 +70,8 @@ from engine.org.seed import seed_departments, seed_grid, seed_staff
 
 PASSWORD = "bench-password-1"
 KEYS = ("submit_per_s", "submit_p95_ms", "form_p95_ms", "open311_per_s", "open311_p95_ms", "inbox_p95_ms",
-        "inbox_filtered_p95_ms", "task_p95_ms", "complete_per_s", "complete_p95_ms", "requests_per_s", "errors")
+        "inbox_filtered_p95_ms", "task_p95_ms", "complete_per_s", "complete_p95_ms", "requests_per_s", "errors",
+        "web_cpu_ms_per_request", "worker_cpu_ms_per_request", "database_cpu_ms_per_request")
 # Request types (bench/http_load.py names them) and the figures taken from each.
 FIGURES = {"public submit": ("submit", True), "public form": ("form", False), "open311 post": ("open311", True),
            "inbox": ("inbox", False), "inbox filtered": ("inbox_filtered", False), "task page": ("task", False),
@@ -219,22 +221,60 @@ class Server:
 # ---------------------------------------------------------------- the load
 
 
-def run_load(plan: Plan, people: dict, nodes: list[str], work_dir: Path) -> dict:
+def cpu_seconds(server: Server, db: Database) -> dict[str, float]:
+    """CPU time so far of the web processes, the worker, and (PostgreSQL) the database backends
+    serving them (found by their application_name, PGAPPNAME); psutil comes with locust."""
+    import psutil
+
+    times = {"web": 0.0, "worker": 0.0, "database": 0.0}
+    for proc, path in server.procs:
+        cpu = psutil.Process(proc.pid).cpu_times()
+        times["worker" if path.stem == "worker" else "web"] += cpu.user + cpu.system
+    if db.is_postgres:
+        with db.engine.connect() as conn:
+            backends = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name LIKE "
+                                         "'greenloop-bench-%'")).scalars().all()
+        for pid in backends:
+            try:
+                cpu = psutil.Process(pid).cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue  # gone meanwhile, or another user's process on a shared machine
+            times["database"] += cpu.user + cpu.system
+    return times
+
+
+def run_load(plan: Plan, people: dict, server: Server, db: Database, work_dir: Path) -> dict:
+    """The load process, start to end; the server's CPU time is read when its measured window
+    opens and closes (the load process says so on its output)."""
     plan_path, result_path, log_path = (work_dir / name for name in ("plan.json", "result.json", "load.log"))
-    plan_path.write_text(json.dumps({**people, "nodes": nodes, "citizens": max(1, round(plan.submit_rate)),
+    plan_path.write_text(json.dumps({**people, "nodes": server.nodes, "citizens": max(1, round(plan.submit_rate)),
                                      "citizen_rate": plan.submit_rate / max(1, round(plan.submit_rate)),
                                      "warmup": plan.warmup, "duration": plan.seconds}, ensure_ascii=False),
                          encoding="utf-8")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
-    with log_path.open("wb") as out:
-        done = subprocess.run([sys.executable, "-m", "bench.http_load", str(plan_path), str(result_path)],
-                              cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                              timeout=plan.warmup + plan.seconds + 120)
-    if done.returncode != 0 or not result_path.exists():
-        raise RuntimeError(f"the load process failed ({done.returncode}):\n{tail(log_path)}")
-    log(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[0])
-    return json.loads(result_path.read_text(encoding="utf-8"))
+    samples = []
+    with log_path.open("w", encoding="utf-8") as out:
+        load = subprocess.Popen([sys.executable, "-m", "bench.http_load", str(plan_path), str(result_path)],
+                                cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=out, text=True)
+        try:
+            for line in load.stdout:
+                if line.startswith("window: "):
+                    samples.append(cpu_seconds(server, db))
+                elif line.startswith("load: "):
+                    log(line.rstrip())
+                out.write(line)
+            load.wait(timeout=plan.warmup + plan.seconds + 120)
+        finally:
+            if load.poll() is None:
+                load.kill()
+                load.wait()
+    if load.returncode != 0 or not result_path.exists() or len(samples) != 2:
+        raise RuntimeError(f"the load process failed ({load.returncode}):\n{tail(log_path)}")
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    result["cpu"] = {part: samples[1][part] - samples[0][part] for part in samples[0]}
+    return result
 
 
 def figures_of(result: dict) -> dict[str, float]:
@@ -247,6 +287,9 @@ def figures_of(result: dict) -> dict[str, float]:
         figures[f"{key}_p95_ms"] = entry["p95_ms"]
     figures["requests_per_s"] = sum(entry["per_s"] for entry in stats.values())
     figures["errors"] = len(result["failures"])
+    requests_done = sum(entry["count"] for entry in result["stats"].values()) or 1
+    for part, seconds in result["cpu"].items():
+        figures[f"{part}_cpu_ms_per_request"] = seconds * 1000 / requests_done
     return figures
 
 
@@ -261,6 +304,10 @@ def report(result: dict) -> None:
         log(f"error: {failure}")
     if len(result["failures"]) > 20:
         log(f"… and {len(result['failures']) - 20} more errors")
+    cpu = result["cpu"]
+    done = sum(entry["count"] for entry in result["stats"].values())
+    log(f"CPU in the window: web processes {cpu['web']:.1f} s, worker {cpu['worker']:.1f} s, database backends "
+        f"{cpu['database']:.1f} s, for {done} requests ({result['seconds']:.0f} s on {os.cpu_count()} cores)")
     if result["clerk_tasks_left"] == 0:
         log("note: the clerks ran out of receive tasks before the end")
 
@@ -271,13 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     with bench_database("http", args) as (url, db, work_dir):
         runtime = build_runtime(db)
         people = seed(runtime, plan)
-        db.dispose()  # the bench's own connections are idle from here on
         server = Server(url, work_dir)
         try:
             server.start(plan.web_processes)
             log(f"{plan.web_processes} web process{'es' if plan.web_processes > 1 else ''} and a worker serving; "
                 f"rate limits counted in {os.environ.get('GREENLOOP_RATE_LIMIT_STORAGE') or 'each process (memory://)'}")
-            result = run_load(plan, people, server.nodes, work_dir)
+            result = run_load(plan, people, server, db, work_dir)
             server.check_alive()
         finally:
             server.stop()
