@@ -214,6 +214,21 @@ class Server:
             if proc.poll() is not None:
                 raise RuntimeError(f"{path.stem} exited with {proc.returncode}:\n{tail(path)}")
 
+    def warnings(self) -> list[str]:
+        """What the processes logged at WARNING or above (a connection limit reached, a failed
+        request), but waitress's queue depth, which is summed up as its deepest."""
+        found = []
+        for _proc, path in self.procs:
+            deepest = 0
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if "Task queue depth is " in line:
+                    deepest = max(deepest, int(line.rsplit(" ", 1)[1]))
+                elif " WARNING " in line or " ERROR " in line or line.startswith("Traceback"):
+                    found.append(f"{path.stem}: {line}")
+            if deepest:
+                found.append(f"{path.stem}: requests waiting for one of waitress's threads: at most {deepest}")
+        return found
+
     def stop(self) -> None:
         stop_all(proc for proc, _path in self.procs)
 
@@ -304,6 +319,8 @@ def report(result: dict) -> None:
         log(f"error: {failure}")
     if len(result["failures"]) > 20:
         log(f"… and {len(result['failures']) - 20} more errors")
+    for line in result["server_warnings"][:10]:
+        log(f"server log: {line}")
     cpu = result["cpu"]
     done = sum(entry["count"] for entry in result["stats"].values())
     log(f"CPU in the window: web processes {cpu['web']:.1f} s, worker {cpu['worker']:.1f} s, database backends "
@@ -325,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"rate limits counted in {os.environ.get('GREENLOOP_RATE_LIMIT_STORAGE') or 'each process (memory://)'}")
             result = run_load(plan, people, server, db, work_dir)
             server.check_alive()
+            result["server_warnings"] = server.warnings()
         finally:
             server.stop()
     figures = figures_of(result)

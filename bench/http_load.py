@@ -45,24 +45,30 @@ class Node(FastHttpUser):
         self.turn = itertools.count(self.rng.randrange(len(PLAN["nodes"])))
         self.headers: dict[str, str] = {}
 
+    def send_headers(self) -> dict[str, str]:
+        # As nginx talks to its upstreams by default (HTTP/1.0, no keep-alive): one connection per
+        # request, so a web process holds as many connections as it has requests in flight, not one
+        # per user and process (waitress stops accepting at 100 open connections).
+        return {**self.headers, "Connection": "close"}
+
     def url(self, path: str) -> str:
         nodes = PLAN["nodes"]
         return nodes[next(self.turn) % len(nodes)] + path
 
     def fetch(self, path: str, name: str, expect: int = 200) -> str | None:
-        with self.client.get(self.url(path), name=name, headers=self.headers, allow_redirects=False,
-                             catch_response=True) as response:
+        with self.client.get(self.url(path), name=name, headers=self.send_headers(),
+                             allow_redirects=False, catch_response=True) as response:
             if response.status_code != expect:
-                response.failure(f"{name}: HTTP {response.status_code}, expected {expect}")
+                response.failure(f"HTTP {response.status_code}, expected {expect}: {response.error or ''}")
                 return None
             return response.text
 
     def send(self, path: str, name: str, data: dict, expect: int) -> bool:
-        with self.client.post(self.url(path), name=name, data=data, headers=self.headers, allow_redirects=False,
+        with self.client.post(self.url(path), name=name, data=data, headers=self.send_headers(), allow_redirects=False,
                               catch_response=True) as response:
             if response.status_code != expect:
-                body = (response.text or "")[:300].replace("\n", " ")
-                response.failure(f"{name}: HTTP {response.status_code}, expected {expect}: {body}")
+                body = (response.text or "")[:300].replace("\n", " ") if response.status_code else response.error
+                response.failure(f"HTTP {response.status_code}, expected {expect}: {body}")
                 return False
             return True
 
