@@ -325,6 +325,12 @@ def report(result: dict) -> None:
     done = sum(entry["count"] for entry in result["stats"].values())
     log(f"CPU in the window: web processes {cpu['web']:.1f} s, worker {cpu['worker']:.1f} s, database backends "
         f"{cpu['database']:.1f} s, for {done} requests ({result['seconds']:.0f} s on {os.cpu_count()} cores)")
+    per_request = sum(cpu.values()) * 1000 / max(done, 1)
+    submits = result["stats"].get("public submit", {}).get("count", 0)
+    log(f"CPU per request: {per_request:.1f} ms (server, worker and database together); at that cost "
+        f"{os.cpu_count()} idle cores would serve at most {os.cpu_count() * 1000 / per_request:.0f} requests/s of this "
+        f"mix, {os.cpu_count() * 1000 / per_request * submits / max(done, 1):.0f} public submissions/s "
+        f"(an estimate: the load generator's own CPU not counted)")
     if result["clerk_tasks_left"] == 0:
         log("note: the clerks ran out of receive tasks before the end")
 
