@@ -13,7 +13,9 @@ The server: --web-processes `greenloop run --no-worker` processes (2 by default,
 layout of docs/deployment.md in miniature, waitress with 8 threads each; 1 with --quick) and one
 `greenloop worker`, all on the real clock, with one GREENLOOP_SECRET_KEY. Nothing stands in front of
 them: each locust user sends its requests to the processes in turn, as a proxy without stickiness
-would, so a session begun on one process carries on on the other.
+would, so a session begun on one process carries on on the other, and with ``Connection: close``,
+as nginx talks to its upstreams by default (kept-alive connections from every user to every
+process would pass waitress's limit of 100 open connections and leave requests hanging).
 
 The rate limits stay on. The bench plays the reverse proxy of the production layout: the processes
 run with GREENLOOP_TRUSTED_PROXIES=1 and every request carries X-Forwarded-For, a fresh address for
@@ -37,7 +39,11 @@ the bench prints them and exits with 1.
 
 The last line: submit_per_s=… submit_p95_ms=… form_p95_ms=… open311_per_s=… open311_p95_ms=…
 inbox_p95_ms=… inbox_filtered_p95_ms=… task_p95_ms=… complete_per_s=… complete_p95_ms=…
-requests_per_s=… errors=… (targets, issue 15: submit_per_s ≥ 100, inbox_p95_ms ≤ 100, errors 0).
+requests_per_s=… errors=… web_cpu_ms_per_request=… worker_cpu_ms_per_request=…
+database_cpu_ms_per_request=… (targets, issue 15: submit_per_s ≥ 100, inbox_p95_ms ≤ 100, errors 0).
+The CPU figures are the CPU time the web processes, the worker and their PostgreSQL backends spent
+in the window, per request answered: what the rate would cost on an idle machine, where the rates
+and times themselves also show what else the machine was doing. A citizen's visit is three requests.
 """
 from __future__ import annotations
 
