@@ -40,10 +40,13 @@ the bench prints them and exits with 1.
 The last line: submit_per_s=… submit_p95_ms=… form_p95_ms=… open311_per_s=… open311_p95_ms=…
 inbox_p95_ms=… inbox_filtered_p95_ms=… task_p95_ms=… complete_per_s=… complete_p95_ms=…
 requests_per_s=… errors=… web_cpu_ms_per_request=… worker_cpu_ms_per_request=…
-database_cpu_ms_per_request=… (targets, issue 15: submit_per_s ≥ 100, inbox_p95_ms ≤ 100, errors 0).
+database_cpu_ms_per_request=… lock_waiting_backends=… (targets, issue 15: submit_per_s ≥ 100, inbox_p95_ms ≤ 100, errors 0).
 The CPU figures are the CPU time the web processes, the worker and their PostgreSQL backends spent
 in the window, per request answered: what the rate would cost on an idle machine, where the rates
 and times themselves also show what else the machine was doing. A citizen's visit is three requests.
+``lock_waiting_backends`` (PostgreSQL) is how many of the server's database sessions were waiting
+for a row lock, on average over samples taken twice a second in the window; the statements they
+waited at most on are printed above it.
 """
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +81,8 @@ from engine.org.seed import seed_departments, seed_grid, seed_staff
 PASSWORD = "bench-password-1"
 KEYS = ("submit_per_s", "submit_p95_ms", "form_p95_ms", "open311_per_s", "open311_p95_ms", "inbox_p95_ms",
         "inbox_filtered_p95_ms", "task_p95_ms", "complete_per_s", "complete_p95_ms", "requests_per_s", "errors",
-        "web_cpu_ms_per_request", "worker_cpu_ms_per_request", "database_cpu_ms_per_request")
+        "web_cpu_ms_per_request", "worker_cpu_ms_per_request", "database_cpu_ms_per_request",
+        "lock_waiting_backends")
 # Request types (bench/http_load.py names them) and the figures taken from each.
 FIGURES = {"public submit": ("submit", True), "public form": ("form", False), "open311 post": ("open311", True),
            "inbox": ("inbox", False), "inbox filtered": ("inbox_filtered", False), "task page": ("task", False),
@@ -266,6 +271,40 @@ def cpu_seconds(server: Server, db: Database, load_pid: int) -> dict[str, float]
     return times
 
 
+class LockWatch:
+    """On PostgreSQL, samples twice a second which of the server's backends wait for a lock and on
+    what statement: a row every request must lock (a counter, a summary) shows here first."""
+
+    def __init__(self, db: Database):
+        self.db, self.samples = db, 0
+        self.waiting: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        if self.db.is_postgres:
+            self._thread.start()
+
+    def _run(self) -> None:
+        with self.db.engine.connect() as conn:
+            while not self._stop.wait(0.5):
+                rows = conn.execute(text(
+                    "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 80) FROM pg_stat_activity "
+                    "WHERE application_name LIKE 'greenloop-bench-%' AND wait_event_type = 'Lock'")).scalars().all()
+                conn.rollback()
+                self.samples += 1
+                for query in rows:
+                    self.waiting[query] = self.waiting.get(query, 0) + 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def mean_waiting(self) -> float:
+        return sum(self.waiting.values()) / self.samples if self.samples else 0.0
+
+
 def run_load(plan: Plan, people: dict, server: Server, db: Database, work_dir: Path) -> dict:
     """The load process, start to end; the server's CPU time is read when its measured window
     opens and closes (the load process says so on its output)."""
@@ -277,6 +316,7 @@ def run_load(plan: Plan, people: dict, server: Server, db: Database, work_dir: P
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
     samples = []
+    locks = LockWatch(db)
     with log_path.open("w", encoding="utf-8") as out:
         load = subprocess.Popen([sys.executable, "-m", "bench.http_load", str(plan_path), str(result_path)],
                                 cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -285,11 +325,13 @@ def run_load(plan: Plan, people: dict, server: Server, db: Database, work_dir: P
             for line in load.stdout:
                 if line.startswith("window: "):
                     samples.append(cpu_seconds(server, db, load.pid))
+                    (locks.start if len(samples) == 1 else locks.stop)()
                 elif line.startswith("load: "):
                     log(line.rstrip())
                 out.write(line)
             load.wait(timeout=plan.warmup + plan.seconds + 120)
         finally:
+            locks.stop()
             if load.poll() is None:
                 load.kill()
                 load.wait()
@@ -297,6 +339,8 @@ def run_load(plan: Plan, people: dict, server: Server, db: Database, work_dir: P
         raise RuntimeError(f"the load process failed ({load.returncode}):\n{tail(log_path)}")
     result = json.loads(result_path.read_text(encoding="utf-8"))
     result["cpu"] = {part: samples[1][part] - samples[0][part] for part in samples[0]}
+    result["lock_waits"] = {"mean": locks.mean_waiting(), "samples": locks.samples,
+                            "top": sorted(locks.waiting.items(), key=lambda item: -item[1])[:3]}
     return result
 
 
@@ -310,6 +354,7 @@ def figures_of(result: dict) -> dict[str, float]:
         figures[f"{key}_p95_ms"] = entry["p95_ms"]
     figures["requests_per_s"] = sum(entry["per_s"] for entry in stats.values())
     figures["errors"] = len(result["failures"])
+    figures["lock_waiting_backends"] = result["lock_waits"]["mean"]
     requests_done = sum(entry["count"] for entry in result["stats"].values()) or 1
     for part, seconds in result["cpu"].items():
         if part == "load":
@@ -342,6 +387,11 @@ def report(result: dict, plan: Plan) -> None:
         f"{os.cpu_count()} idle cores would serve at most {os.cpu_count() * 1000 / per_request:.0f} requests/s of this "
         f"mix, {os.cpu_count() * 1000 / per_request * submits / max(done, 1):.0f} public submissions/s "
         f"(an estimate: the load generator's own CPU not counted)")
+    waits = result["lock_waits"]
+    if waits["samples"]:
+        log(f"backends waiting for a lock: {waits['mean']:.1f} on average over {waits['samples']} samples")
+        for query, count in waits["top"]:
+            log(f"  {count / waits['samples']:.1f} on average at: {query}")
     if result["clerk_tasks_left"] == 0 and plan.clerks:
         log("note: the clerks ran out of receive tasks before the end")
 
