@@ -95,17 +95,32 @@ def grid_lineage(session: Session, code: str | None) -> dict[str, Grid]:
     return found
 
 
-def villages_by_area(session: Session) -> list[tuple[Grid, Grid, list[Grid]]]:
-    """(town, work area, villages) for every work area: the one-select picker without JavaScript."""
-    rows = list(session.scalars(select(Grid).where(Grid.level.in_(LOCAL_GRID_LEVELS))
-                                .order_by(Grid.code)))
-    by_id = {g.id: g for g in rows}
-    villages: dict[int, list[Grid]] = {}
-    for grid in rows:
-        if grid.level == "village" and grid.parent_id in by_id:
-            villages.setdefault(grid.parent_id, []).append(grid)
-    groups = []
-    for grid in rows:
-        if grid.level == "area" and grid.id in villages and grid.parent_id in by_id:
-            groups.append((by_id[grid.parent_id], grid, villages[grid.id]))
-    return groups
+class Place(NamedTuple):
+    """A grid node's name and place in the tree, as plain values (kept beyond its session)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+
+def villages_by_area(session: Session) -> list[tuple[Place, Place, list[Place]]]:
+    """(town, work area, villages) for every work area: the one-select picker without JavaScript.
+    Kept per process until the grid changes: every public complaint form shows it, and reading
+    the whole local grid as ORM objects was most of that page's time (bench/http_bench.py)."""
+
+    def load() -> tuple[tuple[Place, Place, tuple[Place, ...]], ...]:
+        rows = [Place(*row) for row in session.execute(
+            select(Grid.id, Grid.code, Grid.name, Grid.level, Grid.parent_id)
+            .where(Grid.level.in_(LOCAL_GRID_LEVELS)).order_by(Grid.code))]
+        by_id = {g.id: g for g in rows}
+        villages: dict[int, list[Place]] = {}
+        for grid in rows:
+            if grid.level == "village" and grid.parent_id in by_id:
+                villages.setdefault(grid.parent_id, []).append(grid)
+        return tuple((by_id[grid.parent_id], grid, tuple(villages[grid.id])) for grid in rows
+                     if grid.level == "area" and grid.id in villages and grid.parent_id in by_id)
+
+    return [(town, area, list(villages)) for town, area, villages in
+            reference_cache.cached(session, "grid", ("villages_by_area",), load)]

@@ -24,6 +24,13 @@ def _calendar_counts(figures: dict[str, float]) -> None:
     assert figures["calendar_cases"] == 60 and figures["calendar_batches"] == 1
 
 
+def _http_counts(figures: dict[str, float]) -> None:
+    # Every kind of request was answered, none with an error (the bench exits with 1 otherwise).
+    assert figures["errors"] == 0
+    assert all(figures[key] > 0 for key in ("submit_per_s", "open311_per_s", "complete_per_s", "inbox_p95_ms",
+                                            "task_p95_ms", "form_p95_ms"))
+
+
 # (bench, its KEYS are the whole line rather than its start, every figure is above zero, checks of its own)
 BENCHES = [
     pytest.param("engine", True, True, None, marks=pytest.mark.slow),
@@ -32,6 +39,7 @@ BENCHES = [
     pytest.param("map", True, True, _map_counts),
     pytest.param("demo", True, True, _demo_counts, marks=pytest.mark.slow),
     pytest.param("calendar", True, True, _calendar_counts),
+    pytest.param("http", True, False, _http_counts, marks=pytest.mark.slow),
 ]
 
 

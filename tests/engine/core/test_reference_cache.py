@@ -11,7 +11,7 @@ from engine.core import reference_cache
 from engine.core.db import Database
 from engine.models import Department, Grid, User, UserRole
 from engine.notify.delivery import Audience, Directory
-from engine.org.places import grid_ref
+from engine.org.places import grid_ref, villages_by_area
 
 
 def _handlers(db, department_id: int) -> set[int]:
@@ -77,6 +77,19 @@ def test_a_new_role_and_a_renamed_grid_are_seen(env):
         s.query(UserRole).filter(UserRole.user_id == nobody).delete()
         s.add(UserRole(user_id=nobody, role="handler"))
     assert nobody in _handlers(env.db, air)
+
+
+def _village_names(db) -> dict[str, str]:
+    with db.read() as s:
+        return {v.code: v.name for _town, _area, villages in villages_by_area(s) for v in villages}
+
+
+def test_the_village_picker_follows_a_renamed_village(env):
+    before = _village_names(env.db)
+    code = min(before)
+    with env.db.write() as s:
+        s.execute(text("UPDATE grid SET name = :name WHERE code = :code"), {"name": "新村（改名）", "code": code})
+    assert _village_names(env.db) == {**before, code: "新村（改名）"}
 
 
 def test_a_calendar_change_reaches_the_next_step(env):
