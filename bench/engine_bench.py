@@ -1,6 +1,9 @@
 """Engine benchmark: case starts, task completions on long histories, state size, timer firing.
 
-    greenloop bench engine [--quick] [--database-url URL]
+    greenloop bench engine [--quick] [--database-url URL] [--only starts,steps,timers,lateness]
+
+``--only`` runs some parts alone (to iterate on one figure faster); the last line then holds
+only their figures ("lateness" copies a document issued in "steps" for its backlog).
 
 Runs on a fresh SQLite file by default, or on the database given by --database-url or
 GREENLOOP_BENCH_DATABASE_URL. THAT DATABASE IS WIPED: every table is dropped first.
@@ -87,6 +90,8 @@ KEYS = ("start_per_s", "step10_ms", "step100_ms", "size10_kb", "size100_kb", "ti
 # Parked: instances left from the rounds on the frozen clock (their timers long past on the real one).
 PARKED = "bench_parked"
 CLIENTS = 4
+# The parts of a run (``--only``), in the order they run.
+PARTS = ("starts", "steps", "timers", "lateness")
 
 
 @dataclass(frozen=True)
@@ -424,9 +429,15 @@ def deploy_timer_diagram(runtime: Runtime) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = bench_parser("engine", __doc__)
+    parser.add_argument("--only", type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
+                        default=list(PARTS), help=f"parts to run, comma-separated (default all: {','.join(PARTS)})")
     parser.add_argument("--timers", type=int, help="instances due at once in the timer rounds "
                                                    f"(default {FULL.timers}, {QUICK.timers} with --quick)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = set(args.only) - set(PARTS)
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}; choose among {', '.join(PARTS)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,25 +446,50 @@ def main(argv: list[str] | None = None) -> int:
     if args.timers:
         plan = replace(plan, timers=args.timers)
     with bench_database("engine", args) as (url, db, work_dir):
-        figures = run(url, db, plan, work_dir)
-    print_figures(figures, KEYS)
+        figures = run(url, db, plan, work_dir, set(args.only))
+    print_figures(figures, [key for key in KEYS if key in figures])
     return 0
 
 
-def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
+def run(url: str, db: Database, plan: Plan, work_dir: Path, parts: set[str] = frozenset(PARTS)) -> dict[str, float]:
     clock = ManualClock(START)
     runtime = build_runtime(db, clock, "Asia/Shanghai")
     seed(runtime)
     counter = StatementCounter(db)
+    figures: dict[str, float] = {}
+    if "starts" in parts:
+        figures.update(run_starts(url, runtime, plan, counter))
+    if "steps" in parts:
+        figures.update(run_steps(runtime, clock, plan, counter))
+    if parts & {"timers", "lateness"}:
+        definition_id = deploy_timer_diagram(runtime)
+    if "timers" in parts:
+        for round_no, workers in enumerate((1, 2), start=1):
+            rate = bench_timers(url, db, definition_id, plan.timers, workers, work_dir, round_no)
+            figures[f"timers_per_s_{workers}w"] = rate
+            log(f"due timers fired by {workers} worker process{'es' if workers > 1 else ''}: "
+                f"{rate:.1f} /s ({plan.timers} due at once)")
+    if "lateness" in parts:
+        figures.update(run_lateness(url, db, definition_id, plan, work_dir))
+    with db.read() as session:
+        cases = session.scalar(select(func.count()).select_from(Case))
+    log(f"({cases} cases, {plan.long_cases if 'steps' in parts else 0} with {POINTS[1] + plan.half_window}+ "
+        f"completions; {2 * plan.timers if 'timers' in parts else 0} timer instances)")
+    return figures
 
+
+def run_starts(url: str, runtime: Runtime, plan: Plan, counter: StatementCounter) -> dict[str, float]:
     start_rate = bench_starts(runtime, plan.cases, counter)
     sql_per_start = counter.statements / plan.cases
     log(f"case start (register_case, committed): {start_rate:.1f} cases/s over {plan.cases} cases, "
         f"{sql_per_start:.1f} SQL statements each")
     concurrent_rate = bench_concurrent_starts(url, plan.cases // CLIENTS)
     log(f"case start by {CLIENTS} client processes at once: {concurrent_rate:.1f} cases/s "
-        f"({plan.cases // CLIENTS} cases each)")
+        f"({plan.cases // CLIENTS} cases each; load average {os.getloadavg()[0]:.1f})")
+    return {"start_per_s": start_rate, "sql_per_start": sql_per_start, "start_per_s_4c": concurrent_rate}
 
+
+def run_steps(runtime: Runtime, clock: ManualClock, plan: Plan, counter: StatementCounter) -> dict[str, float]:
     samples: dict[int, list[float]] = {point: [] for point in POINTS}
     sizes: dict[int, float] = {}
     counter.statements = steps = 0
@@ -484,14 +520,11 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     for point in POINTS[1:]:
         ratio = medians[point] / medians[10]
         log(f"step{point}/step10 = {ratio:.2f} ({'within' if ratio <= 1.3 else 'OVER'} the 1.3x target)")
+    return {"step10_ms": medians[10], "step100_ms": medians[100], "step1000_ms": medians[1000],
+            "size10_kb": sizes[10], "size100_kb": sizes[100], "sql_per_step": sql_per_step}
 
-    definition_id = deploy_timer_diagram(runtime)
-    rates = {}
-    for round_no, workers in enumerate((1, 2), start=1):
-        rates[workers] = bench_timers(url, db, definition_id, plan.timers, workers, work_dir, round_no)
-        log(f"due timers fired by {workers} worker process{'es' if workers > 1 else ''}: "
-            f"{rates[workers]:.1f} /s ({plan.timers} due at once)")
 
+def run_lateness(url: str, db: Database, definition_id: int, plan: Plan, work_dir: Path) -> dict[str, float]:
     park_running(db)
     late = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late", ("--timers-only",))
     log(_lateness("timers started by another process, worker --timers-only asleep", late))
@@ -499,21 +532,11 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     late_backlog = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late-backlog", ())
     log(_lateness(f"the same, worker with its job loop facing {backlog} pending documents "
                   f"({backlog - _pending_documents(db)} rendered meanwhile)", late_backlog))
-
-    with db.read() as session:
-        cases = session.scalar(select(func.count()).select_from(Case))
-    log(f"({cases} cases, {plan.long_cases} with {POINTS[1] + plan.half_window}+ completions; "
-        f"{2 * plan.timers} timer instances)")
     return {
-        "start_per_s": start_rate, "step10_ms": medians[10], "step100_ms": medians[100],
-        "size10_kb": sizes[10], "size100_kb": sizes[100],
-        "timers_per_s_1w": rates[1], "timers_per_s_2w": rates[2],
         "timer_late_p50_ms": percentile(late, 50), "timer_late_p95_ms": percentile(late, 95),
         "timer_late_max_ms": max(late),
         "timer_late_p50_backlog_ms": percentile(late_backlog, 50),
         "timer_late_p95_backlog_ms": percentile(late_backlog, 95), "timer_late_max_backlog_ms": max(late_backlog),
-        "sql_per_start": sql_per_start, "sql_per_step": sql_per_step, "start_per_s_4c": concurrent_rate,
-        "step1000_ms": medians[1000],
     }
 
 
