@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.numbering import next_case_number, tracking_code
+from engine.cases.numbering import provisional_number, tracking_code
 from engine.core import reference_cache
 from engine.core.errors import FormInvalid
 from engine.core.runtime import Runtime
@@ -81,8 +81,10 @@ def _register(session: Session, runtime: Runtime, clean: dict, actor: str, creat
         if grid is None:
             raise FormInvalid({"grid_code": [f"网格 {clean['grid_code']} 不存在 (unknown grid)"]})
     now = runtime.now()
+    tracking = tracking_code()
+    # Numbered at the end of its first step (engine/cases/numbering.py says why).
     case = Case(
-        number=next_case_number(session, now, runtime.timezone), tracking_code=tracking_code(),
+        number=provisional_number(tracking), tracking_code=tracking,
         channel=clean["channel"], category=clean["category"], title=clean["title"],
         description=clean["description"], address=clean["address"], latitude=clean["latitude"],
         longitude=clean["longitude"], grid_id=grid.id if grid else None, grid_path=grid.path if grid else None,
@@ -108,7 +110,7 @@ def submitted_case(session: Session, submission_key: str | None) -> Case | None:
 
 def _process_data(case: Case) -> dict:
     return {
-        "case_number": case.number, "category": case.category, "subject_type": case.subject_type,
+        "category": case.category, "subject_type": case.subject_type,
         "town": town_code(case.grid_path), "channel": case.channel, "urgent": case.urgent,
         "received_at": case.received_at.isoformat(), "extended_days": 0, "reopened": False,
         "joint_departments": [],
