@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import String, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -66,9 +66,10 @@ def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bo
     year = now.astimezone(ZoneInfo(tz)).year
     bumped = _bump(year).cte("bumped")
     cases = Case.__table__
+    last = select(bumped.c.last).scalar_subquery()
     number = session.connection().scalar(
-        update(cases).where(cases.c.id == case.id).values(number=_number(year, bumped.c.last))
-        .returning(cases.c.number))
+        update(cases).where(cases.c.id == case.id, exists(select(bumped.c.last)))
+        .values(number=_number(year, last)).returning(cases.c.number))
     if number is None:
         return False
     set_committed_value(case, "number", number)  # written already
