@@ -75,7 +75,7 @@ def maintain(tz: str | ZoneInfo) -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _bulk_update)
     event.listen(Session, "before_commit", _before_commit)
-    event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
 # ---------------------------------------------------------------------------- contributions
@@ -239,8 +239,9 @@ def _before_commit(session: Session) -> None:
     flush_pending(session)
 
 
-def _after_soft_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+def _after_transaction_end(session: Session, transaction) -> None:
+    # Rolled back or closed without a commit: nothing of it reaches the summary.
+    if transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(_PENDING, None)
 
 
