@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy import String, bindparam, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -60,16 +60,22 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     return _number(year, last)
 
 
+_IN_PLACE: dict[int, object] = {}
+
+
 def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bool:
     """PostgreSQL: count on and write the case's number in one statement (the counter row's
     UPDATE in a WITH); False when the year has no counter row yet."""
     year = now.astimezone(ZoneInfo(tz)).year
-    bumped = _bump(year).cte("bumped")
-    cases = Case.__table__
-    last = select(bumped.c.last).scalar_subquery()
-    number = session.connection().scalar(
-        update(cases).where(cases.c.id == case.id, exists(select(bumped.c.last)))
-        .values(number=_number(year, last)).returning(cases.c.number))
+    statement = _IN_PLACE.get(year)
+    if statement is None:  # built once a year: building it cost more CPU than running it
+        bumped = _bump(year).cte("bumped")
+        cases = Case.__table__
+        last = select(bumped.c.last).scalar_subquery()
+        statement = _IN_PLACE[year] = update(cases) \
+            .where(cases.c.id == bindparam("case_id"), exists(select(bumped.c.last))) \
+            .values(number=_number(year, last)).returning(cases.c.number)
+    number = session.connection().scalar(statement, {"case_id": case.id})
     if number is None:
         return False
     set_committed_value(case, "number", number)  # written already

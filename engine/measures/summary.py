@@ -120,16 +120,22 @@ def contributions(session: Session, where, zone: ZoneInfo, sign: int = 1) -> Cou
     return found
 
 
+_UPSERT: dict[str, object] = {}
+
+
 def apply(session: Session, deltas: Counter) -> None:
     """Add the deltas to the summary (inserting rows it lacks)."""
     rows = [{"month": m, "dimension": d, "key": k, "fact": f, "n": n} for (m, d, k, f), n in deltas.items() if n]
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(CaseStat.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["month", "dimension", "key", "fact"], set_={"n": CaseStat.__table__.c.n + statement.excluded.n})
+    statement = _UPSERT.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(CaseStat.__table__)
+        statement = _UPSERT[dialect] = statement.on_conflict_do_update(
+            index_elements=["month", "dimension", "key", "fact"],
+            set_={"n": CaseStat.__table__.c.n + statement.excluded.n})
     # Rows in key order: two transactions touching the same rows lock them in the same order.
     session.connection().execute(statement, sorted(rows, key=lambda r: (r["month"], r["dimension"], r["key"],
                                                                         r["fact"])))
