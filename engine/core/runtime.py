@@ -97,19 +97,24 @@ class Runtime:
             raise WorkflowFault(f"process instance {instance_id} does not exist")
         return instance
 
-    def lock_for_step(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Case | None, dict[str, Task]]:
-        """``lock_instance``, and what the step starts from as it stands once the lock is held, in
-        the same statement: the instance's case (the case row itself is not locked: see
-        engine/work/tasks.py) and its ready task rows by id (read again if already loaded)."""
+    def lock_instance_and_case(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Case | None]:
+        """``lock_instance``, and the instance's case read as it stands once the lock is held, in
+        the same statement (the case row itself is not locked: see engine/work/tasks.py)."""
         found = session.execute(
-            select(ProcessInstance, Case, Task).outerjoin(Case, Case.id == ProcessInstance.case_id)
-            .outerjoin(Task, (Task.instance_id == ProcessInstance.id) & (Task.state == "ready"))
+            select(ProcessInstance, Case).outerjoin(Case, Case.id == ProcessInstance.case_id)
             .where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
             .execution_options(populate_existing=True)
-        ).all()
-        if not found:
+        ).first()
+        if found is None:
             raise WorkflowFault(f"process instance {instance_id} does not exist")
-        return found[0][0], found[0][1], {row.id: row for _i, _c, row in found if row is not None}
+        return found[0], found[1]
+
+    def ready_rows(self, session: Session, instance: ProcessInstance) -> dict[str, Task]:
+        """The instance's ready task rows as they stand now (read again if already loaded): taken
+        under the instance's lock, they are the rows its next step starts from (``step``)."""
+        return {row.id: row for row in session.scalars(
+            select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
+            .execution_options(populate_existing=True))}
 
     # ------------------------------------------------------------------ loading
 
@@ -167,7 +172,7 @@ class Runtime:
     def step(self, session: Session, instance: ProcessInstance, case: Case | None, actor: str, action: Action,
              completed_task_id: str | None = None, ready: dict[str, Task] | None = None) -> StepResult:
         """Apply ``action`` to a locked instance (see lock_instance) inside the caller's transaction;
-        ``ready``: its ready rows, if the caller read them under the lock (``lock_for_step``)."""
+        ``ready``: its ready rows, if the caller read them under the lock (``ready_rows``)."""
         return self._run(session, instance, case, actor, action, completed_task_id=completed_task_id, ready=ready)
 
     def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None,

@@ -46,11 +46,12 @@ def _complete(session: Session, runtime: Runtime, task_id: str, data: dict, acto
     row = _ready_row(session, task_id)
     # Validate before taking the lock: invalid input must change nothing and cost little.
     clean = _validated(session, row, data, lang)
+    instance, case = runtime.lock_instance_and_case(session, row.instance_id)
     # The task rows are read again under the instance's lock, not locked FOR UPDATE: a
     # supervisor's reassign locks the case, then the task, and a step changes the case after
     # this; locking the task here would order them the other way round. A claim racing this
     # completion is as if it came just after it.
-    instance, case, ready = runtime.lock_for_step(session, row.instance_id)
+    ready = runtime.ready_rows(session, instance)
     if task_id not in ready:
         session.refresh(row)
         raise TaskConflict(task_id, row.completed_by, row.state)
