@@ -11,7 +11,9 @@ GREENLOOP_BENCH_DATABASE_URL. THAT DATABASE IS WIPED: every table is dropped fir
 Figures:
 - cases started per second: engine.intake.register_case, i.e. intake validated, case numbered,
   process started and its first task projected, committed; by one client (``start_per_s``) and
-  by 4 client processes at once, each with its own connection (``start_per_s_4c``);
+  by 4 client processes at once, each with its own connection (``start_per_s_4c``; on PostgreSQL
+  a line also says what their sessions spent the time on: row-lock waits and on which statement,
+  their clients computing inside a transaction, running);
 - SQL statements per case start and per task completion (``sql_per_start``, ``sql_per_step``:
   every statement the engine sends, counted with SQLAlchemy's ``before_cursor_execute`` event;
   a batched INSERT of many rows counts once, as it is one round trip);
@@ -46,12 +48,14 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from bench.harness import bench_database, log, print_figures, stop_all, tail
 from bench.options import bench_parser
@@ -168,9 +172,47 @@ def _start_client(url: str, count: int, ready, results) -> None:
         db.dispose()
 
 
-def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS) -> float:
+class WaitSampler:
+    """What the clients' PostgreSQL backends are doing, sampled every 5 ms from pg_stat_activity in
+    a thread of its own: waiting for a row lock (and on which statement), running, or idle — in a
+    transaction (its client computing) or between transactions. Where the time of concurrent
+    starts goes, beside their rate."""
+
+    def __init__(self, db: Database):
+        self.db, self.samples, self._stop = db, Counter(), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        if self.db.is_postgres:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        query = text("SELECT state, wait_event_type, left(query, 40) FROM pg_stat_activity WHERE "
+                     "datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        with self.db.engine.connect() as conn:
+            while not self._stop.wait(0.005):
+                for state, wait, statement in conn.execute(query):
+                    what = {"Lock": f"waiting for a lock ({' '.join(statement.split())[:40]}…)",
+                            "Client": None}.get(wait, "running or on disk" if state == "active" else None)
+                    self.samples[what or {"idle in transaction": "idle in a transaction (client computing)",
+                                          "idle": "between transactions"}.get(state, state)] += 1
+                conn.rollback()  # a fresh snapshot of the activity each round
+
+    def report(self) -> str:
+        total = sum(self.samples.values())
+        return "; ".join(f"{n / total * 100:.0f}% {what}" for what, n in self.samples.most_common(4)) if total else ""
+
+
+def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS, db: Database | None = None) -> float:
     """Cases started per second by ``clients`` processes registering ``count`` cases each at once,
-    timed from their common start to the last one's end."""
+    timed from their common start to the last one's end (and, given ``db`` on PostgreSQL, what their
+    backends spent the time on)."""
     mp = multiprocessing.get_context("spawn")  # a fresh interpreter each: no connection shared by a fork
     ready, results = mp.Barrier(clients + 1), mp.Queue()
     procs = [mp.Process(target=_start_client, args=(url, count, ready, results)) for _ in range(clients)]
@@ -178,7 +220,13 @@ def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS) -> flo
         proc.start()
     try:
         ready.wait(timeout=120)
-        spans = [results.get(timeout=max(120.0, count)) for _ in procs]
+        if db is not None:
+            with WaitSampler(db) as sampler:
+                spans = [results.get(timeout=max(120.0, count)) for _ in procs]
+            if sampler.report():
+                log(f"the {clients} clients' database sessions, sampled: {sampler.report()}")
+        else:
+            spans = [results.get(timeout=max(120.0, count)) for _ in procs]
     finally:
         for proc in procs:
             proc.join(timeout=30)
@@ -483,7 +531,7 @@ def run_starts(url: str, runtime: Runtime, plan: Plan, counter: StatementCounter
     sql_per_start = counter.statements / plan.cases
     log(f"case start (register_case, committed): {start_rate:.1f} cases/s over {plan.cases} cases, "
         f"{sql_per_start:.1f} SQL statements each")
-    concurrent_rate = bench_concurrent_starts(url, plan.cases // CLIENTS)
+    concurrent_rate = bench_concurrent_starts(url, plan.cases // CLIENTS, db=runtime.db)
     log(f"case start by {CLIENTS} client processes at once: {concurrent_rate:.1f} cases/s "
         f"({plan.cases // CLIENTS} cases each; load average {os.getloadavg()[0]:.1f})")
     return {"start_per_s": start_rate, "sql_per_start": sql_per_start, "start_per_s_4c": concurrent_rate}
