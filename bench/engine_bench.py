@@ -1,6 +1,9 @@
 """Engine benchmark: case starts, task completions on long histories, state size, timer firing.
 
-    greenloop bench engine [--quick] [--database-url URL]
+    greenloop bench engine [--quick] [--database-url URL] [--only starts,steps,timers,lateness]
+
+``--only`` runs some parts alone (to iterate on one figure faster); the last line then holds
+only their figures ("lateness" copies a document issued in "steps" for its backlog).
 
 Runs on a fresh SQLite file by default, or on the database given by --database-url or
 GREENLOOP_BENCH_DATABASE_URL. THAT DATABASE IS WIPED: every table is dropped first.
@@ -8,7 +11,9 @@ GREENLOOP_BENCH_DATABASE_URL. THAT DATABASE IS WIPED: every table is dropped fir
 Figures:
 - cases started per second: engine.intake.register_case, i.e. intake validated, case numbered,
   process started and its first task projected, committed; by one client (``start_per_s``) and
-  by 4 client processes at once, each with its own connection (``start_per_s_4c``);
+  by 4 client processes at once, each with its own connection (``start_per_s_4c``; on PostgreSQL
+  a line also says what their sessions spent the time on: row-lock waits and on which statement,
+  their clients computing inside a transaction, running);
 - SQL statements per case start and per task completion (``sql_per_start``, ``sql_per_step``:
   every statement the engine sends, counted with SQLAlchemy's ``before_cursor_execute`` event;
   a batched INSERT of many rows counts once, as it is one round trip);
@@ -43,12 +48,14 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from bench.harness import bench_database, log, print_figures, stop_all, tail
 from bench.options import bench_parser
@@ -87,6 +94,8 @@ KEYS = ("start_per_s", "step10_ms", "step100_ms", "size10_kb", "size100_kb", "ti
 # Parked: instances left from the rounds on the frozen clock (their timers long past on the real one).
 PARKED = "bench_parked"
 CLIENTS = 4
+# The parts of a run (``--only``), in the order they run.
+PARTS = ("starts", "steps", "timers", "lateness")
 
 
 @dataclass(frozen=True)
@@ -163,9 +172,47 @@ def _start_client(url: str, count: int, ready, results) -> None:
         db.dispose()
 
 
-def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS) -> float:
+class WaitSampler:
+    """What the clients' PostgreSQL backends are doing, sampled every 5 ms from pg_stat_activity in
+    a thread of its own: waiting for a row lock (and on which statement), running, or idle — in a
+    transaction (its client computing) or between transactions. Where the time of concurrent
+    starts goes, beside their rate."""
+
+    def __init__(self, db: Database):
+        self.db, self.samples, self._stop = db, Counter(), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        if self.db.is_postgres:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        query = text("SELECT state, wait_event_type, left(query, 40) FROM pg_stat_activity WHERE "
+                     "datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        with self.db.engine.connect() as conn:
+            while not self._stop.wait(0.005):
+                for state, wait, statement in conn.execute(query):
+                    what = {"Lock": f"waiting for a lock ({' '.join(statement.split())[:40]}…)",
+                            "Client": None}.get(wait, "running or on disk" if state == "active" else None)
+                    self.samples[what or {"idle in transaction": "idle in a transaction (client computing)",
+                                          "idle": "between transactions"}.get(state, state)] += 1
+                conn.rollback()  # a fresh snapshot of the activity each round
+
+    def report(self) -> str:
+        total = sum(self.samples.values())
+        return "; ".join(f"{n / total * 100:.0f}% {what}" for what, n in self.samples.most_common(4)) if total else ""
+
+
+def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS, db: Database | None = None) -> float:
     """Cases started per second by ``clients`` processes registering ``count`` cases each at once,
-    timed from their common start to the last one's end."""
+    timed from their common start to the last one's end (and, given ``db`` on PostgreSQL, what their
+    backends spent the time on)."""
     mp = multiprocessing.get_context("spawn")  # a fresh interpreter each: no connection shared by a fork
     ready, results = mp.Barrier(clients + 1), mp.Queue()
     procs = [mp.Process(target=_start_client, args=(url, count, ready, results)) for _ in range(clients)]
@@ -173,7 +220,13 @@ def bench_concurrent_starts(url: str, count: int, clients: int = CLIENTS) -> flo
         proc.start()
     try:
         ready.wait(timeout=120)
-        spans = [results.get(timeout=max(120.0, count)) for _ in procs]
+        if db is not None:
+            with WaitSampler(db) as sampler:
+                spans = [results.get(timeout=max(120.0, count)) for _ in procs]
+            if sampler.report():
+                log(f"the {clients} clients' database sessions, sampled: {sampler.report()}")
+        else:
+            spans = [results.get(timeout=max(120.0, count)) for _ in procs]
     finally:
         for proc in procs:
             proc.join(timeout=30)
@@ -424,9 +477,15 @@ def deploy_timer_diagram(runtime: Runtime) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = bench_parser("engine", __doc__)
+    parser.add_argument("--only", type=lambda text: [p.strip() for p in text.split(",") if p.strip()],
+                        default=list(PARTS), help=f"parts to run, comma-separated (default all: {','.join(PARTS)})")
     parser.add_argument("--timers", type=int, help="instances due at once in the timer rounds "
                                                    f"(default {FULL.timers}, {QUICK.timers} with --quick)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = set(args.only) - set(PARTS)
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}; choose among {', '.join(PARTS)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,25 +494,50 @@ def main(argv: list[str] | None = None) -> int:
     if args.timers:
         plan = replace(plan, timers=args.timers)
     with bench_database("engine", args) as (url, db, work_dir):
-        figures = run(url, db, plan, work_dir)
-    print_figures(figures, KEYS)
+        figures = run(url, db, plan, work_dir, set(args.only))
+    print_figures(figures, [key for key in KEYS if key in figures])
     return 0
 
 
-def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
+def run(url: str, db: Database, plan: Plan, work_dir: Path, parts: set[str] = frozenset(PARTS)) -> dict[str, float]:
     clock = ManualClock(START)
     runtime = build_runtime(db, clock, "Asia/Shanghai")
     seed(runtime)
     counter = StatementCounter(db)
+    figures: dict[str, float] = {}
+    if "starts" in parts:
+        figures.update(run_starts(url, runtime, plan, counter))
+    if "steps" in parts:
+        figures.update(run_steps(runtime, clock, plan, counter))
+    if parts & {"timers", "lateness"}:
+        definition_id = deploy_timer_diagram(runtime)
+    if "timers" in parts:
+        for round_no, workers in enumerate((1, 2), start=1):
+            rate = bench_timers(url, db, definition_id, plan.timers, workers, work_dir, round_no)
+            figures[f"timers_per_s_{workers}w"] = rate
+            log(f"due timers fired by {workers} worker process{'es' if workers > 1 else ''}: "
+                f"{rate:.1f} /s ({plan.timers} due at once)")
+    if "lateness" in parts:
+        figures.update(run_lateness(url, db, definition_id, plan, work_dir))
+    with db.read() as session:
+        cases = session.scalar(select(func.count()).select_from(Case))
+    log(f"({cases} cases, {plan.long_cases if 'steps' in parts else 0} with {POINTS[1] + plan.half_window}+ "
+        f"completions; {2 * plan.timers if 'timers' in parts else 0} timer instances)")
+    return figures
 
+
+def run_starts(url: str, runtime: Runtime, plan: Plan, counter: StatementCounter) -> dict[str, float]:
     start_rate = bench_starts(runtime, plan.cases, counter)
     sql_per_start = counter.statements / plan.cases
     log(f"case start (register_case, committed): {start_rate:.1f} cases/s over {plan.cases} cases, "
         f"{sql_per_start:.1f} SQL statements each")
-    concurrent_rate = bench_concurrent_starts(url, plan.cases // CLIENTS)
+    concurrent_rate = bench_concurrent_starts(url, plan.cases // CLIENTS, db=runtime.db)
     log(f"case start by {CLIENTS} client processes at once: {concurrent_rate:.1f} cases/s "
-        f"({plan.cases // CLIENTS} cases each)")
+        f"({plan.cases // CLIENTS} cases each; load average {os.getloadavg()[0]:.1f})")
+    return {"start_per_s": start_rate, "sql_per_start": sql_per_start, "start_per_s_4c": concurrent_rate}
 
+
+def run_steps(runtime: Runtime, clock: ManualClock, plan: Plan, counter: StatementCounter) -> dict[str, float]:
     samples: dict[int, list[float]] = {point: [] for point in POINTS}
     sizes: dict[int, float] = {}
     counter.statements = steps = 0
@@ -484,14 +568,11 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     for point in POINTS[1:]:
         ratio = medians[point] / medians[10]
         log(f"step{point}/step10 = {ratio:.2f} ({'within' if ratio <= 1.3 else 'OVER'} the 1.3x target)")
+    return {"step10_ms": medians[10], "step100_ms": medians[100], "step1000_ms": medians[1000],
+            "size10_kb": sizes[10], "size100_kb": sizes[100], "sql_per_step": sql_per_step}
 
-    definition_id = deploy_timer_diagram(runtime)
-    rates = {}
-    for round_no, workers in enumerate((1, 2), start=1):
-        rates[workers] = bench_timers(url, db, definition_id, plan.timers, workers, work_dir, round_no)
-        log(f"due timers fired by {workers} worker process{'es' if workers > 1 else ''}: "
-            f"{rates[workers]:.1f} /s ({plan.timers} due at once)")
 
+def run_lateness(url: str, db: Database, definition_id: int, plan: Plan, work_dir: Path) -> dict[str, float]:
     park_running(db)
     late = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late", ("--timers-only",))
     log(_lateness("timers started by another process, worker --timers-only asleep", late))
@@ -499,21 +580,11 @@ def run(url: str, db: Database, plan: Plan, work_dir: Path) -> dict[str, float]:
     late_backlog = bench_lateness(url, db, definition_id, plan.late_timers, work_dir, "late-backlog", ())
     log(_lateness(f"the same, worker with its job loop facing {backlog} pending documents "
                   f"({backlog - _pending_documents(db)} rendered meanwhile)", late_backlog))
-
-    with db.read() as session:
-        cases = session.scalar(select(func.count()).select_from(Case))
-    log(f"({cases} cases, {plan.long_cases} with {POINTS[1] + plan.half_window}+ completions; "
-        f"{2 * plan.timers} timer instances)")
     return {
-        "start_per_s": start_rate, "step10_ms": medians[10], "step100_ms": medians[100],
-        "size10_kb": sizes[10], "size100_kb": sizes[100],
-        "timers_per_s_1w": rates[1], "timers_per_s_2w": rates[2],
         "timer_late_p50_ms": percentile(late, 50), "timer_late_p95_ms": percentile(late, 95),
         "timer_late_max_ms": max(late),
         "timer_late_p50_backlog_ms": percentile(late_backlog, 50),
         "timer_late_p95_backlog_ms": percentile(late_backlog, 95), "timer_late_max_backlog_ms": max(late_backlog),
-        "sql_per_start": sql_per_start, "sql_per_step": sql_per_step, "start_per_s_4c": concurrent_rate,
-        "step1000_ms": medians[1000],
     }
 
 

@@ -3,7 +3,7 @@ packages into a runtime (docs/architecture.md).
 
 The runtime (engine/core) knows no domain; here it is lent what a diagram may call (deadlines,
 the case's lifecycle and escalation, a leader's reminders, the 12345 norms), the working calendar, and what follows every step
-(notifications, then case documents, then an enforcement case a
+(a new case's number, then notifications, then case documents, then an enforcement case a
 violation found opens, then the text messages, which read the step's notifications).
 """
 from __future__ import annotations
@@ -14,10 +14,12 @@ from typing import Any
 from documents import issue as document_issue
 from engine.calendar.deadlines import deadline_functions
 from engine.calendar.store import kept_calendar
+from engine.cases import numbering
 from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
 from engine.cases.norms import norms_functions
 from engine.cases.recurrence import recurrence_functions
+from engine.core import reference_cache
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
@@ -55,7 +57,7 @@ def step_calendar(session, timezone: str):
 
 
 BINDINGS = Bindings(functions=diagram_functions, calendar=step_calendar,
-                    after_step=(notification_rules.from_step, document_issue.from_step, enforcement_start.from_step,
+                    after_step=(numbering.from_step, notification_rules.from_step, document_issue.from_step, enforcement_start.from_step,
                                 sms_outbox.from_step))
 
 

@@ -1,26 +1,54 @@
-"""Case numbers 环字〔2026〕第000123号 and public tracking codes."""
+"""Case numbers 环字〔2026〕第000123号 and public tracking codes.
+
+Numbers have no gaps: each is counted on a per-year row (``case_counter``) inside the registering
+transaction, so a registration that rolls back gives its number back. That row stays locked until
+the transaction commits, and every registration needs it: taken when the case row was first
+written, it made concurrent registrations wait for each other's whole first step
+(bench/engine_bench.py, start_per_s_4c). So intake writes the case under a provisional number
+(``provisional_number``) and the first hook after its first step (``from_step``,
+engine/bootstrap.py) gives it its real one: after the workflow has run, before anything that shows
+the number (notifications, text messages, documents) is made. The row is then locked only for the
+rest of the step and its commit. A provisional number is never committed.
+"""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import String, bindparam, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.models import CaseCounter
+from engine.models import Case, CaseCounter
 
+# The serial part's digits at least (第000123号).
+_DIGITS = 6
 # No 0/O/1/I: tracking codes are read out over the phone.
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+def _bump(year: int):
+    counter = CaseCounter.__table__
+    return update(counter).where(counter.c.year == year).values(last=counter.c.last + 1).returning(counter.c.last)
+
+
+def _number(year: int, last) -> str:
+    """The number of the ``last``-th case of ``year``; ``last`` a count, or a SQL expression."""
+    head, tail = f"环字〔{year}〕第", "号"
+    if isinstance(last, int):
+        return f"{head}{last:0{_DIGITS}d}{tail}"
+    digits = cast(last, String)
+    return literal(head) + func.lpad(digits, func.greatest(_DIGITS, func.length(digits)), "0") + literal(tail)
+
+
 def next_case_number(session: Session, now: datetime, tz: str) -> str:
     year = now.astimezone(ZoneInfo(tz)).year
-    # One statement: the row lock is taken and the number counted on at once.
-    bump = update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1) \
-        .returning(CaseCounter.last).execution_options(synchronize_session=False)
-    last = session.scalar(bump)
+    # One statement: the row lock is taken and the number counted on at once. A Core
+    # statement: no autoflush, none of the ORM's bulk-update work.
+    bump = _bump(year)
+    last = session.connection().scalar(bump)
     if last is None:
         # The first case of a year: two registrations may race to create the counter row.
         try:
@@ -28,8 +56,57 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
                 session.add(CaseCounter(year=year, last=0))
         except IntegrityError:
             pass
-        last = session.scalars(bump).one()
-    return f"环字〔{year}〕第{last:06d}号"
+        last = session.connection().execute(bump).scalar_one()
+    return _number(year, last)
+
+
+_IN_PLACE: dict[int, object] = {}
+
+
+def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bool:
+    """PostgreSQL: count on and write the case's number in one statement (the counter row's
+    UPDATE in a WITH); False when the year has no counter row yet."""
+    year = now.astimezone(ZoneInfo(tz)).year
+    statement = _IN_PLACE.get(year)
+    if statement is None:  # built once a year: building it cost more CPU than running it
+        bumped = _bump(year).cte("bumped")
+        cases = Case.__table__
+        last = select(bumped.c.last).scalar_subquery()
+        statement = _IN_PLACE[year] = update(cases) \
+            .where(cases.c.id == bindparam("case_id"), exists(select(bumped.c.last))) \
+            .values(number=_number(year, last)).returning(cases.c.number)
+    number = session.connection().scalar(statement, {"case_id": case.id})
+    if number is None:
+        return False
+    set_committed_value(case, "number", number)  # written already
+    return True
+
+
+# Never a real number's shape (环字〔…〕); unique through the tracking code it carries.
+_PROVISIONAL = "provisional:"
+
+
+def provisional_number(tracking: str) -> str:
+    return f"{_PROVISIONAL}{tracking}"
+
+
+def is_provisional(number: str | None) -> bool:
+    return bool(number) and number.startswith(_PROVISIONAL)
+
+
+def from_step(outcome) -> None:
+    """After a case's first step: its real number in place of the provisional one."""
+    ctx = outcome.context
+    if ctx.case is not None and is_provisional(ctx.case.number):
+        received = ctx.case.received_at
+        if received.tzinfo is None:  # read back from SQLite: naive UTC
+            received = received.replace(tzinfo=timezone.utc)
+        # The step's own writes go out first, so that the counter row is locked only for what follows.
+        ctx.session.flush()
+        if ctx.session.get_bind().dialect.name == "postgresql" and \
+                _number_in_place(ctx.session, ctx.case, received, ctx.timezone.key):
+            return
+        ctx.case.number = next_case_number(ctx.session, received, ctx.timezone.key)
 
 
 def tracking_code() -> str:

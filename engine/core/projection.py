@@ -196,6 +196,9 @@ def sync(session: Session, workflow: BpmnWorkflow, instance: ProcessInstance, ca
         row.completed_at = now
         row.completed_by = actor if task_id == completed_task_id else None
 
+    if instance.id is None:
+        # A new instance (Runtime.start) is written here, once, with its state: its rows need its id.
+        session.flush()
     created = []
     departments: dict[str, int | None] = {}
     for task_id, values in plan.ready.items():

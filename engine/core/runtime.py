@@ -158,8 +158,8 @@ class Runtime:
         now = self.clock.now()
         instance = ProcessInstance(definition_id=version.id, case_id=case.id if case else None, state="",
                                    status="running", created_at=now, updated_at=now, row_version=0)
+        # Written once the first step has run (``_steps``), with its state: one INSERT, no UPDATE.
         session.add(instance)
-        session.flush()
 
         def begin(workflow: BpmnWorkflow, ctx: StepContext) -> None:
             start = workflow.get_tasks(state=TaskState.READY)[0]
@@ -212,6 +212,10 @@ class Runtime:
             instance.status = "completed"
         new_tasks = projection.sync(session, workflow, instance, case, ctx.now(), actor, completed_task_id,
                                     ready=ready)
+        if ctx.instance_id is None:  # a new instance, written by sync: its id for the audit trail
+            ctx.instance_id = instance.id
+            for event in ctx.audit:
+                event.instance_id = instance.id
         for task in new_tasks:
             ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                        group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)

@@ -256,3 +256,43 @@ def test_a_failed_bulk_load_still_counts_what_it_committed(env):
         summed = measure(s, MARCH, scope=true(), tz=TZ)
         counted = measure(s, MARCH, scope=Case.id.is_not(None), tz=TZ)
     assert summed.total == counted.total and counted.total.count("received") == 1
+
+
+def test_the_summary_counts_each_transaction_once_at_its_end(env):
+    """Increments wait for the commit (engine/measures/summary.py): a case changed over several
+    flushes counts once, a savepoint or a transaction rolled back counts nothing, and a read inside
+    the transaction already sees its own changes."""
+    from engine.models import CaseStat
+
+    def both(s):
+        return [(measure(s, MARCH, scope=true(), tz=TZ, by=by), measure(s, MARCH, scope=Case.id.is_not(None),
+                                                                         tz=TZ, by=by))
+                for by in (None, "town", "category")]
+
+    with env.db.write() as s:
+        case = add(s, town="T01", status="handling", accepted_at=local(2))
+        s.flush()
+        case.colour = "red"
+        s.flush()
+        case.category = "water"
+        with pytest.raises(RuntimeError):
+            with s.begin_nested():
+                add(s, town="T02", **closed(handling_workdays=2))
+                case.colour = "yellow"
+                s.flush()
+                raise RuntimeError("the savepoint rolls back")
+        # Nothing written to the summary yet: its shared rows are not locked through the step.
+        assert s.connection().scalar(select(func.count()).select_from(CaseStat)) == 0
+        for summed, counted in both(s):  # read before the commit
+            assert (summed.rows, summed.total) == (counted.rows, counted.total)
+        case.status, case.colour = "closed", "green"
+    with pytest.raises(RuntimeError):
+        with env.db.write() as s:
+            add(s, town="T02", **closed(handling_workdays=1))
+            s.flush()
+            raise RuntimeError("the transaction rolls back")
+    with env.db.read() as s:
+        results = both(s)
+    for summed, counted in results:
+        assert (summed.rows, summed.total) == (counted.rows, counted.total)
+    assert results[0][1].total.count("received") == 1
