@@ -98,16 +98,15 @@ class Runtime:
         return instance
 
     def lock_instance_and_case(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Case | None]:
-        """``lock_instance``, and the instance's case read as it stands once the lock is held, in
-        the same statement (the case row itself is not locked: see engine/work/tasks.py)."""
-        found = session.execute(
-            select(ProcessInstance, Case).outerjoin(Case, Case.id == ProcessInstance.case_id)
-            .where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
-            .execution_options(populate_existing=True)
-        ).first()
-        if found is None:
-            raise WorkflowFault(f"process instance {instance_id} does not exist")
-        return found[0], found[1]
+        """``lock_instance``, then the instance's case read as it stands once the lock is held (the
+        case row itself is not locked: see engine/work/tasks.py). Two statements on purpose: joined
+        into the locking SELECT, a PostgreSQL session that waited for the lock gets the instance
+        as the previous step left it but the case as it was before that step (READ COMMITTED
+        re-reads only the locked rows), and would decide on a stale stage, status or deadline."""
+        instance = self.lock_instance(session, instance_id)
+        case = (session.get(Case, instance.case_id, populate_existing=True)
+                if instance.case_id is not None else None)
+        return instance, case
 
     def ready_rows(self, session: Session, instance: ProcessInstance) -> dict[str, Task]:
         """The instance's ready task rows as they stand now (read again if already loaded): taken

@@ -1,9 +1,10 @@
 """A task completed twice, and a step that fails half-way: nothing is overwritten or half-applied."""
 import threading
+import time
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine.core import projection
 from engine.core.errors import TaskConflict, WorkflowFault
@@ -139,3 +140,56 @@ def test_concurrent_registrations_get_distinct_numbers(env):
     for t in threads:
         t.join(60)
     assert errors == [] and len(set(numbers)) == 6
+
+
+def test_a_completion_that_waited_for_the_lock_sees_the_case_the_previous_step_left(env, monkeypatch):
+    """The step holding the instance changes the case and commits while another completion waits
+    for that instance: the waiting step must start from the case as committed, not as it was when
+    its locking statement began (engine/core/runtime.py lock_instance_and_case)."""
+    case = env.register()
+    task = env.task(case, "receive")
+    seen: list[str] = []
+    original_step = env.runtime.step
+
+    def watching_step(session, instance, case_row, *args, **kwargs):
+        seen.append(case_row.title)
+        return original_step(session, instance, case_row, *args, **kwargs)
+
+    monkeypatch.setattr(env.runtime, "step", watching_step)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_instance_and_change_case():
+        with env.db.write() as session:
+            instance = env.runtime.lock_instance(session, task.instance_id)
+            session.get(Case, instance.case_id).title = "标题已由上一步修改"
+            session.flush()
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_instance_and_change_case)
+    holder.start()
+    assert holding.wait(30)
+    completer = threading.Thread(target=lambda: env.run(complete_task, task.id, {"decision": "accept"}, "wangfang"))
+    completer.start()
+    _wait_until_a_session_waits_for_a_lock(env)
+    release.set()
+    holder.join(30)
+    completer.join(60)
+    assert seen == ["标题已由上一步修改"]
+    assert env.case(case).status == "accepted"
+
+
+def _wait_until_a_session_waits_for_a_lock(env, timeout: float = 30.0) -> None:
+    """On PostgreSQL, until the completion is seen queued behind the holder's row lock. SQLite
+    serializes whole write transactions, so the completion cannot read before the commit there."""
+    if not env.db.is_postgres:
+        return
+    deadline = time.monotonic() + timeout
+    with env.db.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                return
+            conn.rollback()
+            time.sleep(0.01)
+    raise AssertionError("the completion never waited for the instance's lock")
