@@ -154,5 +154,6 @@ def test_a_step_costs_the_same_statements_after_a_long_history(env):
     assert late == early
     # A review (no document issued): 12 statements on PostgreSQL in the engine bench (sql_per_step,
     # bench/engine_bench.py), here with this harness's read of the ready task, the two BEGINs of
-    # SQLite and a notification row per person told; 28 before the reference data was cached.
-    assert late[2] <= 18, late
+    # SQLite, a notification row per person told, and the case read after the instance's lock
+    # (engine/core/runtime.py lock_instance_and_case); 28 before the reference data was cached.
+    assert late[2] <= 19, late
