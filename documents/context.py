@@ -309,7 +309,9 @@ def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
 
 def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
     entries = []
-    for e in timeline(session, case):
+    # The names as the rest of the snapshot reads them, kept per process (``_names``).
+    for e in timeline(session, case, display=_names(session, User.username, User.display_name),
+                      department_names=_names(session, Department.code, Department.name)):
         # Bookkeeping (tasks offered and claimed, timers) has no document wording: the case file
         # records what people and deadlines did.
         text = events.render(e.kind, events.DOCUMENT, detail=e.detail, stage=e.stage, task=e.task_name,
