@@ -266,29 +266,31 @@ def _position(complaint: dict, points: dict[str, tuple[float, float]], rng: rand
 
 def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i, people: Staff) -> bool:
     """Complete one ready task of the case the way staff typically would; False when none is left.
-    The completion and the department's sign-for after it share one transaction (two requests of
-    the same moment; the step itself is the engine's usual one, docs/architecture.md)."""
-    with sim.db.read() as session:
-        tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
-                                     .order_by(Task.created_at)))
-        if not tasks:
-            return False
-        main = [t for t in tasks if t.stage != "supervise"]
-        task = main[0] if main and rng.random() < 0.9 else tasks[0]
-        data, role = _answer(sim, session, rng, task, numbers, i)
-    actor = _actor(role, people.departments.get(task.department_id))
-    sign = rng.random() < 0.85
+    Choosing the task, completing it and the department's sign-for after it share one transaction
+    (requests of the same moment; the step itself is the engine's usual one, docs/architecture.md)."""
     try:
         with sim.db.write() as session:
-            complete_task(session, sim, task.id, data, actor)
+            tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
+                                         .order_by(Task.created_at)))
+            if not tasks:
+                return False
+            main = [t for t in tasks if t.stage != "supervise"]
+            task = main[0] if main and rng.random() < 0.9 else tasks[0]
+            data, role = _answer(sim, session, rng, task, numbers, i)
+            actor = _actor(role, people.departments.get(task.department_id))
+            sign = rng.random() < 0.85
+            # Plain values: the rows read here expire if the step's transaction rolls back.
+            task_id, spec = task.id, task.spec
+            complete_task(session, sim, task_id, data, actor)
             if sign:
                 _sign_for(session, sim, case_id, people)
     except FormInvalid:
-        if task.spec != "handle":
+        if spec != "handle":
             raise
-        # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it instead.
+        # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it
+        # instead, in a transaction of its own (the refused step's was rolled back).
         with sim.db.write() as session:
-            complete_task(session, sim, task.id, DONE, actor)
+            complete_task(session, sim, task_id, DONE, actor)
             if sign:
                 _sign_for(session, sim, case_id, people)
     return True
