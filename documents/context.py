@@ -168,7 +168,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
         "by": who(assign.actor) if assign else "",
         "at": fmt_time(transferred.at if transferred else None, zone),
     }
-    context["supervision"] = _supervision(session, case, facts, zone, step or {})
+    context["supervision"] = _supervision(session, case, facts, zone, step or {}, context["holders"])
     context["extension"] = _extension(facts, case, zone, who)
     handle = facts.completion("handle")
     context["findings"] = fields_of(handle)
@@ -197,11 +197,12 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
         context["photos"] = _reply_photos(session, case, facts, zone, who)
     if kind == "case_file":
         context["timeline"] = _timeline(session, case, zone)
+        attachments = list_attachments(session, case.id)
         context["photos"] = [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
                               "uploaded_at": fmt_time(a.uploaded_at, zone)}
-                             for a in list_attachments(session, case.id) if a.content_type in IMAGE_TYPES]
+                             for a in attachments if a.content_type in IMAGE_TYPES]
         context["attachments"] = [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
-                                  for a in list_attachments(session, case.id) if a.content_type not in IMAGE_TYPES]
+                                  for a in attachments if a.content_type not in IMAGE_TYPES]
         context["documents"] = _documents(session, case, zone)
         context["rectification"] = [
             {"seq": i.seq, "what": i.what, "responsible": i.responsible, "days": i.days,
@@ -267,7 +268,8 @@ def _holders(session: Session, case: Case, zone: ZoneInfo, department_by_id: dic
             for t in rows]
 
 
-def _supervision(session: Session, case: Case, facts: _Facts, zone: ZoneInfo, step: dict) -> dict:
+def _supervision(session: Session, case: Case, facts: _Facts, zone: ZoneInfo, step: dict,
+                 holders: list[dict]) -> dict:
     tier = step.get("tier")
     escalations = [e for e in facts.events if e.kind == "escalated"]
     event = next((e for e in reversed(escalations) if tier is None or (e.detail or {}).get("to_tier") == tier), None)
@@ -278,7 +280,7 @@ def _supervision(session: Session, case: Case, facts: _Facts, zone: ZoneInfo, st
     to_tier = detail.get("to_tier")
     supervise = session.scalars(select(Task).where(Task.case_id == case.id, Task.spec == "supervise",
                                                    Task.tier == to_tier).order_by(Task.created_at.desc())).first()
-    overdue = [h for h in _holders(session, case, zone, {}) if h["spec"] != "supervise"]
+    overdue = [h for h in holders if h["spec"] != "supervise"]
     department = session.get(Department, case.department_id) if case.department_id else None
     return {
         "stage": word(STAGES, event.stage),
@@ -309,7 +311,9 @@ def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
 
 def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
     entries = []
-    for e in timeline(session, case):
+    # The names as the rest of the snapshot reads them, kept per process (``_names``).
+    for e in timeline(session, case, display=_names(session, User.username, User.display_name),
+                      department_names=_names(session, Department.code, Department.name)):
         # Bookkeeping (tasks offered and claimed, timers) has no document wording: the case file
         # records what people and deadlines did.
         text = events.render(e.kind, events.DOCUMENT, detail=e.detail, stage=e.stage, task=e.task_name,

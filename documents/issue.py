@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,20 +40,21 @@ def number_in_series(session: Session, prefix: str, now: datetime, tz: str) -> s
     """The next number of the series ``prefix`` in the local year of ``now`` (case documents, and
     the periodic reports of engine/reports)."""
     year = now.astimezone(ZoneInfo(tz)).year
-    query = select(DocumentCounter).where(DocumentCounter.prefix == prefix, DocumentCounter.year == year) \
-        .with_for_update()
-    counter = session.scalars(query).first()
-    if counter is None:
+    # One statement: the row lock is taken and the number counted on at once (as case numbers,
+    # engine/cases/numbering.py).
+    bump = update(DocumentCounter).where(DocumentCounter.prefix == prefix, DocumentCounter.year == year) \
+        .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last) \
+        .execution_options(synchronize_session=False)
+    last = session.scalar(bump)
+    if last is None:
         # The first document of a series this year: two issuers may race to create the row.
         try:
             with session.begin_nested():
                 session.add(DocumentCounter(prefix=prefix, year=year, last=0))
         except IntegrityError:
             pass
-        counter = session.scalars(query).one()
-    counter.last += 1
-    session.flush()
-    return f"{prefix}〔{year}〕第{counter.last}号"
+        last = session.scalars(bump).one()
+    return f"{prefix}〔{year}〕第{last}号"
 
 
 def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime, tz: str,

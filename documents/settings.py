@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.core import settings_row
+from engine.core import reference_cache, settings_row
 from engine.models import AuditEvent, Grid
 from engine.models.documents import Setting
 
@@ -25,6 +25,12 @@ class DocumentSettings:
 
 
 def load(session: Session) -> DocumentSettings:
+    """Read at every document issued within an engine step: kept per process until a setting
+    changes (engine/core/reference_cache.py)."""
+    return reference_cache.cached(session, "document_settings", None, lambda: _read(session))
+
+
+def _read(session: Session) -> DocumentSettings:
     row = session.get(Setting, KEY)
     value = row.value if row is not None else {}
     return DocumentSettings(show_identity_external=bool(value.get("show_identity_external", False)),
@@ -34,7 +40,8 @@ def load(session: Session) -> DocumentSettings:
 def bureau_name(session: Session, settings: DocumentSettings) -> str:
     if settings.bureau_name:
         return settings.bureau_name
-    county = session.scalar(select(Grid.name).where(Grid.level == "county").order_by(Grid.id).limit(1))
+    county = reference_cache.cached(session, "county_name", None, lambda: session.scalar(
+        select(Grid.name).where(Grid.level == "county").order_by(Grid.id).limit(1)))
     return f"{county or ''}生态环境局"
 
 
@@ -42,7 +49,7 @@ def save(session: Session, new: DocumentSettings, *, actor: str, now) -> Documen
     """Store the settings (in the caller's transaction) and audit what changed."""
     new = DocumentSettings(show_identity_external=bool(new.show_identity_external),
                            bureau_name=(new.bureau_name or "").strip()[:BUREAU_MAX])
-    old = load(session)
+    old = _read(session)
     changed = settings_row.store(session, KEY, asdict(old), asdict(new), actor=actor, now=now)
     if changed:
         session.add(AuditEvent(case_id=None, at=now, actor=actor, kind="setting_changed",

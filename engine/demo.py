@@ -265,40 +265,46 @@ def _position(complaint: dict, points: dict[str, tuple[float, float]], rng: rand
 
 
 def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i, people: Staff) -> bool:
-    """Complete one ready task of the case the way staff typically would; False when none is left."""
-    with sim.db.read() as session:
-        tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
-                                     .order_by(Task.created_at)))
-    if not tasks:
-        return False
-    main = [t for t in tasks if t.stage != "supervise"]
-    task = main[0] if main and rng.random() < 0.9 else tasks[0]
-    data, role = _answer(sim, rng, task, numbers, i)
-    actor = _actor(role, people.departments.get(task.department_id))
+    """Complete one ready task of the case the way staff typically would; False when none is left.
+    Choosing the task, completing it and the department's sign-for after it share one transaction
+    (requests of the same moment; the step itself is the engine's usual one, docs/architecture.md)."""
     try:
         with sim.db.write() as session:
-            complete_task(session, sim, task.id, data, actor)
+            tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
+                                         .order_by(Task.created_at)))
+            if not tasks:
+                return False
+            main = [t for t in tasks if t.stage != "supervise"]
+            task = main[0] if main and rng.random() < 0.9 else tasks[0]
+            data, role = _answer(sim, session, rng, task, numbers, i)
+            actor = _actor(role, people.departments.get(task.department_id))
+            sign = rng.random() < 0.85
+            # Plain values: the rows read here expire if the step's transaction rolls back.
+            task_id, spec = task.id, task.spec
+            complete_task(session, sim, task_id, data, actor)
+            if sign:
+                _sign_for(session, sim, case_id, people)
     except FormInvalid:
-        if task.spec != "handle":
+        if spec != "handle":
             raise
-        # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it instead.
+        # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it
+        # instead, in a transaction of its own (the refused step's was rolled back).
         with sim.db.write() as session:
-            complete_task(session, sim, task.id, DONE, actor)
-    if rng.random() < 0.85:
-        _sign_for(sim, case_id, people)
+            complete_task(session, sim, task_id, DONE, actor)
+            if sign:
+                _sign_for(session, sim, case_id, people)
     return True
 
 
-def _sign_for(sim: Runtime, case_id: int, people: Staff) -> None:
+def _sign_for(session, sim: Runtime, case_id: int, people: Staff) -> None:
     """Most departments sign for (签收, a claim) a newly assigned case at once; the others are
     escalated by the 1-working-day sign-for limit."""
-    with sim.db.write() as session:
-        for task in session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready",
-                                                       Task.stage == "handle", Task.assignee_id.is_(None))):
-            username = _actor("handler", people.departments.get(task.department_id))
-            user_id = people.user_ids.get(username)
-            if user_id is not None:
-                claim_task(session, sim, task.id, user_id, username)
+    for task in session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready",
+                                                   Task.stage == "handle", Task.assignee_id.is_(None))):
+        username = _actor("handler", people.departments.get(task.department_id))
+        user_id = people.user_ids.get(username)
+        if user_id is not None:
+            claim_task(session, sim, task.id, user_id, username)
 
 
 DONE = {"outcome": "done", "findings": "经现场核查，反映情况基本属实，已责令整改。",
@@ -339,7 +345,7 @@ def _enforcement_answer(sim: Runtime, rng: random.Random, task: Task, r: float) 
     return None
 
 
-def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
+def _answer(sim: Runtime, session, rng: random.Random, task: Task, numbers, i) -> tuple[dict, str]:
     r = rng.random()
     if task.spec == "receive":
         if r < 0.06:
@@ -349,8 +355,7 @@ def _answer(sim: Runtime, rng: random.Random, task: Task, numbers, i) -> tuple[d
             return {"decision": "duplicate", "duplicate_of": rng.choice(earlier)}, "intake"
         return {"decision": "accept"}, "intake"
     if task.spec == "assign":
-        with sim.db.read() as session:
-            route = task_data(session, sim, task.id)
+        route = task_data(session, sim, task.id)
         if route.get("route_transfer") and r < 0.9:
             agency = {"urban_management": "城市管理局", "police": "公安局", "housing": "住房和城乡建设局",
                       "agriculture": "农业农村局"}.get(route["route_transfer"], route["route_transfer"])

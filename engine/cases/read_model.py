@@ -180,13 +180,17 @@ def _file_names(session: Session | None, ids: list) -> list[str]:
 
 
 def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redact | None = None,
-             users: dict[int, User] | None = None) -> list[TimelineEntry]:
-    """Every audit event of the case, oldest first, with names instead of codes."""
+             users: dict[int, User] | None = None, display: dict[str, str] | None = None,
+             department_names: dict[str, str] | None = None) -> list[TimelineEntry]:
+    """Every audit event of the case, oldest first, with names instead of codes. ``display``
+    (username → name) and ``department_names`` (code → name): when the caller has them already."""
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                                   .order_by(AuditEvent.at, AuditEvent.id)))
-    users = users if users is not None else {u.id: u for u in session.scalars(select(User))}
-    display = {u.username: u.display_name for u in users.values()}
-    department_names = dict(session.execute(select(Department.code, Department.name)).all())
+    if display is None:
+        users = users if users is not None else {u.id: u for u in session.scalars(select(User))}
+        display = {u.username: u.display_name for u in users.values()}
+    if department_names is None:
+        department_names = dict(session.execute(select(Department.code, Department.name)).all())
     task_names = dict(session.execute(select(Task.id, Task.name).where(Task.case_id == case.id)).all())
     entries = []
     for event in events:

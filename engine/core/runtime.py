@@ -29,7 +29,7 @@ from engine.core.errors import WorkflowFault
 from engine.core.scripting import ScriptLimitExceeded, ScriptRejected, make_script_engine
 from engine.core.specs import DefinitionRef, ParsedBundle, bundle_by_id, bundle_for, latest_ref
 from engine.core.step_context import StepContext
-from engine.core.workflow_io import dump, load
+from engine.core.workflow_io import dump, keep, load
 from engine.models import Case, ProcessDefinition, ProcessInstance, Task
 
 # SpiffWorkflow's task iterator silently stops 1000 levels down (docs/spiffworkflow.md): a case looping that deep would stall with no error. Refuse the step well before.
@@ -223,6 +223,7 @@ class Runtime:
             hook(outcome)
         session.add_all(ctx.audit)
         session.flush()
+        keep(instance.state, workflow)
         return StepResult(instance, new_tasks, ctx)
 
 

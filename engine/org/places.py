@@ -71,6 +71,12 @@ def place_names(session: Session, grid_path: str | None) -> list[str]:
     codes = [p for p in (grid_path or "").split("/") if p][1:]
     if not codes:
         return []
+    # Read for every document issued within an engine step: kept per process until the grid
+    # changes (engine/core/reference_cache.py).
+    return list(reference_cache.cached(session, "place_names", grid_path, lambda: _names_along(session, codes)))
+
+
+def _names_along(session: Session, codes: list[str]) -> list[str]:
     names = dict(session.execute(select(Grid.code, Grid.name).where(Grid.code.in_(codes))).all())
     return [names.get(code, code) for code in codes]
 

@@ -111,3 +111,43 @@ def test_timers_keep_their_due_moment_not_their_expression(workflow, clock):
     loaded.refresh_timers()
     loaded.do_engine_steps()
     assert {t.task_spec.bpmn_id for t in waiting_timers(loaded)} == {"stage_warning", "stage_deadline", "sup_next"}
+
+
+def test_a_kept_workflow_is_taken_once_for_its_exact_state(workflow):
+    from engine.core.workflow_io import keep
+
+    state = dump(workflow)
+    keep(state, workflow)
+    engine = make_script_engine({})
+    taken = load(state, bundle("projection.bpmn", "projection"), engine)
+    assert taken is workflow and taken.script_engine is engine
+    again = _load(state)
+    assert again is not workflow, "taking removes it: a step that changed it must not hand it out again"
+    assert _snapshot(again) == _snapshot(workflow)
+
+
+def test_a_kept_workflow_is_not_taken_for_another_state_or_other_specs(workflow):
+    from engine.core.workflow_io import keep
+
+    state = dump(workflow)
+    keep(state, workflow)
+    workflow.script_engine = make_script_engine({})
+    complete(workflow, "handle")  # changed after it was kept: its state is no longer the kept one
+    assert _load(dump(workflow)) is not workflow
+    other = start("projection.bpmn", "projection", DATA)
+    other_state = dump(other)
+    keep(other_state, other)
+    reparsed = bundle.__wrapped__("projection.bpmn", "projection")  # a version parsed again
+    assert load(other_state, reparsed, make_script_engine({})) is not other
+
+
+def test_kept_workflows_are_bounded(workflow, monkeypatch):
+    from engine.core import workflow_io
+
+    monkeypatch.setattr(workflow_io, "KEPT_MAX", 2)
+    states = []
+    for _ in range(3):
+        wf = start("projection.bpmn", "projection", DATA)
+        states.append(dump(wf))
+        workflow_io.keep(states[-1], wf)
+    assert len(workflow_io._kept) == 2 and states[0] not in workflow_io._kept
