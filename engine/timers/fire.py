@@ -24,7 +24,7 @@ from engine.core import reference_cache
 from engine.core.due_timers import fire_due_timers
 from engine.core.errors import GreenloopError
 from engine.core.runtime import Runtime
-from engine.models import AuditEvent, Case, ProcessInstance
+from engine.models import AuditEvent, Case, ProcessInstance, Task
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ def fire_next_batch(runtime: Runtime, size: int = FIRE_BATCH) -> list[int]:
             .limit(size)
             .with_for_update(of=ProcessInstance, skip_locked=True)
         ).all()
-        if claimed and runtime.db.is_postgres:
+        if not claimed:
+            return []
+        if runtime.db.is_postgres:
             # Turn the claim's row locks into this transaction's own update of the rows. A row locked
             # FOR UPDATE by the transaction and then updated in a savepoint (a subtransaction) gets
             # a MultiXact as its deleter, and PostgreSQL never marks the index entries of such dead
@@ -60,14 +62,20 @@ def fire_next_batch(runtime: Runtime, size: int = FIRE_BATCH) -> list[int]:
                             .where(ProcessInstance.id.in_([instance.id for instance, _case in claimed]))
                             .values(row_version=ProcessInstance.row_version)
                             .execution_options(synchronize_session=False))
+        # The batch's ready task rows, read once under its locks: each step starts from its own
+        # (Runtime.step's ``ready``) instead of reading them itself.
+        ready: dict[int, dict[str, Task]] = {instance.id: {} for instance, _case in claimed}
+        for row in session.scalars(select(Task).where(Task.instance_id.in_(list(ready)), Task.state == "ready")):
+            ready[row.instance_id][row.id] = row
         # The steps change no reference data: one read of its token serves the whole batch.
         with reference_cache.scope(session):
             for instance, case in claimed:
-                _fire(runtime, session, instance, case, now)
+                _fire(runtime, session, instance, case, now, ready[instance.id])
         return [instance.id for instance, _case in claimed]
 
 
-def _fire(runtime: Runtime, session: Session, instance: ProcessInstance, case: Case | None, now: datetime) -> None:
+def _fire(runtime: Runtime, session: Session, instance: ProcessInstance, case: Case | None, now: datetime,
+          ready: dict[str, Task]) -> None:
     """One instance's step in a savepoint of the batch's transaction; a failure parks it alone."""
     fired: list[tuple[str, str]] = []
 
@@ -76,7 +84,7 @@ def _fire(runtime: Runtime, session: Session, instance: ProcessInstance, case: C
 
     try:
         with session.begin_nested():
-            runtime.step(session, instance, case, "system", advance)
+            runtime.step(session, instance, case, "system", advance, ready=ready)
     except (OperationalError, InterfaceError):
         raise  # the database itself is in trouble (connection lost, deadlock, locked): retry the batch later
     except Exception as err:
