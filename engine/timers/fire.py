@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 RECHECK_AFTER = timedelta(minutes=1)
 # Instances claimed and advanced per transaction. Small enough that a batch commits in a fraction
 # of a second (its row locks, and any numbering lock a step takes, are held until then); large
-# enough that the claim and the commit are shared by many steps (bench/engine_bench.py, timers).
+# enough that the claim and the commit are shared by many steps. Measured on PostgreSQL, one
+# process firing 1,000 bench timers: 71/s one per transaction, 197/s by 10, 282/s by 25, 382/s by 50.
 FIRE_BATCH = 25
 
 
@@ -56,7 +57,7 @@ def fire_next_batch(runtime: Runtime, size: int = FIRE_BATCH) -> list[int]:
             # FOR UPDATE by the transaction and then updated in a savepoint (a subtransaction) gets
             # a MultiXact as its deleter, and PostgreSQL never marks the index entries of such dead
             # rows as dead before VACUUM: every later claim walked past all the instances fired
-            # before it (10,000 due at once: 25 ms a claim at the end). Updated here first, the
+            # before it (10,000 due at once: 16-37 ms a claim once 6,000 had fired). Updated here first, the
             # savepoint updates a row version this transaction wrote, and no MultiXact is made.
             session.execute(update(ProcessInstance)
                             .where(ProcessInstance.id.in_([instance.id for instance, _case in claimed]))
