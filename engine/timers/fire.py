@@ -46,7 +46,9 @@ def fire_next_batch(runtime: Runtime, size: int = FIRE_BATCH) -> list[int]:
         instances = list(session.scalars(
             select(ProcessInstance)
             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due < now)
-            .order_by(ProcessInstance.next_timer_due)
+            # Ties by id: instances due at the same moment fire in the order they were started on
+            # every run (two of one case tell the same people in one thread, engine/notify/delivery.py).
+            .order_by(ProcessInstance.next_timer_due, ProcessInstance.id)
             .limit(size)
             .with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)))

@@ -130,12 +130,14 @@ def test_the_police_follow_up_escalates_again_each_period_until_the_decision_is_
     # Each further period (3 working days; a calendar week holds them) without the decision: again.
     env.at((task.due_at + timedelta(days=7)).isoformat())
     assert escalations() == [3, 4]
-    env.at((task.due_at + timedelta(days=14)).isoformat())
-    assert escalations() == [3, 4, 4]  # the top tier is reminded again each period
+    # Read before the complaint's own escalation reaches tier 4 too: both tell the leaders in the
+    # case's one escalation thread, whose title is the latest news (engine/notify/delivery.py).
     with env.db.read() as s:
         told = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
                              .where(Notification.kind == "escalation", Notification.title.contains("待公安机关决定"))))
     assert "leader" in told  # the bureau's leaders (tier 4) are told past the second period
+    env.at((task.due_at + timedelta(days=14)).isoformat())
+    assert escalations() == [3, 4, 4]  # the top tier is reminded again each period
     with env.db.read() as s:  # and the police department's own people are reminded
         reminded = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
                                  .where(Notification.title.contains("待公安机关反馈处理决定"))))
