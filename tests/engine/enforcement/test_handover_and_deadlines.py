@@ -135,7 +135,10 @@ def test_the_police_follow_up_escalates_again_each_period_until_the_decision_is_
     with env.db.read() as s:
         told = set(s.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
                              .where(Notification.kind == "escalation", Notification.title.contains("待公安机关决定"))))
-    assert "leader" in told  # the bureau's leaders (tier 4) are told past the second period
+    with env.db.read() as s:  # what each person's escalation rows say, should this ever fail again
+        rows = [(n.user_id, n.thread, n.count, n.title) for n in
+                s.scalars(select(Notification).where(Notification.kind == "escalation"))]
+    assert "leader" in told, rows  # the bureau's leaders (tier 4) are told past the second period
     env.at((task.due_at + timedelta(days=14)).isoformat())
     assert escalations() == [3, 4, 4]  # the top tier is reminded again each period
     with env.db.read() as s:  # and the police department's own people are reminded
