@@ -16,11 +16,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents import settings as document_settings
+from engine.core import counters
 from engine.core.errors import NotFound
 from engine.core.runtime import Runtime, StepOutcome
 from engine.core.specs import properties
@@ -40,20 +40,7 @@ def number_in_series(session: Session, prefix: str, now: datetime, tz: str) -> s
     """The next number of the series ``prefix`` in the local year of ``now`` (case documents, and
     the periodic reports of engine/reports)."""
     year = now.astimezone(ZoneInfo(tz)).year
-    # One statement: the row lock is taken and the number counted on at once (as case numbers,
-    # engine/cases/numbering.py).
-    bump = update(DocumentCounter).where(DocumentCounter.prefix == prefix, DocumentCounter.year == year) \
-        .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last) \
-        .execution_options(synchronize_session=False)
-    last = session.scalar(bump)
-    if last is None:
-        # The first document of a series this year: two issuers may race to create the row.
-        try:
-            with session.begin_nested():
-                session.add(DocumentCounter(prefix=prefix, year=year, last=0))
-        except IntegrityError:
-            pass
-        last = session.scalars(bump).one()
+    last = counters.bump(session, DocumentCounter, prefix=prefix, year=year)
     return f"{prefix}〔{year}〕第{last}号"
 
 

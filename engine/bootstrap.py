@@ -19,7 +19,6 @@ from engine.cases.escalation import escalation_functions
 from engine.cases.lifecycle import case_functions
 from engine.cases.norms import norms_functions
 from engine.cases.recurrence import recurrence_functions
-from engine.core import reference_cache
 from engine.core.clock import Clock, clock_from_env
 from engine.core.config import Settings, load_settings
 from engine.core.db import Database
@@ -50,13 +49,8 @@ def diagram_functions(ctx: StepContext) -> dict[str, Callable[..., Any]]:
             **inspection_functions(ctx)}
 
 
-def step_calendar(session, timezone: str):
-    """The working calendar, kept per process until an administrator changes it (every process
-    sees the change from its next step: engine/core/reference_cache.py)."""
-    return kept_calendar(session, timezone)
-
-
-BINDINGS = Bindings(functions=diagram_functions, calendar=step_calendar,
+# The working calendar, kept per process until an administrator changes it (kept_calendar).
+BINDINGS = Bindings(functions=diagram_functions, calendar=kept_calendar,
                     after_step=(numbering.from_step, notification_rules.from_step, document_issue.from_step, enforcement_start.from_step,
                                 sms_outbox.from_step))
 

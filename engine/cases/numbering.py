@@ -17,21 +17,16 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, bindparam, cast, exists, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.core import counters
 from engine.models import Case, CaseCounter
 
 # The serial part's digits at least (第000123号).
 _DIGITS = 6
 # No 0/O/1/I: tracking codes are read out over the phone.
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def _bump(year: int):
-    counter = CaseCounter.__table__
-    return update(counter).where(counter.c.year == year).values(last=counter.c.last + 1).returning(counter.c.last)
 
 
 def _number(year: int, last) -> str:
@@ -45,19 +40,7 @@ def _number(year: int, last) -> str:
 
 def next_case_number(session: Session, now: datetime, tz: str) -> str:
     year = now.astimezone(ZoneInfo(tz)).year
-    # One statement: the row lock is taken and the number counted on at once. A Core
-    # statement: no autoflush, none of the ORM's bulk-update work.
-    bump = _bump(year)
-    last = session.connection().scalar(bump)
-    if last is None:
-        # The first case of a year: two registrations may race to create the counter row.
-        try:
-            with session.begin_nested():
-                session.add(CaseCounter(year=year, last=0))
-        except IntegrityError:
-            pass
-        last = session.connection().execute(bump).scalar_one()
-    return _number(year, last)
+    return _number(year, counters.bump(session, CaseCounter, year=year))
 
 
 _IN_PLACE: dict[int, object] = {}
@@ -69,7 +52,7 @@ def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bo
     year = now.astimezone(ZoneInfo(tz)).year
     statement = _IN_PLACE.get(year)
     if statement is None:  # built once a year: building it cost more CPU than running it
-        bumped = _bump(year).cte("bumped")
+        bumped = counters.bump_statement(CaseCounter, year=year).cte("bumped")
         cases = Case.__table__
         last = select(bumped.c.last).scalar_subquery()
         statement = _IN_PLACE[year] = update(cases) \
