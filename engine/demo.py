@@ -299,6 +299,7 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i, people
     """Complete one ready task of the case the way staff typically would; False when none is left.
     Choosing the task, completing it and the department's sign-for after it share one transaction
     (requests of the same moment; the step itself is the engine's usual one, docs/architecture.md)."""
+    spec = None  # read inside the transaction below; a refusal before that is not a late return
     try:
         with sim.db.write() as session:
             tasks = list(session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready")
