@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.core import history, projection, reference_cache, spiff_clock
 from engine.core.clock import Clock, SystemClock, active_clock
 from engine.core.db import Database
-from engine.core.errors import WorkflowFault
+from engine.core.errors import NotFound, WorkflowFault
 from engine.core.scripting import ScriptLimitExceeded, ScriptRejected, make_script_engine
 from engine.core.specs import DefinitionRef, ParsedBundle, bundle_by_id, bundle_for, latest_ref
 from engine.core.step_context import StepContext
@@ -97,16 +97,31 @@ class Runtime:
             raise WorkflowFault(f"process instance {instance_id} does not exist")
         return instance
 
-    def lock_instance_and_case(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Case | None]:
-        """``lock_instance``, then the instance's case read as it stands once the lock is held (the
-        case row itself is not locked: see engine/work/tasks.py). Two statements on purpose: joined
-        into the locking SELECT, a PostgreSQL session that waited for the lock gets the instance
-        as the previous step left it but the case as it was before that step (READ COMMITTED
-        re-reads only the locked rows), and would decide on a stale stage, status or deadline."""
-        instance = self.lock_instance(session, instance_id)
-        case = (session.get(Case, instance.case_id, populate_existing=True)
-                if instance.case_id is not None else None)
-        return instance, case
+    def lock_instance_and_case(self, session: Session, instance_id: int | None = None, *,
+                               task_id: str | None = None) -> tuple[ProcessInstance, Case | None]:
+        """Lock the instance (``instance_id``, or the one ``task_id`` belongs to) and its case, both
+        read as they stand once the locks are held: one statement for a process with a case.
+
+        Both rows are locked (FOR UPDATE OF both): a PostgreSQL session that waited re-reads only
+        the rows it locks (READ COMMITTED), so a case merely joined to the locked instance would
+        come back as it was before the step it waited for, and the step would decide on a stale
+        stage, status or deadline. The step writes its case anyway, after its instance: the same
+        order as before, only earlier."""
+        if task_id is not None:
+            wanted = ProcessInstance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery()
+        else:
+            wanted = ProcessInstance.id == instance_id
+        row = session.execute(
+            select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id).where(wanted)
+            .with_for_update(of=[ProcessInstance, Case]).execution_options(populate_existing=True)).first()
+        if row is not None:
+            return row[0], row[1]
+        # No case (a patrol's process), or nothing there at all.
+        if task_id is not None:
+            instance_id = session.scalar(select(Task.instance_id).where(Task.id == task_id))
+            if instance_id is None:
+                raise NotFound(f"任务 {task_id} 不存在 (no such task)")
+        return self.lock_instance(session, instance_id), None
 
     def ready_rows(self, session: Session, instance: ProcessInstance) -> dict[str, Task]:
         """The instance's ready task rows as they stand now (read again if already loaded): taken

@@ -55,8 +55,10 @@ class Notification(Base):
 Index("ix_audit_event_case_id_id", AuditEvent.case_id, AuditEvent.id)
 Index("ix_audit_event_case_kind_id", AuditEvent.case_id, AuditEvent.kind, AuditEvent.id)
 Index("ix_notification_group", Notification.group, Notification.read_at)
-# Finding the person's unread row of a thread, once per recipient of every step.
-Index("ix_notification_thread", Notification.user_id, Notification.thread, Notification.read_at)
+# One unread row per person and thread: news joins it, or starts it, in one statement
+# (engine/notify/delivery.py), and two steps committing at once cannot start two.
+Index("uq_notification_unread_thread", Notification.user_id, Notification.thread, unique=True,
+      postgresql_where=Notification.read_at.is_(None), sqlite_where=Notification.read_at.is_(None))
 
 
 class NotificationPreference(Base):

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, cast, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.core import reference_cache
@@ -114,6 +116,7 @@ class Message:
 # Group news about work arriving in a queue, digested per person, queue and stage (module doc), and
 # how a digest of ``n`` pieces reads: what arrived since the person last read it — some may have been
 # done by colleagues since, the inbox the digest links to shows what still waits.
+_DIGEST = "queue:"  # the start of a queue digest's thread
 QUEUE_TITLES = {"task": "{stage}：新到任务 {n} 件", "warning": "{stage}：预警 {n} 件",
                 "closed": "{stage}：办结待回访 {n} 件"}
 
@@ -122,18 +125,18 @@ def thread_of(message: Message, case: Case | None) -> str | None:
     """The thread a message joins: its group's queue digest, or its case and kind."""
     audience = message.audience
     if audience.user_id is None and message.kind in QUEUE_TITLES and message.stage:
-        return f"queue:{audience.group}:{message.kind}:{message.stage}"
+        return f"{_DIGEST}{audience.group}:{message.kind}:{message.stage}"
     return f"case:{case.id}:{message.kind}" if case is not None else None
 
 
 def is_digest(note: Notification) -> bool:
-    return bool(note.thread) and note.thread.startswith("queue:")
+    return bool(note.thread) and note.thread.startswith(_DIGEST)
 
 
 def deliver(session: Session, case: Case | None, messages: Iterable[Message], now: datetime,
-            directory: Directory | None = None) -> list[Notification]:
+            directory: Directory | None = None) -> int:
     """Tell each recipient once — only the first (most specific) message of the step is theirs — by
-    adding to their unread row of its thread, or by a new row; returns the rows touched."""
+    adding to their unread row of its thread, or by a new row; returns how many people were told."""
     directory = directory or Directory(session)
     taken: set[int] = set()
     planned: list[tuple[int, Message, str | None]] = []
@@ -142,48 +145,55 @@ def deliver(session: Session, case: Case | None, messages: Iterable[Message], no
             if user_id not in taken:
                 taken.add(user_id)
                 planned.append((user_id, message, thread_of(message, case)))
-    if not planned:
-        return []
-    open_rows = _unread_threads(session, {u for u, _m, t in planned if t}, {t for _u, _m, t in planned if t})
-    rows = []
-    for user_id, message, thread in planned:
-        row = open_rows.get((user_id, thread)) if thread else None
-        if row is None:
-            a = message.audience
-            row = Notification(
-                user_id=user_id, group=a.group, department_id=a.department_id, grid_path=a.grid_path,
-                tier=a.tier, case_id=case.id if case else None, kind=message.kind, thread=thread,
-                stage=message.stage, count=1, title=message.title[:300], body=message.body,
-                created_at=now, last_at=now)
-            session.add(row)
-        else:
-            _add_to(row, message, case, now)
-        rows.append(row)
-    return rows
+    # One statement per kind of joining (a queue's digest of one stage, or a case's thread): each
+    # row is inserted, or added to the person's unread row of its thread (the unique index
+    # uq_notification_unread_thread, engine/models/audit.py). Rows go in person order, so that two
+    # steps telling the same people lock their rows in the same order.
+    batches: dict[tuple[str, str | None] | None, list[dict]] = {}
+    for user_id, message, thread in sorted(planned, key=lambda p: (p[0], p[2] or "")):
+        a = message.audience
+        joining = (message.kind, message.stage) if thread and thread.startswith(_DIGEST) else None
+        batches.setdefault(joining, []).append(dict(
+            user_id=user_id, group=a.group, department_id=a.department_id, grid_path=a.grid_path, tier=a.tier,
+            case_id=case.id if case else None, kind=message.kind, thread=thread, stage=message.stage, count=1,
+            title=message.title[:300], body=message.body, created_at=now, last_at=now))
+    connection = session.connection()
+    for joining, rows in batches.items():
+        connection.execute(_upsert(connection.dialect.name, joining, len(rows)), _numbered(rows))
+    return len(planned)
 
 
-def _unread_threads(session: Session, users: set[int], threads: set[str]) -> dict[tuple[int, str], Notification]:
-    if not users or not threads:
-        return {}
-    found: dict[tuple[int, str], Notification] = {}
-    for row in session.scalars(select(Notification).where(
-            Notification.user_id.in_(users), Notification.thread.in_(threads), Notification.read_at.is_(None))
-            .order_by(Notification.id)):
-        found[(row.user_id, row.thread)] = row  # the newest, should a race have left two
-    return found
+_TABLE = Notification.__table__
+_COLUMNS = ("user_id", "group", "department_id", "grid_path", "tier", "case_id", "kind", "thread", "stage", "count",
+            "title", "body", "created_at", "last_at")
+# Built once per dialect, digest and row count: building one costs more CPU than running it.
+_UPSERTS: dict[tuple, object] = {}
 
 
-def _add_to(row: Notification, message: Message, case: Case | None, now: datetime) -> None:
-    row.count = (row.count or 1) + 1
-    row.last_at = now
-    if is_digest(row):
-        # About several cases now: the queue is the link, the latest case is named in the body;
-        # one e-mail per digest, so a mailed digest is not mailed again.
-        row.case_id = None
-        row.title = QUEUE_TITLES[message.kind].format(stage=word(STAGES, message.stage), n=row.count)[:300]
-        row.body = f"最新一件：{message.title}。{message.body}"
+def _numbered(rows: list[dict]) -> dict:
+    return {f"r{i}_{name}": row[name] for i, row in enumerate(rows) for name in _COLUMNS}
+
+
+def _upsert(dialect: str, joining: tuple[str, str | None] | None, count: int):
+    """``INSERT … VALUES (row 0), (row 1)… ON CONFLICT (user_id, thread) WHERE unread DO UPDATE``:
+    a repeat adds one to the count and brings the latest wording; a queue's digest is renamed for
+    its new count and names the latest case in its body, and stays mailed if it was (one e-mail per
+    digest); news about a case clears ``emailed_at`` so it is mailed again (engine/notify/mail.py)."""
+    key = (dialect, joining, count)
+    statement = _UPSERTS.get(key)
+    if statement is not None:
+        return statement
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(_TABLE).values(
+        [{name: bindparam(f"r{i}_{name}", type_=_TABLE.c[name].type) for name in _COLUMNS} for i in range(count)])
+    new, old = insert.excluded, _TABLE.c
+    changes = {"count": old.count + 1, "last_at": new.last_at}
+    if joining is None:
+        changes.update(title=new.title, body=new.body, emailed_at=None)
     else:
-        row.title, row.body = message.title[:300], message.body
-        row.emailed_at = None  # something new about this case: mail it (engine/notify/mail.py)
-
-
+        kind, stage = joining
+        head, tail = QUEUE_TITLES[kind].format(stage=word(STAGES, stage), n="{n}").split("{n}")
+        changes.update(case_id=None, title=literal(head) + cast(old.count + 1, String) + literal(tail),
+                       body=literal("最新一件：") + new.title + literal("。") + new.body)
+    statement = _UPSERTS[key] = insert.on_conflict_do_update(
+        index_elements=["user_id", "thread"], index_where=old.read_at.is_(None), set_=changes)
+    return statement

@@ -56,8 +56,8 @@ def from_step(outcome) -> None:
             stage=task.stage))
 
     if messages:
-        created = deliver(session, case, messages, ctx.now())
-        if not created:
+        told = deliver(session, case, messages, ctx.now())
+        if not told:
             log.info("case %s: nobody in scope to notify for %s", case.number, sorted({m.kind for m in messages}))
 
 
