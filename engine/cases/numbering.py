@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.core import counters
+from engine.measures import summary
 from engine.models import Case, CaseCounter
 
 # The serial part's digits at least (第000123号).
@@ -48,7 +49,9 @@ _IN_PLACE: dict[int, object] = {}
 
 def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bool:
     """PostgreSQL: count on and write the case's number in one statement (the counter row's
-    UPDATE in a WITH); False when the year has no counter row yet."""
+    UPDATE in a WITH), returning what the monthly summary counts of the case, so that its commit
+    need not read it again (engine/measures/summary.written); False when the year has no counter
+    row yet."""
     year = now.astimezone(ZoneInfo(tz)).year
     statement = _IN_PLACE.get(year)
     if statement is None:  # built once a year: building it cost more CPU than running it
@@ -57,11 +60,13 @@ def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bo
         last = select(bumped.c.last).scalar_subquery()
         statement = _IN_PLACE[year] = update(cases) \
             .where(cases.c.id == bindparam("case_id"), exists(select(bumped.c.last))) \
-            .values(number=_number(year, last)).returning(cases.c.number)
-    number = session.connection().scalar(statement, {"case_id": case.id})
-    if number is None:
+            .values(number=_number(year, last)) \
+            .returning(cases.c.number, *summary.returned_columns("postgresql"))
+    row = session.connection().execute(statement, {"case_id": case.id}).first()
+    if row is None:
         return False
-    set_committed_value(case, "number", number)  # written already
+    set_committed_value(case, "number", row.number)  # written already
+    summary.written(session, case.id, row._mapping)
     return True
 
 

@@ -43,6 +43,18 @@ def _token(session: Session) -> int | None:
     return held
 
 
+def token_column():
+    """The token as a column of a statement the step sends anyway (its instance lock,
+    engine/core/runtime.py), handed to ``prime``: the step's one read of it costs no statement."""
+    return select(ReferenceGeneration.token).where(ReferenceGeneration.id == 1).scalar_subquery()
+
+
+def prime(session: Session, token: int | None) -> None:
+    """Within ``scope``, take ``token`` (read through ``token_column``) as the scope's one read."""
+    if session.info.get(_TOKEN) is _UNREAD:
+        session.info[_TOKEN] = token
+
+
 @contextmanager
 def scope(session: Session) -> Iterator[None]:
     """Read the token at most once until the block ends: for an engine step, which changes no

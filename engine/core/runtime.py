@@ -112,9 +112,11 @@ class Runtime:
         else:
             wanted = ProcessInstance.id == instance_id
         row = session.execute(
-            select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id).where(wanted)
+            select(ProcessInstance, Case, reference_cache.token_column())
+            .join(Case, Case.id == ProcessInstance.case_id).where(wanted)
             .with_for_update(of=[ProcessInstance, Case]).execution_options(populate_existing=True)).first()
         if row is not None:
+            reference_cache.prime(session, row[2])
             return row[0], row[1]
         # No case (a patrol's process), or nothing there at all.
         if task_id is not None:

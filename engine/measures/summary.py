@@ -17,7 +17,9 @@ commute, so concurrent steps never lose one. The "after" read and the increments
 transaction commits (or until the summary is read in it): every case start adds to the same few
 rows (this month's "all" counts), whose locks are then held only while the transaction commits,
 not through its whole step — concurrent starts would otherwise queue behind each other
-(bench/engine_bench.py, start_per_s_4c). An ORM bulk ``UPDATE`` of cases
+(bench/engine_bench.py, start_per_s_4c). A statement that writes a case anyway may return its
+"after" (``written``; a new case's number, engine/cases/numbering.py): the commit then counts it
+without reading the case, unless the case changed again since. An ORM bulk ``UPDATE`` of cases
 (engine/org/grid_tree.repath) is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``; a
 process seeding thousands of cases step by step (the demo) may pause it and count once (``paused``).
 The summary is in one time zone, the one ``maintain`` was given (engine/bootstrap.py gives the
@@ -98,26 +100,45 @@ def _contribution_columns(dialect: str) -> list:
 _COLUMNS: dict[str, list] = {}
 
 
-def contributions(session: Session, where, zone: ZoneInfo, sign: int = 1) -> Counter:
-    """{(month, dimension, key, fact): ±cases} of the cases matching ``where``."""
-    dialect = session.get_bind().dialect.name
+def _columns(dialect: str) -> list:
     columns = _COLUMNS.get(dialect)
     if columns is None:
         columns = _COLUMNS[dialect] = [c for c in _contribution_columns(dialect) if c is not None]
+    return columns
+
+
+def contributions(session: Session, where, zone: ZoneInfo, sign: int = 1) -> Counter:
+    """{(month, dimension, key, fact): ±cases} of the cases matching ``where``."""
     found: Counter = Counter()
-    rows = session.connection().execute(select(*columns).where(where))
-    for row in rows:
-        values = row._mapping
-        month = _month(values["received_at"], zone)
-        facts = ["received", *(code for code in FACTS if code != "received" and values[f"f_{code}"])]
-        if values[f"f_{DURATION_FACT}"] and values["handling_workdays"] is not None:
-            facts.append(f"{DAYS_PREFIX}{values['handling_workdays']}")
-        keys = [(ALL, "")] + [(by, NONE_KEY if values[f"k_{by}"] is None else str(values[f"k_{by}"]))
-                              for by in DIMENSIONS]
-        for dimension, key in keys:
-            for fact in facts:
-                found[(month, dimension, key, fact)] += sign
+    for row in session.connection().execute(select(*_columns(session.get_bind().dialect.name)).where(where)):
+        _add_row(found, row._mapping, zone, sign)
     return found
+
+
+def _add_row(found: Counter, values, zone: ZoneInfo, sign: int) -> None:
+    month = _month(values["received_at"], zone)
+    facts = ["received", *(code for code in FACTS if code != "received" and values[f"f_{code}"])]
+    if values[f"f_{DURATION_FACT}"] and values["handling_workdays"] is not None:
+        facts.append(f"{DAYS_PREFIX}{values['handling_workdays']}")
+    keys = [(ALL, "")] + [(by, NONE_KEY if values[f"k_{by}"] is None else str(values[f"k_{by}"]))
+                          for by in DIMENSIONS]
+    for dimension, key in keys:
+        for fact in facts:
+            found[(month, dimension, key, fact)] += sign
+
+
+def returned_columns(dialect: str) -> list:
+    """What a statement writing a case returns so that ``written`` can take its contribution."""
+    return _columns(dialect)
+
+
+def written(session: Session, case_id: int, values) -> None:
+    """A statement that wrote case ``case_id`` returned ``returned_columns``: unless the case
+    changes again in this transaction, its commit counts these values instead of reading the case
+    once more (engine/cases/numbering.py: a case's first step)."""
+    pending = session.info.get(_PENDING)
+    if pending is not None and case_id in pending.ids:
+        pending.known[case_id] = dict(values)
 
 
 _UPSERT: dict[str, object] = {}
@@ -190,6 +211,7 @@ class _Pending:
     deltas: Counter = field(default_factory=Counter)
     ids: set[int] = field(default_factory=set)
     fresh: list[Case] = field(default_factory=list)  # inserted, their ids known once flushed
+    known: dict[int, dict] = field(default_factory=dict)  # "after" values a write returned (``written``)
 
 
 def _pending(session: Session) -> _Pending:
@@ -208,6 +230,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     if not (changed or gone or fresh):
         return
     pending = _pending(session)
+    for o in changed + gone:
+        pending.known.pop(o.id, None)
     first = [o.id for o in changed + gone if o.id not in pending.ids]
     if first:
         pending.deltas.update(contributions(session, Case.id.in_(first), _state["tz"], -1))
@@ -228,8 +252,11 @@ def flush_pending(session: Session) -> None:
     if pending is None:
         return
     deltas = pending.deltas
-    if pending.ids:
-        deltas.update(contributions(session, Case.id.in_(sorted(pending.ids)), _state["tz"]))
+    for values in pending.known.values():
+        _add_row(deltas, values, _state["tz"], 1)
+    unknown = sorted(pending.ids - pending.known.keys())
+    if unknown:
+        deltas.update(contributions(session, Case.id.in_(unknown), _state["tz"]))
     apply(session, deltas)
 
 
@@ -260,6 +287,8 @@ def _bulk_update(orm_execute_state):
     if not ids:
         return None
     pending = _pending(session)
+    for i in ids:
+        pending.known.pop(i, None)
     first = [i for i in ids if i not in pending.ids]
     if first:
         pending.deltas.update(contributions(session, Case.id.in_(first), _state["tz"], -1))
