@@ -20,8 +20,7 @@ from sqlalchemy import String, bindparam, cast, exists, func, literal, select, u
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.core import counters
-from engine.measures import summary
+from engine.core import case_writes, counters
 from engine.models import Case, CaseCounter
 
 # The serial part's digits at least (第000123号).
@@ -44,29 +43,32 @@ def next_case_number(session: Session, now: datetime, tz: str) -> str:
     return _number(year, counters.bump(session, CaseCounter, year=year))
 
 
-_IN_PLACE: dict[int, object] = {}
+_IN_PLACE: dict[tuple, object] = {}
 
 
 def _number_in_place(session: Session, case: Case, now: datetime, tz: str) -> bool:
     """PostgreSQL: count on and write the case's number in one statement (the counter row's
     UPDATE in a WITH), returning what the monthly summary counts of the case, so that its commit
-    need not read it again (engine/measures/summary.written); False when the year has no counter
+    need not read it again (engine/core/case_writes.py); False when the year has no counter
     row yet."""
     year = now.astimezone(ZoneInfo(tz)).year
-    statement = _IN_PLACE.get(year)
+    returned = case_writes.columns("postgresql")
+    shape = (year, id(returned))
+    statement = _IN_PLACE.get(shape)
     if statement is None:  # built once a year: building it cost more CPU than running it
         bumped = counters.bump_statement(CaseCounter, year=year).cte("bumped")
         cases = Case.__table__
         last = select(bumped.c.last).scalar_subquery()
-        statement = _IN_PLACE[year] = update(cases) \
+        statement = _IN_PLACE[shape] = update(cases) \
             .where(cases.c.id == bindparam("case_id"), exists(select(bumped.c.last))) \
             .values(number=_number(year, last)) \
-            .returning(cases.c.number, *summary.returned_columns("postgresql"))
+            .returning(cases.c.number, *returned)
     row = session.connection().execute(statement, {"case_id": case.id}).first()
     if row is None:
         return False
     set_committed_value(case, "number", row.number)  # written already
-    summary.written(session, case.id, row._mapping)
+    if returned:
+        case_writes.written(session, case.id, row._mapping)
     return True
 
 

@@ -18,7 +18,7 @@ transaction commits (or until the summary is read in it): every case start adds 
 rows (this month's "all" counts), whose locks are then held only while the transaction commits,
 not through its whole step — concurrent starts would otherwise queue behind each other
 (bench/engine_bench.py, start_per_s_4c). A statement that writes a case anyway may return its
-"after" (``written``; a new case's number, engine/cases/numbering.py): the commit then counts it
+"after" (``_written``; a new case's number, engine/cases/numbering.py): the commit then counts it
 without reading the case, unless the case changed again since. An ORM bulk ``UPDATE`` of cases
 (engine/org/grid_tree.repath) is bracketed the same way. Rows loaded around the ORM (a benchmark's COPY) need ``rebuild``; a
 process seeding thousands of cases step by step (the demo) may pause it and count once (``paused``).
@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import AsBoolean, BooleanClauseList, True_
 
+from engine.core import case_writes
 from engine.measures.definitions import DURATION_FACT, FACTS
 from engine.measures.slices import DIMENSIONS, NONE_KEY, key_column
 from engine.models import Case, CaseStat
@@ -78,6 +79,7 @@ def maintain(tz: str | ZoneInfo) -> None:
     event.listen(Session, "do_orm_execute", _bulk_update)
     event.listen(Session, "before_commit", _before_commit)
     event.listen(Session, "after_transaction_end", _after_transaction_end)
+    case_writes.listen(_columns, _written)
 
 
 # ---------------------------------------------------------------------------- contributions
@@ -127,15 +129,10 @@ def _add_row(found: Counter, values, zone: ZoneInfo, sign: int) -> None:
             found[(month, dimension, key, fact)] += sign
 
 
-def returned_columns(dialect: str) -> list:
-    """What a statement writing a case returns so that ``written`` can take its contribution."""
-    return _columns(dialect)
-
-
-def written(session: Session, case_id: int, values) -> None:
-    """A statement that wrote case ``case_id`` returned ``returned_columns``: unless the case
-    changes again in this transaction, its commit counts these values instead of reading the case
-    once more (engine/cases/numbering.py: a case's first step)."""
+def _written(session: Session, case_id: int, values) -> None:
+    """A statement that wrote case ``case_id`` returned ``_columns`` (engine/core/case_writes.py):
+    unless the case changes again in this transaction, its commit counts these values instead of
+    reading the case once more."""
     pending = session.info.get(_PENDING)
     if pending is not None and case_id in pending.ids:
         pending.known[case_id] = dict(values)
@@ -211,7 +208,7 @@ class _Pending:
     deltas: Counter = field(default_factory=Counter)
     ids: set[int] = field(default_factory=set)
     fresh: list[Case] = field(default_factory=list)  # inserted, their ids known once flushed
-    known: dict[int, dict] = field(default_factory=dict)  # "after" values a write returned (``written``)
+    known: dict[int, dict] = field(default_factory=dict)  # "after" values a write returned (``_written``)
 
 
 def _pending(session: Session) -> _Pending:
