@@ -111,7 +111,7 @@ def _names(session: Session, key, name) -> dict:
                                   lambda: dict(session.execute(select(key, name)).all()))
 
 
-def build_context(session: Session, case: Case, kind: str, *, number: str, version: int, issued_at: datetime,
+def build_context(session: Session, case: Case, kind: str, *, number: str | None, version: int, issued_at: datetime,
                   issued_by: str, tz: str, settings: DocumentSettings, step: dict | None = None,
                   pending: list[AuditEvent] = ()) -> dict[str, Any]:
     """The snapshot for one document. ``pending``: this step's audit events, not yet flushed."""
@@ -196,7 +196,7 @@ def build_context(session: Session, case: Case, kind: str, *, number: str, versi
     if kind == "reply":
         context["photos"] = _reply_photos(session, case, facts, zone, who)
     if kind == "case_file":
-        context["timeline"] = _timeline(session, case, zone)
+        context["timeline"] = _timeline(session, case, zone, facts.events)
         attachments = list_attachments(session, case.id)
         context["photos"] = [{"id": a.id, "filename": a.filename, "uploaded_by": who(a.uploaded_by),
                               "uploaded_at": fmt_time(a.uploaded_at, zone)}
@@ -309,10 +309,11 @@ def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
             "new_deadline": fmt_deadline(case.stage_due, zone) if case.stage == "handle" else ""}
 
 
-def _timeline(session: Session, case: Case, zone: ZoneInfo) -> list[dict]:
+def _timeline(session: Session, case: Case, zone: ZoneInfo, events: list[AuditEvent]) -> list[dict]:
     entries = []
-    # The names as the rest of the snapshot reads them, kept per process (``_names``).
-    for e in timeline(session, case, display=_names(session, User.username, User.display_name),
+    # The names as the rest of the snapshot reads them, kept per process (``_names``); the events
+    # as it read them, with the step's own not yet written.
+    for e in timeline(session, case, events=events, display=_names(session, User.username, User.display_name),
                       department_names=_names(session, Department.code, Department.name)):
         # Bookkeeping (tasks offered and claimed, timers) has no document wording: the case file
         # records what people and deadlines did.

@@ -16,7 +16,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.orm import Session
 
 from documents import settings as document_settings
@@ -40,8 +42,15 @@ def number_in_series(session: Session, prefix: str, now: datetime, tz: str) -> s
     """The next number of the series ``prefix`` in the local year of ``now`` (case documents, and
     the periodic reports of engine/reports)."""
     year = now.astimezone(ZoneInfo(tz)).year
-    last = counters.bump(session, DocumentCounter, prefix=prefix, year=year)
-    return f"{prefix}〔{year}〕第{last}号"
+    return _numbered(prefix, year, counters.bump(session, DocumentCounter, prefix=prefix, year=year))
+
+
+def _numbered(prefix: str, year: int, last):
+    """The ``last``-th number of a series; ``last`` a count, or a SQL expression."""
+    head, tail = f"{prefix}〔{year}〕第", "号"
+    if isinstance(last, int):
+        return f"{head}{last}{tail}"
+    return literal(head) + cast(last, String) + literal(tail)
 
 
 def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime, tz: str,
@@ -50,52 +59,100 @@ def issue(session: Session, case: Case, kind: str, *, actor: str, now: datetime,
           version: int = 1) -> tuple[Document, AuditEvent]:
     """Snapshot one document (a new number unless ``number`` is given); returns it and its
     audit event, which the caller adds (an engine step adds it with the step's own events)."""
+    context = snapshot(session, case, kind, actor=actor, now=now, tz=tz, step=step, pending=pending,
+                       number=number, version=version)
+    return _store(session, kind, context, case_id=case.id, stage=case.stage, actor=actor, now=now, tz=tz,
+                  element=element, source_task=source_task, instance_id=instance_id)
+
+
+def snapshot(session: Session, case: Case, kind: str, *, actor: str, now: datetime, tz: str,
+             step: dict | None = None, pending: list[AuditEvent] = (), number: str | None = None,
+             version: int = 1) -> dict:
+    """A case document's context, only read: a new number (``number`` None) is given when it is
+    stored, so a snapshot that fails has written nothing (``from_step``)."""
     # Late: the context builder reads the case file, whose modules import the runtime, which
     # imports this module for from_step.
     from documents.context import build_context
 
     if kind not in KINDS:
         raise UnknownDocumentKind(kind)
-    settings = document_settings.load(session)
-    number = number or next_number(session, kind, now, tz)
-    context = build_context(session, case, kind, number=number, version=version, issued_at=now, issued_by=actor,
-                            tz=tz, settings=settings, step=step, pending=list(pending))
-    return _store(session, kind, context, case_id=case.id, stage=case.stage, actor=actor, now=now,
-                  element=element, source_task=source_task, instance_id=instance_id)
+    return build_context(session, case, kind, number=number, version=version, issued_at=now, issued_by=actor,
+                         tz=tz, settings=document_settings.load(session), step=step, pending=list(pending))
 
 
-def issue_for_patrol(session: Session, patrol: Patrol, kind: str, *, actor: str, now: datetime, tz: str,
-                     element: str | None = None, source_task: str | None = None, instance_id: int | None = None,
-                     step: dict | None = None, pending: list[AuditEvent] = ()) -> tuple[Document, AuditEvent]:
-    """A missed patrol's document (its supervision notice): as ``issue``, about the patrol."""
-    from documents.patrol_notice import build_patrol_context  # late, as in ``issue``
+def patrol_snapshot(session: Session, patrol: Patrol, kind: str, *, actor: str, now: datetime, tz: str,
+                    step: dict | None = None, pending: list[AuditEvent] = ()) -> dict:
+    """A missed patrol's document (its supervision notice), as ``snapshot``, about the patrol."""
+    from documents.patrol_notice import build_patrol_context  # late, as in ``snapshot``
 
     if kind not in KINDS:
         raise UnknownDocumentKind(kind)
-    number = next_number(session, kind, now, tz)
-    context = build_patrol_context(session, patrol, kind, number=number, version=1, issued_at=now, issued_by=actor,
-                                   tz=tz, settings=document_settings.load(session), step=step, pending=list(pending))
-    return _store(session, kind, context, patrol_id=patrol.id, actor=actor, now=now, element=element,
-                  source_task=source_task, instance_id=instance_id)
+    return build_patrol_context(session, patrol, kind, number=None, version=1, issued_at=now, issued_by=actor,
+                                tz=tz, settings=document_settings.load(session), step=step, pending=list(pending))
 
 
-def _store(session: Session, kind: str, context: dict, *, actor: str, now: datetime, element: str | None,
+def _store(session: Session, kind: str, context: dict, *, actor: str, now: datetime, tz: str, element: str | None,
            source_task: str | None, instance_id: int | None, case_id: int | None = None,
            patrol_id: int | None = None, stage: str | None = None) -> tuple[Document, AuditEvent]:
-    number, version = context["number"], context["version"]
-    row = Document(case_id=case_id, patrol_id=patrol_id, instance_id=instance_id, kind=kind, number=number,
-                   version=version, element=element, source_task=source_task, context=context,
+    if context["number"] is None:
+        context["number"] = next_number(session, kind, now, tz)
+    row = Document(case_id=case_id, patrol_id=patrol_id, instance_id=instance_id, kind=kind, number=context["number"],
+                   version=context["version"], element=element, source_task=source_task, context=context,
                    identity_shown=context["identity_shown"], status="pending", issued_by=actor, issued_at=now)
     session.add(row)
     session.flush()
-    event = AuditEvent(case_id=case_id, instance_id=instance_id, at=now, actor=actor, kind="document_issued",
-                       stage=stage, detail={"document_id": row.id, "kind": kind, "title": KINDS[kind]["zh"],
-                                            "number": number, "version": version, "element": element,
-                                            **({"patrol_id": patrol_id} if patrol_id else {})})
-    return row, event
+    return row, _issued_event(row.id, kind, context, actor=actor, now=now, element=element, instance_id=instance_id,
+                              case_id=case_id, patrol_id=patrol_id, stage=stage)
 
 
-def from_step(outcome: StepOutcome) -> list[Document]:
+def _issued_event(document_id: int, kind: str, context: dict, *, actor: str, now: datetime, element: str | None,
+                  instance_id: int | None, case_id: int | None, patrol_id: int | None, stage: str | None) -> AuditEvent:
+    return AuditEvent(case_id=case_id, instance_id=instance_id, at=now, actor=actor, kind="document_issued",
+                      stage=stage, detail={"document_id": document_id, "kind": kind, "title": KINDS[kind]["zh"],
+                                           "number": context["number"], "version": context["version"],
+                                           "element": element, **({"patrol_id": patrol_id} if patrol_id else {})})
+
+
+_IN_PLACE: dict[tuple[str, int], object] = {}
+_COLUMNS = ("case_id", "patrol_id", "instance_id", "kind", "version", "element", "source_task", "identity_shown",
+            "status", "issued_by", "issued_at")
+
+
+def _store_in_place(session: Session, kind: str, context: dict, *, actor: str, now: datetime, tz: str,
+                    element: str | None, source_task: str | None, instance_id: int | None,
+                    case_id: int | None = None, patrol_id: int | None = None, stage: str | None = None,
+                    ) -> AuditEvent | None:
+    """PostgreSQL, a new number: count on the kind's series and write the document with it in one
+    statement (the counter's UPDATE in a WITH, as case numbers are written: engine/cases/numbering.py);
+    its audit event, or None when the series has no row for the year yet (``_store`` makes it)."""
+    prefix, year = KINDS[kind]["prefix"], now.astimezone(ZoneInfo(tz)).year
+    statement = _IN_PLACE.get((prefix, year))
+    if statement is None:  # built once per series and year: building it costs more CPU than running it
+        table = Document.__table__
+        bumped = counters.bump_statement(DocumentCounter, prefix=prefix, year=year).cte("bumped")
+        number = _numbered(prefix, year, bumped.c.last)
+        # The snapshot carries its number too (the PDF prints it): set in the JSON as it is written.
+        snapshot = cast(func.jsonb_set(cast(bindparam("context", type_=JSON), JSONB),
+                                       cast(pg_array([literal("number")]), ARRAY(Text)), func.to_jsonb(number)),
+                        table.c.context.type)
+        values = [bindparam(name, type_=table.c[name].type) for name in _COLUMNS]
+        statement = _IN_PLACE[(prefix, year)] = insert(table).from_select(
+            [*_COLUMNS, "number", "context"], select(*values, number, snapshot).select_from(bumped)) \
+            .returning(table.c.id, table.c.number)
+    context["number"] = None
+    row = session.connection().execute(statement, {
+        "context": context, "case_id": case_id, "patrol_id": patrol_id, "instance_id": instance_id, "kind": kind,
+        "version": context["version"], "element": element, "source_task": source_task,
+        "identity_shown": context["identity_shown"], "status": "pending", "issued_by": actor, "issued_at": now,
+    }).first()
+    if row is None:
+        return None
+    context["number"] = row.number
+    return _issued_event(row.id, kind, context, actor=actor, now=now, element=element, instance_id=instance_id,
+                         case_id=case_id, patrol_id=patrol_id, stage=stage)
+
+
+def from_step(outcome: StepOutcome) -> list[int]:
     """Issue what the elements completed in this step (state changed at or after the step began)
     are marked to issue; earlier steps' completions are not looked at again. Called by the runtime
     after every step (engine/bootstrap.py wires it)."""
@@ -120,13 +177,14 @@ def from_step(outcome: StepOutcome) -> list[Document]:
             patrol = ctx.session.scalars(select(Patrol).where(Patrol.instance_id == ctx.instance_id)).first()
         if patrol is None:
             return []
-    # This step's events join the session now so the snapshot (the case file's timeline) sees
-    # them; the runtime adds the same list again right after, which changes nothing.
-    ctx.session.add_all(ctx.audit)
-    done = set(ctx.session.scalars(select(Document.source_task).where(
-        Document.instance_id == ctx.instance_id, Document.source_task.in_([str(t.id) for t, _ in due]))))
+    # The step's events are not flushed yet: the snapshot takes them as ``pending``, and the
+    # runtime writes them with the documents' own events in one batch.
+    with ctx.session.no_autoflush:
+        done = set(ctx.session.scalars(select(Document.source_task).where(
+            Document.instance_id == ctx.instance_id, Document.source_task.in_([str(t.id) for t, _ in due]))))
     issued = []
     tz = ctx.timezone.key
+    in_place = ctx.session.get_bind().dialect.name == "postgresql"
     for task, kinds in due:
         if str(task.id) in done:
             continue
@@ -135,14 +193,15 @@ def from_step(outcome: StepOutcome) -> list[Document]:
             step["tier"] = task.data["supervise_tier"]
         if "enforcement_id" in task.data:  # an enforcement paper names its enforcement case
             step["enforcement_id"] = task.data["enforcement_id"]
+        where = dict(actor=ctx.actor, now=ctx.now(), tz=tz)
         for kind in kinds:
+            # A document that cannot be issued must not stop the case itself: its snapshot only
+            # reads, so one that fails has nothing to undo; its number and row are written after.
             try:
-                # A savepoint: a document that cannot be issued must not stop the case itself.
-                with ctx.session.begin_nested():
-                    subject, issuer = (ctx.case, issue) if ctx.case is not None else (patrol, issue_for_patrol)
-                    row, event = issuer(ctx.session, subject, kind, actor=ctx.actor, now=ctx.now(), tz=tz,
-                                        element=task.task_spec.bpmn_id, source_task=str(task.id),
-                                        instance_id=ctx.instance_id, step=step, pending=ctx.audit)
+                if ctx.case is not None:
+                    context = snapshot(ctx.session, ctx.case, kind, step=step, pending=ctx.audit, **where)
+                else:
+                    context = patrol_snapshot(ctx.session, patrol, kind, step=step, pending=ctx.audit, **where)
             except Exception as err:
                 log.exception("issuing %s for %s at %s failed", kind,
                               f"case {ctx.case.id}" if ctx.case is not None else f"patrol {patrol.id}",
@@ -150,8 +209,15 @@ def from_step(outcome: StepOutcome) -> list[Document]:
                 ctx.record("document_failed", document=kind, title=KINDS.get(kind, {}).get("zh", kind),
                            element=task.task_spec.bpmn_id, error=f"{type(err).__name__}: {err}"[:300])
                 continue
+            subject = dict(case_id=ctx.case.id, stage=ctx.case.stage) if ctx.case is not None \
+                else dict(patrol_id=patrol.id)
+            place = dict(element=task.task_spec.bpmn_id, source_task=str(task.id), instance_id=ctx.instance_id,
+                         **subject, **where)
+            event = _store_in_place(ctx.session, kind, context, **place) if in_place else None
+            if event is None:
+                event = _store(ctx.session, kind, context, **place)[1]
             ctx.audit.append(event)
-            issued.append(row)
+            issued.append(event.detail["document_id"])
     return issued
 
 

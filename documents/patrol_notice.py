@@ -23,7 +23,7 @@ from engine.vocabulary.document_kinds import KINDS
 from engine.vocabulary.words import ACTORS, PATROL_POINT_KINDS, TIERS, word
 
 
-def build_patrol_context(session: Session, patrol: Patrol, kind: str, *, number: str, version: int,
+def build_patrol_context(session: Session, patrol: Patrol, kind: str, *, number: str | None, version: int,
                          issued_at: datetime, issued_by: str, tz: str, settings: DocumentSettings,
                          step: dict | None = None, pending: list[AuditEvent] = ()) -> dict[str, Any]:
     zone = ZoneInfo(tz)
