@@ -309,11 +309,11 @@ def _extension(facts: _Facts, case: Case, zone: ZoneInfo, who) -> dict:
             "new_deadline": fmt_deadline(case.stage_due, zone) if case.stage == "handle" else ""}
 
 
-def _timeline(session: Session, case: Case, zone: ZoneInfo, events: list[AuditEvent]) -> list[dict]:
+def _timeline(session: Session, case: Case, zone: ZoneInfo, trail: list[AuditEvent]) -> list[dict]:
     entries = []
     # The names as the rest of the snapshot reads them, kept per process (``_names``); the events
     # as it read them, with the step's own not yet written.
-    for e in timeline(session, case, events=events, display=_names(session, User.username, User.display_name),
+    for e in timeline(session, case, events=trail, display=_names(session, User.username, User.display_name),
                       department_names=_names(session, Department.code, Department.name)):
         # Bookkeeping (tasks offered and claimed, timers) has no document wording: the case file
         # records what people and deadlines did.
