@@ -7,7 +7,8 @@ later, outside any engine step (engine/document_render.py).
 
 A diagram element says what it issues with the SpiffWorkflow extension property ``document``
 (comma-separated kinds, see engine/vocabulary/document_kinds.py); when such an element completes during a step,
-``from_step`` issues them. Each SpiffWorkflow task issues once: the task id is kept on the row.
+``from_step`` issues them. Each SpiffWorkflow task issues once, in the step that completed it
+(engine/core/runtime.StepOutcome.finished); its id is kept on the row.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import array as pg_array
@@ -153,19 +153,17 @@ def _store_in_place(session: Session, kind: str, context: dict, *, actor: str, n
 
 
 def from_step(outcome: StepOutcome) -> list[int]:
-    """Issue what the elements completed in this step (state changed at or after the step began)
-    are marked to issue; earlier steps' completions are not looked at again. Called by the runtime
-    after every step (engine/bootstrap.py wires it)."""
-    ctx, workflow, since = outcome.context, outcome.workflow, outcome.began
+    """Issue what the elements this step completed are marked to issue; earlier steps'
+    completions are not looked at again. Called by the runtime after every step
+    (engine/bootstrap.py wires it)."""
+    ctx = outcome.context
     if ctx.case is None and ctx.instance_id is None:
         return []
     due = []
-    for wf in [workflow, *workflow.subprocesses.values()]:
-        for task in wf.tasks.values():
-            if task.state == TaskState.COMPLETED and task.last_state_change >= since:
-                kinds = parse_kinds(properties(task.task_spec).get(DOCUMENT_PROPERTY))
-                if kinds:
-                    due.append((task, kinds))
+    for task in outcome.finished():
+        kinds = parse_kinds(properties(task.task_spec).get(DOCUMENT_PROPERTY))
+        if kinds:
+            due.append((task, kinds))
     if not due:
         return []
     # A case's documents; or a patrol's (its process has no case: documents/patrol_notice.py).
@@ -179,15 +177,10 @@ def from_step(outcome: StepOutcome) -> list[int]:
             return []
     # The step's events are not flushed yet: the snapshot takes them as ``pending``, and the
     # runtime writes them with the documents' own events in one batch.
-    with ctx.session.no_autoflush:
-        done = set(ctx.session.scalars(select(Document.source_task).where(
-            Document.instance_id == ctx.instance_id, Document.source_task.in_([str(t.id) for t, _ in due]))))
     issued = []
     tz = ctx.timezone.key
     in_place = ctx.session.get_bind().dialect.name == "postgresql"
     for task, kinds in due:
-        if str(task.id) in done:
-            continue
         step = {"element": task.task_spec.bpmn_id}
         if "supervise_tier" in task.data:
             step["tier"] = task.data["supervise_tier"]

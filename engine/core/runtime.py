@@ -8,7 +8,6 @@ put together once in engine/bootstrap.py (docs/architecture.md).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,12 +45,21 @@ class StepOutcome:
     context: StepContext
     workflow: BpmnWorkflow
     new_tasks: list[Task]
-    # time.time() before the action ran: SpiffWorkflow stamps state changes with the wall clock
-    # (and keeps the stamps across serialization), so this tells which tasks this step finished.
-    began: float
+    # The ids of the tasks already completed before the action ran (``finished``): what is
+    # completed now and not among them, this step finished — exactly, whatever the wall clock did.
+    finished_before: frozenset
     # The runtime that ran the step: a hook that starts another process in the same transaction
     # (engine/enforcement/start.py: a violation found while handling) starts it with this.
     runtime: Any = None
+
+    def finished(self) -> list[SpiffTask]:
+        """The tasks, of the process and its subprocesses, that this step completed."""
+        return [task for task in _completed(self.workflow) if task.id not in self.finished_before]
+
+
+def _completed(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    return [task for wf in (workflow, *workflow.subprocesses.values()) for task in wf.tasks.values()
+            if task.state == TaskState.COMPLETED]
 
 
 @dataclass(frozen=True)
@@ -194,21 +203,21 @@ class Runtime:
     def _run(self, session, instance, case, actor, action, completed_task_id=None, workflow=None,
              fresh=False, ready=None) -> StepResult:
         token = active_clock.set(self.clock)
-        began = time.time()
         with reference_cache.scope(session):
             try:
                 return self._steps(session, instance, case, actor, action, completed_task_id, workflow,
-                                   {} if fresh else ready, began)
+                                   {} if fresh else ready)
             finally:
                 active_clock.reset(token)
 
-    def _steps(self, session, instance, case, actor, action, completed_task_id, workflow, ready, began) -> StepResult:
+    def _steps(self, session, instance, case, actor, action, completed_task_id, workflow, ready) -> StepResult:
         """``ready``: the instance's ready rows if known ({} for an instance this step created)."""
         if workflow is None:
             workflow, ctx = self.load(session, instance, case=case, actor=actor)
         else:
             ctx = self.context(session, case, instance.id, actor)
             workflow.script_engine = self.script_engine(ctx)
+        finished_before = frozenset(task.id for task in _completed(workflow))
         try:
             action(workflow, ctx)
             workflow.do_engine_steps()
@@ -235,7 +244,7 @@ class Runtime:
         for task in new_tasks:
             ctx.record("task_ready", stage=task.stage, task_id=task.id, task=task.spec,
                        group=task.candidate_group, due=task.due_at.isoformat() if task.due_at else None)
-        outcome = StepOutcome(ctx, workflow, new_tasks, began, self)
+        outcome = StepOutcome(ctx, workflow, new_tasks, finished_before, self)
         for hook in self.bindings.after_step:
             hook(outcome)
         session.add_all(ctx.audit)

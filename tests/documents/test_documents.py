@@ -327,3 +327,23 @@ def test_a_document_that_cannot_be_issued_does_not_stop_the_case(env):
     [failed] = env.audit(case, "document_failed")
     assert failed.detail["element"] == "do_accept" and failed.detail["document"] == "acceptance_notice"
     assert "AttributeError" in failed.detail["error"]
+
+
+def test_each_step_issues_its_own_documents_once_even_when_the_wall_clock_goes_back(env, monkeypatch):
+    """SpiffWorkflow stamps task states with the wall clock; a step's documents are those of the
+    tasks it completed (engine/core/runtime.StepOutcome.finished), not of the tasks stamped since
+    it began: with the machine's clock set back an hour between two steps (NTP, a VM restored), the
+    earlier step's documents are not issued again and the later step's are issued once."""
+    import time as time_module
+
+    case = env.register()
+    env.complete(case, "receive", {"decision": "accept"})
+    real = time_module.time
+    monkeypatch.setattr(time_module, "time", lambda: real() - 3600)
+    env.complete(case, "assign", {"action": "assign", "department": "air"})
+    issued = docs(env, case)
+    assert [len(issued["acceptance_notice"]), len(issued["assignment_slip"])] == [1, 1]
+    with env.db.read() as s:
+        kinds = [e.detail["kind"] for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.case_id == case.id, AuditEvent.kind == "document_issued").order_by(AuditEvent.id))]
+    assert kinds == ["acceptance_notice", "assignment_slip"]
