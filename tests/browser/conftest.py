@@ -97,6 +97,8 @@ def serve(app):
         stopping.set()
         server.close()
         thread.join(5)
+        # close() leaves the worker threads waiting for requests: four more each test otherwise.
+        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
