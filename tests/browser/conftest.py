@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,14 +70,18 @@ def csp_violations(monkeypatch):
     assert found == [], "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
-@pytest.fixture
-def live_server(env):
-    """The app on a free localhost port, sharing the test database and injected clock."""
-    app = create_app(runtime=env.runtime, LOGIN_RATE_LIMIT="1000 per minute")
+def make_app(env):
+    """The app the browser tests serve: the test database and injected clock."""
+    return create_app(runtime=env.runtime, LOGIN_RATE_LIMIT="1000 per minute")
+
+
+@contextmanager
+def serve(app):
+    """`app` on a free localhost port for as long as the block runs."""
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     stopping = threading.Event()
 
-    def serve():
+    def run():
         try:
             server.run()
         except OSError:
@@ -84,7 +89,7 @@ def live_server(env):
             if not stopping.is_set():
                 raise
 
-    thread = threading.Thread(target=serve, daemon=True)
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
@@ -92,6 +97,15 @@ def live_server(env):
         stopping.set()
         server.close()
         thread.join(5)
+        # close() leaves the worker threads waiting for requests: four more each test otherwise.
+        server.task_dispatcher.shutdown()
+
+
+@pytest.fixture
+def live_server(env):
+    """The app on a free localhost port, sharing the test database and injected clock."""
+    with serve(make_app(env)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -145,12 +159,34 @@ def phone_page(browser, live_server):
         context.close()
 
 
+# For a failure message: the elements past the right edge of the screen (a mobile browser's
+# innerWidth has grown with them) that no child of theirs reaches beyond, furthest first.
+WIDEST = """(screen) => { const right = (el) => Math.round(el.getBoundingClientRect().right);
+  return [...document.body.querySelectorAll('*')].map((el) => [right(el), el])
+  .filter(([end, el]) => end > screen + 1 && ![...el.children].some((child) => right(child) >= end))
+  .sort((a, b) => b[0] - a[0]).slice(0, 5)
+  .map(([right, el]) => `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`
+    + `${el.classList.length ? '.' + [...el.classList].join('.') : ''}> to ${right}px: `
+    + JSON.stringify((el.innerText || '').trim().slice(0, 60))); }"""
+
+
 def no_horizontal_overflow(page, where: str) -> None:
-    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    """The page as the browser paints it is no wider than a phone's screen.
+
+    Measured once the page's stylesheets and fonts are in: script can read the layout of a page
+    whose stylesheets are still on their way (the browser paints nothing until they arrive), and
+    every page revalidates its static files with the test's own server, which shares the test's
+    Python process. On a loaded machine a CI run measured the inbox with no style at all, its
+    seven-column table 429px wide (tests/browser/test_overflow_check.py)."""
+    page.wait_for_load_state("load")
+    wide, inner = page.evaluate("""async () => { await document.fonts.ready;
+        return [document.scrollingElement.scrollWidth, window.innerWidth]; }""")
     # A mobile browser widens its layout viewport to fit content that overflows (innerWidth grows
     # with it), so the screen's own width is checked too.
     screen = PHONE["viewport"]["width"]
-    assert wide <= inner + 1 and inner <= screen + 1, f"{where}: page is {wide}px wide on a {screen}px screen"
+    if not (wide <= inner + 1 and inner <= screen + 1):
+        widest = "\n  ".join(page.evaluate(WIDEST, screen))
+        raise AssertionError(f"{where}: page is {wide}px wide on a {screen}px screen; widest:\n  {widest}")
 
 
 def htmx_ready(locator):

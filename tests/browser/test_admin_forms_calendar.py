@@ -3,16 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from engine.definitions.form_store import form_history
 from engine.models.audit import CalendarDay
-from tests.browser.conftest import PHONE
-
-
-def no_horizontal_overflow(page: Page, where: str) -> None:
-    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= inner + 1 and inner <= PHONE["viewport"]["width"] + 1, f"{where}: {wide}px wide"
+from tests.browser.conftest import PHONE, no_horizontal_overflow
 
 
 def test_form_editor_live_preview_and_save(sqlite_only, sign_in, env, shot):

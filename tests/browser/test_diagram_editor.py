@@ -15,7 +15,7 @@ from engine.definitions.deploy import deploy, shipped_files
 from engine.definitions.versions import diff
 from engine.models import ProcessDefinition
 from engine.models.diagram_drafts import DiagramDraft
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, no_horizontal_overflow
 
 # The editor with its side panel wants a wide screen.
 WIDE = {"viewport": {"width": 1400, "height": 950}}
@@ -153,7 +153,7 @@ def test_phone_shows_history_and_a_message_instead_of_the_editor(sqlite_only, si
     expect(page.locator("#editor-shell")).to_be_hidden()
     page.get_by_role("link", name="版本历史").last.click()
     expect(page.locator("#v1")).to_contain_text("第 1 版")
-    no_overflow(page)
+    no_horizontal_overflow(page, "diagram versions")
     shot(page, "diagram-versions-phone")
 
 
@@ -179,7 +179,7 @@ def test_migration_dry_run_and_move_on_a_phone(sqlite_only, sign_in, env, shot):
     expect(page.locator(".summary")).to_contain_text("可迁移 1 件，不能迁移 1 件")
     expect(page.locator("tr.cannot")).to_contain_text("feedback")
     shot(page, "diagram-migrate-phone")
-    no_overflow(page)
+    no_horizontal_overflow(page, "migration dry run")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="迁移", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="已迁移 1 件到第 2 版")).to_be_visible()
@@ -187,11 +187,6 @@ def test_migration_dry_run_and_move_on_a_phone(sqlite_only, sign_in, env, shot):
         versions = {c.id: s.get(ProcessDefinition, env.instance(c).definition_id).version for c in (moving, stuck)}
     assert versions == {moving.id: 2, stuck.id: 1}
     assert [e.detail["to_version"] for e in env.audit(moving, "instance_migrated")] == [2]
-
-
-def no_overflow(page: Page) -> None:
-    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
-    assert wide <= inner + 1, f"{wide}px wide"
 
 
 def test_decision_table_cell_edit_is_checked_and_deployed(sqlite_only, sign_in, env, shot):
