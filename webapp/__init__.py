@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.config.update(config)
     app.extensions["greenloop_runtime"] = runtime or make_runtime(settings)
 
-    from webapp import files, https, i18n, input_hygiene, security_headers
+    from webapp import files, https, i18n, input_hygiene, rate_limit_store, security_headers
 
     files.init_app(app)
     from webapp.extensions import csrf, limiter, login_manager
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     input_hygiene.init_app(app)
     security_headers.init_app(app)
     csrf.init_app(app)
+    rate_limit_store.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
@@ -74,9 +75,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.jinja_env.filters["local"] = lambda when, fmt="%Y-%m-%d %H:%M": when.astimezone(local).strftime(fmt) \
         if when else ""
     app.jinja_env.filters["deadline"] = lambda when: deadline_text(when, local)
-    from webapp import labels
+    from webapp import labels, village_options
 
     labels.init_app(app)
+    village_options.init_app(app)
 
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)

@@ -14,7 +14,7 @@ from flask_login import UserMixin, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Case, Grid, User
+from engine.models import Case, Department, Grid, User, UserRole
 from engine.org.scopes import (
     StaffMember,
     attachment_removal_scope,
@@ -50,15 +50,20 @@ class Staff(StaffMember, UserMixin):
 
 
 def load_staff(session: Session, user_id: int, session_token: str | None = None) -> Staff | None:
-    row = session.get(User, user_id)
-    if row is None or not row.active:
+    # One statement, a row per role: every signed-in request asks (webapp/auth.py), and loading the
+    # user, its roles, grid and department as objects took four.
+    rows = session.execute(
+        select(User.username, User.display_name, User.active, User.department_id, User.tier, User.locale,
+               User.email, Grid.path, Grid.level, Department.kind, UserRole.role)
+        .outerjoin(Grid, Grid.id == User.grid_id).outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == user_id)).all()
+    if not rows or not rows[0].active:
         return None
-    grid = session.get(Grid, row.grid_id) if row.grid_id else None
-    return Staff(id=row.id, username=row.username, display_name=row.display_name, roles=frozenset(row.roles),
-                 department_id=row.department_id, grid_path=grid.path if grid else None,
-                 grid_level=grid.level if grid else None, tier=row.tier, locale=row.locale or "zh_CN",
-                 email=row.email, session_token=session_token,
-                 outside_agency=row.department is not None and row.department.kind == "external")
+    row = rows[0]
+    return Staff(id=user_id, username=row.username, display_name=row.display_name,
+                 roles=frozenset(r.role for r in rows if r.role is not None), department_id=row.department_id,
+                 grid_path=row.path, grid_level=row.level, tier=row.tier, locale=row.locale or "zh_CN",
+                 email=row.email, session_token=session_token, outside_agency=row.kind == "external")
 
 
 def visible_case(session: Session, staff: Staff, case_id: int) -> Case:

@@ -111,10 +111,12 @@ class Place(NamedTuple):
     parent_id: int | None
 
 
-def villages_by_area(session: Session) -> list[tuple[Place, Place, list[Place]]]:
+def villages_by_area(session: Session) -> tuple[tuple[Place, Place, tuple[Place, ...]], ...]:
     """(town, work area, villages) for every work area: the one-select picker without JavaScript.
     Kept per process until the grid changes: every public complaint form shows it, and reading
-    the whole local grid as ORM objects was most of that page's time (bench/http_bench.py)."""
+    the whole local grid as ORM objects was most of that page's time (bench/http_bench.py). The
+    kept value itself is returned (immutable), the same object until the grid changes, so the
+    web layer can keep its HTML beside it (webapp/village_options.py)."""
 
     def load() -> tuple[tuple[Place, Place, tuple[Place, ...]], ...]:
         rows = [Place(*row) for row in session.execute(
@@ -128,5 +130,4 @@ def villages_by_area(session: Session) -> list[tuple[Place, Place, list[Place]]]
         return tuple((by_id[grid.parent_id], grid, tuple(villages[grid.id])) for grid in rows
                      if grid.level == "area" and grid.id in villages and grid.parent_id in by_id)
 
-    return [(town, area, list(villages)) for town, area, villages in
-            reference_cache.cached(session, "grid", ("villages_by_area",), load)]
+    return reference_cache.cached(session, "grid", ("villages_by_area",), load)
