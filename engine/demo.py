@@ -20,7 +20,7 @@ from engine.cases.intake import register_case
 from engine.core.clock import ManualClock
 from engine.core.config import load_settings
 from engine.core.errors import FormInvalid
-from engine.core.runtime import Runtime
+from engine.core.runtime import Runtime, StepResult
 from engine.definitions.deploy import deploy_shipped
 from engine.demo_agencies import agency_demo
 from engine.demo_patrols import patrol_demo
@@ -33,7 +33,7 @@ from engine.models import Case, Department, Grid, ProcessInstance, Task, User
 from engine.org.seed import seed_departments, seed_grid, seed_staff
 from engine.selfcheck import demo as selfcheck_demo
 from engine.storage import ATTACHMENTS, store_for
-from engine.timers.fire import earliest_due, fire_due
+from engine.timers.fire import earliest_due, fire_due, fire_next_batch
 from engine.work.tasks import claim_task, complete_task, task_data
 
 TITLES = {
@@ -203,9 +203,13 @@ def simulate_cases(runtime: Runtime, count: int, seed: int = 7, progress: Progre
             if when >= real_now:
                 continue
             clock.set(when)
-            if due.reached(when):
-                fire_due(sim)
+            # A batch at a time until the watch, read again after each, sees nothing due: the
+            # empty batch that ends ``fire_due`` (a write transaction of its own) is not needed.
+            while due.reached(when):
+                fired = fire_next_batch(sim)
                 due.settle()
+                if not fired:
+                    break
             if action == "register":
                 with sim.db.write() as session:
                     case = register_case(session, sim, _position(_complaint(rng, villages), points, places),
@@ -244,7 +248,7 @@ class _DueWatch:
             self.earliest = value
 
     def reached(self, when) -> bool:
-        # fire_due fires what is due strictly before the clock (engine/timers/fire.py).
+        # A batch fires what is due strictly before the clock (engine/timers/fire.py).
         return self.earliest is not None and self.earliest < when
 
     def settle(self) -> None:
@@ -313,26 +317,28 @@ def _work_one(sim: Runtime, rng: random.Random, case_id: int, numbers, i, people
             sign = rng.random() < 0.85
             # Plain values: the rows read here expire if the step's transaction rolls back.
             task_id, spec = task.id, task.spec
-            complete_task(session, sim, task_id, data, actor)
+            step = complete_task(session, sim, task_id, data, actor)
             if sign:
-                _sign_for(session, sim, case_id, people)
+                _sign_for(session, sim, step, people)
     except FormInvalid:
         if spec != "handle":
             raise
         # A return after its 2-working-day window is refused (engine/cases/norms.py): handle it
         # instead, in a transaction of its own (the refused step's was rolled back).
         with sim.db.write() as session:
-            complete_task(session, sim, task_id, DONE, actor)
+            step = complete_task(session, sim, task_id, DONE, actor)
             if sign:
-                _sign_for(session, sim, case_id, people)
+                _sign_for(session, sim, step, people)
     return True
 
 
-def _sign_for(session, sim: Runtime, case_id: int, people: Staff) -> None:
+def _sign_for(session, sim: Runtime, step: StepResult, people: Staff) -> None:
     """Most departments sign for (签收, a claim) a newly assigned case at once; the others are
-    escalated by the 1-working-day sign-for limit."""
-    for task in session.scalars(select(Task).where(Task.case_id == case_id, Task.state == "ready",
-                                                   Task.stage == "handle", Task.assignee_id.is_(None))):
+    escalated by the 1-working-day sign-for limit. The handling tasks the step just made are the
+    ones to sign for, so they are taken from it rather than looked up again."""
+    for task in step.new_tasks:
+        if task.stage != "handle" or task.state != "ready" or task.assignee_id is not None:
+            continue
         username = _actor("handler", people.departments.get(task.department_id))
         user_id = people.user_ids.get(username)
         if user_id is not None:
