@@ -87,10 +87,10 @@ def duration_text(delta: timedelta) -> str:
     return f"{days}天" if days else f"{max(hours, 1)}小时"
 
 
-# What the snapshot reads of an audit event; a step's own events, not yet stored, are entities
-# with the same attributes.
+# What the snapshot reads of an audit event (the case file's timeline too, engine/cases/read_model.timeline);
+# a step's own events, not yet stored, are entities with the same attributes.
 _FACT_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.kind, AuditEvent.stage,
-                 AuditEvent.detail)
+                 AuditEvent.task_id, AuditEvent.detail)
 
 
 class _Facts:

@@ -182,10 +182,10 @@ def _file_names(session: Session | None, ids: list) -> list[str]:
 def timeline(session: Session, case: Case, *, lang: str = "zh_CN", redact: Redact | None = None,
              users: dict[int, User] | None = None, display: dict[str, str] | None = None,
              department_names: dict[str, str] | None = None,
-             events: list[AuditEvent] | None = None) -> list[TimelineEntry]:
+             events: list | None = None) -> list[TimelineEntry]:
     """Every audit event of the case, oldest first, with names instead of codes. ``display``
     (username → name), ``department_names`` (code → name) and ``events`` (the case's, oldest
-    first): when the caller has them already."""
+    first; entities, or rows with their columns): when the caller has them already."""
     if events is None:
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
                                       .order_by(AuditEvent.at, AuditEvent.id)))
