@@ -139,7 +139,6 @@ def _store_in_place(session: Session, kind: str, context: dict, *, actor: str, n
         statement = _IN_PLACE[(prefix, year)] = insert(table).from_select(
             [*_COLUMNS, "number", "context"], select(*values, number, snapshot).select_from(bumped)) \
             .returning(table.c.id, table.c.number)
-    context["number"] = None
     row = session.connection().execute(statement, {
         "context": context, "case_id": case_id, "patrol_id": patrol_id, "instance_id": instance_id, "kind": kind,
         "version": context["version"], "element": element, "source_task": source_task,
@@ -180,13 +179,13 @@ def from_step(outcome: StepOutcome) -> list[int]:
     issued = []
     tz = ctx.timezone.key
     in_place = ctx.session.get_bind().dialect.name == "postgresql"
+    where = dict(actor=ctx.actor, now=ctx.now(), tz=tz)
     for task, kinds in due:
         step = {"element": task.task_spec.bpmn_id}
         if "supervise_tier" in task.data:
             step["tier"] = task.data["supervise_tier"]
         if "enforcement_id" in task.data:  # an enforcement paper names its enforcement case
             step["enforcement_id"] = task.data["enforcement_id"]
-        where = dict(actor=ctx.actor, now=ctx.now(), tz=tz)
         for kind in kinds:
             # A document that cannot be issued must not stop the case itself: its snapshot only
             # reads, so one that fails has nothing to undo; its number and row are written after.
